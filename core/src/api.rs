@@ -1,0 +1,408 @@
+//! The JSON shapes of the public HTTP API (`/api/v1`), shared by the server and the app.
+//! `api-contract.md` fixes the DORA reply; fields may be added, never renamed or removed.
+
+use crate::events::{ChangeType, DeploymentStatus, EnvironmentTier};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A performance level from a DORA benchmark table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Band {
+    Elite,
+    High,
+    Medium,
+    Low,
+}
+
+impl Band {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Band::Elite => "elite",
+            Band::High => "high",
+            Band::Medium => "medium",
+            Band::Low => "low",
+        }
+    }
+}
+
+impl fmt::Display for Band {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which published DORA table assigns bands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Benchmark {
+    #[default]
+    #[serde(rename = "dora-2024")]
+    Dora2024,
+    #[serde(rename = "dora-2023")]
+    Dora2023,
+    #[serde(rename = "dora-2021")]
+    Dora2021,
+}
+
+impl Benchmark {
+    pub const ALL: [Benchmark; 3] = [Benchmark::Dora2024, Benchmark::Dora2023, Benchmark::Dora2021];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Benchmark::Dora2024 => "dora-2024",
+            Benchmark::Dora2023 => "dora-2023",
+            Benchmark::Dora2021 => "dora-2021",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.as_str() == s)
+    }
+}
+
+/// What a change's lead time is measured from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadTimeBasis {
+    /// Commit authored → deployed (DORA).
+    #[default]
+    Commit,
+    /// First commit of the pull request → deployed (DevLake).
+    PullRequest,
+    /// Pull request merged → deployed (GitLab).
+    Merge,
+}
+
+impl LeadTimeBasis {
+    pub const ALL: [LeadTimeBasis; 3] = [LeadTimeBasis::Commit, LeadTimeBasis::PullRequest, LeadTimeBasis::Merge];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeadTimeBasis::Commit => "commit",
+            LeadTimeBasis::PullRequest => "pull_request",
+            LeadTimeBasis::Merge => "merge",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.as_str() == s)
+    }
+}
+
+/// Bucket size for the `series` of a DORA reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Interval {
+    #[default]
+    All,
+    Day,
+    Week,
+    Month,
+}
+
+impl Interval {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "all" => Some(Interval::All),
+            "day" => Some(Interval::Day),
+            "week" => Some(Interval::Week),
+            "month" => Some(Interval::Month),
+            _ => None,
+        }
+    }
+}
+
+/// A validated DORA query: half-open window `[from, to)` and filters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoraQuery {
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub service: Option<String>,
+    pub team: Option<String>,
+    pub environment_tier: EnvironmentTier,
+    pub basis: LeadTimeBasis,
+    pub benchmark: Benchmark,
+    pub interval: Interval,
+    /// IANA zone for day/week/month buckets; UTC when `None`.
+    pub time_zone: Option<chrono_tz::Tz>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Window {
+    pub from: Timestamp,
+    pub to: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Filters {
+    pub service: Option<String>,
+    pub team: Option<String>,
+    pub environment_tier: EnvironmentTier,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentFrequency {
+    /// Successful deployments (of the tier) that finished in the window.
+    pub deployments: u64,
+    /// Distinct days (in the query's zone) with at least one of them.
+    pub deployment_days: u64,
+    pub per_day: f64,
+    pub per_week: f64,
+    pub median_deployment_days_per_week: f64,
+    pub band: Band,
+    /// Deployment attempts with status `failure` that finished in the window (never changed production).
+    #[serde(default)]
+    pub failed_attempts: u64,
+    /// failed_attempts ÷ (failed_attempts + deployments); `null` with no attempts.
+    #[serde(default)]
+    pub deploy_job_failure_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeLeadTime {
+    pub basis: LeadTimeBasis,
+    pub changes: u64,
+    /// Seconds; interpolated median.
+    pub median: Option<f64>,
+    pub p75: Option<f64>,
+    pub p90: Option<f64>,
+    pub mean: Option<f64>,
+    pub band: Option<Band>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeFailureRate {
+    pub deployments: u64,
+    pub failed: u64,
+    pub rate: Option<f64>,
+    pub band: Option<Band>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecoveryTime {
+    pub recoveries: u64,
+    pub median: Option<f64>,
+    pub p90: Option<f64>,
+    pub mean: Option<f64>,
+    pub band: Option<Band>,
+    /// Failed deployments in the window not yet recovered (open incidents, no remediation).
+    #[serde(default)]
+    pub unrecovered: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReworkRate {
+    pub deployments: u64,
+    pub unplanned: u64,
+    pub rate: Option<f64>,
+}
+
+/// What was left out or approximated, so that a number is never silently wrong.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DataQuality {
+    /// Changes whose span was negative (deployed before they were made): left out of the stats.
+    pub negative_lead_times: u64,
+    /// Deployments whose commit graph was incomplete (unknown sha or missing parents).
+    pub incomplete_graph_deployments: u64,
+    /// Changes taken from a deployment's pushed commit list because the graph was incomplete.
+    pub fallback_changes: u64,
+    /// Baseline deployments (the first of a service): their changes do not count for lead time.
+    pub baseline_deployments: u64,
+    /// Incidents in the window attributed to no deployment (listed, not counted).
+    pub unattributed_incidents: u64,
+    /// Human sentences for the UI.
+    pub notes: Vec<String>,
+}
+
+/// The reply of `GET /api/v1/metrics/dora`. Durations are seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoraReport {
+    pub window: Window,
+    pub filters: Filters,
+    pub benchmark: Benchmark,
+    pub deployment_frequency: DeploymentFrequency,
+    pub change_lead_time: ChangeLeadTime,
+    pub change_failure_rate: ChangeFailureRate,
+    pub recovery_time: RecoveryTime,
+    pub rework_rate: ReworkRate,
+    #[serde(default)]
+    pub data_quality: DataQuality,
+    /// One report per bucket when `interval` is not `all`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<Vec<DoraReport>>,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// Filters for `GET /api/v1/deployments`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeploymentQuery {
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub service: Option<String>,
+    pub team: Option<String>,
+    /// `None` lists every tier.
+    pub environment_tier: Option<EnvironmentTier>,
+    pub status: Option<DeploymentStatus>,
+    /// Only deployments that caused a failure.
+    pub failed: Option<bool>,
+    /// 1-based.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// A deployment with what was derived for it. Newest first in lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentRow {
+    pub id: String,
+    pub source: String,
+    pub service: String,
+    pub environment: String,
+    pub environment_tier: EnvironmentTier,
+    pub status: DeploymentStatus,
+    pub change_type: ChangeType,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    pub sha: String,
+    /// `{repo_url}/commit/{sha}` when the service names its repository's web address.
+    pub sha_url: Option<String>,
+    /// Commits first deployed by this deployment.
+    pub changes: u64,
+    /// Median commit lead time of those changes, seconds (`null` for a baseline or no changes).
+    pub lead_time: Option<f64>,
+    /// The first successful deployment of its service and tier: sets a baseline only.
+    pub baseline: bool,
+    /// The commit graph was incomplete; changes may come from the pushed commit list.
+    pub incomplete_graph: bool,
+    /// Incidents attributed to this deployment.
+    pub incidents: Vec<String>,
+    /// Whether this successful deployment caused a failure, and why.
+    pub failed: bool,
+    pub failure_reasons: Vec<String>,
+    /// Seconds from the end of this (failed) deployment to recovery, when recovered.
+    pub recovery_time: Option<f64>,
+    /// Hotfix, rollback, or remediates an incident.
+    pub unplanned: bool,
+}
+
+/// One change (commit) first deployed by a deployment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeRow {
+    pub sha: String,
+    pub author: Option<String>,
+    pub message: Option<String>,
+    pub authored_at: Timestamp,
+    /// Seconds from authored to deployed; negative spans are reported as they are.
+    pub lead_time: f64,
+    /// `repo#id` of the pull request that carried the commit, when known.
+    pub pull_request: Option<String>,
+    /// Came from the deployment's pushed commit list rather than the graph walk.
+    pub from_push_list: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentDetail {
+    #[serde(flatten)]
+    pub deployment: DeploymentRow,
+    pub change_list: Vec<ChangeRow>,
+}
+
+/// Filters for `GET /api/v1/incidents`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IncidentQuery {
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub service: Option<String>,
+    pub team: Option<String>,
+    pub open: Option<bool>,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attribution {
+    /// The incident named its deployment.
+    Explicit,
+    /// The latest earlier production deployment within the attribution window.
+    Window,
+    /// Marked as not caused by a deployment.
+    Excluded,
+    /// No deployment fits.
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentRow {
+    pub id: String,
+    pub source: String,
+    pub service: String,
+    pub title: Option<String>,
+    pub severity: Option<String>,
+    pub started_at: Timestamp,
+    pub resolved_at: Option<Timestamp>,
+    pub open: bool,
+    pub excluded: bool,
+    pub attribution: Attribution,
+    pub deployment: Option<String>,
+    /// Seconds from started to resolved.
+    pub duration: Option<f64>,
+    /// Seconds from the end of the attributed deployment to recovery (see the metric definition).
+    pub recovery_time: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceRow {
+    pub name: String,
+    pub repo: Option<String>,
+    pub repo_url: Option<String>,
+    pub teams: Vec<String>,
+    pub path_prefix: Option<String>,
+    pub tier: Option<String>,
+    pub deployments: u64,
+    pub last_deployed_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamRow {
+    pub name: String,
+    pub display_name: Option<String>,
+    pub members: Vec<String>,
+    pub services: Vec<String>,
+}
+
+/// The reply of `POST /api/v1/events`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IngestReply {
+    pub accepted: u64,
+    pub updated: u64,
+}
+
+/// `GET /api/v1/session`: who is using the portal, and how it runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub user: String,
+    pub role: String,
+    pub local_mode: bool,
+    pub version: String,
+    /// The time zone the server buckets series in by default.
+    pub time_zone: String,
+}
+
+/// Every error body: a human sentence plus optional detail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}

@@ -1,0 +1,14 @@
+//! Nagare's domain: canonical events, the shapes of the public API, and the metric math.
+//!
+//! Everything here is pure (no I/O) and compiles for both the server and the WebAssembly app.
+
+pub mod api;
+pub mod bands;
+pub mod dora;
+pub mod events;
+pub mod model;
+pub mod stats;
+pub mod time;
+
+pub use events::Event;
+pub use time::Timestamp;

@@ -1,0 +1,118 @@
+//! Instants as UTC epoch milliseconds, written and read as RFC 3339 with an explicit zone.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+pub const SECOND_MS: i64 = 1_000;
+pub const MINUTE_MS: i64 = 60 * SECOND_MS;
+pub const HOUR_MS: i64 = 60 * MINUTE_MS;
+pub const DAY_MS: i64 = 24 * HOUR_MS;
+pub const WEEK_MS: i64 = 7 * DAY_MS;
+
+/// An instant, in milliseconds since the Unix epoch, UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// Parses RFC 3339. A time without a zone (`2024-05-01T10:00:00`) is an error, since its
+    /// meaning would depend on the machine that reads it.
+    pub fn parse(s: &str) -> Result<Self, TimeError> {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| Timestamp(t.timestamp_millis()))
+            .map_err(|_| TimeError {
+                value: s.chars().take(60).collect(),
+                zone_missing: looks_zoneless(s),
+            })
+    }
+
+    pub fn millis(self) -> i64 {
+        self.0
+    }
+
+    pub fn to_datetime(self) -> DateTime<Utc> {
+        DateTime::<Utc>::from_timestamp_millis(self.0).unwrap_or_default()
+    }
+
+    /// Seconds from `self` to `later`, as the API reports durations.
+    pub fn seconds_until(self, later: Timestamp) -> f64 {
+        (later.0 - self.0) as f64 / 1000.0
+    }
+}
+
+fn looks_zoneless(s: &str) -> bool {
+    let t = s.trim();
+    // `2024-05-01T10:00:00` or with fractions, and no Z / offset after the time part.
+    t.len() >= 19
+        && t.as_bytes().get(10).is_some_and(|c| *c == b'T' || *c == b't' || *c == b' ')
+        && !t.ends_with(['Z', 'z'])
+        && !t[19..].contains(['+', '-'])
+}
+
+/// Why a time could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct TimeError {
+    pub value: String,
+    pub zone_missing: bool,
+}
+
+impl fmt::Display for TimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.zone_missing {
+            write!(
+                f,
+                "time `{}` has no zone; add `Z` for UTC or an offset such as `+09:00` (RFC 3339)",
+                self.value
+            )
+        } else {
+            write!(
+                f,
+                "`{}` is not an RFC 3339 time; write it like `2024-05-01T10:00:00Z`",
+                self.value
+            )
+        }
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_datetime().to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Timestamp::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_zones_and_rejects_zoneless_times() {
+        assert_eq!(Timestamp::parse("1970-01-01T00:00:01Z").unwrap(), Timestamp(1000));
+        // 09:00 at +09:00 is midnight UTC.
+        assert_eq!(Timestamp::parse("1970-01-01T09:00:00+09:00").unwrap(), Timestamp(0));
+        let e = Timestamp::parse("2024-01-01T00:40:00").unwrap_err();
+        assert!(e.zone_missing, "{e}");
+        assert!(e.to_string().contains("has no zone"));
+        let e = Timestamp::parse("yesterday").unwrap_err();
+        assert!(!e.zone_missing);
+    }
+
+    #[test]
+    fn display_round_trips() {
+        let t = Timestamp::parse("2024-05-01T10:00:00.250Z").unwrap();
+        assert_eq!(t.to_string(), "2024-05-01T10:00:00.250Z");
+        assert_eq!(Timestamp::parse(&t.to_string()).unwrap(), t);
+    }
+}
