@@ -503,6 +503,9 @@ pub struct BatchError {
     pub line: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The text was not JSON at all (rather than JSON with a bad event in it).
+    #[serde(skip)]
+    pub malformed: bool,
 }
 
 /// Parses a batch: a JSON array of events, or NDJSON (one event per line, blank lines ignored).
@@ -514,6 +517,7 @@ pub fn parse_batch(body: &str, ndjson: bool) -> Result<Vec<Event>, BatchError> {
             error: format!("malformed JSON at line {} column {}: {e}", e.line(), e.column()),
             line: e.line(),
             field: None,
+            malformed: true,
         })?;
         return values
             .into_iter()
@@ -523,6 +527,7 @@ pub fn parse_batch(body: &str, ndjson: bool) -> Result<Vec<Event>, BatchError> {
                     error: format!("event {}: {}", i + 1, e.message),
                     line: i + 1,
                     field: e.field,
+                    malformed: false,
                 })
             })
             .collect();
@@ -539,6 +544,7 @@ pub fn parse_batch(body: &str, ndjson: bool) -> Result<Vec<Event>, BatchError> {
             error: "expected a JSON array of events or NDJSON (one JSON object per line)".into(),
             line: 1,
             field: None,
+            malformed: true,
         });
     }
     Ok(events)
@@ -550,11 +556,13 @@ pub fn parse_line(line: &str, number: usize) -> Result<Event, BatchError> {
         error: format!("line {number}: malformed JSON at column {}: {e}", e.column()),
         line: number,
         field: None,
+        malformed: true,
     })?;
     Event::from_value(value).map_err(|e| BatchError {
         error: format!("line {number}: {}", e.message),
         line: number,
         field: e.field,
+        malformed: false,
     })
 }
 

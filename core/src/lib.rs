@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod bands;
+pub mod demo;
 pub mod dora;
 pub mod events;
 pub mod model;

@@ -1,0 +1,220 @@
+//! The `nagare` command line: serve (default), migrate, demo, import.
+
+use crate::config::Config;
+use crate::state::AppState;
+use crate::store::{RawDelivery, Store};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "nagare", version, about = "Nagare: DORA metrics and delivery flow, from events to a page you can trust")]
+pub struct Cli {
+    /// Configuration file (TOML). Default: ./nagare.toml when present.
+    #[arg(long, global = true, env = "NAGARE_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the API and the web app (the default).
+    Serve {
+        /// Address to listen on (overrides server.bind).
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Seed the demo organisation (deterministic from the seed).
+    Demo {
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Import canonical events from an NDJSON file, atomically.
+    Import {
+        file: PathBuf,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let mut config = match Config::load(cli.config.as_deref(), &env) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("nagare: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(Command::Serve { bind: Some(b) }) = &cli.command {
+        config.server.bind = b.clone();
+        if let Err(m) = config.bind_addr() {
+            eprintln!("nagare: configuration error in --bind: {m}");
+            return ExitCode::from(2);
+        }
+    }
+    init_tracing(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("nagare: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve { bind: None }), config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("nagare: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_new(&config.log.level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if config.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { .. } => serve(config).await,
+        Command::Migrate => {
+            let store = open_store(&config).await?;
+            println!("migrations applied ({})", store.backend());
+            Ok(())
+        }
+        Command::Demo { seed } => {
+            let store = open_store(&config).await?;
+            let n = seed_demo(&store, seed.unwrap_or(config.demo.seed)).await?;
+            println!("demo organisation stored: {n} events");
+            Ok(())
+        }
+        Command::Import { file, quiet } => {
+            let store = open_store(&config).await?;
+            let started = std::time::Instant::now();
+            let s = crate::import::import_file(&store, &file, !quiet).await?;
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "imported {}: {} new, {} updated, {} lines in {secs:.1} s ({:.0} events/s)",
+                file.display(),
+                s.accepted,
+                s.updated,
+                s.lines,
+                (s.accepted + s.updated) as f64 / secs.max(1e-9)
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    Store::open(&config.database.url).await.with_context(|| format!("cannot open the database {}", redact_url(&config.database.url)))
+}
+
+/// Hides a password in a database URL before it is printed.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let cred = &url[s + 3..at];
+            match cred.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &cred[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Stores the demo organisation as one batch; returns the number of events.
+pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<usize> {
+    let now = nagare_core::Timestamp(crate::store::now_millis());
+    let events = nagare_core::demo::demo_org(seed, now);
+    let n = events.len();
+    let raw = RawDelivery {
+        source: "demo".into(),
+        delivery_id: Some(format!("seed-{seed}")),
+        content_type: None,
+        size_bytes: 0,
+        body: None,
+    };
+    store.ingest(events, &raw).await?;
+    Ok(n)
+}
+
+/// In local mode (no identity provider) only loopback addresses may be bound.
+pub fn check_bind(addr: SocketAddr, local_mode: bool) -> anyhow::Result<()> {
+    if local_mode && !addr.ip().is_loopback() {
+        anyhow::bail!(
+            "refusing to listen on {addr}: no identity provider is configured, so Nagare runs in local single-user mode, \
+             where anyone who can reach it would act as the admin. Bind to 127.0.0.1 (server.bind or --bind), \
+             or configure single sign-on before listening on other addresses."
+        );
+    }
+    Ok(())
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let addr = config.bind_addr().map_err(anyhow::Error::msg)?;
+    check_bind(addr, true)?;
+    let store = open_store(&config).await?;
+    if config.demo.seed_on_empty && store.event_count().await? == 0 {
+        let n = seed_demo(&store, config.demo.seed).await?;
+        tracing::info!(events = n, seed = config.demo.seed, "seeded the demo organisation into the empty database");
+    }
+    let started = std::time::Instant::now();
+    let state = AppState::new(store, config).await?;
+    tracing::info!(took_ms = started.elapsed().as_millis() as u64, "model loaded");
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    println!("Nagare is serving on http://{local} (local mode: single user, loopback only)");
+    axum::serve(listener, crate::app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_mode_refuses_non_loopback() {
+        let e = check_bind("0.0.0.0:8080".parse().unwrap(), true).unwrap_err();
+        assert!(e.to_string().contains("single sign-on"), "{e}");
+        check_bind("127.0.0.1:8080".parse().unwrap(), true).unwrap();
+        check_bind("[::1]:8080".parse().unwrap(), true).unwrap();
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact_url("sqlite://data/nagare.db"), "sqlite://data/nagare.db");
+    }
+}

@@ -1,0 +1,77 @@
+//! One error type for every handler, mapped to a status and the contract's JSON error shape.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use nagare_core::api::ErrorBody;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Bad input the client can fix: 400 with what and where.
+    #[error("{error}")]
+    BadRequest { error: String, line: Option<usize>, field: Option<String> },
+    /// Well-formed JSON whose content is invalid: 422.
+    #[error("{error}")]
+    Unprocessable { error: String, line: Option<usize>, field: Option<String> },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn bad_param(field: &str, error: impl Into<String>) -> Self {
+        ApiError::BadRequest { error: error.into(), line: None, field: Some(field.to_owned()) }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Store(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let body = match self {
+            ApiError::BadRequest { error, line, field } | ApiError::Unprocessable { error, line, field } => {
+                ErrorBody { error, line, field }
+            }
+            ApiError::NotFound(e) | ApiError::PayloadTooLarge(e) | ApiError::UnsupportedMediaType(e) => {
+                ErrorBody { error: e, line: None, field: None }
+            }
+            ApiError::Store(e) => {
+                // Logged inside the request's span, which carries the request id.
+                tracing::error!(error = %e, "store failure");
+                internal()
+            }
+            ApiError::Internal(e) => {
+                tracing::error!(error = %e, "internal failure");
+                internal()
+            }
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+fn internal() -> ErrorBody {
+    ErrorBody {
+        error: "internal error; the server logged the details under this response's x-request-id".into(),
+        line: None,
+        field: None,
+    }
+}

@@ -1,0 +1,36 @@
+//! `GET /api/v1/incidents`: incidents with their attributed deployment and recovery time.
+
+use super::query::Params;
+use crate::error::ApiResult;
+use crate::state::AppState;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use nagare_core::api::{IncidentQuery, IncidentRow, Page};
+use std::collections::HashMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/incidents", get(list_incidents))
+}
+
+const KNOWN: [&str; 7] = ["from", "to", "service", "team", "open", "page", "per_page"];
+
+async fn list_incidents(
+    State(state): State<AppState>,
+    Query(map): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Page<IncidentRow>>> {
+    let p = Params::new(map, &KNOWN)?;
+    let (page, per_page) = p.paging()?;
+    let q = IncidentQuery {
+        from: p.time("from")?,
+        to: p.time("to")?,
+        service: p.string("service"),
+        team: p.string("team"),
+        open: p.bool("open")?,
+        page,
+        per_page,
+    };
+    state.sync().await?;
+    let model = state.model.read().await;
+    Ok(Json(model.org.incidents(&q)))
+}

@@ -1,0 +1,139 @@
+//! The HTTP surface: one module per resource, each with its own `router()`, merged here with
+//! the cross-cutting layers (request id, tracing, compression, timeout, panic guard, headers).
+
+mod catalog;
+mod deployments;
+mod events;
+mod health;
+mod incidents;
+mod metrics;
+mod openapi;
+mod query;
+mod session;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::{MatchedPath, Request};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use openapi::OPENAPI_JSON;
+
+/// Routes under `/api/v1` and the probes; exposed for the route audit test.
+pub fn api_router() -> Router<AppState> {
+    Router::new()
+        .merge(health::router())
+        .merge(session::router())
+        .merge(events::router())
+        .merge(metrics::router())
+        .merge(deployments::router())
+        .merge(incidents::router())
+        .merge(catalog::router())
+        .merge(openapi::router())
+        .route("/api/{*rest}", any(api_not_found))
+}
+
+/// The whole application: API, probes, and the built web app with SPA fallback.
+pub fn app(state: AppState) -> Router {
+    let dist = state.config.server.dist_dir.clone();
+    let index = dist.join("index.html");
+    let timeout = Duration::from_secs(state.config.server.request_timeout_secs);
+    let mut router = api_router().with_state(state);
+    router = if index.exists() {
+        router.fallback_service(ServeDir::new(&dist).fallback(ServeFile::new(index)))
+    } else {
+        router.fallback(app_not_built)
+    };
+    let x_request_id = HeaderName::from_static("x-request-id");
+    router
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+            ),
+        ))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let matched = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+                let id = req
+                    .extensions()
+                    .get::<RequestId>()
+                    .and_then(|r| r.header_value().to_str().ok())
+                    .unwrap_or("-")
+                    .to_owned();
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), matched_path = matched, request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(x_request_id, RequestIds::default()))
+}
+
+/// Request ids: a per-process random prefix plus a counter (`3f9a…-17`).
+#[derive(Clone)]
+struct RequestIds {
+    prefix: String,
+    next: std::sync::Arc<AtomicU64>,
+}
+
+impl Default for RequestIds {
+    fn default() -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos() as u64 ^ d.as_secs())
+            .unwrap_or(0);
+        RequestIds {
+            prefix: format!("{:08x}", (nanos ^ u64::from(std::process::id())) & 0xffff_ffff),
+            next: std::sync::Arc::new(AtomicU64::new(1)),
+        }
+    }
+}
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _req: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{}-{n}", self.prefix)).ok().map(RequestId::new)
+    }
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("handler panicked");
+    ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+}
+
+async fn api_not_found(req: Request) -> ApiError {
+    ApiError::NotFound(format!(
+        "no such endpoint: {} {}; the API is described at /api/v1/openapi.json",
+        req.method(),
+        req.uri().path()
+    ))
+}
+
+async fn app_not_built() -> impl IntoResponse {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "The Nagare web app has not been built. Run `make run` (or `trunk build --release`) so that dist/ exists; the API is served at /api/v1.\n",
+    )
+}

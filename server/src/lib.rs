@@ -1,0 +1,12 @@
+//! Nagare's server: HTTP API, event store, and the `nagare` command line.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod import;
+pub mod state;
+pub mod store;
+
+pub use http::app;
+pub use state::AppState;

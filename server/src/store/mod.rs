@@ -1,0 +1,392 @@
+//! The event store: SQLite (default, WAL) or PostgreSQL, one code path.
+//!
+//! The SQL is the same text on both backends (`$n` placeholders, `ON CONFLICT … DO UPDATE`,
+//! times as BIGINT epoch milliseconds); only the pool type differs, so each method is written
+//! once inside [`on_backend!`], which expands it for both. The same store suite
+//! (`server/tests/store.rs`) runs against both backends in `make test`.
+
+use nagare_core::events::{Event, EventKey};
+use nagare_core::Timestamp;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Rows per multi-row statement: 6 binds each, well under both backends' parameter limits.
+const CHUNK: usize = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored event {kind}/{id} is unreadable: {error}")]
+    Corrupt { kind: String, id: String, error: String },
+    #[error("{0}")]
+    Config(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A connection pool to one of the two supported databases.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to whichever backend `$store` is.
+macro_rules! on_backend {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            Store::Sqlite($pool) => $body,
+            Store::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// A payload as it was received, kept whatever its verdict.
+#[derive(Debug, Clone)]
+pub struct RawDelivery {
+    pub source: String,
+    pub delivery_id: Option<String>,
+    pub content_type: Option<String>,
+    pub size_bytes: i64,
+    /// `None` when the payload is too large to keep inline (imports keep their file).
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Accepted,
+    Rejected,
+}
+
+impl Verdict {
+    fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Accepted => "accepted",
+            Verdict::Rejected => "rejected",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IngestCounts {
+    pub accepted: u64,
+    pub updated: u64,
+}
+
+impl Store {
+    /// Opens `url` (`sqlite://path`, a bare file path, or `postgres://…`) and applies migrations.
+    pub async fn open(url: &str) -> Result<Store> {
+        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect(url)
+                .await?;
+            Store::Postgres(pool)
+        } else {
+            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+            if let Some(dir) = std::path::Path::new(path).parent() {
+                if !dir.as_os_str().is_empty() && path != ":memory:" {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Config(format!("cannot create the database folder {}: {e}", dir.display()))
+                    })?;
+                }
+            }
+            let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(if path == ":memory:" { 1 } else { 8 })
+                .connect_with(opts)
+                .await?;
+            Store::Sqlite(pool)
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        match self {
+            Store::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Store::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// A cheap round trip, for `/readyz`.
+    pub async fn ping(&self) -> Result<()> {
+        on_backend!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The revision of the last committed batch; it grows by one per batch.
+    pub async fn current_rev(&self) -> Result<i64> {
+        let rev: i64 = on_backend!(self, p => sqlx::query_scalar("SELECT value FROM meta WHERE key = 'rev'").fetch_one(p).await)?;
+        Ok(rev)
+    }
+
+    /// Events written after `after`, up to and including `until`, in revision order.
+    pub async fn events_between(&self, after: i64, until: i64) -> Result<Vec<Event>> {
+        let rows: Vec<(String, String, String)> = on_backend!(self, p => sqlx::query_as(
+            "SELECT kind, id, body FROM events WHERE rev > $1 AND rev <= $2 ORDER BY rev"
+        ).bind(after).bind(until).fetch_all(p).await)?;
+        rows.into_iter()
+            .map(|(kind, id, body)| {
+                serde_json::from_str::<Event>(&body).map_err(|e| StoreError::Corrupt { kind, id, error: e.to_string() })
+            })
+            .collect()
+    }
+
+    pub async fn event_count(&self) -> Result<i64> {
+        let n: i64 = on_backend!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(p).await)?;
+        Ok(n)
+    }
+
+    /// Keeps a payload that was rejected; nothing of it reaches the events table.
+    pub async fn record_rejected(&self, raw: &RawDelivery, detail: &str) -> Result<()> {
+        let mut batch = self.begin().await?;
+        batch.record_delivery(raw, Verdict::Rejected, Some(detail)).await?;
+        batch.commit().await
+    }
+
+    /// Stores `events` and their raw delivery as one atomic batch.
+    pub async fn ingest(&self, events: Vec<Event>, raw: &RawDelivery) -> Result<(IngestCounts, i64)> {
+        let mut batch = self.begin().await?;
+        batch.add(events).await?;
+        batch.record_delivery(raw, Verdict::Accepted, None).await?;
+        batch.commit_with_rev().await
+    }
+
+    /// Starts an atomic batch: everything added is stored on [`Batch::commit`], or nothing.
+    pub async fn begin(&self) -> Result<Batch> {
+        let tx = match self {
+            Store::Sqlite(p) => {
+                // BEGIN IMMEDIATE: take the write lock now, so a concurrent writer waits on
+                // busy_timeout instead of failing later with SQLITE_BUSY on upgrade.
+                let tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                Tx::Sqlite(tx)
+            }
+            Store::Postgres(p) => Tx::Postgres(p.begin().await?),
+        };
+        Ok(Batch { tx, rev: None, counts: IngestCounts::default(), seen: HashSet::new() })
+    }
+
+    /// Raw deliveries, newest first (for the store suite and, later, the admin pages).
+    pub async fn recent_deliveries(&self, limit: i64) -> Result<Vec<DeliveryRow>> {
+        type RowTuple = (i64, i64, String, String, Option<String>, i64, Option<String>);
+        let rows: Vec<RowTuple> = on_backend!(self, p => sqlx::query_as(
+            "SELECT id, received_at, source, verdict, detail, size_bytes, body FROM raw_deliveries ORDER BY id DESC LIMIT $1"
+        ).bind(limit).fetch_all(p).await)?;
+        let out = rows
+            .into_iter()
+            .map(|(id, received_at, source, verdict, detail, size_bytes, body)| DeliveryRow {
+                id,
+                received_at: Timestamp(received_at),
+                source,
+                verdict,
+                detail,
+                size_bytes,
+                body,
+            })
+            .collect();
+        Ok(out)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub received_at: Timestamp,
+    pub source: String,
+    pub verdict: String,
+    pub detail: Option<String>,
+    pub size_bytes: i64,
+    pub body: Option<String>,
+}
+
+enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// An open, atomic batch of events.
+pub struct Batch {
+    tx: Tx,
+    rev: Option<i64>,
+    counts: IngestCounts,
+    /// Keys already written in this batch: a repeat replaces and counts as an update.
+    seen: HashSet<EventKey>,
+}
+
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            Tx::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            Tx::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+impl Batch {
+    /// The revision this batch writes under, taken (and so locked) on first use.
+    async fn rev(&mut self) -> Result<i64> {
+        if let Some(r) = self.rev {
+            return Ok(r);
+        }
+        let rev: i64 = on_tx!(&mut self.tx, c => sqlx::query_scalar(
+            "UPDATE meta SET value = value + 1 WHERE key = 'rev' RETURNING value"
+        ).fetch_one(c).await)?;
+        self.rev = Some(rev);
+        Ok(rev)
+    }
+
+    /// Adds events (upserted by key). Later duplicates of a key in the same batch win.
+    pub async fn add(&mut self, events: Vec<Event>) -> Result<()> {
+        let rev = self.rev().await?;
+        let now = now_millis();
+        // Last occurrence of each key wins, within this call.
+        let mut by_key: HashMap<EventKey, usize> = HashMap::with_capacity(events.len());
+        for (i, e) in events.iter().enumerate() {
+            by_key.insert(e.key(), i);
+        }
+        let mut rows: Vec<(EventKey, String)> = Vec::with_capacity(by_key.len());
+        for (i, e) in events.iter().enumerate() {
+            let key = e.key();
+            if by_key.get(&key) != Some(&i) {
+                self.counts.updated += 1;
+                continue;
+            }
+            let body = serde_json::to_string(e).map_err(|err| StoreError::Corrupt {
+                kind: key.kind.to_owned(),
+                id: key.id.clone(),
+                error: err.to_string(),
+            })?;
+            rows.push((key, body));
+        }
+        for chunk in rows.chunks(CHUNK) {
+            let fresh: Vec<&(EventKey, String)> = chunk.iter().filter(|(k, _)| !self.seen.contains(k)).collect();
+            let existing = self.existing(&fresh).await?;
+            for (k, _) in chunk {
+                if self.seen.contains(k) || existing.contains(&(k.kind.to_owned(), k.source.clone(), k.id.clone())) {
+                    self.counts.updated += 1;
+                } else {
+                    self.counts.accepted += 1;
+                }
+            }
+            on_tx!(&mut self.tx, c => {
+                let mut qb = QueryBuilder::new("INSERT INTO events (kind, source, id, rev, received_at, body) ");
+                qb.push_values(chunk, |mut b, (k, body)| {
+                    b.push_bind(k.kind).push_bind(k.source.as_str()).push_bind(k.id.as_str())
+                        .push_bind(rev).push_bind(now).push_bind(body.as_str());
+                });
+                qb.push(" ON CONFLICT (kind, source, id) DO UPDATE SET rev = excluded.rev, received_at = excluded.received_at, body = excluded.body");
+                qb.build().execute(c).await.map(|_| ())
+            })?;
+            for (k, _) in chunk {
+                self.seen.insert(k.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Which of these keys are already stored (from earlier batches).
+    async fn existing(&mut self, keys: &[&(EventKey, String)]) -> Result<HashSet<(String, String, String)>> {
+        if keys.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let rows: Vec<(String, String, String)> = on_tx!(&mut self.tx, c => {
+            let mut qb = QueryBuilder::new("SELECT kind, source, id FROM events WHERE (kind, source, id) IN (");
+            let mut sep = qb.separated(", ");
+            for (k, _) in keys {
+                sep.push("(");
+                sep.push_bind_unseparated(k.kind);
+                sep.push_unseparated(", ");
+                sep.push_bind_unseparated(k.source.as_str());
+                sep.push_unseparated(", ");
+                sep.push_bind_unseparated(k.id.as_str());
+                sep.push_unseparated(")");
+            }
+            qb.push(")");
+            qb.build_query_as().fetch_all(c).await
+        })?;
+        Ok(rows.into_iter().collect())
+    }
+
+    pub async fn record_delivery(&mut self, raw: &RawDelivery, verdict: Verdict, detail: Option<&str>) -> Result<()> {
+        on_tx!(&mut self.tx, c => sqlx::query(
+            "INSERT INTO raw_deliveries (received_at, source, delivery_id, content_type, size_bytes, body, verdict, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        )
+        .bind(now_millis())
+        .bind(raw.source.as_str())
+        .bind(raw.delivery_id.as_deref())
+        .bind(raw.content_type.as_deref())
+        .bind(raw.size_bytes)
+        .bind(raw.body.as_deref())
+        .bind(verdict.as_str())
+        .bind(detail)
+        .execute(c).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    pub fn counts(&self) -> IngestCounts {
+        self.counts
+    }
+
+    /// Commits everything added; returns the counts and the batch's revision.
+    pub async fn commit_with_rev(mut self) -> Result<(IngestCounts, i64)> {
+        let rev = self.rev().await?;
+        let counts = self.counts;
+        match self.tx {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok((counts, rev))
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        match self.tx {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Drops everything added (also what happens when a batch is dropped uncommitted).
+    pub async fn rollback(self) -> Result<()> {
+        match self.tx {
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+}
+
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
