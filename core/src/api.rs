@@ -46,7 +46,11 @@ pub enum Benchmark {
 }
 
 impl Benchmark {
-    pub const ALL: [Benchmark; 3] = [Benchmark::Dora2024, Benchmark::Dora2023, Benchmark::Dora2021];
+    pub const ALL: [Benchmark; 3] = [
+        Benchmark::Dora2024,
+        Benchmark::Dora2023,
+        Benchmark::Dora2021,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -75,7 +79,11 @@ pub enum LeadTimeBasis {
 }
 
 impl LeadTimeBasis {
-    pub const ALL: [LeadTimeBasis; 3] = [LeadTimeBasis::Commit, LeadTimeBasis::PullRequest, LeadTimeBasis::Merge];
+    pub const ALL: [LeadTimeBasis; 3] = [
+        LeadTimeBasis::Commit,
+        LeadTimeBasis::PullRequest,
+        LeadTimeBasis::Merge,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -86,7 +86,9 @@ pub enum ChangeType {
 }
 
 /// Environment tiers, as GitLab names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EnvironmentTier {
     #[default]
@@ -123,7 +125,11 @@ impl EnvironmentTier {
     /// GitLab's default mapping from an environment name to its tier.
     pub fn from_environment_name(name: &str) -> Self {
         let n = name.to_ascii_lowercase();
-        let has = |words: &[&str]| words.iter().any(|w| n.split(['-', '_', '/', '.', ' ']).any(|p| p == *w));
+        let has = |words: &[&str]| {
+            words
+                .iter()
+                .any(|w| n.split(['-', '_', '/', '.', ' ']).any(|p| p == *w))
+        };
         if has(&["prod", "production", "live"]) {
             EnvironmentTier::Production
         } else if has(&["stag", "staging", "model", "demo", "pre", "preprod"]) {
@@ -390,7 +396,10 @@ impl Event {
     fn validate(&self) -> Result<(), EventError> {
         let non_empty = |v: &str, field: &'static str| {
             if v.trim().is_empty() {
-                Err(EventError::new(format!("`{field}` must not be empty"), Some(field)))
+                Err(EventError::new(
+                    format!("`{field}` must not be empty"),
+                    Some(field),
+                ))
             } else {
                 Ok(())
             }
@@ -434,7 +443,10 @@ impl Event {
                 if let Some(r) = i.resolved_at {
                     if r < i.started_at {
                         return Err(EventError::new(
-                            format!("`resolved_at` ({r}) is before `started_at` ({})", i.started_at),
+                            format!(
+                                "`resolved_at` ({r}) is before `started_at` ({})",
+                                i.started_at
+                            ),
                             Some("resolved_at"),
                         ));
                     }
@@ -466,10 +478,7 @@ fn typed<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, 
             Some(f) if !inner.starts_with("missing field") => format!("field `{f}`: {inner}"),
             _ => inner,
         };
-        EventError {
-            message,
-            field,
-        }
+        EventError { message, field }
     })
 }
 
@@ -513,12 +522,17 @@ pub struct BatchError {
 pub fn parse_batch(body: &str, ndjson: bool) -> Result<Vec<Event>, BatchError> {
     let trimmed = body.trim_start();
     if !ndjson && trimmed.starts_with('[') {
-        let values: Vec<serde_json::Value> = serde_json::from_str(body).map_err(|e| BatchError {
-            error: format!("malformed JSON at line {} column {}: {e}", e.line(), e.column()),
-            line: e.line(),
-            field: None,
-            malformed: true,
-        })?;
+        let values: Vec<serde_json::Value> =
+            serde_json::from_str(body).map_err(|e| BatchError {
+                error: format!(
+                    "malformed JSON at line {} column {}: {e}",
+                    e.line(),
+                    e.column()
+                ),
+                line: e.line(),
+                field: None,
+                malformed: true,
+            })?;
         return values
             .into_iter()
             .enumerate()
@@ -553,7 +567,10 @@ pub fn parse_batch(body: &str, ndjson: bool) -> Result<Vec<Event>, BatchError> {
 /// Parses one NDJSON line; `line` is its 1-based number, for the error.
 pub fn parse_line(line: &str, number: usize) -> Result<Event, BatchError> {
     let value: serde_json::Value = serde_json::from_str(line).map_err(|e| BatchError {
-        error: format!("line {number}: malformed JSON at column {}: {e}", e.column()),
+        error: format!(
+            "line {number}: malformed JSON at column {}: {e}",
+            e.column()
+        ),
         line: number,
         field: None,
         malformed: true,
@@ -575,9 +592,14 @@ mod tests {
     #[test]
     fn parses_the_contract_examples() {
         let e = parse_batch(DEPLOY, true).unwrap();
-        let Event::Deployment(d) = &e[0] else { panic!("not a deployment") };
+        let Event::Deployment(d) = &e[0] else {
+            panic!("not a deployment")
+        };
         assert_eq!(d.source, "api");
-        assert_eq!(d.finished_at, Some(Timestamp::parse("2024-05-01T10:10:00Z").unwrap()));
+        assert_eq!(
+            d.finished_at,
+            Some(Timestamp::parse("2024-05-01T10:10:00Z").unwrap())
+        );
         assert_eq!(e[0].key().id, "d-42");
         let pr = r#"[{"kind":"pull_request","repo":"acme/api","id":17,"opened_at":"2024-05-01T10:00:00Z","commits":["c2"]}]"#;
         let e = parse_batch(pr, false).unwrap();

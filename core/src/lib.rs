@@ -5,8 +5,10 @@
 pub mod api;
 pub mod bands;
 pub mod demo;
+mod derive;
 pub mod dora;
 pub mod events;
+mod graph;
 pub mod model;
 pub mod stats;
 pub mod time;

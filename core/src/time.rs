@@ -44,7 +44,9 @@ fn looks_zoneless(s: &str) -> bool {
     let t = s.trim();
     // `2024-05-01T10:00:00` or with fractions, and no Z / offset after the time part.
     t.len() >= 19
-        && t.as_bytes().get(10).is_some_and(|c| *c == b'T' || *c == b't' || *c == b' ')
+        && t.as_bytes()
+            .get(10)
+            .is_some_and(|c| *c == b'T' || *c == b't' || *c == b' ')
         && !t.ends_with(['Z', 'z'])
         && !t[19..].contains(['+', '-'])
 }
@@ -76,7 +78,11 @@ impl fmt::Display for TimeError {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_datetime().to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        f.write_str(
+            &self
+                .to_datetime()
+                .to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        )
     }
 }
 
@@ -99,9 +105,15 @@ mod tests {
 
     #[test]
     fn parses_zones_and_rejects_zoneless_times() {
-        assert_eq!(Timestamp::parse("1970-01-01T00:00:01Z").unwrap(), Timestamp(1000));
+        assert_eq!(
+            Timestamp::parse("1970-01-01T00:00:01Z").unwrap(),
+            Timestamp(1000)
+        );
         // 09:00 at +09:00 is midnight UTC.
-        assert_eq!(Timestamp::parse("1970-01-01T09:00:00+09:00").unwrap(), Timestamp(0));
+        assert_eq!(
+            Timestamp::parse("1970-01-01T09:00:00+09:00").unwrap(),
+            Timestamp(0)
+        );
         let e = Timestamp::parse("2024-01-01T00:40:00").unwrap_err();
         assert!(e.zone_missing, "{e}");
         assert!(e.to_string().contains("has no zone"));

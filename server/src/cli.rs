@@ -10,7 +10,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "nagare", version, about = "Nagare: DORA metrics and delivery flow, from events to a page you can trust")]
+#[command(
+    name = "nagare",
+    version,
+    about = "Nagare: DORA metrics and delivery flow, from events to a page you can trust"
+)]
 pub struct Cli {
     /// Configuration file (TOML). Default: ./nagare.toml when present.
     #[arg(long, global = true, env = "NAGARE_CONFIG")]
@@ -61,14 +65,20 @@ pub fn main() -> ExitCode {
         }
     }
     init_tracing(&config);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("nagare: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve { bind: None }), config)) {
+    match runtime.block_on(run(
+        cli.command.unwrap_or(Command::Serve { bind: None }),
+        config,
+    )) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("nagare: {e:#}");
@@ -80,8 +90,14 @@ pub fn main() -> ExitCode {
 fn init_tracing(config: &Config) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_new(&config.log.level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if config.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if config.log.format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
@@ -117,7 +133,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
 }
 
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    Store::open(&config.database.url).await.with_context(|| format!("cannot open the database {}", redact_url(&config.database.url)))
+    Store::open(&config.database.url).await.with_context(|| {
+        format!(
+            "cannot open the database {}",
+            redact_url(&config.database.url)
+        )
+    })
 }
 
 /// Hides a password in a database URL before it is printed.
@@ -168,15 +189,26 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
     if config.demo.seed_on_empty && store.event_count().await? == 0 {
         let n = seed_demo(&store, config.demo.seed).await?;
-        tracing::info!(events = n, seed = config.demo.seed, "seeded the demo organisation into the empty database");
+        tracing::info!(
+            events = n,
+            seed = config.demo.seed,
+            "seeded the demo organisation into the empty database"
+        );
     }
     let started = std::time::Instant::now();
     let state = AppState::new(store, config).await?;
-    tracing::info!(took_ms = started.elapsed().as_millis() as u64, "model loaded");
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    tracing::info!(
+        took_ms = started.elapsed().as_millis() as u64,
+        "model loaded"
+    );
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     println!("Nagare is serving on http://{local} (local mode: single user, loopback only)");
-    axum::serve(listener, crate::app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, crate::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -214,7 +246,13 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
-        assert_eq!(redact_url("sqlite://data/nagare.db"), "sqlite://data/nagare.db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/nagare.db"),
+            "sqlite://data/nagare.db"
+        );
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub server: ServerConfig,
@@ -55,19 +55,6 @@ pub struct LogConfig {
     pub format: String,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            server: ServerConfig::default(),
-            database: DatabaseConfig::default(),
-            metrics: MetricsConfig::default(),
-            environments: BTreeMap::new(),
-            demo: DemoConfig::default(),
-            log: LogConfig::default(),
-        }
-    }
-}
-
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
@@ -81,25 +68,36 @@ impl Default for ServerConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        DatabaseConfig { url: "sqlite://data/nagare.db".into() }
+        DatabaseConfig {
+            url: "sqlite://data/nagare.db".into(),
+        }
     }
 }
 
 impl Default for MetricsConfig {
     fn default() -> Self {
-        MetricsConfig { time_zone: "UTC".into(), incident_attribution_window_hours: 168 }
+        MetricsConfig {
+            time_zone: "UTC".into(),
+            incident_attribution_window_hours: 168,
+        }
     }
 }
 
 impl Default for DemoConfig {
     fn default() -> Self {
-        DemoConfig { seed_on_empty: false, seed: 42 }
+        DemoConfig {
+            seed_on_empty: false,
+            seed: 42,
+        }
     }
 }
 
 impl Default for LogConfig {
     fn default() -> Self {
-        LogConfig { level: "info".into(), format: "text".into() }
+        LogConfig {
+            level: "info".into(),
+            format: "text".into(),
+        }
     }
 }
 
@@ -152,12 +150,18 @@ impl Config {
     }
 
     pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError { origin: origin.to_owned(), message: describe_toml_error(&e) })
+        toml::from_str(text).map_err(|e| ConfigError {
+            origin: origin.to_owned(),
+            message: describe_toml_error(&e),
+        })
     }
 
     fn apply_env(&mut self, env: &[(String, String)]) -> Result<(), ConfigError> {
         for (name, value) in env {
-            let err = |message: String| ConfigError { origin: format!("environment variable {name}"), message };
+            let err = |message: String| ConfigError {
+                origin: format!("environment variable {name}"),
+                message,
+            };
             match name.as_str() {
                 "NAGARE_BIND" => self.server.bind = value.clone(),
                 "NAGARE_DIST_DIR" => self.server.dist_dir = value.into(),
@@ -167,7 +171,11 @@ impl Config {
                     self.demo.seed_on_empty = match value.as_str() {
                         "1" | "true" | "yes" => true,
                         "0" | "false" | "no" => false,
-                        _ => return Err(err(format!("`{value}` is not a boolean; use true or false"))),
+                        _ => {
+                            return Err(err(format!(
+                                "`{value}` is not a boolean; use true or false"
+                            )))
+                        }
                     }
                 }
                 "NAGARE_LOG" => self.log.level = value.clone(),
@@ -187,37 +195,70 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        let err = |key: &str, message: String| ConfigError { origin: format!("key `{key}`"), message };
+        let err = |key: &str, message: String| ConfigError {
+            origin: format!("key `{key}`"),
+            message,
+        };
         self.bind_addr().map_err(|m| err("server.bind", m))?;
         self.time_zone().map_err(|m| err("metrics.time_zone", m))?;
-        self.environment_tiers().map_err(|(k, m)| err(&format!("environments.{k}"), m))?;
+        self.environment_tiers()
+            .map_err(|(k, m)| err(&format!("environments.{k}"), m))?;
         if self.server.max_body_mb == 0 {
-            return Err(err("server.max_body_mb", "must be at least 1 (megabytes)".into()));
+            return Err(err(
+                "server.max_body_mb",
+                "must be at least 1 (megabytes)".into(),
+            ));
         }
         if self.server.request_timeout_secs == 0 {
-            return Err(err("server.request_timeout_secs", "must be at least 1 (seconds)".into()));
+            return Err(err(
+                "server.request_timeout_secs",
+                "must be at least 1 (seconds)".into(),
+            ));
         }
         if self.metrics.incident_attribution_window_hours == 0 {
-            return Err(err("metrics.incident_attribution_window_hours", "must be at least 1 (hours); the default is 168 (7 days)".into()));
+            return Err(err(
+                "metrics.incident_attribution_window_hours",
+                "must be at least 1 (hours); the default is 168 (7 days)".into(),
+            ));
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
-            return Err(err("log.format", format!("`{}` is not a log format; use \"text\" or \"json\"", self.log.format)));
+            return Err(err(
+                "log.format",
+                format!(
+                    "`{}` is not a log format; use \"text\" or \"json\"",
+                    self.log.format
+                ),
+            ));
         }
         if self.database.url.trim().is_empty() {
-            return Err(err("database.url", "must not be empty; use sqlite://data/nagare.db or postgres://user@host/db".into()));
+            return Err(err(
+                "database.url",
+                "must not be empty; use sqlite://data/nagare.db or postgres://user@host/db".into(),
+            ));
         }
         Ok(())
     }
 
     pub fn bind_addr(&self) -> Result<SocketAddr, String> {
         let b = self.server.bind.trim();
-        let b = b.strip_prefix("localhost:").map(|p| format!("127.0.0.1:{p}")).unwrap_or_else(|| b.to_owned());
-        b.parse().map_err(|_| format!("`{}` is not an address; write host:port, e.g. 127.0.0.1:8080", self.server.bind))
+        let b = b
+            .strip_prefix("localhost:")
+            .map(|p| format!("127.0.0.1:{p}"))
+            .unwrap_or_else(|| b.to_owned());
+        b.parse().map_err(|_| {
+            format!(
+                "`{}` is not an address; write host:port, e.g. 127.0.0.1:8080",
+                self.server.bind
+            )
+        })
     }
 
     pub fn time_zone(&self) -> Result<chrono_tz::Tz, String> {
         self.metrics.time_zone.parse().map_err(|_| {
-            format!("`{}` is not an IANA time zone; use a name like UTC, Asia/Tokyo or Europe/Berlin", self.metrics.time_zone)
+            format!(
+                "`{}` is not an IANA time zone; use a name like UTC, Asia/Tokyo or Europe/Berlin",
+                self.metrics.time_zone
+            )
         })
     }
 
@@ -234,7 +275,8 @@ impl Config {
 
     pub fn core_settings(&self) -> nagare_core::model::Settings {
         nagare_core::model::Settings {
-            incident_window_ms: self.metrics.incident_attribution_window_hours as i64 * nagare_core::time::HOUR_MS,
+            incident_window_ms: self.metrics.incident_attribution_window_hours as i64
+                * nagare_core::time::HOUR_MS,
             environment_tiers: self.environment_tiers().unwrap_or_default(),
             time_zone: self.time_zone().unwrap_or(chrono_tz::UTC),
         }
@@ -271,21 +313,32 @@ mod tests {
         let mut c = Config::default();
         c.apply_env(&env).unwrap();
         let e = c.validate().unwrap_err();
-        assert!(e.to_string().contains("metrics.time_zone") && e.to_string().contains("IANA"), "{e}");
+        assert!(
+            e.to_string().contains("metrics.time_zone") && e.to_string().contains("IANA"),
+            "{e}"
+        );
 
-        let e = Config::parse("[environments]\nprod-jp = \"prodution\"\n", "t").and_then(|c| c.validate()).unwrap_err();
+        let e = Config::parse("[environments]\nprod-jp = \"prodution\"\n", "t")
+            .and_then(|c| c.validate())
+            .unwrap_err();
         assert!(e.to_string().contains("environments.prod-jp"), "{e}");
 
         let mut c = Config::default();
-        let e = c.apply_env(&[("NAGARE_BINDD".into(), "x".into())]).unwrap_err();
-        assert!(e.to_string().contains("NAGARE_BINDD") && e.to_string().contains("NAGARE_BIND"), "{e}");
+        let e = c
+            .apply_env(&[("NAGARE_BINDD".into(), "x".into())])
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("NAGARE_BINDD") && e.to_string().contains("NAGARE_BIND"),
+            "{e}"
+        );
     }
 
     #[test]
     fn example_file_parses_and_env_overrides_it() {
         let text = include_str!("../../nagare.example.toml");
         let mut c = Config::parse(text, "nagare.example.toml").unwrap();
-        c.apply_env(&[("DATABASE_URL".into(), "postgres://x@127.0.0.1/db".into())]).unwrap();
+        c.apply_env(&[("DATABASE_URL".into(), "postgres://x@127.0.0.1/db".into())])
+            .unwrap();
         c.validate().unwrap();
         assert_eq!(c.database.url, "postgres://x@127.0.0.1/db");
     }

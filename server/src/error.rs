@@ -9,10 +9,18 @@ use nagare_core::api::ErrorBody;
 pub enum ApiError {
     /// Bad input the client can fix: 400 with what and where.
     #[error("{error}")]
-    BadRequest { error: String, line: Option<usize>, field: Option<String> },
+    BadRequest {
+        error: String,
+        line: Option<usize>,
+        field: Option<String>,
+    },
     /// Well-formed JSON whose content is invalid: 422.
     #[error("{error}")]
-    Unprocessable { error: String, line: Option<usize>, field: Option<String> },
+    Unprocessable {
+        error: String,
+        line: Option<usize>,
+        field: Option<String>,
+    },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -29,7 +37,11 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn bad_param(field: &str, error: impl Into<String>) -> Self {
-        ApiError::BadRequest { error: error.into(), line: None, field: Some(field.to_owned()) }
+        ApiError::BadRequest {
+            error: error.into(),
+            line: None,
+            field: Some(field.to_owned()),
+        }
     }
 
     fn status(&self) -> StatusCode {
@@ -48,12 +60,15 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let body = match self {
-            ApiError::BadRequest { error, line, field } | ApiError::Unprocessable { error, line, field } => {
-                ErrorBody { error, line, field }
-            }
-            ApiError::NotFound(e) | ApiError::PayloadTooLarge(e) | ApiError::UnsupportedMediaType(e) => {
-                ErrorBody { error: e, line: None, field: None }
-            }
+            ApiError::BadRequest { error, line, field }
+            | ApiError::Unprocessable { error, line, field } => ErrorBody { error, line, field },
+            ApiError::NotFound(e)
+            | ApiError::PayloadTooLarge(e)
+            | ApiError::UnsupportedMediaType(e) => ErrorBody {
+                error: e,
+                line: None,
+                field: None,
+            },
             ApiError::Store(e) => {
                 // Logged inside the request's span, which carries the request id.
                 tracing::error!(error = %e, "store failure");
@@ -70,7 +85,8 @@ impl IntoResponse for ApiError {
 
 fn internal() -> ErrorBody {
     ErrorBody {
-        error: "internal error; the server logged the details under this response's x-request-id".into(),
+        error: "internal error; the server logged the details under this response's x-request-id"
+            .into(),
         line: None,
         field: None,
     }

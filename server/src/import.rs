@@ -21,10 +21,19 @@ pub struct ImportSummary {
 }
 
 /// Imports every event in `path`, or none: the first bad line aborts and rolls back.
-pub async fn import_file(store: &Store, path: &Path, progress: bool) -> anyhow::Result<ImportSummary> {
-    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+pub async fn import_file(
+    store: &Store,
+    path: &Path,
+    progress: bool,
+) -> anyhow::Result<ImportSummary> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let bar = if progress { ProgressBar::new(size) } else { ProgressBar::hidden() };
+    let bar = if progress {
+        ProgressBar::new(size)
+    } else {
+        ProgressBar::hidden()
+    };
     bar.set_style(
         ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} [{bar:40}] {msg} ({eta})")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -37,7 +46,9 @@ pub async fn import_file(store: &Store, path: &Path, progress: bool) -> anyhow::
     let mut number = 0usize;
     loop {
         line.clear();
-        let n = reader.read_line(&mut line).with_context(|| format!("cannot read {} after line {number}", path.display()))?;
+        let n = reader
+            .read_line(&mut line)
+            .with_context(|| format!("cannot read {} after line {number}", path.display()))?;
         if n == 0 {
             break;
         }
@@ -51,7 +62,10 @@ pub async fn import_file(store: &Store, path: &Path, progress: bool) -> anyhow::
             Err(e) => {
                 batch.rollback().await?;
                 bar.abandon_with_message("failed");
-                let field = e.field.map(|f| format!(" (field `{f}`)")).unwrap_or_default();
+                let field = e
+                    .field
+                    .map(|f| format!(" (field `{f}`)"))
+                    .unwrap_or_default();
                 anyhow::bail!("{}:{}: {}{field}. Nothing was imported; fix the line and run the import again.", path.display(), e.line, e.error);
             }
         }
@@ -75,8 +89,14 @@ pub async fn import_file(store: &Store, path: &Path, progress: bool) -> anyhow::
         size_bytes: size as i64,
         body,
     };
-    batch.record_delivery(&raw, Verdict::Accepted, Some(&format!("{number} lines"))).await?;
+    batch
+        .record_delivery(&raw, Verdict::Accepted, Some(&format!("{number} lines")))
+        .await?;
     let (counts, _) = batch.commit_with_rev().await?;
     bar.finish_with_message(format!("{number} lines"));
-    Ok(ImportSummary { lines: number, accepted: counts.accepted, updated: counts.updated })
+    Ok(ImportSummary {
+        lines: number,
+        accepted: counts.accepted,
+        updated: counts.updated,
+    })
 }

@@ -66,7 +66,13 @@ impl AppState {
         .map_err(|e| StoreError::Config(format!("model update panicked: {e}")))?;
         model.org = org;
         model.rev = latest;
-        tracing::debug!(previous_rev, events = n, rev = latest, took_ms = started.elapsed().as_millis() as u64, "model synced");
+        tracing::debug!(
+            previous_rev,
+            events = n,
+            rev = latest,
+            took_ms = started.elapsed().as_millis() as u64,
+            "model synced"
+        );
         Ok(())
     }
 }

@@ -8,7 +8,9 @@ use axum::{Json, Router};
 use nagare_core::api::{ServiceRow, TeamRow};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/services", get(list_services)).route("/api/v1/teams", get(list_teams))
+    Router::new()
+        .route("/api/v1/services", get(list_services))
+        .route("/api/v1/teams", get(list_teams))
 }
 
 async fn list_services(State(state): State<AppState>) -> ApiResult<Json<Vec<ServiceRow>>> {

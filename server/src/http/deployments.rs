@@ -16,7 +16,17 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/deployments/{id}", get(get_deployment))
 }
 
-const KNOWN: [&str; 9] = ["from", "to", "service", "team", "environment_tier", "status", "failed", "page", "per_page"];
+const KNOWN: [&str; 9] = [
+    "from",
+    "to",
+    "service",
+    "team",
+    "environment_tier",
+    "status",
+    "failed",
+    "page",
+    "per_page",
+];
 
 async fn list_deployments(
     State(state): State<AppState>,
@@ -29,10 +39,19 @@ async fn list_deployments(
         to: p.time("to")?,
         service: p.string("service"),
         team: p.string("team"),
-        environment_tier: p.parse_with("environment_tier", "production, staging, testing, development or other", EnvironmentTier::parse)?,
-        status: p.parse_with("status", "success, failure, in_progress or cancelled", |v| {
-            serde_json::from_value::<DeploymentStatus>(serde_json::Value::String(v.to_owned())).ok()
-        })?,
+        environment_tier: p.parse_with(
+            "environment_tier",
+            "production, staging, testing, development or other",
+            EnvironmentTier::parse,
+        )?,
+        status: p.parse_with(
+            "status",
+            "success, failure, in_progress or cancelled",
+            |v| {
+                serde_json::from_value::<DeploymentStatus>(serde_json::Value::String(v.to_owned()))
+                    .ok()
+            },
+        )?,
         failed: p.bool("failed")?,
         page,
         per_page,
@@ -42,7 +61,10 @@ async fn list_deployments(
     Ok(Json(model.org.deployments(&q)))
 }
 
-async fn get_deployment(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<DeploymentDetail>> {
+async fn get_deployment(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<DeploymentDetail>> {
     state.sync().await?;
     let model = state.model.read().await;
     model

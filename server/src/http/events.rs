@@ -18,7 +18,11 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::disable())
 }
 
-async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Body) -> ApiResult<Json<IngestReply>> {
+async fn post_events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Json<IngestReply>> {
     let limit = state.config.server.max_body_mb as usize * 1024 * 1024;
     let too_large = || {
         ApiError::PayloadTooLarge(format!(
@@ -26,17 +30,28 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
             state.config.server.max_body_mb
         ))
     };
-    if let Some(len) = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok()) {
+    if let Some(len) = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+    {
         if len > limit {
             return Err(too_large());
         }
     }
     let bytes = to_bytes(body, limit).await.map_err(|_| too_large())?;
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let ndjson = content_type.as_deref().is_some_and(|c| c.contains("ndjson") || c.contains("jsonlines"));
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let ndjson = content_type
+        .as_deref()
+        .is_some_and(|c| c.contains("ndjson") || c.contains("jsonlines"));
     let raw = RawDelivery {
         source: "api".into(),
-        delivery_id: headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned),
+        delivery_id: headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
         content_type: content_type.clone(),
         size_bytes: bytes.len() as i64,
         body: Some(String::from_utf8_lossy(&bytes).into_owned()),
@@ -45,7 +60,10 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
         Ok(t) => t,
         Err(e) => {
             let err = ApiError::BadRequest {
-                error: format!("the body is not UTF-8 (invalid byte at offset {})", e.valid_up_to()),
+                error: format!(
+                    "the body is not UTF-8 (invalid byte at offset {})",
+                    e.valid_up_to()
+                ),
                 line: None,
                 field: None,
             };
@@ -67,7 +85,9 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
     };
     if events.is_empty() {
         let err = ApiError::BadRequest {
-            error: "the body holds no events; send a JSON array or NDJSON lines, each with a `kind`".into(),
+            error:
+                "the body holds no events; send a JSON array or NDJSON lines, each with a `kind`"
+                    .into(),
             line: None,
             field: None,
         };
@@ -77,19 +97,24 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
     let (counts, _rev) = state.store.ingest(events, &raw).await?;
     // Derive before replying, so that a read right after the reply sees the new data.
     state.sync().await?;
-    Ok(Json(IngestReply { accepted: counts.accepted, updated: counts.updated }))
+    Ok(Json(IngestReply {
+        accepted: counts.accepted,
+        updated: counts.updated,
+    }))
 }
 
 /// One JSON object is accepted as a batch of one; otherwise an array or NDJSON.
 fn parse_body(text: &str, ndjson: bool) -> Result<Vec<Event>, BatchError> {
     if !ndjson && text.trim_start().starts_with('{') {
         if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
-            return Event::from_value(value).map(|e| vec![e]).map_err(|e| BatchError {
-                error: format!("line 1: {}", e.message),
-                line: 1,
-                field: e.field,
-                malformed: false,
-            });
+            return Event::from_value(value)
+                .map(|e| vec![e])
+                .map_err(|e| BatchError {
+                    error: format!("line 1: {}", e.message),
+                    line: 1,
+                    field: e.field,
+                    malformed: false,
+                });
         }
     }
     parse_batch(text, ndjson)

@@ -37,19 +37,49 @@ pub fn parse_dora_query(map: HashMap<String, String>, now: Timestamp) -> ApiResu
     let to = p.time("to")?.unwrap_or(now);
     let from = p.time("from")?.unwrap_or(Timestamp(to.0 - 30 * DAY_MS));
     if from >= to {
-        return Err(ApiError::bad_param("from", format!("`from` ({from}) must be before `to` ({to}); the window is [from, to)")));
+        return Err(ApiError::bad_param(
+            "from",
+            format!("`from` ({from}) must be before `to` ({to}); the window is [from, to)"),
+        ));
     }
     if to.0 - from.0 > MAX_WINDOW_DAYS * DAY_MS {
-        return Err(ApiError::bad_param("from", format!("the window is longer than {MAX_WINDOW_DAYS} days; narrow `from`/`to`")));
+        return Err(ApiError::bad_param(
+            "from",
+            format!("the window is longer than {MAX_WINDOW_DAYS} days; narrow `from`/`to`"),
+        ));
     }
     let environment_tier = p
-        .parse_with("environment_tier", "production, staging, testing, development or other", EnvironmentTier::parse)?
+        .parse_with(
+            "environment_tier",
+            "production, staging, testing, development or other",
+            EnvironmentTier::parse,
+        )?
         .unwrap_or_default();
-    let basis = p.parse_with("lead_time_basis", "commit, pull_request or merge", LeadTimeBasis::parse)?.unwrap_or_default();
-    let benchmark = p.parse_with("benchmark", "dora-2024, dora-2023 or dora-2021", Benchmark::parse)?.unwrap_or_default();
-    let interval = p.parse_with("interval", "all, day, week or month", Interval::parse)?.unwrap_or_default();
-    let tz_key = if p.get("tz").is_some() { "tz" } else { "time_zone" };
-    let time_zone = p.parse_with(tz_key, "an IANA time zone such as UTC or Asia/Tokyo", |v| v.parse::<chrono_tz::Tz>().ok())?;
+    let basis = p
+        .parse_with(
+            "lead_time_basis",
+            "commit, pull_request or merge",
+            LeadTimeBasis::parse,
+        )?
+        .unwrap_or_default();
+    let benchmark = p
+        .parse_with(
+            "benchmark",
+            "dora-2024, dora-2023 or dora-2021",
+            Benchmark::parse,
+        )?
+        .unwrap_or_default();
+    let interval = p
+        .parse_with("interval", "all, day, week or month", Interval::parse)?
+        .unwrap_or_default();
+    let tz_key = if p.get("tz").is_some() {
+        "tz"
+    } else {
+        "time_zone"
+    };
+    let time_zone = p.parse_with(tz_key, "an IANA time zone such as UTC or Asia/Tokyo", |v| {
+        v.parse::<chrono_tz::Tz>().ok()
+    })?;
     Ok(DoraQuery {
         from,
         to,
@@ -63,7 +93,10 @@ pub fn parse_dora_query(map: HashMap<String, String>, now: Timestamp) -> ApiResu
     })
 }
 
-async fn get_dora(State(state): State<AppState>, Query(map): Query<HashMap<String, String>>) -> ApiResult<Json<DoraReport>> {
+async fn get_dora(
+    State(state): State<AppState>,
+    Query(map): Query<HashMap<String, String>>,
+) -> ApiResult<Json<DoraReport>> {
     let q = parse_dora_query(map, Timestamp(crate::store::now_millis()))?;
     state.sync().await?;
     let model = state.model.read().await;

@@ -22,7 +22,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -104,7 +106,10 @@ impl Default for RequestIds {
             .map(|d| d.subsec_nanos() as u64 ^ d.as_secs())
             .unwrap_or(0);
         RequestIds {
-            prefix: format!("{:08x}", (nanos ^ u64::from(std::process::id())) & 0xffff_ffff),
+            prefix: format!(
+                "{:08x}",
+                (nanos ^ u64::from(std::process::id())) & 0xffff_ffff
+            ),
             next: std::sync::Arc::new(AtomicU64::new(1)),
         }
     }
@@ -113,7 +118,9 @@ impl Default for RequestIds {
 impl MakeRequestId for RequestIds {
     fn make_request_id<B>(&mut self, _req: &axum::http::Request<B>) -> Option<RequestId> {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        HeaderValue::from_str(&format!("{}-{n}", self.prefix)).ok().map(RequestId::new)
+        HeaderValue::from_str(&format!("{}-{n}", self.prefix))
+            .ok()
+            .map(RequestId::new)
     }
 }
 

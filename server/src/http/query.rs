@@ -15,7 +15,10 @@ impl Params {
         if let Some(k) = map.keys().find(|k| !known.contains(&k.as_str())) {
             return Err(ApiError::bad_param(
                 k,
-                format!("unknown query parameter `{k}`; this endpoint accepts {}", known.join(", ")),
+                format!(
+                    "unknown query parameter `{k}`; this endpoint accepts {}",
+                    known.join(", ")
+                ),
             ));
         }
         Ok(Params { map })
@@ -23,7 +26,10 @@ impl Params {
 
     /// The value, with empty strings read as absent.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.map.get(key).map(String::as_str).filter(|v| !v.is_empty())
+        self.map
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     pub fn string(&self, key: &str) -> Option<String> {
@@ -32,13 +38,24 @@ impl Params {
 
     pub fn time(&self, key: &str) -> Result<Option<Timestamp>, ApiError> {
         self.get(key)
-            .map(|v| Timestamp::parse(v).map_err(|e| ApiError::bad_param(key, format!("`{key}`: {e}"))))
+            .map(|v| {
+                Timestamp::parse(v).map_err(|e| ApiError::bad_param(key, format!("`{key}`: {e}")))
+            })
             .transpose()
     }
 
-    pub fn parse_with<T>(&self, key: &str, expected: &str, f: impl Fn(&str) -> Option<T>) -> Result<Option<T>, ApiError> {
+    pub fn parse_with<T>(
+        &self,
+        key: &str,
+        expected: &str,
+        f: impl Fn(&str) -> Option<T>,
+    ) -> Result<Option<T>, ApiError> {
         self.get(key)
-            .map(|v| f(v).ok_or_else(|| ApiError::bad_param(key, format!("`{key}` is `{v}`; expected {expected}"))))
+            .map(|v| {
+                f(v).ok_or_else(|| {
+                    ApiError::bad_param(key, format!("`{key}` is `{v}`; expected {expected}"))
+                })
+            })
             .transpose()
     }
 
@@ -52,9 +69,12 @@ impl Params {
 
     /// `page` (1-based) and `per_page` (1–500, default 50).
     pub fn paging(&self) -> Result<(u32, u32), ApiError> {
-        let page = self.parse_with("page", "a page number from 1", |v| v.parse::<u32>().ok().filter(|p| *p >= 1))?;
-        let per_page =
-            self.parse_with("per_page", "a number from 1 to 500", |v| v.parse::<u32>().ok().filter(|p| (1..=500).contains(p)))?;
+        let page = self.parse_with("page", "a page number from 1", |v| {
+            v.parse::<u32>().ok().filter(|p| *p >= 1)
+        })?;
+        let per_page = self.parse_with("per_page", "a number from 1 to 500", |v| {
+            v.parse::<u32>().ok().filter(|p| (1..=500).contains(p))
+        })?;
         Ok((page.unwrap_or(1), per_page.unwrap_or(50)))
     }
 }

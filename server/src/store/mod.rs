@@ -8,7 +8,9 @@
 use nagare_core::events::{Event, EventKey};
 use nagare_core::Timestamp;
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
@@ -24,7 +26,11 @@ pub enum StoreError {
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored event {kind}/{id} is unreadable: {error}")]
-    Corrupt { kind: String, id: String, error: String },
+    Corrupt {
+        kind: String,
+        id: String,
+        error: String,
+    },
     #[error("{0}")]
     Config(String),
 }
@@ -91,11 +97,17 @@ impl Store {
                 .await?;
             Store::Postgres(pool)
         } else {
-            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
             if let Some(dir) = std::path::Path::new(path).parent() {
                 if !dir.as_os_str().is_empty() && path != ":memory:" {
                     std::fs::create_dir_all(dir).map_err(|e| {
-                        StoreError::Config(format!("cannot create the database folder {}: {e}", dir.display()))
+                        StoreError::Config(format!(
+                            "cannot create the database folder {}: {e}",
+                            dir.display()
+                        ))
                     })?;
                 }
             }
@@ -149,7 +161,11 @@ impl Store {
         ).bind(after).bind(until).fetch_all(p).await)?;
         rows.into_iter()
             .map(|(kind, id, body)| {
-                serde_json::from_str::<Event>(&body).map_err(|e| StoreError::Corrupt { kind, id, error: e.to_string() })
+                serde_json::from_str::<Event>(&body).map_err(|e| StoreError::Corrupt {
+                    kind,
+                    id,
+                    error: e.to_string(),
+                })
             })
             .collect()
     }
@@ -162,12 +178,18 @@ impl Store {
     /// Keeps a payload that was rejected; nothing of it reaches the events table.
     pub async fn record_rejected(&self, raw: &RawDelivery, detail: &str) -> Result<()> {
         let mut batch = self.begin().await?;
-        batch.record_delivery(raw, Verdict::Rejected, Some(detail)).await?;
+        batch
+            .record_delivery(raw, Verdict::Rejected, Some(detail))
+            .await?;
         batch.commit().await
     }
 
     /// Stores `events` and their raw delivery as one atomic batch.
-    pub async fn ingest(&self, events: Vec<Event>, raw: &RawDelivery) -> Result<(IngestCounts, i64)> {
+    pub async fn ingest(
+        &self,
+        events: Vec<Event>,
+        raw: &RawDelivery,
+    ) -> Result<(IngestCounts, i64)> {
         let mut batch = self.begin().await?;
         batch.add(events).await?;
         batch.record_delivery(raw, Verdict::Accepted, None).await?;
@@ -185,26 +207,41 @@ impl Store {
             }
             Store::Postgres(p) => Tx::Postgres(p.begin().await?),
         };
-        Ok(Batch { tx, rev: None, counts: IngestCounts::default(), seen: HashSet::new() })
+        Ok(Batch {
+            tx,
+            rev: None,
+            counts: IngestCounts::default(),
+            seen: HashSet::new(),
+        })
     }
 
     /// Raw deliveries, newest first (for the store suite and, later, the admin pages).
     pub async fn recent_deliveries(&self, limit: i64) -> Result<Vec<DeliveryRow>> {
-        type RowTuple = (i64, i64, String, String, Option<String>, i64, Option<String>);
+        type RowTuple = (
+            i64,
+            i64,
+            String,
+            String,
+            Option<String>,
+            i64,
+            Option<String>,
+        );
         let rows: Vec<RowTuple> = on_backend!(self, p => sqlx::query_as(
             "SELECT id, received_at, source, verdict, detail, size_bytes, body FROM raw_deliveries ORDER BY id DESC LIMIT $1"
         ).bind(limit).fetch_all(p).await)?;
         let out = rows
             .into_iter()
-            .map(|(id, received_at, source, verdict, detail, size_bytes, body)| DeliveryRow {
-                id,
-                received_at: Timestamp(received_at),
-                source,
-                verdict,
-                detail,
-                size_bytes,
-                body,
-            })
+            .map(
+                |(id, received_at, source, verdict, detail, size_bytes, body)| DeliveryRow {
+                    id,
+                    received_at: Timestamp(received_at),
+                    source,
+                    verdict,
+                    detail,
+                    size_bytes,
+                    body,
+                },
+            )
             .collect();
         Ok(out)
     }
@@ -287,10 +324,15 @@ impl Batch {
             rows.push((key, body));
         }
         for chunk in rows.chunks(CHUNK) {
-            let fresh: Vec<&(EventKey, String)> = chunk.iter().filter(|(k, _)| !self.seen.contains(k)).collect();
+            let fresh: Vec<&(EventKey, String)> = chunk
+                .iter()
+                .filter(|(k, _)| !self.seen.contains(k))
+                .collect();
             let existing = self.existing(&fresh).await?;
             for (k, _) in chunk {
-                if self.seen.contains(k) || existing.contains(&(k.kind.to_owned(), k.source.clone(), k.id.clone())) {
+                if self.seen.contains(k)
+                    || existing.contains(&(k.kind.to_owned(), k.source.clone(), k.id.clone()))
+                {
                     self.counts.updated += 1;
                 } else {
                     self.counts.accepted += 1;
@@ -313,7 +355,10 @@ impl Batch {
     }
 
     /// Which of these keys are already stored (from earlier batches).
-    async fn existing(&mut self, keys: &[&(EventKey, String)]) -> Result<HashSet<(String, String, String)>> {
+    async fn existing(
+        &mut self,
+        keys: &[&(EventKey, String)],
+    ) -> Result<HashSet<(String, String, String)>> {
         if keys.is_empty() {
             return Ok(HashSet::new());
         }
@@ -335,7 +380,12 @@ impl Batch {
         Ok(rows.into_iter().collect())
     }
 
-    pub async fn record_delivery(&mut self, raw: &RawDelivery, verdict: Verdict, detail: Option<&str>) -> Result<()> {
+    pub async fn record_delivery(
+        &mut self,
+        raw: &RawDelivery,
+        verdict: Verdict,
+        detail: Option<&str>,
+    ) -> Result<()> {
         on_tx!(&mut self.tx, c => sqlx::query(
             "INSERT INTO raw_deliveries (received_at, source, delivery_id, content_type, size_bytes, body, verdict, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         )

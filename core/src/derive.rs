@@ -1,0 +1,891 @@
+//! Deriving facts from events, incrementally.
+//!
+//! # What is derived
+//!
+//! - **Chains.** The successful (finished) deployments of one (service, tier), ordered by
+//!   `finished_at`, then id, then source. The first one is the chain's *baseline*.
+//! - **Changes, by assignment.** Deployments of a chain are processed in order. Each one walks
+//!   the commit graph of the service's repository from its deployed sha over parents, stopping
+//!   at commits already assigned to an earlier deployment of the chain; the unassigned commits
+//!   it reaches are assigned to it: they are its changes. A commit assigned to an earlier
+//!   deployment has all its ancestors assigned too (that walk went through them), so this is
+//!   product.md's rule: a change belongs to the earliest deployment whose sha reaches it while
+//!   the previous one's does not. A commit reachable along two paths (merges) is one change.
+//! - **Incomplete graph.** A walk that meets an unknown commit (the deployed sha itself, or a
+//!   parent that never arrived), or a service without a repository, marks the deployment
+//!   `incomplete`. The commits it did find still count. Then, if the deployment lists pushed
+//!   commits (`commits`), those that are known commits and not yet assigned are added as its
+//!   changes with `from_push_list` (counted in `data_quality.fallback_changes`). The unknown
+//!   shas it met are remembered, so that their arrival re-derives it.
+//! - **Lead times** on all three bases (see [`Org::derive_lead`]), **incident attribution**
+//!   ([`Org::attribute`]), **failure, recovery and rework** ([`Org::derive_failure`]).
+//!
+//! # Incrementally
+//!
+//! `apply` records what its events touched ([`Dirty`]); [`Org::derive`] then re-derives only
+//! that:
+//! 1. A service whose repository changed restarts its chains from scratch.
+//! 2. A changed deployment leaves its old chain (its commits are *released*) and enters its
+//!    new one as *pending*.
+//! 3. A commit that arrives makes the deployments that met it as unknown pending; a commit that
+//!    changes makes its owners pending (parents) or recomputes their lead times (times).
+//! 4. Each touched chain is re-walked from its earliest pending position. Re-walking a
+//!    deployment first drops its own assignments, then walks; a commit still assigned to a
+//!    *later* deployment is taken over, and that later one becomes pending. Walking continues
+//!    with the next position while released commits are unclaimed (a later deployment may
+//!    reach them), and otherwise jumps to the next pending position: the assignments before
+//!    it are then exactly what a walk from scratch would give.
+//! 5. Lead times, attributions and failure facts are recomputed for what changed, then the
+//!    query indexes of the touched tiers are rebuilt.
+
+use crate::api::Attribution;
+use crate::dora::IncidentIndex;
+use crate::events::{ChangeType, DeploymentStatus, EnvironmentTier};
+use crate::graph::{CommitChange, FxMap, FxSet, Repo, NONE};
+use crate::model::{dep_order, list_order, merge_sorted, tier_index, Chain, Dep, DepFacts, Org};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a batch of upserts touched.
+#[derive(Default)]
+pub(crate) struct Dirty {
+    /// Deployment slots whose event changed.
+    pub(crate) deps: FxSet<u32>,
+    /// (repo, commit id, change) for commits that arrived or changed.
+    pub(crate) commits: Vec<(u32, u32, CommitChange)>,
+    /// (repo, commit id) where a merged pull request is (or was) anchored.
+    pub(crate) pr_anchors: Vec<(u32, u32)>,
+    /// Services whose effective service event changed.
+    pub(crate) services: FxSet<u32>,
+    /// Incident slots to re-attribute (and whose targets' failure facts to recompute).
+    pub(crate) incidents: FxSet<u32>,
+    pub(crate) incidents_changed: bool,
+    /// Services whose production chain changed: re-attribute all their incidents.
+    pub(crate) attr_services: FxSet<u32>,
+    /// Incident ids named by a changed deployment's `remediates`.
+    pub(crate) remediated_incident_ids: FxSet<String>,
+    /// Deployment ids named by a changed incident's `remediated_by_deployment`.
+    pub(crate) remedy_dep_ids: FxSet<String>,
+    /// Tiers whose query index must be rebuilt.
+    pub(crate) tiers: [bool; 5],
+}
+
+impl Dirty {
+    /// A deployment of `service` in `tier` changed (called with its old and its new values).
+    pub(crate) fn note_dep_tier(&mut self, service: u32, tier: EnvironmentTier) {
+        self.tiers[tier_index(tier)] = true;
+        if tier == EnvironmentTier::Production {
+            self.attr_services.insert(service);
+        }
+    }
+}
+
+/// Work on one chain.
+#[derive(Default)]
+struct ChainWork {
+    /// Re-walk every position (the repository changed).
+    full: bool,
+    /// Deployment slots to re-walk.
+    pending: FxSet<u32>,
+    /// Sort keys (finish, id, source) of deployments that left the chain.
+    removed: Vec<(i64, String, String)>,
+    /// Commits whose deployment left the chain: a later deployment may now reach them.
+    released: FxSet<u32>,
+}
+
+/// Scratch buffers reused across walks.
+#[derive(Default)]
+struct Scratch {
+    stack: Vec<u32>,
+    seen_missing: FxSet<u32>,
+}
+
+fn remove_waiting(repos: &mut [Repo], repo: u32, missing: Vec<u32>, slot: u32) {
+    if let Some(r) = repos.get_mut(repo as usize) {
+        for m in missing {
+            if let Some(v) = r.waiting.get_mut(&m) {
+                v.retain(|&s| s != slot);
+                if v.is_empty() {
+                    r.waiting.remove(&m);
+                }
+            }
+        }
+    }
+}
+
+fn push_span(values: &mut Vec<i64>, negative: &mut u32, span: i64) {
+    if span < 0 {
+        *negative += 1;
+    } else {
+        values.push(span);
+    }
+}
+
+/// Re-walks the deployment at position `q` of `chain` (see the module documentation).
+#[allow(clippy::too_many_arguments)]
+fn rewalk(
+    chain: &mut Chain,
+    deps: &mut [Dep],
+    repos: &mut [Repo],
+    slot: u32,
+    q: u32,
+    pending: &mut BTreeSet<u32>,
+    released: &mut FxSet<u32>,
+    scratch: &mut Scratch,
+) {
+    let s = slot as usize;
+    let old = std::mem::take(&mut deps[s].d.changes);
+    let old_missing = std::mem::take(&mut deps[s].d.missing);
+    remove_waiting(repos, deps[s].d.missing_repo, old_missing, slot);
+    for x in &old {
+        if chain.owner.get(x) == Some(&slot) {
+            chain.owner.remove(x);
+        }
+    }
+    let mut changes = Vec::new();
+    let mut missing = Vec::new();
+    let mut n_graph = 0;
+    let incomplete;
+    match chain.repo {
+        None => incomplete = true,
+        Some(ri) => {
+            let r = &mut repos[ri as usize];
+            let deps_ro: &[Dep] = deps;
+            // May `slot` take commit `x`? Not if it holds it already or an earlier one does;
+            // taking it from a later deployment makes that one pending.
+            let claim = |x: u32, owner: &FxMap<u32, u32>, pending: &mut BTreeSet<u32>| -> bool {
+                match owner.get(&x) {
+                    Some(&o) if o == slot => false,
+                    Some(&o) => {
+                        let p = deps_ro[o as usize].pos;
+                        if p < q {
+                            false
+                        } else {
+                            pending.insert(p);
+                            true
+                        }
+                    }
+                    None => true,
+                }
+            };
+            scratch.stack.clear();
+            scratch.seen_missing.clear();
+            scratch.stack.push(r.node(&deps_ro[s].ev.sha));
+            while let Some(x) = scratch.stack.pop() {
+                if !claim(x, &chain.owner, pending) {
+                    continue;
+                }
+                if !r.is_known(x) {
+                    if scratch.seen_missing.insert(x) {
+                        missing.push(x);
+                    }
+                    continue;
+                }
+                chain.owner.insert(x, slot);
+                changes.push(x);
+                let stack = &mut scratch.stack;
+                r.for_each_parent(x, |p| stack.push(p));
+            }
+            n_graph = changes.len();
+            incomplete = !missing.is_empty();
+            if incomplete {
+                // Fallback: the pushed commit list, for known commits not yet assigned.
+                for sha in &deps_ro[s].ev.commits {
+                    let x = r.node(sha);
+                    if !r.is_known(x) {
+                        if scratch.seen_missing.insert(x) {
+                            missing.push(x);
+                        }
+                        continue;
+                    }
+                    if claim(x, &chain.owner, pending) {
+                        chain.owner.insert(x, slot);
+                        changes.push(x);
+                    }
+                }
+            }
+            for &m in &missing {
+                let v = r.waiting.entry(m).or_default();
+                if !v.contains(&slot) {
+                    v.push(slot);
+                }
+            }
+        }
+    }
+    for x in &changes {
+        released.remove(x);
+    }
+    for x in old {
+        if !chain.owner.contains_key(&x) {
+            released.insert(x);
+        }
+    }
+    let d = &mut deps[s].d;
+    d.changes = changes;
+    d.n_graph = n_graph;
+    d.incomplete = incomplete;
+    d.missing = missing;
+    d.missing_repo = chain.repo.unwrap_or(NONE);
+}
+
+impl Org {
+    fn service_repo(&mut self, s: u32) -> Option<u32> {
+        let name = self.service_event(s)?.repo.clone()?;
+        if name.trim().is_empty() {
+            return None;
+        }
+        Some(self.repo_idx(&name))
+    }
+
+    fn chain_for(&mut self, s: u32, tier: EnvironmentTier) -> u32 {
+        let t = tier_index(tier);
+        let c = self.services[s as usize].chains[t];
+        if c != NONE {
+            return c;
+        }
+        let repo = self.service_repo(s);
+        let id = self.chains.len() as u32;
+        self.chains.push(Chain {
+            repo,
+            deps: Vec::new(),
+            owner: FxMap::default(),
+            baseline: NONE,
+        });
+        self.services[s as usize].chains[t] = id;
+        if let Some(r) = repo {
+            self.repos[r as usize].chains.push(id);
+        }
+        id
+    }
+
+    /// Points a chain at another repository (or none): every assignment is dropped.
+    fn reset_chain(&mut self, c: u32, repo: Option<u32>) {
+        let old = self.chains[c as usize].repo;
+        if let Some(o) = old {
+            self.repos[o as usize].chains.retain(|&x| x != c);
+        }
+        if let Some(n) = repo {
+            self.repos[n as usize].chains.push(c);
+        }
+        let chain = &mut self.chains[c as usize];
+        chain.repo = repo;
+        chain.owner = FxMap::default();
+        for &s in &chain.deps {
+            let d = &mut self.deps[s as usize].d;
+            d.changes.clear();
+            let missing = std::mem::take(&mut d.missing);
+            let mr = d.missing_repo;
+            remove_waiting(&mut self.repos, mr, missing, s);
+        }
+    }
+
+    /// Takes a deployment out of its chain, releasing its commits.
+    fn leave_chain(&mut self, c: u32, slot: u32, w: &mut ChainWork) {
+        let dep = &mut self.deps[slot as usize];
+        let changes = std::mem::take(&mut dep.d.changes);
+        let missing = std::mem::take(&mut dep.d.missing);
+        let mr = dep.d.missing_repo;
+        w.removed
+            .push((dep.chain_fin, dep.ev.id.clone(), dep.ev.source.clone()));
+        dep.chain = None;
+        dep.pos = 0;
+        let incidents = std::mem::take(&mut dep.d.incidents);
+        dep.d = DepFacts {
+            incidents,
+            ..DepFacts::default()
+        };
+        remove_waiting(&mut self.repos, mr, missing, slot);
+        let chain = &mut self.chains[c as usize];
+        for x in changes {
+            if chain.owner.get(&x) == Some(&slot) {
+                chain.owner.remove(&x);
+                w.released.insert(x);
+            }
+        }
+    }
+
+    /// Re-derives everything `dirty` touched (see the module documentation).
+    pub(crate) fn derive(&mut self, mut dirty: Dirty) {
+        let __t = std::time::Instant::now();
+        let mut work: BTreeMap<u32, ChainWork> = BTreeMap::new();
+        let mut lead: FxSet<u32> = FxSet::default();
+        // Deployments whose failure facts to recompute, and whose query rows changed.
+        let mut fail: FxSet<u32> = FxSet::default();
+        let mut rows: FxSet<u32> = dirty.deps.clone();
+        let deps_changed = !dirty.deps.is_empty();
+        let mut attribution_changed = false;
+
+        if self.deps.len() > 50_000 {
+            eprintln!("  before 1. Services {:?}", __t.elapsed());
+        }
+        // 1. Services whose repository changed restart their chains.
+        let mut services: Vec<u32> = dirty.services.iter().copied().collect();
+        services.sort_unstable();
+        for s in services {
+            for t in 0..5 {
+                let c = self.services[s as usize].chains[t];
+                if c == NONE {
+                    continue;
+                }
+                let repo = self.service_repo(s);
+                if self.chains[c as usize].repo != repo {
+                    self.reset_chain(c, repo);
+                    work.entry(c).or_default().full = true;
+                    dirty.tiers[t] = true;
+                }
+            }
+        }
+
+        if self.deps.len() > 50_000 {
+            eprintln!("  before 2. Chain me {:?}", __t.elapsed());
+        }
+        // 2. Chain membership of changed deployments.
+        let mut slots: Vec<u32> = dirty.deps.iter().copied().collect();
+        slots.sort_unstable();
+        let mut moves: BTreeMap<u32, (Vec<u32>, Vec<u32>)> = BTreeMap::new();
+        for slot in slots {
+            let dep = &self.deps[slot as usize];
+            let (cur, same_fin, success, service, tier) = (
+                dep.chain,
+                dep.chain_fin == dep.fin(),
+                dep.is_success(),
+                dep.service,
+                dep.tier,
+            );
+            let want = if success {
+                Some(self.chain_for(service, tier))
+            } else {
+                None
+            };
+            if cur == want {
+                if let Some(c) = cur {
+                    if same_fin {
+                        work.entry(c).or_default().pending.insert(slot);
+                        continue;
+                    }
+                } else {
+                    continue;
+                }
+            }
+            if let Some(c) = cur {
+                moves.entry(c).or_default().0.push(slot);
+            }
+            if let Some(c) = want {
+                moves.entry(c).or_default().1.push(slot);
+            }
+        }
+        // All departures first: a deployment moving between chains must leave the old one
+        // before it joins the new one.
+        for (&c, (removed, _)) in &moves {
+            if removed.is_empty() {
+                continue;
+            }
+            let mut w = work.remove(&c).unwrap_or_default();
+            for &r in removed {
+                self.leave_chain(c, r, &mut w);
+            }
+            let removed: FxSet<u32> = removed.iter().copied().collect();
+            self.chains[c as usize]
+                .deps
+                .retain(|s| !removed.contains(s));
+            work.insert(c, w);
+        }
+        for (c, (_, inserted)) in moves {
+            let w = work.entry(c).or_default();
+            let mut members = std::mem::take(&mut self.chains[c as usize].deps);
+            for &s in &inserted {
+                let dep = &mut self.deps[s as usize];
+                dep.chain = Some(c);
+                dep.chain_fin = dep.fin();
+                w.pending.insert(s);
+            }
+            let deps = &self.deps;
+            let order = |a: &u32, b: &u32| dep_order(&deps[*a as usize], &deps[*b as usize]);
+            if inserted.len() <= 8 {
+                for s in inserted {
+                    let at = members.partition_point(|m| order(m, &s).is_lt());
+                    members.insert(at, s);
+                }
+            } else {
+                members.extend(inserted);
+                members.sort_by(order);
+            }
+            for (i, &s) in members.iter().enumerate() {
+                self.deps[s as usize].pos = i as u32;
+            }
+            self.chains[c as usize].deps = members;
+        }
+
+        // A deployment's failure facts depend on itself and on the next one of its chain: a
+        // changed deployment affects itself and its predecessor; one that left, its predecessor.
+        for &s in &dirty.deps {
+            let dep = &self.deps[s as usize];
+            if let Some(c) = dep.chain {
+                fail.insert(s);
+                if dep.pos > 0 {
+                    fail.insert(self.chains[c as usize].deps[dep.pos as usize - 1]);
+                }
+            }
+        }
+        for (&c, w) in &work {
+            let members = &self.chains[c as usize].deps;
+            for (fin, id, source) in &w.removed {
+                let p = members.partition_point(|&m| {
+                    let d = &self.deps[m as usize];
+                    (d.chain_fin, d.ev.id.as_str(), d.ev.source.as_str())
+                        < (*fin, id.as_str(), source.as_str())
+                });
+                if p > 0 {
+                    fail.insert(members[p - 1]);
+                }
+            }
+        }
+
+        if self.deps.len() > 50_000 {
+            eprintln!("  before 3. Commits  {:?}", __t.elapsed());
+        }
+        // 3. Commits that arrived or changed.
+        for (repo, id, change) in std::mem::take(&mut dirty.commits) {
+            let r = &self.repos[repo as usize];
+            let (touch_prs, parents) = match change {
+                CommitChange::Nothing => continue,
+                CommitChange::NewlyKnown => {
+                    for &s in r.waiting.get(&id).map_or(&[][..], |v| v) {
+                        if let Some(c) = self.deps[s as usize].chain {
+                            if self.chains[c as usize].repo == Some(repo) {
+                                work.entry(c).or_default().pending.insert(s);
+                            }
+                        }
+                    }
+                    (true, false)
+                }
+                CommitChange::Changed { parents, authored } => (authored, parents),
+            };
+            if let CommitChange::Changed { .. } = change {
+                for &c in &r.chains {
+                    if let Some(&o) = self.chains[c as usize].owner.get(&id) {
+                        if parents {
+                            work.entry(c).or_default().pending.insert(o);
+                        } else {
+                            lead.insert(o);
+                        }
+                    }
+                }
+            }
+            if touch_prs {
+                for &p in r.pr_member.get(&id).map_or(&[][..], |v| v) {
+                    let pr = &self.prs[p as usize];
+                    if let Some(a) = pr.anchor {
+                        dirty.pr_anchors.push((pr.repo, a));
+                    }
+                }
+            }
+        }
+
+        if self.deps.len() > 50_000 {
+            eprintln!("  before 4. Re-walk {:?}", __t.elapsed());
+        }
+        // 4. Re-walk the touched chains.
+        let mut scratch = Scratch::default();
+        for (c, w) in work {
+            self.walk_chain(c, w, &mut lead, &mut scratch);
+        }
+
+        if self.deps.len() > 50_000 {
+            eprintln!("  before 5. Pull req {:?}", __t.elapsed());
+        }
+        // 5. Pull requests changed where they are anchored: recompute their deployments' lead times.
+        for (repo, a) in std::mem::take(&mut dirty.pr_anchors) {
+            for &c in &self.repos[repo as usize].chains {
+                if let Some(&o) = self.chains[c as usize].owner.get(&a) {
+                    lead.insert(o);
+                }
+            }
+        }
+
+        if self.deps.len() > 50_000 {
+            eprintln!("  before 6. Lead tim {:?}", __t.elapsed());
+        }
+        // 6. Lead times.
+        let mut lead: Vec<u32> = lead.into_iter().collect();
+        lead.sort_unstable();
+        for s in lead {
+            self.derive_lead(s);
+            rows.insert(s);
+        }
+
+        if self.deps.len() > 50_000 {
+            eprintln!("  before 7. Incident {:?}", __t.elapsed());
+        }
+        // 7. Incident attribution.
+        let mut incs: BTreeSet<u32> = dirty.incidents.iter().copied().collect();
+        for s in &dirty.attr_services {
+            incs.extend(self.services[*s as usize].incidents.iter().copied());
+        }
+        for id in &dirty.remediated_incident_ids {
+            incs.extend(
+                self.incs_by_id
+                    .get(id)
+                    .map_or(&[][..], |v| v)
+                    .iter()
+                    .copied(),
+            );
+        }
+        for id in &dirty.remedy_dep_ids {
+            fail.extend(
+                self.deps_by_id
+                    .get(id)
+                    .map_or(&[][..], |v| v)
+                    .iter()
+                    .copied(),
+            );
+        }
+        for i in incs {
+            let (attribution, target) = self.attribute(i);
+            let old = self.incs[i as usize].target;
+            if old != target || self.incs[i as usize].attribution != attribution {
+                attribution_changed = true;
+            }
+            if old != target {
+                if let Some(o) = old {
+                    self.deps[o as usize].d.incidents.retain(|&x| x != i);
+                }
+                if let Some(t) = target {
+                    let incs = &self.incs;
+                    let key = |x: u32| {
+                        let e = &incs[x as usize].ev;
+                        (e.id.as_str(), e.source.as_str())
+                    };
+                    let list = &self.deps[t as usize].d.incidents;
+                    let at = list.partition_point(|&x| key(x) < key(i));
+                    self.deps[t as usize].d.incidents.insert(at, i);
+                }
+            }
+            let inc = &mut self.incs[i as usize];
+            inc.attribution = attribution;
+            inc.target = target;
+            fail.extend([old, target].into_iter().flatten());
+        }
+
+        if self.deps.len() > 50_000 {
+            eprintln!("  before 8. Failure, {:?}", __t.elapsed());
+        }
+        // 8. Failure, recovery and rework.
+        let mut fail: Vec<u32> = fail.into_iter().collect();
+        fail.sort_unstable();
+        for s in fail {
+            if self.derive_failure(s) {
+                rows.insert(s);
+            }
+        }
+
+        if self.deps.len() > 50_000 {
+            eprintln!("  before 9. Query in {:?}", __t.elapsed());
+        }
+        // 9. Query indexes: only from the first row that changed.
+        let mut tiers = [false; 5];
+        for &s in &rows {
+            tiers[tier_index(self.deps[s as usize].tier)] = true;
+        }
+        for (t, tier) in EnvironmentTier::ALL.iter().enumerate() {
+            if tiers[t] || dirty.tiers[t] {
+                let mut ix = std::mem::take(&mut self.tiers[t]);
+                ix.update(self, *tier, &rows, dirty.tiers[t]);
+                self.tiers[t] = ix;
+            }
+        }
+        if dirty.incidents_changed || attribution_changed {
+            self.incident_index = IncidentIndex::build(self);
+        }
+        if dirty.incidents_changed {
+            let incs = &self.incs;
+            let mut list: Vec<u32> = (0..incs.len() as u32).collect();
+            list.sort_by(|&a, &b| {
+                let (a, b) = (&incs[a as usize].ev, &incs[b as usize].ev);
+                b.started_at
+                    .cmp(&a.started_at)
+                    .then_with(|| a.id.cmp(&b.id))
+                    .then_with(|| a.source.cmp(&b.source))
+            });
+            self.inc_list = list;
+        }
+        if deps_changed {
+            let mut list = std::mem::take(&mut self.dep_list);
+            let deps = &self.deps;
+            let order = |a: &u32, b: &u32| list_order(&deps[*a as usize], &deps[*b as usize]);
+            let mut changed: Vec<u32> = dirty.deps.iter().copied().collect();
+            changed.sort_by(order);
+            list.retain(|s| !dirty.deps.contains(s));
+            self.dep_list = merge_sorted(list, changed, order);
+        }
+    }
+
+    fn walk_chain(&mut self, c: u32, w: ChainWork, lead: &mut FxSet<u32>, scratch: &mut Scratch) {
+        let Org {
+            chains,
+            deps,
+            repos,
+            ..
+        } = self;
+        let chain = &mut chains[c as usize];
+        let n = chain.deps.len() as u32;
+        let mut pending: BTreeSet<u32> = w
+            .pending
+            .iter()
+            .filter(|&&s| deps[s as usize].chain == Some(c))
+            .map(|&s| deps[s as usize].pos)
+            .collect();
+        let mut start = pending.first().copied();
+        for (fin, id, source) in &w.removed {
+            let p = chain.deps.partition_point(|&s| {
+                let d = &deps[s as usize];
+                (d.chain_fin, d.ev.id.as_str(), d.ev.source.as_str())
+                    < (*fin, id.as_str(), source.as_str())
+            }) as u32;
+            start = Some(start.map_or(p, |s| s.min(p)));
+        }
+        if w.full {
+            start = Some(0);
+        }
+        let mut released = w.released;
+        if let Some(mut q) = start {
+            while q < n {
+                pending.remove(&q);
+                let slot = chain.deps[q as usize];
+                rewalk(
+                    chain,
+                    deps,
+                    repos,
+                    slot,
+                    q,
+                    &mut pending,
+                    &mut released,
+                    scratch,
+                );
+                lead.insert(slot);
+                q = if w.full || !released.is_empty() {
+                    q + 1
+                } else {
+                    match pending.range(q + 1..).next() {
+                        Some(&p) => p,
+                        None => break,
+                    }
+                };
+            }
+        }
+        // The baseline changed: both the old and the new one count lead times differently now.
+        let first = chain.deps.first().copied().unwrap_or(NONE);
+        if first != chain.baseline {
+            for s in [first, chain.baseline] {
+                if s != NONE {
+                    lead.insert(s);
+                }
+            }
+            chain.baseline = first;
+        }
+    }
+
+    /// Lead times of a deployment's changes on the three bases, in ms, from its finish:
+    /// - `commit`: each change's authored time;
+    /// - `pull_request`: per merged pull request anchored at one of its changes (merge commit,
+    ///   else last commit), the earliest authored time of its commits known in the graph, else
+    ///   its opened time;
+    /// - `merge`: per such pull request, its merged time.
+    ///
+    /// A baseline counts none. Negative spans are counted apart, never clamped.
+    pub(crate) fn derive_lead(&mut self, slot: u32) {
+        let dep = &self.deps[slot as usize];
+        let mut lead: [Vec<i64>; 3] = Default::default();
+        let mut negative = [0u32; 3];
+        let mut median = None;
+        let repo = dep.chain.and_then(|c| self.chains[c as usize].repo);
+        if let (Some(ri), false) = (repo, dep.is_baseline()) {
+            let r = &self.repos[ri as usize];
+            let fin = dep.chain_fin;
+            lead[0].reserve(dep.d.changes.len());
+            for &x in &dep.d.changes {
+                push_span(&mut lead[0], &mut negative[0], fin - r.authored[x as usize]);
+                for &p in r.pr_anchor.get(&x).map_or(&[][..], |v| v) {
+                    let pr = &self.prs[p as usize];
+                    let Some(merged) = pr.ev.merged_at else {
+                        continue;
+                    };
+                    let first = pr
+                        .commits
+                        .iter()
+                        .filter(|&&c| r.is_known(c))
+                        .map(|&c| r.authored[c as usize])
+                        .min()
+                        .unwrap_or(pr.ev.opened_at.0);
+                    push_span(&mut lead[1], &mut negative[1], fin - first);
+                    push_span(&mut lead[2], &mut negative[2], fin - merged.0);
+                }
+            }
+            if !lead[0].is_empty() {
+                let mut v = lead[0].clone();
+                median = crate::stats::summarize_millis(&mut v).map(|s| s.median * 1000.0);
+            }
+        }
+        let d = &mut self.deps[slot as usize].d;
+        d.lead = lead;
+        d.negative = negative;
+        d.median_commit_ms = median;
+    }
+
+    /// Which deployment an incident is attributed to:
+    /// - `excluded` → none (`Excluded`);
+    /// - `caused_by_deployment` naming a deployment id (one of the same service first, then a
+    ///   successful one, then by source) → `Explicit`; else naming the sha of a successful
+    ///   production deployment of the same service (the latest finished at or before the
+    ///   incident started, else the earliest) → `Explicit`;
+    /// - otherwise the latest successful production deployment of the service finished at or
+    ///   before the incident started, within `Settings::incident_window_ms` → `Window`;
+    /// - else `None`.
+    pub(crate) fn attribute(&self, i: u32) -> (Attribution, Option<u32>) {
+        let inc = &self.incs[i as usize];
+        let ev = &inc.ev;
+        if ev.excluded {
+            return (Attribution::Excluded, None);
+        }
+        let prod = self.services[inc.service as usize].chains[0];
+        let prod_deps: &[u32] = if prod == NONE {
+            &[]
+        } else {
+            &self.chains[prod as usize].deps
+        };
+        let start = ev.started_at.0;
+        if let Some(x) = ev
+            .caused_by_deployment
+            .as_deref()
+            .filter(|x| !x.trim().is_empty())
+        {
+            if let Some(v) = self.deps_by_id.get(x) {
+                let best = v.iter().copied().min_by(|&a, &b| {
+                    let (da, db) = (&self.deps[a as usize], &self.deps[b as usize]);
+                    (db.service == inc.service)
+                        .cmp(&(da.service == inc.service))
+                        .then_with(|| db.is_success().cmp(&da.is_success()))
+                        .then_with(|| da.ev.source.cmp(&db.ev.source))
+                });
+                if let Some(b) = best {
+                    return (Attribution::Explicit, Some(b));
+                }
+            }
+            let by_sha = |s: &&u32| self.deps[**s as usize].ev.sha == x;
+            let before = prod_deps
+                .iter()
+                .rev()
+                .filter(|&&s| self.deps[s as usize].chain_fin <= start)
+                .find(by_sha);
+            if let Some(&s) = before.or_else(|| prod_deps.iter().find(by_sha)) {
+                return (Attribution::Explicit, Some(s));
+            }
+        }
+        let p = prod_deps.partition_point(|&s| self.deps[s as usize].chain_fin <= start);
+        if p > 0 {
+            let s = prod_deps[p - 1];
+            if start - self.deps[s as usize].chain_fin <= self.settings.incident_window_ms {
+                return (Attribution::Window, Some(s));
+            }
+        }
+        (Attribution::None, None)
+    }
+
+    /// Failure, recovery and rework facts of one deployment; whether they changed.
+    ///
+    /// - **Failed** ("caused a failure"): an incident is attributed to it, or the next
+    ///   deployment of the chain is a rollback or a hotfix, or it is `marked_failed`.
+    /// - **Recovered at** the earliest of: all its attributed incidents resolved (the last
+    ///   resolution; an incident resolved before the deployment finished counts as resolved at
+    ///   its finish); the remediating deployment finished (the next one when it is a rollback
+    ///   or hotfix; a successful deployment whose `remediates` names one of its incidents; a
+    ///   deployment an incident names as `remediated_by_deployment`; only those finishing after
+    ///   it). A failure that is only `marked_failed` recovers with the next deployment of the
+    ///   chain. Otherwise it is not recovered yet.
+    /// - **Unplanned**: a hotfix or rollback, or it remediates an incident.
+    pub(crate) fn derive_failure(&mut self, slot: u32) -> bool {
+        let dep = &self.deps[slot as usize];
+        let Some(c) = dep.chain else { return false };
+        let chain = &self.chains[c as usize];
+        {
+            let next = chain
+                .deps
+                .get(dep.pos as usize + 1)
+                .map(|&s| &self.deps[s as usize]);
+            let fin = dep.chain_fin;
+            let incidents = &dep.d.incidents;
+            let mut reasons: Vec<String> = incidents
+                .iter()
+                .map(|&x| format!("incident {}", self.incs[x as usize].ev.id))
+                .collect();
+            let remedy_next = next.filter(|n| n.ev.change_type != ChangeType::Normal);
+            if let Some(n) = remedy_next {
+                reasons.push(match n.ev.change_type {
+                    ChangeType::Rollback => format!("rolled back by {}", n.ev.id),
+                    _ => format!("hotfixed by {}", n.ev.id),
+                });
+            }
+            if dep.ev.marked_failed {
+                reasons.push("marked failed".to_owned());
+            }
+            let failed = !reasons.is_empty();
+            let mut recovery = None;
+            if failed {
+                let resolved: Option<i64> = if incidents.is_empty() {
+                    None
+                } else {
+                    incidents
+                        .iter()
+                        .map(|&x| self.incs[x as usize].ev.resolved_at.map(|t| t.0))
+                        .collect::<Option<Vec<i64>>>()
+                        .and_then(|v| v.into_iter().max())
+                        .map(|t| t.max(fin))
+                };
+                let mut remedy: Option<i64> = remedy_next.map(|n| n.chain_fin);
+                let mut consider = |s: u32| {
+                    let d = &self.deps[s as usize];
+                    if d.ev.status == DeploymentStatus::Success
+                        && d.fin() >= fin
+                        && d.ev.finished_at.is_some()
+                    {
+                        remedy = Some(remedy.map_or(d.fin(), |r| r.min(d.fin())));
+                    }
+                };
+                for &x in incidents {
+                    let ev = &self.incs[x as usize].ev;
+                    self.deps_by_remediates
+                        .get(&ev.id)
+                        .into_iter()
+                        .flatten()
+                        .for_each(|&s| consider(s));
+                    if let Some(id) = &ev.remediated_by_deployment {
+                        self.deps_by_id
+                            .get(id)
+                            .into_iter()
+                            .flatten()
+                            .for_each(|&s| consider(s));
+                    }
+                }
+                let mut at = match (resolved, remedy) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                if at.is_none() && incidents.is_empty() && remedy_next.is_none() {
+                    // Only marked failed: recovered by the next deployment.
+                    at = next.map(|n| n.chain_fin);
+                }
+                recovery = at.map(|t| t - fin);
+            }
+            let unplanned = self.is_unplanned(&dep.ev);
+            let d = &mut self.deps[slot as usize].d;
+            let changed = d.failed != failed
+                || d.reasons != reasons
+                || d.recovery_ms != recovery
+                || d.unplanned != unplanned;
+            d.failed = failed;
+            d.reasons = reasons;
+            d.recovery_ms = recovery;
+            d.unplanned = unplanned;
+            changed
+        }
+    }
+}

@@ -1,0 +1,377 @@
+//! Compact in-memory storage for the commit graph: shas interned to dense `u32` ids per
+//! repository, parents as ids, and a fast non-cryptographic hasher for id-keyed maps.
+//!
+//! A million commits take on the order of a hundred bytes each.
+
+use crate::events::Commit;
+use crate::time::Timestamp;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// No id (a missing parent slot, an unknown author).
+pub(crate) const NONE: u32 = u32::MAX;
+/// The authored time of a commit the graph names (as a parent or deployed sha) but has not seen.
+pub(crate) const UNKNOWN: i64 = i64::MIN;
+
+/// The Fx hash (as in rustc): fast and good enough for ids and short strings. Not DoS
+/// resistant, which is fine: keys are our own dense ids, or shas bounded by validation.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
+pub(crate) type FxMap<K, V> = HashMap<K, V, FxBuild>;
+pub(crate) type FxSet<K> = HashSet<K, FxBuild>;
+
+/// Strings interned to dense ids `0..len`, in an open-addressing table of ids (the strings are
+/// stored once).
+#[derive(Clone, Default)]
+pub(crate) struct Interner {
+    strs: Vec<Box<str>>,
+    table: Vec<u32>,
+    shift: u32,
+}
+
+fn hash_str(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(s.as_bytes());
+    h.write_usize(s.len());
+    // Fibonacci hashing: the high bits index the table.
+    h.finish().wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+impl Interner {
+    pub(crate) fn get(&self, s: &str) -> Option<u32> {
+        if self.table.is_empty() {
+            return None;
+        }
+        let mask = self.table.len() - 1;
+        let mut i = (hash_str(s) >> self.shift) as usize;
+        loop {
+            let id = self.table[i];
+            if id == NONE {
+                return None;
+            }
+            if self.strs.get(id as usize).is_some_and(|x| &**x == s) {
+                return Some(id);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    pub(crate) fn intern(&mut self, s: &str) -> u32 {
+        if let Some(id) = self.get(s) {
+            return id;
+        }
+        if (self.strs.len() + 1) * 2 > self.table.len() {
+            self.grow();
+        }
+        let id = self.strs.len() as u32;
+        self.strs.push(s.into());
+        self.place(id);
+        id
+    }
+
+    pub(crate) fn resolve(&self, id: u32) -> &str {
+        self.strs.get(id as usize).map_or("", |s| s)
+    }
+
+    fn place(&mut self, id: u32) {
+        let mask = self.table.len() - 1;
+        let mut i = (hash_str(self.resolve(id)) >> self.shift) as usize;
+        while self.table[i] != NONE {
+            i = (i + 1) & mask;
+        }
+        self.table[i] = id;
+    }
+
+    fn grow(&mut self) {
+        let size = (self.table.len() * 2).max(16);
+        self.table = vec![NONE; size];
+        self.shift = 64 - size.trailing_zeros();
+        for id in 0..self.strs.len() as u32 {
+            self.place(id);
+        }
+    }
+}
+
+/// What an upserted commit changed, for re-deriving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CommitChange {
+    /// Identical to what was held, or a losing duplicate from another source.
+    Nothing,
+    /// Named before (as a parent or deployed sha) or not at all, now known.
+    NewlyKnown,
+    /// Was known; its parents and/or its authored time changed.
+    Changed { parents: bool, authored: bool },
+}
+
+/// One repository's commit graph. Ids are dense; a sha named only as a parent (or deployed)
+/// gets an id and stays unknown until its commit arrives.
+#[derive(Clone, Default)]
+pub(crate) struct Repo {
+    pub(crate) name: Box<str>,
+    pub(crate) shas: Interner,
+    /// Authored time, ms; [`UNKNOWN`] until the commit arrives.
+    pub(crate) authored: Vec<i64>,
+    /// Committed time, ms; `i64::MIN` when absent.
+    committed: Vec<i64>,
+    p0: Vec<u32>,
+    p1: Vec<u32>,
+    /// Parents beyond the second (octopus merges).
+    extra: FxMap<u32, Vec<u32>>,
+    /// Author, as an id in the org's people interner.
+    pub(crate) author: Vec<u32>,
+    /// Source of the held event, as an id in the org's source interner.
+    source: Vec<u32>,
+    pub(crate) message: Vec<Option<Box<str>>>,
+    /// Events for the same commit from other sources. The held one is the event whose source
+    /// sorts first, so the result never depends on arrival order.
+    variants: FxMap<u32, Vec<Commit>>,
+    known: usize,
+    variant_count: usize,
+    /// Merged pull requests anchored at a commit (merge commit, else last commit): PR slots.
+    pub(crate) pr_anchor: FxMap<u32, Vec<u32>>,
+    /// Pull requests that list a commit (or have it as merge commit): PR slots.
+    pub(crate) pr_member: FxMap<u32, Vec<u32>>,
+    /// Deployments whose last walk met this unknown commit: deployment slots.
+    pub(crate) waiting: FxMap<u32, Vec<u32>>,
+    /// Chains (service, tier) deriving from this repository.
+    pub(crate) chains: Vec<u32>,
+}
+
+impl Repo {
+    pub(crate) fn new(name: &str) -> Repo {
+        Repo {
+            name: name.into(),
+            ..Repo::default()
+        }
+    }
+
+    /// The id of a sha, creating an unknown node when it is new.
+    pub(crate) fn node(&mut self, sha: &str) -> u32 {
+        let id = self.shas.intern(sha);
+        if id as usize == self.authored.len() {
+            self.authored.push(UNKNOWN);
+            self.committed.push(i64::MIN);
+            self.p0.push(NONE);
+            self.p1.push(NONE);
+            self.author.push(NONE);
+            self.source.push(NONE);
+            self.message.push(None);
+        }
+        id
+    }
+
+    pub(crate) fn sha(&self, id: u32) -> &str {
+        self.shas.resolve(id)
+    }
+
+    #[inline]
+    pub(crate) fn is_known(&self, id: u32) -> bool {
+        self.authored
+            .get(id as usize)
+            .is_some_and(|&t| t != UNKNOWN)
+    }
+
+    /// Commit events held (the winning one per sha plus other sources' duplicates).
+    pub(crate) fn event_count(&self) -> usize {
+        self.known + self.variant_count
+    }
+
+    /// Calls `f` with each parent id.
+    #[inline]
+    pub(crate) fn for_each_parent(&self, id: u32, mut f: impl FnMut(u32)) {
+        let i = id as usize;
+        let Some(&a) = self.p0.get(i) else { return };
+        if a == NONE {
+            return;
+        }
+        f(a);
+        let b = self.p1[i];
+        if b == NONE {
+            return;
+        }
+        f(b);
+        if let Some(rest) = self.extra.get(&id) {
+            rest.iter().for_each(|&p| f(p));
+        }
+    }
+
+    fn parent_ids(&self, id: u32) -> Vec<u32> {
+        let mut v = Vec::new();
+        self.for_each_parent(id, |p| v.push(p));
+        v
+    }
+
+    /// Upserts a commit event. `source` and `author` are ids in the org's `sources` and
+    /// `people` interners.
+    pub(crate) fn upsert(
+        &mut self,
+        c: Commit,
+        source: u32,
+        author: u32,
+        sources: &Interner,
+        people: &Interner,
+    ) -> (u32, CommitChange) {
+        let id = self.node(&c.sha);
+        let i = id as usize;
+        if !self.is_known(id) {
+            self.store(id, &c, source, author);
+            self.known += 1;
+            return (id, CommitChange::NewlyKnown);
+        }
+        let held = self.source[i];
+        if held != source && c.source.as_str() > sources.resolve(held) {
+            // Another source's duplicate that loses: kept for the record only.
+            let list = self.variants.entry(id).or_default();
+            match list.iter_mut().find(|v| v.source == c.source) {
+                Some(v) => *v = c,
+                None => {
+                    list.push(c);
+                    self.variant_count += 1;
+                }
+            }
+            return (id, CommitChange::Nothing);
+        }
+        if held != source {
+            // The new event wins over the held one, which becomes a variant.
+            let old = self.commit_event(id, sources, people);
+            self.variants.entry(id).or_default().push(old);
+            self.variant_count += 1;
+        }
+        let parents_before = self.parent_ids(id);
+        let authored_before = self.authored[i];
+        self.store(id, &c, source, author);
+        let parents = parents_before != self.parent_ids(id);
+        let authored = authored_before != self.authored[i];
+        let change = if parents || authored {
+            CommitChange::Changed { parents, authored }
+        } else {
+            CommitChange::Nothing
+        };
+        (id, change)
+    }
+
+    fn store(&mut self, id: u32, c: &Commit, source: u32, author: u32) {
+        let parents: Vec<u32> = c.parents.iter().map(|p| self.node(p)).collect();
+        let i = id as usize;
+        // An authored time equal to the sentinel is shifted by a millisecond: it would read as unknown.
+        self.authored[i] = if c.authored_at.0 == UNKNOWN {
+            UNKNOWN + 1
+        } else {
+            c.authored_at.0
+        };
+        self.committed[i] = c.committed_at.map_or(i64::MIN, |t| t.0);
+        self.p0[i] = parents.first().copied().unwrap_or(NONE);
+        self.p1[i] = parents.get(1).copied().unwrap_or(NONE);
+        if parents.len() > 2 {
+            self.extra.insert(id, parents[2..].to_vec());
+        } else {
+            self.extra.remove(&id);
+        }
+        self.author[i] = author;
+        self.source[i] = source;
+        self.message[i] = c.message.as_deref().map(Into::into);
+    }
+
+    /// The held event of a known commit, rebuilt.
+    pub(crate) fn commit_event(&self, id: u32, sources: &Interner, people: &Interner) -> Commit {
+        let i = id as usize;
+        let author = self.author[i];
+        Commit {
+            source: sources.resolve(self.source[i]).to_owned(),
+            repo: self.name.to_string(),
+            sha: self.sha(id).to_owned(),
+            parents: self
+                .parent_ids(id)
+                .into_iter()
+                .map(|p| self.sha(p).to_owned())
+                .collect(),
+            author: (author != NONE).then(|| people.resolve(author).to_owned()),
+            authored_at: Timestamp(self.authored[i]),
+            committed_at: (self.committed[i] != i64::MIN).then_some(Timestamp(self.committed[i])),
+            message: self.message[i].as_deref().map(str::to_owned),
+        }
+    }
+
+    /// Every held commit event (winning and duplicate).
+    pub(crate) fn events(&self, sources: &Interner, people: &Interner) -> Vec<Commit> {
+        let mut out = Vec::with_capacity(self.event_count());
+        for id in 0..self.authored.len() as u32 {
+            if self.is_known(id) {
+                out.push(self.commit_event(id, sources, people));
+            }
+            if let Some(v) = self.variants.get(&id) {
+                out.extend(v.iter().cloned());
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interner_round_trips_many_strings() {
+        let mut i = Interner::default();
+        for n in 0..10_000 {
+            assert_eq!(i.intern(&format!("sha{n}")), n);
+        }
+        for n in 0..10_000 {
+            assert_eq!(i.get(&format!("sha{n}")), Some(n));
+            assert_eq!(i.resolve(n), format!("sha{n}"));
+        }
+        assert_eq!(i.get("nope"), None);
+    }
+}

@@ -1,0 +1,592 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failure should panic
+//! Server integration tests: the store suite on SQLite and PostgreSQL, the HTTP API through
+//! `app(state).oneshot(..)`, bad input, import, and the CLI. One binary, as style.md asks.
+
+mod common;
+
+use common::*;
+use nagare_core::events::parse_batch;
+use nagare_server::store::RawDelivery;
+use serde_json::{json, Value};
+
+const SCENARIO: &str = include_str!("fixtures/scenario.ndjson");
+const WEEK: &str = "from=2024-03-04T00:00:00Z&to=2024-03-11T00:00:00Z";
+
+fn raw(source: &str) -> RawDelivery {
+    RawDelivery {
+        source: source.into(),
+        delivery_id: None,
+        content_type: None,
+        size_bytes: 0,
+        body: None,
+    }
+}
+
+fn approx(v: &Value, expected: f64) {
+    let got = v
+        .as_f64()
+        .unwrap_or_else(|| panic!("expected a number near {expected}, got {v}"));
+    assert!(
+        (got - expected).abs() < 1e-6,
+        "expected {expected}, got {got}"
+    );
+}
+
+// ---------------------------------------------------------------- store suite (both backends)
+
+#[tokio::test]
+async fn store_upserts_by_key_and_counts_new_and_updated() {
+    for backend in backends() {
+        let (store, _dir) = fresh_store(backend).await;
+        let events = parse_batch(SCENARIO, true).unwrap();
+        let n = events.len() as u64;
+        let (counts, rev1) = store.ingest(events.clone(), &raw("test")).await.unwrap();
+        assert_eq!((counts.accepted, counts.updated), (n, 0), "{backend}");
+        // The same events again: all updates, nothing duplicated.
+        let (counts, rev2) = store.ingest(events, &raw("test")).await.unwrap();
+        assert_eq!((counts.accepted, counts.updated), (0, n), "{backend}");
+        assert_eq!(rev2, rev1 + 1, "{backend}: one revision per batch");
+        assert_eq!(store.event_count().await.unwrap(), n as i64, "{backend}");
+        // A duplicate key inside one batch: the later one wins and counts as an update.
+        let dup = r#"{"kind":"team","name":"web","display_name":"Web v1"}
+{"kind":"team","name":"web","display_name":"Web v2"}"#;
+        let (counts, rev3) = store
+            .ingest(parse_batch(dup, true).unwrap(), &raw("test"))
+            .await
+            .unwrap();
+        assert_eq!((counts.accepted, counts.updated), (1, 1), "{backend}");
+        let latest = store.events_between(rev2, rev3).await.unwrap();
+        assert_eq!(latest.len(), 1, "{backend}");
+        assert!(
+            serde_json::to_string(&latest[0])
+                .unwrap()
+                .contains("Web v2"),
+            "{backend}"
+        );
+        assert_eq!(
+            store.recent_deliveries(10).await.unwrap().len(),
+            3,
+            "{backend}: every batch kept raw"
+        );
+    }
+}
+
+#[tokio::test]
+async fn store_batches_are_atomic() {
+    for backend in backends() {
+        let (store, _dir) = fresh_store(backend).await;
+        let mut batch = store.begin().await.unwrap();
+        batch
+            .add(parse_batch(SCENARIO, true).unwrap())
+            .await
+            .unwrap();
+        batch.rollback().await.unwrap();
+        assert_eq!(
+            store.event_count().await.unwrap(),
+            0,
+            "{backend}: rolled back batch left rows"
+        );
+        assert_eq!(store.current_rev().await.unwrap(), 0, "{backend}");
+        {
+            // Dropped without commit: the same.
+            let mut batch = store.begin().await.unwrap();
+            batch
+                .add(parse_batch(SCENARIO, true).unwrap())
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            store.event_count().await.unwrap(),
+            0,
+            "{backend}: dropped batch left rows"
+        );
+    }
+}
+
+#[tokio::test]
+async fn import_is_atomic_and_names_the_bad_line() {
+    for backend in backends() {
+        let (store, dir) = fresh_store(backend).await;
+        let tmp = dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
+        let bad = tmp.path().join("bad.ndjson");
+        let mut lines: Vec<&str> = SCENARIO.lines().collect();
+        lines.insert(5, r#"{"kind":"deployment","id":"x","service":"shop","environment":"production","status":"success","finished_at":"2024-03-05T12:00:00","sha":"c3"}"#);
+        std::fs::write(&bad, lines.join("\n")).unwrap();
+        let err = nagare_server::import::import_file(&store, &bad, false)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("bad.ndjson:6:"), "{backend}: {err}");
+        assert!(
+            err.contains("finished_at") && err.contains("no zone"),
+            "{backend}: {err}"
+        );
+        assert!(err.contains("Nothing was imported"), "{backend}: {err}");
+        assert_eq!(store.event_count().await.unwrap(), 0, "{backend}");
+
+        let good = tmp.path().join("good.ndjson");
+        std::fs::write(&good, SCENARIO).unwrap();
+        let s = nagare_server::import::import_file(&store, &good, false)
+            .await
+            .unwrap();
+        let n = SCENARIO.lines().count();
+        assert_eq!(
+            (s.lines, s.accepted, s.updated),
+            (n, n as u64, 0),
+            "{backend}"
+        );
+        let s = nagare_server::import::import_file(&store, &good, false)
+            .await
+            .unwrap();
+        assert_eq!(
+            (s.accepted, s.updated),
+            (0, n as u64),
+            "{backend}: import twice = once"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- DORA through the API
+
+/// The scenario of fixtures/scenario.ndjson, worked by hand for the week [2024-03-04, 03-11):
+/// - d0 (c0, 03-01 12:00) is the baseline, outside the window.
+/// - d1 (c2, 03-04 12:00) first deploys c1 (authored 08:00 → 4 h = 14400 s) and c2 (09:00 → 3 h = 10800 s).
+/// - d2x is a failed attempt (status failure): deploy job failure, not a change failure.
+/// - d2 (c3, 03-05 12:00) deploys c3 (10:00 → 2 h = 7200 s); the next deployment d3 is a
+///   rollback, so d2 failed; recovered when d3 finished: 13:00 − 12:00 = 3600 s.
+/// - d3 (rollback to c2, 03-05 13:00) deploys nothing new; it is unplanned (rework).
+/// - d4 (c4, 03-06 14:00) deploys c4 (12:00 → 7200 s). INC-1 starts 15:00, within 7 days,
+///   so it is d4's: d4 failed; resolved 17:00 → recovery 17:00 − 14:00 = 10800 s.
+/// - INC-2 is excluded (not attributed, else it would fall on d2); INC-3 is outside the window.
+///
+/// Deployments in window: d1, d2, d3, d4 = 4 on 3 distinct days; per_day = 4/7; per_week = 4.
+/// Lead times [7200, 7200, 10800, 14400]: median (7200+10800)/2 = 9000; p75 at h = 3·0.75 =
+/// 2.25 → 10800 + 0.25·3600 = 11700; p90 at h = 2.7 → 10800 + 0.7·3600 = 13320; mean 39600/4 = 9900.
+/// CFR 2/4 = 0.5 (low). Recovery [3600, 10800]: median 7200, p90 3600 + 0.9·7200 = 10080, mean 7200.
+/// Rework 1/4 = 0.25. Failed attempts 1 → job failure rate 1/(1+4) = 0.2.
+#[tokio::test]
+async fn hand_computed_scenario() {
+    for backend in backends() {
+        let (store, _dir) = fresh_store(backend).await;
+        let state = app_state(store).await;
+        let r = post(&state, "/api/v1/events", "application/x-ndjson", SCENARIO).await;
+        assert_eq!(r.status, 200, "{backend}: {}", r.json);
+        assert_eq!(r.json["accepted"], SCENARIO.lines().count());
+
+        let r = get(&state, &format!("/api/v1/metrics/dora?{WEEK}")).await;
+        assert_eq!(r.status, 200, "{backend}: {}", r.json);
+        let d = &r.json;
+        let f = &d["deployment_frequency"];
+        assert_eq!(f["deployments"], 4);
+        assert_eq!(f["deployment_days"], 3);
+        approx(&f["per_day"], 4.0 / 7.0);
+        approx(&f["per_week"], 4.0);
+        approx(&f["median_deployment_days_per_week"], 3.0);
+        assert_eq!(f["band"], "high");
+        assert_eq!(f["failed_attempts"], 1);
+        approx(&f["deploy_job_failure_rate"], 0.2);
+        let l = &d["change_lead_time"];
+        assert_eq!(
+            (l["basis"].as_str(), l["changes"].as_u64()),
+            (Some("commit"), Some(4))
+        );
+        approx(&l["median"], 9000.0);
+        approx(&l["p75"], 11700.0);
+        approx(&l["p90"], 13320.0);
+        approx(&l["mean"], 9900.0);
+        assert_eq!(l["band"], "elite");
+        let c = &d["change_failure_rate"];
+        assert_eq!(
+            (c["deployments"].as_u64(), c["failed"].as_u64()),
+            (Some(4), Some(2))
+        );
+        approx(&c["rate"], 0.5);
+        assert_eq!(c["band"], "low");
+        let rec = &d["recovery_time"];
+        assert_eq!(rec["recoveries"], 2);
+        approx(&rec["median"], 7200.0);
+        approx(&rec["p90"], 10080.0);
+        approx(&rec["mean"], 7200.0);
+        assert_eq!(rec["band"], "high");
+        let w = &d["rework_rate"];
+        assert_eq!(
+            (w["deployments"].as_u64(), w["unplanned"].as_u64()),
+            (Some(4), Some(1))
+        );
+        approx(&w["rate"], 0.25);
+
+        // The deployments list agrees, row by row.
+        let r = get(
+            &state,
+            "/api/v1/deployments?environment_tier=production&per_page=10",
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.json);
+        assert_eq!(r.json["total"], 6);
+        let rows = r.json["items"].as_array().unwrap();
+        let row = |id: &str| {
+            rows.iter()
+                .find(|x| x["id"] == id)
+                .unwrap_or_else(|| panic!("no {id}"))
+                .clone()
+        };
+        assert_eq!(row("d0")["baseline"], true);
+        assert_eq!(row("d1")["changes"], 2);
+        approx(&row("d1")["lead_time"], 12600.0); // median of 14400 and 10800
+        assert_eq!(row("d2")["failed"], true);
+        approx(&row("d2")["recovery_time"], 3600.0);
+        assert_eq!(row("d4")["incidents"], json!(["INC-1"]));
+        assert_eq!(row("d3")["unplanned"], true);
+        assert_eq!(
+            row("d1")["sha_url"],
+            "https://github.com/acme/shop/commit/c2"
+        );
+        let detail = get(&state, "/api/v1/deployments/d1").await;
+        let shas: Vec<&str> = detail.json["change_list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["sha"].as_str().unwrap())
+            .collect();
+        assert_eq!(shas.len(), 2);
+        assert!(shas.contains(&"c1") && shas.contains(&"c2"), "{shas:?}");
+        assert_eq!(get(&state, "/api/v1/deployments/nope").await.status, 404);
+
+        let r = get(&state, "/api/v1/incidents").await;
+        let inc = r.json["items"].as_array().unwrap();
+        let by = |id: &str| inc.iter().find(|x| x["id"] == id).unwrap().clone();
+        assert_eq!(
+            (
+                by("INC-1")["attribution"].as_str(),
+                by("INC-1")["deployment"].as_str()
+            ),
+            (Some("window"), Some("d4"))
+        );
+        approx(&by("INC-1")["recovery_time"], 10800.0);
+        assert_eq!(by("INC-2")["attribution"], "excluded");
+        assert_eq!(by("INC-3")["attribution"], "none");
+        assert_eq!(by("INC-3")["open"], true);
+
+        // Filters: another team sees nothing; the day series has 7 buckets summing to the total.
+        let r = get(&state, &format!("/api/v1/metrics/dora?{WEEK}&team=nobody")).await;
+        assert_eq!(r.json["deployment_frequency"]["deployments"], 0);
+        assert_eq!(r.json["change_lead_time"]["median"], Value::Null);
+        let r = get(
+            &state,
+            &format!("/api/v1/metrics/dora?{WEEK}&team=web&interval=day"),
+        )
+        .await;
+        let series = r.json["series"].as_array().unwrap();
+        assert_eq!(series.len(), 7);
+        let per_bucket: Vec<u64> = series
+            .iter()
+            .map(|b| b["deployment_frequency"]["deployments"].as_u64().unwrap())
+            .collect();
+        assert_eq!(per_bucket, vec![1, 2, 1, 0, 0, 0, 0]);
+
+        let services = get(&state, "/api/v1/services").await.json;
+        assert_eq!(services[0]["name"], "shop");
+        let teams = get(&state, "/api/v1/teams").await.json;
+        assert_eq!(teams[0]["name"], "web");
+        assert_eq!(teams[0]["services"], json!(["shop"]));
+    }
+}
+
+/// The answer does not depend on how the events were split into batches or ordered.
+#[tokio::test]
+async fn batching_and_order_do_not_change_the_answer() {
+    let (store, _dir) = fresh_store("sqlite").await;
+    let state = app_state(store).await;
+    let mut lines: Vec<&str> = SCENARIO.lines().collect();
+    lines.reverse();
+    for chunk in lines.chunks(4) {
+        let r = post(
+            &state,
+            "/api/v1/events",
+            "application/x-ndjson",
+            chunk.join("\n"),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.json);
+    }
+    let (store2, _dir2) = fresh_store("sqlite").await;
+    let state2 = app_state(store2).await;
+    post(&state2, "/api/v1/events", "application/x-ndjson", SCENARIO).await;
+    let q = format!("/api/v1/metrics/dora?{WEEK}&interval=day");
+    assert_eq!(get(&state, &q).await.json, get(&state2, &q).await.json);
+}
+
+/// A second server on the same database (a replica) catches up on a read.
+#[tokio::test]
+async fn replicas_catch_up_from_the_store() {
+    for backend in backends() {
+        let (store, _dir) = fresh_store(backend).await;
+        let a = app_state(store.clone()).await;
+        let b = app_state(store).await;
+        post(&a, "/api/v1/events", "application/x-ndjson", SCENARIO).await;
+        let r = get(&b, &format!("/api/v1/metrics/dora?{WEEK}")).await;
+        assert_eq!(
+            r.json["deployment_frequency"]["deployments"], 4,
+            "{backend}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- bad input
+
+async fn assert_rejected(
+    state: &nagare_server::AppState,
+    ctype: &str,
+    body: String,
+    status: u16,
+    line: Option<usize>,
+    field: Option<&str>,
+    text: &str,
+) {
+    let before = state.store.event_count().await.unwrap();
+    let r = post(state, "/api/v1/events", ctype, body).await;
+    assert_eq!(r.status.as_u16(), status, "{}", r.json);
+    let error = r.json["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error sentence: {}", r.json));
+    assert!(error.contains(text), "`{error}` lacks `{text}`");
+    if let Some(line) = line {
+        assert_eq!(r.json["line"], line, "{}", r.json);
+    }
+    if let Some(field) = field {
+        assert_eq!(r.json["field"], field, "{}", r.json);
+    }
+    assert_eq!(
+        state.store.event_count().await.unwrap(),
+        before,
+        "a rejected batch stored events"
+    );
+    let kept = state.store.recent_deliveries(1).await.unwrap();
+    if status != 413 {
+        assert_eq!(
+            kept[0].verdict, "rejected",
+            "the raw delivery is kept with its verdict"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_rejected_precisely_and_nothing_is_stored() {
+    let (store, _dir) = fresh_store("sqlite").await;
+    let state = app_state(store).await;
+    let lines: Vec<String> = SCENARIO.lines().map(str::to_owned).collect();
+    let deploy = lines[7].clone(); // d1
+    let json = "application/json";
+    let nd = "application/x-ndjson";
+
+    assert_rejected(
+        &state,
+        json,
+        format!("[{},{}", lines[0], lines[1]),
+        400,
+        None,
+        None,
+        "malformed JSON",
+    )
+    .await;
+    let zoneless = deploy.replace("2024-03-04T12:00:00Z", "2024-03-04T12:00:00");
+    assert_rejected(
+        &state,
+        json,
+        format!("[{},{zoneless}]", lines[0]),
+        422,
+        Some(2),
+        Some("finished_at"),
+        "has no zone",
+    )
+    .await;
+    assert_rejected(
+        &state,
+        json,
+        r#"[{"kind":"nonsense","id":"x"}]"#.into(),
+        422,
+        Some(1),
+        Some("kind"),
+        "unknown kind `nonsense`",
+    )
+    .await;
+    let missing = deploy.replace(r#""sha":"c2""#, r#""x":1"#);
+    assert_rejected(
+        &state,
+        nd,
+        missing,
+        422,
+        Some(1),
+        Some("sha"),
+        "missing field `sha`",
+    )
+    .await;
+    let not_string = deploy.replace(r#""sha":"c2""#, r#""sha":42"#);
+    assert_rejected(
+        &state,
+        nd,
+        not_string,
+        422,
+        Some(1),
+        Some("sha"),
+        "expected a string",
+    )
+    .await;
+    let middle = format!(
+        "{}\n{}\n{{\"kind\":\"commit\",\n{}",
+        lines[0], lines[1], lines[2]
+    );
+    assert_rejected(&state, nd, middle, 400, Some(3), None, "malformed JSON").await;
+    let big = format!("[{}]", " ".repeat(50 * 1024 * 1024));
+    assert_rejected(&state, json, big, 413, None, None, "larger than 10 MB").await;
+    assert_rejected(&state, json, "[]".into(), 400, None, None, "no events").await;
+
+    // Bad query parameters name the parameter.
+    let r = get(&state, "/api/v1/metrics/dora?from=2024-03-04T00:00:00").await;
+    assert_eq!(
+        (r.status.as_u16(), r.json["field"].as_str()),
+        (400, Some("from")),
+        "{}",
+        r.json
+    );
+    let r = get(&state, "/api/v1/metrics/dora?interval=fortnight").await;
+    assert_eq!(r.json["field"], "interval");
+    let r = get(&state, "/api/v1/metrics/dora?servce=shop").await;
+    assert!(r.json["error"]
+        .as_str()
+        .unwrap()
+        .contains("unknown query parameter `servce`"));
+    let r = get(&state, "/api/v1/nothing-here").await;
+    assert_eq!(r.status, 404);
+    assert!(r.json["error"].as_str().unwrap().contains("openapi.json"));
+}
+
+// ---------------------------------------------------------------- probes, headers, OpenAPI
+
+#[tokio::test]
+async fn probes_headers_and_request_ids() {
+    let (store, _dir) = fresh_store("sqlite").await;
+    let state = app_state(store).await;
+    let r = get(&state, "/healthz").await;
+    assert_eq!(r.status, 200);
+    let r = get(&state, "/readyz").await;
+    assert_eq!(
+        (r.status.as_u16(), r.json["database"].as_str()),
+        (200, Some("sqlite"))
+    );
+    assert!(r.headers.contains_key("x-request-id"));
+    assert_eq!(r.headers["x-content-type-options"], "nosniff");
+    assert!(r.headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+    let s = get(&state, "/api/v1/session").await;
+    assert_eq!(s.json["local_mode"], true);
+}
+
+/// Every route the server defines is described in the OpenAPI document, and every described
+/// path answers (not with the API's 404).
+#[tokio::test]
+async fn openapi_documents_every_route() {
+    let doc: Value = serde_json::from_str(nagare_server::http::OPENAPI_JSON).unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    let sources = [
+        include_str!("../src/http/catalog.rs"),
+        include_str!("../src/http/deployments.rs"),
+        include_str!("../src/http/events.rs"),
+        include_str!("../src/http/health.rs"),
+        include_str!("../src/http/incidents.rs"),
+        include_str!("../src/http/metrics.rs"),
+        include_str!("../src/http/openapi.rs"),
+        include_str!("../src/http/session.rs"),
+    ];
+    let mut routes = Vec::new();
+    for src in sources {
+        for part in src.split(".route(\"").skip(1) {
+            routes.push(part.split('"').next().unwrap().to_owned());
+        }
+    }
+    assert!(routes.len() >= 11, "{routes:?}");
+    for r in &routes {
+        assert!(
+            paths.contains_key(r),
+            "route {r} is not in server/openapi.json"
+        );
+    }
+    let (store, _dir) = fresh_store("sqlite").await;
+    let state = app_state(store).await;
+    for (path, ops) in paths {
+        if ops.get("get").is_some() {
+            let uri = path.replace("{id}", "unknown-id");
+            let r = get(&state, &uri).await;
+            let api_404 = r.status == 404
+                && r.json["error"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("no such endpoint");
+            assert!(!api_404, "{path} is documented but not served");
+        }
+    }
+}
+
+// ---------------------------------------------------------------- CLI
+
+/// The `nagare` binary with none of this test run's own `NAGARE_*` variables (the server
+/// rejects unknown ones, which is what `cli_names_an_unknown_environment_override` checks).
+fn nagare() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_nagare"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("NAGARE_") || key == "DATABASE_URL" {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+#[test]
+fn cli_names_an_unknown_environment_override() {
+    let out = nagare()
+        .arg("migrate")
+        .env("DATABASE_URL", "sqlite::memory:")
+        .env("NAGARE_TIMEZONE", "UTC")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("NAGARE_TIMEZONE") && err.contains("NAGARE_TIME_ZONE"),
+        "{err}"
+    );
+}
+
+#[test]
+fn cli_refuses_non_loopback_in_local_mode() {
+    let out = nagare()
+        .args(["serve", "--bind", "0.0.0.0:0"])
+        .env("DATABASE_URL", "sqlite::memory:")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("refusing to listen on 0.0.0.0:0") && err.contains("single sign-on"),
+        "{err}"
+    );
+}
+
+#[test]
+fn cli_names_a_bad_config_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nagare.toml");
+    std::fs::write(&file, "[metrics]\ntime_zone = \"Asia/Tokio\"\n").unwrap();
+    let out = nagare()
+        .args(["--config", file.to_str().unwrap(), "migrate"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("metrics.time_zone") && err.contains("Asia/Tokio"),
+        "{err}"
+    );
+}
