@@ -305,7 +305,6 @@ impl Org {
 
     /// Re-derives everything `dirty` touched (see the module documentation).
     pub(crate) fn derive(&mut self, mut dirty: Dirty) {
-        let __t = std::time::Instant::now();
         let mut work: BTreeMap<u32, ChainWork> = BTreeMap::new();
         let mut lead: FxSet<u32> = FxSet::default();
         // Deployments whose failure facts to recompute, and whose query rows changed.
@@ -313,10 +312,6 @@ impl Org {
         let mut rows: FxSet<u32> = dirty.deps.clone();
         let deps_changed = !dirty.deps.is_empty();
         let mut attribution_changed = false;
-
-        if self.deps.len() > 50_000 {
-            eprintln!("  before 1. Services {:?}", __t.elapsed());
-        }
         // 1. Services whose repository changed restart their chains.
         let mut services: Vec<u32> = dirty.services.iter().copied().collect();
         services.sort_unstable();
@@ -333,10 +328,6 @@ impl Org {
                     dirty.tiers[t] = true;
                 }
             }
-        }
-
-        if self.deps.len() > 50_000 {
-            eprintln!("  before 2. Chain me {:?}", __t.elapsed());
         }
         // 2. Chain membership of changed deployments.
         let mut slots: Vec<u32> = dirty.deps.iter().copied().collect();
@@ -439,10 +430,6 @@ impl Org {
                 }
             }
         }
-
-        if self.deps.len() > 50_000 {
-            eprintln!("  before 3. Commits  {:?}", __t.elapsed());
-        }
         // 3. Commits that arrived or changed.
         for (repo, id, change) in std::mem::take(&mut dirty.commits) {
             let r = &self.repos[repo as usize];
@@ -480,18 +467,10 @@ impl Org {
                 }
             }
         }
-
-        if self.deps.len() > 50_000 {
-            eprintln!("  before 4. Re-walk {:?}", __t.elapsed());
-        }
         // 4. Re-walk the touched chains.
         let mut scratch = Scratch::default();
         for (c, w) in work {
             self.walk_chain(c, w, &mut lead, &mut scratch);
-        }
-
-        if self.deps.len() > 50_000 {
-            eprintln!("  before 5. Pull req {:?}", __t.elapsed());
         }
         // 5. Pull requests changed where they are anchored: recompute their deployments' lead times.
         for (repo, a) in std::mem::take(&mut dirty.pr_anchors) {
@@ -501,20 +480,12 @@ impl Org {
                 }
             }
         }
-
-        if self.deps.len() > 50_000 {
-            eprintln!("  before 6. Lead tim {:?}", __t.elapsed());
-        }
         // 6. Lead times.
         let mut lead: Vec<u32> = lead.into_iter().collect();
         lead.sort_unstable();
         for s in lead {
             self.derive_lead(s);
             rows.insert(s);
-        }
-
-        if self.deps.len() > 50_000 {
-            eprintln!("  before 7. Incident {:?}", __t.elapsed());
         }
         // 7. Incident attribution.
         let mut incs: BTreeSet<u32> = dirty.incidents.iter().copied().collect();
@@ -565,10 +536,6 @@ impl Org {
             inc.target = target;
             fail.extend([old, target].into_iter().flatten());
         }
-
-        if self.deps.len() > 50_000 {
-            eprintln!("  before 8. Failure, {:?}", __t.elapsed());
-        }
         // 8. Failure, recovery and rework.
         let mut fail: Vec<u32> = fail.into_iter().collect();
         fail.sort_unstable();
@@ -576,10 +543,6 @@ impl Org {
             if self.derive_failure(s) {
                 rows.insert(s);
             }
-        }
-
-        if self.deps.len() > 50_000 {
-            eprintln!("  before 9. Query in {:?}", __t.elapsed());
         }
         // 9. Query indexes: only from the first row that changed.
         let mut tiers = [false; 5];

@@ -379,8 +379,6 @@ impl Org {
     /// arrive in, nor on how they are split into calls.
     pub fn apply(&mut self, events: Vec<Event>) {
         let mut dirty = Dirty::default();
-        let t0 = std::time::Instant::now();
-        let n = events.len();
         for e in events {
             match e {
                 Event::Commit(c) => self.upsert_commit(c, &mut dirty),
@@ -396,11 +394,7 @@ impl Org {
                 }
             }
         }
-        let t1 = std::time::Instant::now();
         self.derive(dirty);
-        if n > 100_000 {
-            eprintln!("upsert {:?} derive {:?}", t1 - t0, t1.elapsed());
-        }
     }
 
     /// Distinct event keys held.

@@ -1,0 +1,123 @@
+// The demo organisation: every card agrees with the API for the same filters, filters live in the
+// URL, and the deployments and incidents pages render their rows.
+import { test, expect, type Page, type APIRequestContext } from '@playwright/test';
+import { METRICS, card, cardRaw, expectSame, headline, screenshot, serverUrl, watchConsole } from './support';
+
+const DEMO = serverUrl('NAGARE_DEMO_URL');
+
+/** The 90 whole UTC days before today: an absolute window, so page and test ask the same thing. */
+function window90() {
+  const today = new Date();
+  today.setUTCHours(0, 0, 0, 0);
+  const from = new Date(today.getTime() - 90 * 86_400_000);
+  return { from: from.toISOString().replace('.000', ''), to: today.toISOString().replace('.000', '') };
+}
+
+async function dora(request: APIRequestContext, query: string) {
+  const res = await request.get(`${DEMO}/api/v1/metrics/dora?${query}`);
+  expect(res.status(), await res.text()).toBe(200);
+  return res.json();
+}
+
+/** Waits until every card shows the API's headline number and band. */
+async function expectCardsMatch(page: Page, api: any) {
+  for (const m of METRICS) {
+    const want = headline(api, m);
+    await expect
+      .poll(async () => {
+        const got = await cardRaw(page, m);
+        return want === null ? got === null : got !== null && Math.abs(got - want) <= 1e-6 * Math.max(1, Math.abs(want));
+      }, { message: `${m} card shows the API's ${want}` })
+      .toBe(true);
+    const band = api[m].band;
+    if (band) await expect(card(page, m).getByTestId('band')).toContainText(band, { ignoreCase: true });
+  }
+}
+
+test('the five cards show the same numbers as the API, and filters change URL and numbers', async ({ page, request }) => {
+  const console = watchConsole(page);
+  const { from, to } = window90();
+  const base = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+
+  await page.goto(`${DEMO}/?${base}`);
+  await expect(page.getByTestId('local-mode-banner')).toBeVisible();
+  const org = await dora(request, base);
+  expect(org.deployment_frequency.deployments, 'the demo has deployments in the last 90 days').toBeGreaterThan(100);
+  await expectCardsMatch(page, org);
+  for (const m of METRICS) await expect(card(page, m).locator('svg').first()).toBeVisible();
+  await screenshot(page, 'overview');
+
+  // Team filter: the URL carries it, and the numbers are the team's.
+  await page.getByTestId('filter-team').selectOption('legacy-billing');
+  await expect(page).toHaveURL(/team=legacy-billing/);
+  const legacy = await dora(request, `${base}&team=legacy-billing`);
+  expect(legacy.change_lead_time.median, 'the low team differs from the whole org').not.toBe(org.change_lead_time.median);
+  await expectCardsMatch(page, legacy);
+  expect(legacy.change_lead_time.band).toBe('low');
+
+  // Lead-time basis: merge → deploy, as GitLab measures it.
+  await page.getByTestId('filter-basis').selectOption('merge');
+  await expect(page).toHaveURL(/basis=merge/);
+  await expectCardsMatch(page, await dora(request, `${base}&team=legacy-billing&lead_time_basis=merge`));
+
+  // Benchmark table: the bands follow the 2021 report.
+  await page.getByTestId('filter-benchmark').selectOption('dora-2021');
+  await expect(page).toHaveURL(/benchmark=dora-2021/);
+  await expectCardsMatch(page, await dora(request, `${base}&team=legacy-billing&lead_time_basis=merge&benchmark=dora-2021`));
+
+  // The URL alone reproduces the view.
+  const link = page.url();
+  const fresh = await page.context().newPage();
+  await fresh.goto(link);
+  await expectCardsMatch(fresh, await dora(request, `${base}&team=legacy-billing&lead_time_basis=merge&benchmark=dora-2021`));
+  await fresh.close();
+  console.check();
+});
+
+test('a relative period asks the API for that many days', async ({ page }) => {
+  const console = watchConsole(page);
+  const asked = page.waitForRequest((r) => r.url().includes('/api/v1/metrics/dora') && !r.url().includes('interval='));
+  await page.goto(`${DEMO}/?period=30d`);
+  const url = new URL((await asked).url());
+  const days = (Date.parse(url.searchParams.get('to')!) - Date.parse(url.searchParams.get('from')!)) / 86_400_000;
+  expect(days).toBeCloseTo(30, 0);
+  await expect(page.getByTestId('filter-period')).toHaveValue('30d');
+  console.check();
+});
+
+test('the deployments page lists deployments and expands one to its changes', async ({ page, request }) => {
+  const console = watchConsole(page);
+  await page.goto(`${DEMO}/deployments`);
+  const rows = page.getByTestId('deployment-row');
+  await expect(rows.first()).toBeVisible();
+  expect(await rows.count()).toBeGreaterThan(5);
+
+  // The first row is the newest production deployment the API lists.
+  const api = await (await request.get(`${DEMO}/api/v1/deployments?environment_tier=production&per_page=1`)).json();
+  const newest = api.items[0];
+  await expect(rows.first()).toContainText(newest.service);
+  await expect(rows.first()).toContainText(newest.sha.slice(0, 7));
+
+  // Expanding a deployment with changes shows them.
+  const withChanges = (await (await request.get(`${DEMO}/api/v1/deployments?environment_tier=production&per_page=50`)).json())
+    .items.findIndex((d: any) => d.changes > 0);
+  expect(withChanges).toBeGreaterThanOrEqual(0);
+  const row = rows.nth(withChanges);
+  await row.getByRole('button').first().click();
+  await expect(page.getByTestId('change-row').first()).toBeVisible();
+  await screenshot(page, 'deployments');
+  console.check();
+});
+
+test('the incidents page lists incidents with attribution and recovery', async ({ page, request }) => {
+  const console = watchConsole(page);
+  await page.goto(`${DEMO}/incidents`);
+  const rows = page.getByTestId('incident-row');
+  await expect(rows.first()).toBeVisible();
+  const api = await (await request.get(`${DEMO}/api/v1/incidents?per_page=1`)).json();
+  expect(await rows.count()).toBeGreaterThan(1);
+  await expect(rows.first()).toContainText(api.items[0].id);
+  await expect(page.getByText('Open', { exact: true }).first()).toBeVisible();
+  await screenshot(page, 'incidents');
+  console.check();
+});
