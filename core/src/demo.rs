@@ -89,8 +89,6 @@ enum Rhythm {
     Daily(i64),
     /// On this many working days a week, the same days for the whole team.
     Weekly(i64),
-    /// Every `lo..=hi` days.
-    EveryDays(i64, i64),
     /// A release train: every service of the team on the same day, every `lo..=hi` days, the
     /// first 20 to 40 days in.
     Train(i64, i64),
@@ -323,11 +321,8 @@ fn deploy_times(rng: &mut Rng, rhythm: Rhythm, start: i64, end: i64) -> Vec<i64>
                 monday += 7 * DAY_MS;
             }
         }
-        Rhythm::EveryDays(lo, hi) | Rhythm::Train(lo, hi) => {
-            let first = match rhythm {
-                Rhythm::Train(..) => rng.range(20, 40),
-                _ => rng.range(1, hi),
-            };
+        Rhythm::Train(lo, hi) => {
+            let first = rng.range(20, 40);
             let mut day = day_start(start) + first * DAY_MS;
             while day < end {
                 while weekday(day) >= 5 {
@@ -440,7 +435,7 @@ fn demo_teams() -> Vec<TeamSpec> {
                 change_failure: 0.14,
                 recovery: (4 * HOUR_MS, 20 * HOUR_MS),
                 failed_attempt: 0.12,
-                rhythm: Rhythm::EveryDays(12, 20),
+                rhythm: Rhythm::Train(12, 20),
             },
             services: &[
                 ("search-api", "acme/search-platform"),
@@ -455,7 +450,7 @@ fn demo_teams() -> Vec<TeamSpec> {
                 prs_per_day: 0.3,
                 pr_open: (3 * DAY_MS, 15 * DAY_MS),
                 commits_per_pr: (2, 8),
-                change_failure: 0.4,
+                change_failure: 0.5,
                 recovery: (2 * DAY_MS, 6 * DAY_MS),
                 failed_attempt: 0.25,
                 rhythm: Rhythm::Train(85, 100),
@@ -1037,6 +1032,12 @@ mod tests {
             Some(Band::Medium),
             "{:?}",
             search.change_lead_time
+        );
+        assert_eq!(
+            search.deployment_frequency.band,
+            Band::Medium,
+            "{:?}",
+            search.deployment_frequency
         );
         // Lead-time bases differ: merge → deploy is never longer than commit → deploy.
         let merge = org.dora(&DoraQuery {
