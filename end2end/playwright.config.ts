@@ -1,6 +1,6 @@
 // Playwright drives Debian's chromium against real Nagare servers started by scripts/test.sh:
-//   NAGARE_DEMO_URL  — a server seeded with the demo organisation
-//   NAGARE_EMPTY_URL — a server on an empty database (the hand-computed scenario posts into it)
+//   E2E_DEMO_URL  — a server seeded with the demo organisation
+//   E2E_EMPTY_URL — a server on an empty database (the hand-computed scenario posts into it)
 import { defineConfig } from '@playwright/test';
 
 export default defineConfig({

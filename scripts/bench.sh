@@ -9,9 +9,9 @@ scale=${BENCH_SCALE:-1}
 data=bench-data
 mkdir -p "$data"
 work=$(mktemp -d /tmp/nagare-bench.XXXXXX); chmod 755 "$work"
-pids=()
 cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  # Servers are started inside $(…) subshells, so their pids live in files.
+  for f in "$work"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
   scripts/pg.sh stop "$work/pg" || true
   rm -rf "$work"
 }
@@ -49,14 +49,17 @@ serve() { # name DATABASE_URL -> base URL, after /readyz answers; records start-
   local port t0
   port=$(scripts/free-port.sh); t0=$(date +%s.%N)
   NAGARE_BIND="127.0.0.1:$port" DATABASE_URL="$2" NAGARE_LOG=warn $bin serve >"$work/$1.log" 2>&1 &
-  pids+=($!)
+  local pid=$!
+  echo "$pid" >"$work/$1.pid"
   until curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
     sleep 0.2
-    kill -0 "${pids[-1]}" 2>/dev/null || { cat "$work/$1.log" >&2; exit 1; }
+    kill -0 "$pid" 2>/dev/null || { cat "$work/$1.log" >&2; exit 1; }
   done
   echo "$(python3 -c "print(round($(date +%s.%N) - $t0, 1))")" >"$work/$1.startup"
   echo "http://127.0.0.1:$port"
 }
+
+stop() { kill "$(cat "$work/$1.pid")" 2>/dev/null || true; rm -f "$work/$1.pid"; sleep 0.5; }
 
 declare -A R
 run_backend() { # name url
@@ -72,15 +75,15 @@ run_backend() { # name url
   R[${name}_svc]=$(python3 scripts/bench_http.py query "$base" 200 "$year&service=$one_service")
   say "$name: DORA org-wide with weekly series, 200 requests"
   R[${name}_week]=$(python3 scripts/bench_http.py query "$base" 200 "$year&interval=week")
-  R[${name}_rss]=$(ps -o rss= -p "${pids[-1]}" | awk '{printf "%.0f", $1/1024}')
-  kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+  R[${name}_rss]=$(ps -o rss= -p "$(cat "$work/$name.pid")" | awk '{printf "%.0f", $1/1024}')
+  stop "$name"
 }
 
 run_backend sqlite "sqlite://$work/bench.db"
 say "sqlite: POST /api/v1/events in batches of 5000 into a fresh database"
 base=$(serve api "sqlite://$work/api.db")
 R[api_ingest]=$(python3 scripts/bench_http.py ingest "$base" "$file" 5000)
-kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+stop api
 
 say "postgres: starting a throwaway cluster"
 pg_url=$(scripts/pg.sh start "$work/pg")

@@ -7,9 +7,9 @@ export CARGO_TERM_COLOR=never
 
 work=$(mktemp -d /tmp/nagare-test.XXXXXX)
 chmod 755 "$work"
-pids=()
 cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  # Servers are started inside $(…) subshells, so their pids live in files.
+  for f in "$work"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
   scripts/pg.sh stop "$work/pg" || true
   rm -rf "$work"
 }
@@ -42,7 +42,7 @@ start_server() {
   port=$(scripts/free-port.sh)
   NAGARE_BIND="127.0.0.1:$port" DATABASE_URL="$db" NAGARE_SEED_DEMO="$seed" NAGARE_LOG=warn \
     ./target/release/nagare serve >"$work/$name.log" 2>&1 &
-  pids+=($!)
+  echo $! >"$work/$name.pid"
   for _ in $(seq 1 300); do
     if curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then
       echo "http://127.0.0.1:$port"; return 0
@@ -60,8 +60,9 @@ checker=../shared/tools/contract_check.py
 python3 "$checker" "$contract_url"
 
 step "Playwright (Debian chromium against the real server)"
-export NAGARE_DEMO_URL=$(start_server demo "sqlite://$work/demo.db" true)
-export NAGARE_EMPTY_URL=$(start_server empty "sqlite://$work/empty.db" false)
+E2E_DEMO_URL=$(start_server demo "sqlite://$work/demo.db" true)
+E2E_EMPTY_URL=$(start_server empty "sqlite://$work/empty.db" false)
+export E2E_DEMO_URL E2E_EMPTY_URL
 mkdir -p end2end/.tmp
 (cd end2end && TMPDIR="$PWD/.tmp" npx --no-install playwright test)
 

@@ -3,7 +3,7 @@
 import { test, expect, type Page, type APIRequestContext } from '@playwright/test';
 import { METRICS, card, cardRaw, expectSame, headline, screenshot, serverUrl, watchConsole } from './support';
 
-const DEMO = serverUrl('NAGARE_DEMO_URL');
+const DEMO = serverUrl('E2E_DEMO_URL');
 
 /** The 90 whole UTC days before today: an absolute window, so page and test ask the same thing. */
 function window90() {

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { card, cardRaw, expectSame, screenshot, serverUrl, watchConsole } from './support';
 
-const EMPTY = serverUrl('NAGARE_EMPTY_URL');
+const EMPTY = serverUrl('E2E_EMPTY_URL');
 const SCENARIO = fs.readFileSync(path.join(__dirname, '..', '..', 'server', 'tests', 'fixtures', 'scenario.ndjson'), 'utf8');
 const WEEK = `from=${encodeURIComponent('2024-03-04T00:00:00Z')}&to=${encodeURIComponent('2024-03-11T00:00:00Z')}`;
 

@@ -1,0 +1,8 @@
+//! Reusable pieces of the pages: states, filters, badges, paging, and the metric card.
+
+pub mod badges;
+pub mod filters;
+pub mod metric_card;
+pub mod paging;
+pub mod states;
+pub mod time;

@@ -1,0 +1,462 @@
+//! The overview: the five DORA metrics for the filters in the URL, each against the previous
+//! period of the same length, with its weekly trend.
+
+use crate::api::{self, ApiError, Query};
+use crate::components::filters::{tier_options, use_query_updater, Catalog, FilterSelect};
+use crate::components::metric_card::{MetricCard, Pending};
+use crate::components::states::{CardsSkeleton, EmptyState, ErrorState};
+use crate::format;
+use crate::metric::Metric;
+use crate::strings;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use nagare_core::api::{Benchmark, DataQuality, DoraReport, LeadTimeBasis};
+use nagare_core::time::{DAY_MS, MINUTE_MS};
+use nagare_core::Timestamp;
+
+/// The relative periods offered, in days.
+const PERIODS: [u32; 5] = [7, 30, 90, 180, 365];
+const DEFAULT_DAYS: u32 = 30;
+const DEFAULT_TIER: &str = "production";
+
+#[derive(Debug, Clone, PartialEq)]
+enum Period {
+    /// The last N days up to now (`period=30d`).
+    Days(u32),
+    /// `from` / `to` from the URL, RFC 3339, passed to the API as they are.
+    Absolute {
+        from: Option<String>,
+        to: Option<String>,
+    },
+}
+
+/// The overview's filters, read from the URL query.
+#[derive(Debug, Clone, PartialEq)]
+struct Filters {
+    team: String,
+    service: String,
+    tier: String,
+    period: Period,
+    basis: String,
+    benchmark: String,
+}
+
+impl Filters {
+    /// Reads the filters through `param`, the URL query's lookup.
+    fn from_query(param: impl Fn(&str) -> Option<String>) -> Self {
+        let get = |k: &str| param(k).filter(|v| !v.is_empty());
+        let (from, to) = (get("from"), get("to"));
+        let period = if from.is_some() || to.is_some() {
+            Period::Absolute { from, to }
+        } else {
+            Period::Days(
+                get("period")
+                    .and_then(|p| p.trim_end_matches('d').parse::<u32>().ok())
+                    .filter(|d| (1..=1098).contains(d))
+                    .unwrap_or(DEFAULT_DAYS),
+            )
+        };
+        Filters {
+            team: get("team").unwrap_or_default(),
+            service: get("service").unwrap_or_default(),
+            tier: get("environment_tier").unwrap_or_else(|| DEFAULT_TIER.to_owned()),
+            period,
+            basis: get("basis").unwrap_or_else(|| LeadTimeBasis::default().as_str().to_owned()),
+            benchmark: get("benchmark").unwrap_or_else(|| Benchmark::default().as_str().to_owned()),
+        }
+    }
+
+    fn period_value(&self) -> String {
+        match &self.period {
+            Period::Days(d) => format!("{d}d"),
+            Period::Absolute { .. } => "custom".to_owned(),
+        }
+    }
+
+    /// The window in milliseconds, when it can be read (the API reports bad input itself).
+    fn window_ms(&self, now: i64) -> Option<(i64, i64)> {
+        match &self.period {
+            Period::Days(d) => {
+                let to = now - now.rem_euclid(MINUTE_MS);
+                Some((to - i64::from(*d) * DAY_MS, to))
+            }
+            Period::Absolute { from, to } => {
+                let to = match to {
+                    Some(t) => Timestamp::parse(t).ok()?.0,
+                    None => now,
+                };
+                let from = match from {
+                    Some(f) => Timestamp::parse(f).ok()?.0,
+                    None => to - i64::from(DEFAULT_DAYS) * DAY_MS,
+                };
+                Some((from, to))
+            }
+        }
+    }
+
+    fn queries(&self, now: i64) -> Queries {
+        let window = self.window_ms(now);
+        let base = |from: String, to: String| {
+            Query::new()
+                .set("from", from)
+                .set("to", to)
+                .set("team", self.team.clone())
+                .set("service", self.service.clone())
+                .set("environment_tier", self.tier.clone())
+                .set("lead_time_basis", self.basis.clone())
+                .set("benchmark", self.benchmark.clone())
+        };
+        let current = match (&self.period, window) {
+            (Period::Absolute { from, to }, _) => base(
+                from.clone().unwrap_or_default(),
+                to.clone().unwrap_or_default(),
+            ),
+            (Period::Days(_), Some((f, t))) => base(format::rfc3339(f), format::rfc3339(t)),
+            (Period::Days(_), None) => base(String::new(), String::new()),
+        };
+        let previous = window
+            .filter(|(f, t)| t > f)
+            .map(|(f, t)| base(format::rfc3339(f - (t - f)), format::rfc3339(f)));
+        let trend = current.clone().set("interval", "week");
+        Queries {
+            current,
+            previous,
+            trend,
+            window,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Queries {
+    current: Query,
+    previous: Option<Query>,
+    trend: Query,
+    window: Option<(i64, i64)>,
+}
+
+#[component]
+pub fn Overview() -> impl IntoView {
+    let query = use_query_map();
+    let filters = Memo::new(move |_| query.with(|q| Filters::from_query(|k| q.get(k))));
+    let queries = Memo::new(move |_| filters.get().queries(format::now_millis()));
+
+    // Each reply carries the query it answers, so that an older reply shown while the next
+    // loads can be marked as stale.
+    let current = LocalResource::new(move || {
+        let q = queries.get().current;
+        async move { (q.clone(), api::dora(q).await) }
+    });
+    let stale = move || {
+        current
+            .get()
+            .is_some_and(|(q, _)| q != queries.with(|qs| qs.current.clone()))
+    };
+    let previous = LocalResource::new(move || {
+        let q = queries.get().previous;
+        async move {
+            match q {
+                Some(q) => api::dora(q).await.map(Some),
+                None => Ok(None),
+            }
+        }
+    });
+    let trend = LocalResource::new(move || api::dora(queries.get().trend));
+
+    let body = move || match current.get().map(|(_, r)| r) {
+        None => view! { <CardsSkeleton /> }.into_any(),
+        Some(Err(e)) => view! {
+            <ErrorState what=strings::WHAT_DORA error=e on_retry=move || current.refetch() />
+        }
+        .into_any(),
+        Some(Ok(report)) => view! { <Report report previous trend /> }.into_any(),
+    };
+
+    view! {
+        <div class="page overview">
+            <header class="page-head">
+                <div>
+                    <h1>{strings::NAV_OVERVIEW}</h1>
+                    <p class="muted">{strings::OVERVIEW_TITLE}</p>
+                </div>
+                <p class="window muted">{move || window_caption(queries.get().window)}</p>
+            </header>
+            <OverviewFilters filters />
+            <div class="report" class:stale=stale aria-busy=move || stale().to_string()>
+                {body}
+            </div>
+        </div>
+    }
+}
+
+fn window_caption(window: Option<(i64, i64)>) -> String {
+    match window {
+        Some((f, t)) => {
+            let days = (t - f) as f64 / DAY_MS as f64;
+            let days = if days.fract() == 0.0 {
+                format!("{days:.0}")
+            } else {
+                format::one_decimal(days)
+            };
+            strings::window_caption(
+                &format::date_time(Timestamp(f)),
+                &format::date_time(Timestamp(t)),
+                &format!("{days} days"),
+            )
+        }
+        None => String::new(),
+    }
+}
+
+/// The filter bar; every change navigates to the new URL.
+#[component]
+fn OverviewFilters(filters: Memo<Filters>) -> impl IntoView {
+    let catalog = Catalog::from_context();
+    let update = use_query_updater();
+    let set = move |key: &'static str, default: &'static str| {
+        let update = update.clone();
+        move |v: String| {
+            let v = (v != default).then_some(v);
+            let mut changes = vec![(key, v)];
+            if key == "team" {
+                changes.push(("service", None));
+            }
+            update(changes);
+        }
+    };
+    let update_period = use_query_updater();
+    let on_period = move |v: String| {
+        if v != "custom" {
+            let days = (v != format!("{DEFAULT_DAYS}d")).then_some(v);
+            update_period(vec![("period", days), ("from", None), ("to", None)]);
+        }
+    };
+
+    let period_options = move || {
+        let f = filters.get();
+        let mut out: Vec<(String, String)> = PERIODS
+            .iter()
+            .map(|d| (format!("{d}d"), strings::period_label(*d)))
+            .collect();
+        match &f.period {
+            Period::Absolute { from, to } => out.push((
+                "custom".to_owned(),
+                format!(
+                    "{}: {} – {}",
+                    strings::CUSTOM_PERIOD,
+                    from.as_deref().map(short_time).unwrap_or_default(),
+                    to.as_deref().map(short_time).unwrap_or_default()
+                ),
+            )),
+            Period::Days(d) if !PERIODS.contains(d) => {
+                out.push((format!("{d}d"), strings::period_label(*d)));
+            }
+            Period::Days(_) => {}
+        }
+        out
+    };
+    let basis_options: Vec<(String, String)> = LeadTimeBasis::ALL
+        .iter()
+        .map(|b| {
+            (
+                b.as_str().to_owned(),
+                strings::basis_label(b.as_str()).to_owned(),
+            )
+        })
+        .collect();
+    let benchmark_options: Vec<(String, String)> = Benchmark::ALL
+        .iter()
+        .map(|b| {
+            (
+                b.as_str().to_owned(),
+                strings::benchmark_label(b.as_str()).to_owned(),
+            )
+        })
+        .collect();
+
+    view! {
+        <div class="filters" role="group" aria-label=strings::FILTERS>
+            <FilterSelect
+                name="team"
+                label=strings::F_TEAM
+                value=Signal::derive(move || filters.get().team)
+                options=Signal::derive(move || catalog.team_options(&filters.get().team))
+                on_change=set("team", "")
+            />
+            <FilterSelect
+                name="service"
+                label=strings::F_SERVICE
+                value=Signal::derive(move || filters.get().service)
+                options=Signal::derive(move || {
+                    let f = filters.get();
+                    catalog.service_options(&f.team, &f.service)
+                })
+                on_change=set("service", "")
+            />
+            <FilterSelect
+                name="environment_tier"
+                label=strings::F_TIER
+                value=Signal::derive(move || filters.get().tier)
+                options=tier_options(false)
+                on_change=set("environment_tier", DEFAULT_TIER)
+            />
+            <FilterSelect
+                name="period"
+                label=strings::F_PERIOD
+                value=Signal::derive(move || filters.get().period_value())
+                options=Signal::derive(period_options)
+                on_change=on_period
+            />
+            <FilterSelect
+                name="basis"
+                label=strings::F_BASIS
+                value=Signal::derive(move || filters.get().basis)
+                options=basis_options
+                on_change=set("basis", "commit")
+            />
+            <FilterSelect
+                name="benchmark"
+                label=strings::F_BENCHMARK
+                value=Signal::derive(move || filters.get().benchmark)
+                options=benchmark_options
+                on_change=set("benchmark", "dora-2024")
+            />
+        </div>
+    }
+}
+
+/// A URL time as the user reads it (the date, or date and time when not midnight), or as
+/// given when it cannot be read.
+fn short_time(s: &str) -> String {
+    Timestamp::parse(s).map_or_else(
+        |_| s.to_owned(),
+        |t| {
+            let full = format::date_time(t);
+            full.strip_suffix(" 00:00")
+                .map(str::to_owned)
+                .unwrap_or(full)
+        },
+    )
+}
+
+/// The cards and notes of one loaded report.
+#[component]
+fn Report(
+    report: DoraReport,
+    previous: LocalResource<Result<Option<DoraReport>, ApiError>>,
+    trend: LocalResource<Result<DoraReport, ApiError>>,
+) -> impl IntoView {
+    let empty = report.deployment_frequency.deployments == 0;
+    let series = Signal::derive(move || match trend.get() {
+        None => Pending::Loading,
+        Some(Err(e)) => Pending::Failed(e.to_string()),
+        Some(Ok(r)) => Pending::Ready(r.series.unwrap_or_default()),
+    });
+    let notes = quality_notes(&report.data_quality);
+    let cards = Metric::ALL
+        .into_iter()
+        .map(|m| {
+            let prev = Signal::derive(move || match previous.get() {
+                None => Pending::Loading,
+                Some(Err(e)) => Pending::Failed(e.to_string()),
+                Some(Ok(r)) => Pending::Ready(r.and_then(|r| m.headline(&r))),
+            });
+            view! { <MetricCard metric=m report=report.clone() previous=prev series /> }
+        })
+        .collect_view();
+    view! {
+        {empty
+            .then(|| {
+                view! { <EmptyState title=strings::NO_DEPLOYMENTS hint=strings::SEND_EVENTS_HINT /> }
+            })}
+        <div class="cards">{cards}</div>
+        {(!notes.is_empty())
+            .then(|| {
+                view! {
+                    <section class="quality" data-test="data-quality">
+                        <h2>{strings::DATA_QUALITY}</h2>
+                        <ul>{notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
+                    </section>
+                }
+            })}
+    }
+}
+
+/// A sentence about a count.
+type Sentence = fn(u64) -> String;
+
+fn quality_notes(dq: &DataQuality) -> Vec<String> {
+    let mut out: Vec<String> = dq.notes.clone();
+    if out.is_empty() {
+        let counts: [(u64, Sentence); 5] = [
+            (dq.negative_lead_times, strings::dq_negative),
+            (dq.incomplete_graph_deployments, strings::dq_incomplete),
+            (dq.fallback_changes, strings::dq_fallback),
+            (dq.baseline_deployments, strings::dq_baseline),
+            (dq.unattributed_incidents, strings::dq_unattributed),
+        ];
+        out.extend(
+            counts
+                .into_iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, f)| f(n)),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&'static str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    #[test]
+    fn a_relative_period_asks_for_that_many_days_and_the_one_before() {
+        let f = Filters::from_query(map(&[("period", "7d"), ("team", "payments")]));
+        let q = f.queries(10 * DAY_MS + 123);
+        assert_eq!(
+            q.current.encode(),
+            "?from=1970-01-04T00%3A00%3A00Z&to=1970-01-11T00%3A00%3A00Z&team=payments&environment_tier=production&lead_time_basis=commit&benchmark=dora-2024"
+        );
+        assert!(q
+            .previous
+            .map(|p| p.encode())
+            .unwrap_or_default()
+            .starts_with("?from=1969-12-28T00%3A00%3A00Z&to=1970-01-04T00%3A00%3A00Z"));
+        assert!(q.trend.encode().ends_with("&interval=week"));
+    }
+
+    #[test]
+    fn from_and_to_in_the_url_win_over_the_period() {
+        let f = Filters::from_query(map(&[
+            ("period", "7d"),
+            ("from", "2024-03-04T00:00:00Z"),
+            ("to", "2024-03-11T00:00:00Z"),
+            ("basis", "merge"),
+        ]));
+        assert_eq!(f.period_value(), "custom");
+        let q = f.queries(0);
+        assert!(q
+            .current
+            .encode()
+            .starts_with("?from=2024-03-04T00%3A00%3A00Z&to=2024-03-11T00%3A00%3A00Z"));
+        assert!(q.current.encode().contains("lead_time_basis=merge"));
+        assert!(q
+            .previous
+            .map(|p| p.encode())
+            .unwrap_or_default()
+            .starts_with("?from=2024-02-26T00%3A00%3A00Z&to=2024-03-04T00%3A00%3A00Z"));
+    }
+}

@@ -1,0 +1,266 @@
+//! Every user-visible sentence of the UI, in one place so that a translation can follow.
+//! Metric definitions repeat `product.md` / `docs/metrics.md` in plain words.
+
+pub const PRODUCT: &str = "Nagare";
+pub const TAGLINE: &str = "Delivery flow";
+pub const LOCAL_MODE_BANNER: &str = "Local mode — single user, no sign-in";
+pub const SKIP_TO_CONTENT: &str = "Skip to content";
+pub const MAIN_NAV: &str = "Main";
+
+pub const NAV_OVERVIEW: &str = "Overview";
+pub const NAV_DEPLOYMENTS: &str = "Deployments";
+pub const NAV_INCIDENTS: &str = "Incidents";
+
+pub const NOT_FOUND_TITLE: &str = "Page not found";
+pub const NOT_FOUND_BODY: &str = "There is no page at this address.";
+pub const NOT_FOUND_LINK: &str = "Go to the overview";
+
+// States.
+pub const RETRY: &str = "Retry";
+pub const LOADING: &str = "Loading…";
+pub const PAGES: &str = "Pages";
+pub const ERROR_PREFIX: &str = "Could not load";
+pub const NO_DATA: &str = "No data";
+pub const SEND_EVENTS_HINT: &str = "Send deployment, commit and incident events with `POST /api/v1/events` (JSON or NDJSON), import a file with `nagare import FILE.ndjson`, or seed a demo organisation with `nagare demo`.";
+pub const API_REFERENCE: &str = "API reference (OpenAPI)";
+pub const NO_DEPLOYMENTS: &str = "No deployments in this period";
+pub const NO_DEPLOYMENTS_FILTERED: &str = "No deployments match these filters";
+pub const NO_INCIDENTS: &str = "No incidents";
+pub const NO_INCIDENTS_HINT: &str = "Incidents arrive as events of kind `incident` through `POST /api/v1/events` or `nagare import`. None match these filters.";
+
+// What failed, for error states.
+pub const WHAT_DORA: &str = "the DORA metrics";
+pub const WHAT_DEPLOYMENTS: &str = "the deployments";
+pub const WHAT_DEPLOYMENT: &str = "this deployment's changes";
+pub const WHAT_INCIDENTS: &str = "the incidents";
+
+// Filters.
+pub const FILTERS: &str = "Filters";
+pub const F_TEAM: &str = "Team";
+pub const F_SERVICE: &str = "Service";
+pub const F_TIER: &str = "Environment";
+pub const F_PERIOD: &str = "Period";
+pub const F_BASIS: &str = "Lead time from";
+pub const F_BENCHMARK: &str = "Benchmark";
+pub const F_STATUS: &str = "Status";
+pub const ALL_TEAMS: &str = "All teams";
+pub const ALL_SERVICES: &str = "All services";
+pub const ALL_TIERS: &str = "All environments";
+pub const ALL_INCIDENTS: &str = "All incidents";
+pub const OPEN_ONLY: &str = "Open only";
+pub const RESOLVED_ONLY: &str = "Resolved only";
+pub const CUSTOM_PERIOD: &str = "Custom";
+
+pub fn period_label(days: u32) -> String {
+    format!("Last {days} days")
+}
+
+pub fn tier_label(tier: &str) -> &'static str {
+    match tier {
+        "production" => "Production",
+        "staging" => "Staging",
+        "testing" => "Testing",
+        "development" => "Development",
+        _ => "Other",
+    }
+}
+
+pub fn basis_label(basis: &str) -> &'static str {
+    match basis {
+        "pull_request" => "First PR commit (DevLake)",
+        "merge" => "Merge (GitLab)",
+        _ => "Commit (DORA)",
+    }
+}
+
+pub fn benchmark_label(benchmark: &str) -> &'static str {
+    match benchmark {
+        "dora-2023" => "DORA 2023",
+        "dora-2021" => "DORA 2021",
+        _ => "DORA 2024",
+    }
+}
+
+// Overview.
+pub const OVERVIEW_TITLE: &str = "Are we getting faster and safer?";
+pub fn window_caption(from: &str, to: &str, days: &str) -> String {
+    format!("{from} – {to} · changes are against the {days} before")
+}
+pub const DEFINITION: &str = "Definition";
+pub const VS_PREVIOUS: &str = "vs previous period";
+pub const NO_PREVIOUS: &str = "No data for the previous period";
+pub const UNCHANGED: &str = "unchanged";
+pub const BETTER: &str = "better";
+pub const WORSE: &str = "worse";
+pub const BAND_NONE: &str = "none";
+pub const BAND_NONE_TITLE: &str = "No band: nothing was counted, or the benchmark publishes none";
+pub const DATA_QUALITY: &str = "Data quality";
+pub const WEEK_STARTING: &str = "Week starting";
+
+pub const M_DEPLOYMENT_FREQUENCY: &str = "Deployment frequency";
+pub const M_LEAD_TIME: &str = "Change lead time";
+pub const M_CFR: &str = "Change failure rate";
+pub const M_RECOVERY: &str = "Failed deployment recovery time";
+pub const M_REWORK: &str = "Rework rate";
+
+pub const DEF_DEPLOYMENT_FREQUENCY: &str = "Successful production deployments in the window: the count, per day, per week, and deployment days per week. A deployment belongs to the window in which it finished. The band uses the median deployment days per week: 5 or more days a week is elite, at least 1 day a week is high, at least 1 day a month is medium, otherwise low.";
+pub const DEF_LEAD_TIME: &str = "A change's first successful production deployment is the earliest one whose deployed sha reaches that change in the commit graph, while the previous successful production deployment of the same service does not. Its lead time is the time from the change to the end of that deployment: from the commit (DORA, default), from the first commit of its pull request (DevLake), or from the merge (GitLab). The median is interpolated. A service's first deployment only sets a baseline, and negative spans are left out and reported as data-quality notes.";
+pub const DEF_CFR: &str = "Successful production deployments that caused a failure, divided by all successful production deployments. A deployment caused a failure when an incident is attributed to it, when it was rolled back or hotfixed (the next deployment is a rollback or hotfix), or when it is marked failed. Failed deployment attempts that never changed production are reported separately, as the deploy job failure rate. The DORA 2024 table really gives medium a lower rate than high; Nagare shows it as published.";
+pub const DEF_RECOVERY: &str = "For each failed change, the time from the end of the failed deployment to recovery. Recovery is whichever comes first: the attributed incident resolved, or the remediating deployment (rollback or hotfix) finished. Failed deployments not yet recovered are counted apart.";
+pub const DEF_REWORK: &str = "Unplanned deployments divided by all successful production deployments (DORA 2024). A deployment is unplanned if it is a hotfix or rollback, or remediates an incident. DORA publishes no bands for it.";
+
+// Units for chart axes.
+pub const UNIT_PER_DAY: &str = "Deployments per day";
+pub const UNIT_HOURS: &str = "Hours";
+pub const UNIT_PERCENT: &str = "%";
+pub const SERIES_MEDIAN: &str = "Median";
+pub const SERIES_P90: &str = "p90";
+pub const SERIES_RATE: &str = "Rate";
+pub const SERIES_PER_DAY: &str = "Per day";
+
+pub fn chart_empty(metric: &str) -> String {
+    format!("No weekly {metric} to plot: nothing was counted in this period.")
+}
+
+pub fn chart_title(metric: &str, unit: &str) -> String {
+    format!("{metric} per week ({unit})")
+}
+
+// Secondary stats.
+pub fn deployments_count(n: u64) -> String {
+    plural(n, "deployment", "deployments")
+}
+pub fn deployment_days(n: u64) -> String {
+    plural(n, "deployment day", "deployment days")
+}
+pub fn per_week(v: &str) -> String {
+    format!("{v} per week")
+}
+pub fn median_days_per_week(v: &str) -> String {
+    format!("median {v} deployment days a week")
+}
+pub fn failed_attempts(n: u64, rate: &str) -> String {
+    format!(
+        "{} (deploy job failure rate {rate})",
+        plural(n, "failed attempt", "failed attempts")
+    )
+}
+pub fn median_of_changes(n: u64) -> String {
+    format!("median of {}", plural(n, "change", "changes"))
+}
+pub fn median_of_recoveries(n: u64) -> String {
+    format!("median of {}", plural(n, "recovery", "recoveries"))
+}
+pub fn failed_of(failed: u64, total: u64) -> String {
+    format!("{failed} of {} caused a failure", deployments_count(total))
+}
+pub fn unplanned_of(unplanned: u64, total: u64) -> String {
+    format!("{unplanned} of {} unplanned", deployments_count(total))
+}
+pub fn unrecovered(n: u64) -> String {
+    format!("{n} not yet recovered")
+}
+pub fn basis_note(basis: &str) -> String {
+    format!("measured from: {}", basis_label(basis))
+}
+pub const P75: &str = "p75";
+pub const P90: &str = "p90";
+pub const MEAN: &str = "mean";
+
+pub fn dq_negative(n: u64) -> String {
+    format!(
+        "{} left out (deployed before they were made)",
+        plural(n, "negative lead time", "negative lead times")
+    )
+}
+pub fn dq_incomplete(n: u64) -> String {
+    format!(
+        "{} with an incomplete commit graph",
+        plural(n, "deployment", "deployments")
+    )
+}
+pub fn dq_fallback(n: u64) -> String {
+    format!(
+        "{} taken from pushed commit lists",
+        plural(n, "change", "changes")
+    )
+}
+pub fn dq_baseline(n: u64) -> String {
+    format!(
+        "{} only set a baseline",
+        plural(n, "first deployment", "first deployments")
+    )
+}
+pub fn dq_unattributed(n: u64) -> String {
+    format!(
+        "{} attributed to no deployment",
+        plural(n, "incident", "incidents")
+    )
+}
+
+// Deployments page.
+pub const DEPLOYMENTS_TITLE: &str = "Deployments";
+pub const DEPLOYMENTS_CAPTION: &str = "Newest first. Select a row to see the changes it shipped.";
+pub const COL_SERVICE: &str = "Service";
+pub const COL_ENVIRONMENT: &str = "Environment";
+pub const COL_SHA: &str = "Commit";
+pub const COL_FINISHED: &str = "Finished";
+pub const COL_LEAD_TIME: &str = "Lead time";
+pub const COL_CHANGES: &str = "Changes";
+pub const COL_STATUS: &str = "Status";
+pub const COL_INCIDENTS: &str = "Incidents";
+pub const COL_AUTHOR: &str = "Author";
+pub const COL_MESSAGE: &str = "Message";
+pub const COL_AUTHORED: &str = "Authored";
+pub const COL_PULL_REQUEST: &str = "Pull request";
+pub const IN_PROGRESS: &str = "in progress";
+pub const CAUSED_FAILURE: &str = "caused a failure";
+pub const UNPLANNED: &str = "unplanned";
+pub const BASELINE: &str = "baseline";
+pub const BASELINE_TITLE: &str =
+    "The first deployment of its service: it sets a baseline, its changes do not count.";
+pub const INCOMPLETE_GRAPH: &str = "incomplete graph";
+pub const FROM_PUSH_LIST: &str = "from push list";
+pub const NO_CHANGES: &str =
+    "No changes: a baseline deployment, a redeploy of shipped commits, or an unknown sha.";
+pub const EXPAND_LABEL: &str = "Show changes of this deployment";
+pub const RECOVERED_IN: &str = "recovered in";
+pub fn failure_reasons(reasons: &str) -> String {
+    format!("Failure: {reasons}")
+}
+
+// Paging.
+pub const PREV_PAGE: &str = "Previous";
+pub const NEXT_PAGE: &str = "Next";
+pub fn page_of(first: u64, last: u64, total: u64) -> String {
+    format!("{first}–{last} of {total}")
+}
+
+// Incidents page.
+pub const INCIDENTS_TITLE: &str = "Incidents";
+pub const INCIDENTS_CAPTION: &str =
+    "Newest first, with the deployment each one is attributed to and the recovery time it counts.";
+pub const COL_INCIDENT: &str = "Incident";
+pub const COL_SEVERITY: &str = "Severity";
+pub const COL_STARTED: &str = "Started";
+pub const COL_RESOLVED: &str = "Resolved";
+pub const COL_DEPLOYMENT: &str = "Deployment";
+pub const COL_ATTRIBUTION: &str = "Attributed by";
+pub const COL_RECOVERY: &str = "Recovery time";
+pub const OPEN: &str = "Open";
+pub fn attribution_label(a: &str) -> &'static str {
+    match a {
+        "explicit" => "explicit link",
+        "window" => "time window",
+        "excluded" => "excluded (not caused by a change)",
+        _ => "unattributed",
+    }
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
