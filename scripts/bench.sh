@@ -89,10 +89,10 @@ say "postgres: starting a throwaway cluster"
 pg_url=$(scripts/pg.sh start "$work/pg")
 run_backend postgres "$pg_url"
 
-wasm=$(ls dist/*.wasm | head -n1); js=$(ls dist/*.js | head -n1)
-size() { stat -c %s "$1"; }
-gz() { gzip -9 -c "$1" | wc -c; }
-wasm_raw=$(size "$wasm"); wasm_gz=$(gz "$wasm"); js_raw=$(size "$js"); js_gz=$(gz "$js")
+# Every file of each kind the page loads (the app's JS glue and the boot loader).
+size() { cat "$@" | wc -c; }
+gz() { local t=0 f; for f in "$@"; do t=$((t + $(gzip -9 -c "$f" | wc -c))); done; echo $t; }
+wasm_raw=$(size dist/*.wasm); wasm_gz=$(gz dist/*.wasm); js_raw=$(size dist/*.js); js_gz=$(gz dist/*.js)
 total_gz=$((wasm_gz + js_gz))
 
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }

@@ -129,7 +129,16 @@ pub fn MetricCard(
         <section class="card" data-test=format!("card-{key}") aria-labelledby=labelled_by>
             <header class="card-head">
                 <h2 id=title_id>{metric.title()}</h2>
-                <BandBadge band=metric.band(&report) />
+                {if metric == Metric::ReworkRate {
+                    view! {
+                        <span class="band band-none" data-test="band" title=strings::REWORK_NO_BAND_TITLE>
+                            {strings::REWORK_NO_BAND}
+                        </span>
+                    }
+                        .into_any()
+                } else {
+                    view! { <BandBadge band=metric.band(&report) /> }.into_any()
+                }}
             </header>
             <p class="value" class:value-none=current.is_none() data-test="value" data-raw=raw>
                 {value_text}

@@ -3,6 +3,7 @@
 pub mod badges;
 pub mod filters;
 pub mod metric_card;
+pub mod page;
 pub mod paging;
 pub mod states;
 pub mod time;

@@ -3,6 +3,7 @@
 use crate::api::{self, Query};
 use crate::components::badges::Badge;
 use crate::components::filters::{tier_options, use_query_updater, Catalog, FilterSelect};
+use crate::components::page::{page_param, PageHead};
 use crate::components::paging::Pager;
 use crate::components::states::{EmptyState, ErrorState, TableSkeleton};
 use crate::components::time::RelativeTime;
@@ -36,11 +37,7 @@ pub fn Deployments() -> impl IntoView {
                 .get("environment_tier")
                 .filter(|t| !t.is_empty())
                 .unwrap_or_else(|| DEFAULT_TIER.to_owned()),
-            page: q
-                .get("page")
-                .and_then(|p| p.parse().ok())
-                .filter(|p| *p >= 1)
-                .unwrap_or(1),
+            page: page_param(&q),
         }
     });
     let list = LocalResource::new(move || {
@@ -115,12 +112,7 @@ pub fn Deployments() -> impl IntoView {
 
     view! {
         <div class="page">
-            <header class="page-head">
-                <div>
-                    <h1>{strings::DEPLOYMENTS_TITLE}</h1>
-                    <p class="muted">{strings::DEPLOYMENTS_CAPTION}</p>
-                </div>
-            </header>
+            <PageHead title=strings::DEPLOYMENTS_TITLE caption=strings::DEPLOYMENTS_CAPTION />
             <div class="filters" role="group" aria-label=strings::FILTERS>
                 <FilterSelect
                     name="service"

@@ -3,6 +3,7 @@
 use crate::api::{self, Query};
 use crate::components::badges::Badge;
 use crate::components::filters::{use_query_updater, Catalog, FilterSelect};
+use crate::components::page::{page_param, PageHead};
 use crate::components::paging::Pager;
 use crate::components::states::{EmptyState, ErrorState, TableSkeleton};
 use crate::components::time::RelativeTime;
@@ -31,11 +32,7 @@ pub fn Incidents() -> impl IntoView {
         Filters {
             service: q.get("service").unwrap_or_default(),
             status: q.get("status").unwrap_or_default(),
-            page: q
-                .get("page")
-                .and_then(|p| p.parse().ok())
-                .filter(|p| *p >= 1)
-                .unwrap_or(1),
+            page: page_param(&q),
         }
     });
     let list = LocalResource::new(move || {
@@ -112,12 +109,7 @@ pub fn Incidents() -> impl IntoView {
 
     view! {
         <div class="page">
-            <header class="page-head">
-                <div>
-                    <h1>{strings::INCIDENTS_TITLE}</h1>
-                    <p class="muted">{strings::INCIDENTS_CAPTION}</p>
-                </div>
-            </header>
+            <PageHead title=strings::INCIDENTS_TITLE caption=strings::INCIDENTS_CAPTION />
             <div class="filters" role="group" aria-label=strings::FILTERS>
                 <FilterSelect
                     name="service"

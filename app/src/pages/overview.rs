@@ -4,6 +4,7 @@
 use crate::api::{self, ApiError, Query};
 use crate::components::filters::{tier_options, use_query_updater, Catalog, FilterSelect};
 use crate::components::metric_card::{MetricCard, Pending};
+use crate::components::page::PageHead;
 use crate::components::states::{CardsSkeleton, EmptyState, ErrorState};
 use crate::format;
 use crate::metric::Metric;
@@ -174,13 +175,9 @@ pub fn Overview() -> impl IntoView {
 
     view! {
         <div class="page overview">
-            <header class="page-head">
-                <div>
-                    <h1>{strings::NAV_OVERVIEW}</h1>
-                    <p class="muted">{strings::OVERVIEW_TITLE}</p>
-                </div>
+            <PageHead title=strings::NAV_OVERVIEW caption=strings::OVERVIEW_TITLE>
                 <p class="window muted">{move || window_caption(queries.get().window)}</p>
-            </header>
+            </PageHead>
             <OverviewFilters filters />
             <div class="report" class:stale=stale aria-busy=move || stale().to_string()>
                 {body}

@@ -272,6 +272,30 @@ pub struct Batch {
     seen: HashSet<EventKey>,
 }
 
+/// `INSERT … ON CONFLICT DO UPDATE` of a chunk of (key, body) rows, the same SQL on both backends.
+fn upsert_events<DB>(chunk: &[(EventKey, String)], rev: i64, now: i64) -> QueryBuilder<DB>
+where
+    DB: sqlx::Database,
+    for<'t> &'t str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let mut qb =
+        QueryBuilder::new("INSERT INTO events (kind, source, id, rev, received_at, body) ");
+    qb.push_values(chunk, |mut b, (k, body)| {
+        b.push_bind(k.kind)
+            .push_bind(k.source.as_str())
+            .push_bind(k.id.as_str())
+            .push_bind(rev)
+            .push_bind(now)
+            .push_bind(body.as_str());
+    });
+    qb.push(
+        " ON CONFLICT (kind, source, id) DO UPDATE SET rev = excluded.rev, \
+         received_at = excluded.received_at, body = excluded.body",
+    );
+    qb
+}
+
 macro_rules! on_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
         match $tx {
@@ -324,29 +348,29 @@ impl Batch {
             rows.push((key, body));
         }
         for chunk in rows.chunks(CHUNK) {
-            let fresh: Vec<&(EventKey, String)> = chunk
-                .iter()
-                .filter(|(k, _)| !self.seen.contains(k))
-                .collect();
-            let existing = self.existing(&fresh).await?;
-            for (k, _) in chunk {
-                if self.seen.contains(k)
-                    || existing.contains(&(k.kind.to_owned(), k.source.clone(), k.id.clone()))
-                {
-                    self.counts.updated += 1;
-                } else {
-                    self.counts.accepted += 1;
+            let fresh = match &mut self.tx {
+                // PostgreSQL tells, per row, whether the upsert inserted it (xmax = 0): one
+                // round trip per chunk.
+                Tx::Postgres(t) => {
+                    let mut qb = upsert_events(chunk, rev, now);
+                    qb.push(" RETURNING (xmax = 0)");
+                    let inserted: Vec<bool> = qb.build_query_scalar().fetch_all(&mut **t).await?;
+                    inserted.into_iter().filter(|i| *i).count()
                 }
-            }
-            on_tx!(&mut self.tx, c => {
-                let mut qb = QueryBuilder::new("INSERT INTO events (kind, source, id, rev, received_at, body) ");
-                qb.push_values(chunk, |mut b, (k, body)| {
-                    b.push_bind(k.kind).push_bind(k.source.as_str()).push_bind(k.id.as_str())
-                        .push_bind(rev).push_bind(now).push_bind(body.as_str());
-                });
-                qb.push(" ON CONFLICT (kind, source, id) DO UPDATE SET rev = excluded.rev, received_at = excluded.received_at, body = excluded.body");
-                qb.build().execute(c).await.map(|_| ())
-            })?;
+                // SQLite cannot tell an insert from an update in RETURNING: ask first.
+                Tx::Sqlite(_) => {
+                    let unseen: Vec<&(EventKey, String)> = chunk
+                        .iter()
+                        .filter(|(k, _)| !self.seen.contains(k))
+                        .collect();
+                    let existing = self.existing(&unseen).await?;
+                    let fresh = unseen.len() - existing.len();
+                    on_tx!(&mut self.tx, c => upsert_events(chunk, rev, now).build().execute(c).await.map(|_| ()))?;
+                    fresh
+                }
+            };
+            self.counts.accepted += fresh as u64;
+            self.counts.updated += (chunk.len() - fresh) as u64;
             for (k, _) in chunk {
                 self.seen.insert(k.clone());
             }
