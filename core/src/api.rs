@@ -397,12 +397,124 @@ pub struct IngestReply {
 /// `GET /api/v1/session`: who is using the portal, and how it runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionInfo {
+    /// The signed-in user's stable id (`sub`), or `local` in local mode.
     pub user: String,
+    /// `viewer`, `engineer` or `admin` (see [`Role`]).
     pub role: String,
     pub local_mode: bool,
     pub version: String,
     /// The time zone the server buckets series in by default.
     pub time_zone: String,
+    /// Display name (the `name` claim, else the email, else the id).
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Teams from the user's groups.
+    #[serde(default)]
+    pub teams: Vec<String>,
+    /// Whether this user may see every team (else only `teams`).
+    #[serde(default = "yes")]
+    pub sees_all_teams: bool,
+    /// Send as `x-csrf-token` on every POST, PUT, PATCH and DELETE.
+    #[serde(default)]
+    pub csrf_token: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What a user may do. Ordered: a higher role includes the lower ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads everything it is allowed to see.
+    Viewer,
+    /// Also triggers runs for the services of their own teams.
+    Engineer,
+    /// Everything, including API tokens, configuration views and the audit log.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Engineer => "engineer",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "viewer" => Some(Role::Viewer),
+            "engineer" => Some(Role::Engineer),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// What an API token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenScope {
+    /// Read every `GET` endpoint.
+    Read,
+    /// `POST /api/v1/events`.
+    Ingest,
+    /// Trigger pipeline runs and runbooks.
+    Trigger,
+}
+
+/// An API token as listed (the secret is never shown again after creation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiTokenRow {
+    pub id: String,
+    pub name: String,
+    pub scopes: Vec<TokenScope>,
+    /// The first characters of the secret, to recognise it (`ngr_3f9a…`).
+    pub prefix: String,
+    pub created_by: String,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// `POST /api/v1/tokens`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewApiToken {
+    pub name: String,
+    pub scopes: Vec<TokenScope>,
+    #[serde(default)]
+    pub expires_at: Option<Timestamp>,
+}
+
+/// The reply to `POST /api/v1/tokens`: the only time the secret is shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreatedApiToken {
+    #[serde(flatten)]
+    pub token: ApiTokenRow,
+    /// Send as `Authorization: Bearer <secret>`.
+    pub secret: String,
+}
+
+/// One line of the audit log (`GET /api/v1/audit`, admins only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: Timestamp,
+    /// Who acted: a user id, `token:<id>`, `local`, or `anonymous`.
+    pub actor: String,
+    /// `sign_in`, `sign_in_failed`, `sign_out`, `token_created`, `token_revoked`, `config_loaded`.
+    pub action: String,
+    /// `success` or `failure`.
+    pub outcome: String,
+    /// What happened, in a sentence (never a secret).
+    pub detail: String,
+    pub ip: Option<String>,
 }
 
 /// Every error body: a human sentence plus optional detail.
@@ -413,4 +525,10 @@ pub struct ErrorBody {
     pub line: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// On 401: where to sign in (append `?return_to=<path>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_url: Option<String>,
+    /// On 403: the role the request needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_role: Option<Role>,
 }

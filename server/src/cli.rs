@@ -185,7 +185,7 @@ pub fn check_bind(addr: SocketAddr, local_mode: bool) -> anyhow::Result<()> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = config.bind_addr().map_err(anyhow::Error::msg)?;
-    check_bind(addr, true)?;
+    check_bind(addr, !config.auth.enabled())?;
     let store = open_store(&config).await?;
     if config.demo.seed_on_empty && store.event_count().await? == 0 {
         let n = seed_demo(&store, config.demo.seed).await?;

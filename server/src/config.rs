@@ -17,6 +17,67 @@ pub struct Config {
     pub environments: BTreeMap<String, String>,
     pub demo: DemoConfig,
     pub log: LogConfig,
+    /// Single sign-on. Without an issuer, Nagare runs in local single-user mode.
+    pub auth: AuthConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// The OpenID provider's issuer URL (discovery at `{issuer}/.well-known/openid-configuration`).
+    pub issuer: String,
+    pub client_id: String,
+    /// Prefer `client_secret_file` or `NAGARE_OIDC_CLIENT_SECRET` over writing it here.
+    pub client_secret: String,
+    pub client_secret_file: Option<PathBuf>,
+    /// Nagare's callback as registered with the provider: `https://HOST/auth/callback`.
+    pub redirect_url: String,
+    /// Scopes asked for besides `openid profile email` (e.g. `groups`).
+    pub scopes: Vec<String>,
+    /// The claim carrying the user's groups, read from the ID token, else from userinfo.
+    pub groups_claim: String,
+    /// Group → role (`viewer`, `engineer`, `admin`). Several groups combine to the highest.
+    pub roles: BTreeMap<String, String>,
+    /// Group → team. A user may be in several teams.
+    pub teams: BTreeMap<String, String>,
+    /// The role of a user none of whose groups is mapped; empty refuses them.
+    pub default_role: String,
+    /// Viewers see every team (DevOps favours transparency); false: only their own teams.
+    pub viewers_see_all_teams: bool,
+    pub session_idle_minutes: u64,
+    pub session_absolute_hours: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            issuer: String::new(),
+            client_id: String::new(),
+            client_secret: String::new(),
+            client_secret_file: None,
+            redirect_url: String::new(),
+            scopes: Vec::new(),
+            groups_claim: "groups".into(),
+            roles: BTreeMap::new(),
+            teams: BTreeMap::new(),
+            default_role: String::new(),
+            viewers_see_all_teams: true,
+            session_idle_minutes: 8 * 60,
+            session_absolute_hours: 7 * 24,
+        }
+    }
+}
+
+impl AuthConfig {
+    /// Whether single sign-on is configured (else local mode).
+    pub fn enabled(&self) -> bool {
+        !self.issuer.trim().is_empty()
+    }
+
+    /// Cookies get `Secure`, and responses HSTS, when Nagare is reached over https.
+    pub fn https(&self) -> bool {
+        self.redirect_url.starts_with("https://")
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -110,7 +171,7 @@ pub struct ConfigError {
 }
 
 /// Environment variables that override the file, each naming the key it replaces.
-pub const ENV_OVERRIDES: [(&str, &str); 8] = [
+pub const ENV_OVERRIDES: [(&str, &str); 12] = [
     ("NAGARE_BIND", "server.bind"),
     ("NAGARE_DIST_DIR", "server.dist_dir"),
     ("DATABASE_URL", "database.url"),
@@ -119,6 +180,10 @@ pub const ENV_OVERRIDES: [(&str, &str); 8] = [
     ("NAGARE_SEED_DEMO", "demo.seed_on_empty"),
     ("NAGARE_LOG", "log.level"),
     ("NAGARE_LOG_FORMAT", "log.format"),
+    ("NAGARE_OIDC_ISSUER", "auth.issuer"),
+    ("NAGARE_OIDC_CLIENT_ID", "auth.client_id"),
+    ("NAGARE_OIDC_CLIENT_SECRET", "auth.client_secret"),
+    ("NAGARE_OIDC_REDIRECT_URL", "auth.redirect_url"),
 ];
 
 impl Config {
@@ -180,6 +245,10 @@ impl Config {
                 }
                 "NAGARE_LOG" => self.log.level = value.clone(),
                 "NAGARE_LOG_FORMAT" => self.log.format = value.clone(),
+                "NAGARE_OIDC_ISSUER" => self.auth.issuer = value.clone(),
+                "NAGARE_OIDC_CLIENT_ID" => self.auth.client_id = value.clone(),
+                "NAGARE_OIDC_CLIENT_SECRET" => self.auth.client_secret = value.clone(),
+                "NAGARE_OIDC_REDIRECT_URL" => self.auth.redirect_url = value.clone(),
                 "NAGARE_CONFIG" => {}
                 other if other.starts_with("NAGARE_") => {
                     let known: Vec<&str> = ENV_OVERRIDES.iter().map(|(n, _)| *n).collect();
@@ -230,6 +299,7 @@ impl Config {
                 ),
             ));
         }
+        self.validate_auth(&err)?;
         if self.database.url.trim().is_empty() {
             return Err(err(
                 "database.url",
@@ -237,6 +307,96 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    fn validate_auth(&self, err: &dyn Fn(&str, String) -> ConfigError) -> Result<(), ConfigError> {
+        let a = &self.auth;
+        for (group, role) in &a.roles {
+            if nagare_core::api::Role::parse(role).is_none() {
+                return Err(err(
+                    &format!("auth.roles.\"{group}\""),
+                    format!("`{role}` is not a role; use viewer, engineer or admin"),
+                ));
+            }
+        }
+        if !a.default_role.is_empty() && nagare_core::api::Role::parse(&a.default_role).is_none() {
+            return Err(err(
+                "auth.default_role",
+                format!(
+                    "`{}` is not a role; use viewer, engineer, admin, or \"\" to refuse unmapped users",
+                    a.default_role
+                ),
+            ));
+        }
+        if a.session_idle_minutes == 0 || a.session_absolute_hours == 0 {
+            return Err(err(
+                "auth.session_idle_minutes",
+                "session timeouts must be at least 1; the defaults are 480 minutes idle and 168 hours absolute".into(),
+            ));
+        }
+        if !a.enabled() {
+            return Ok(());
+        }
+        let url_ok =
+            |u: &str| url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+        if !url_ok(&a.issuer) {
+            return Err(err(
+                "auth.issuer",
+                format!("`{}` is not an http(s) URL; use the provider's issuer, e.g. https://login.example.com/realms/acme", a.issuer),
+            ));
+        }
+        if a.client_id.trim().is_empty() {
+            return Err(err(
+                "auth.client_id",
+                "is required with auth.issuer: the client id registered with the provider".into(),
+            ));
+        }
+        if a.client_secret.is_empty() && a.client_secret_file.is_none() {
+            return Err(err(
+                "auth.client_secret",
+                "is required with auth.issuer: set auth.client_secret_file, or NAGARE_OIDC_CLIENT_SECRET".into(),
+            ));
+        }
+        if let Some(file) = &a.client_secret_file {
+            let secret = std::fs::read_to_string(file).map_err(|e| {
+                err(
+                    "auth.client_secret_file",
+                    format!("cannot read {}: {e}", file.display()),
+                )
+            })?;
+            if secret.trim().is_empty() {
+                return Err(err(
+                    "auth.client_secret_file",
+                    format!("{} is empty", file.display()),
+                ));
+            }
+        }
+        if !url_ok(&a.redirect_url) || !a.redirect_url.ends_with("/auth/callback") {
+            return Err(err(
+                "auth.redirect_url",
+                format!(
+                    "`{}` must be Nagare's own callback as registered with the provider, e.g. https://nagare.example.com/auth/callback",
+                    a.redirect_url
+                ),
+            ));
+        }
+        if a.roles.is_empty() && a.default_role.is_empty() {
+            return Err(err(
+                "auth.roles",
+                "maps no group to a role, so nobody could sign in; add e.g. \"platform-admins\" = \"admin\" under [auth.roles]".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The client secret: `auth.client_secret_file` when set, else `auth.client_secret`.
+    pub fn client_secret(&self) -> String {
+        match &self.auth.client_secret_file {
+            Some(f) => std::fs::read_to_string(f)
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_default(),
+            None => self.auth.client_secret.clone(),
+        }
     }
 
     pub fn bind_addr(&self) -> Result<SocketAddr, String> {

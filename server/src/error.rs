@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use nagare_core::api::ErrorBody;
+use nagare_core::api::{ErrorBody, Role};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -20,6 +20,15 @@ pub enum ApiError {
         error: String,
         line: Option<usize>,
         field: Option<String>,
+    },
+    /// No session or token, or an expired one: 401 with where to sign in.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but the role or token scope does not allow it: 403.
+    #[error("{error}")]
+    Forbidden {
+        error: String,
+        required_role: Option<Role>,
     },
     #[error("{0}")]
     NotFound(String),
@@ -48,6 +57,8 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -61,14 +72,26 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let body = match self {
             ApiError::BadRequest { error, line, field }
-            | ApiError::Unprocessable { error, line, field } => ErrorBody { error, line, field },
+            | ApiError::Unprocessable { error, line, field } => ErrorBody {
+                error,
+                line,
+                field,
+                ..message(String::new())
+            },
+            ApiError::Unauthorized(e) => ErrorBody {
+                login_url: Some("/auth/login".into()),
+                ..message(e)
+            },
+            ApiError::Forbidden {
+                error,
+                required_role,
+            } => ErrorBody {
+                required_role,
+                ..message(error)
+            },
             ApiError::NotFound(e)
             | ApiError::PayloadTooLarge(e)
-            | ApiError::UnsupportedMediaType(e) => ErrorBody {
-                error: e,
-                line: None,
-                field: None,
-            },
+            | ApiError::UnsupportedMediaType(e) => message(e),
             ApiError::Store(e) => {
                 // Logged inside the request's span, which carries the request id.
                 tracing::error!(error = %e, "store failure");
@@ -83,11 +106,18 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn internal() -> ErrorBody {
+fn message(error: String) -> ErrorBody {
     ErrorBody {
-        error: "internal error; the server logged the details under this response's x-request-id"
-            .into(),
+        error,
         line: None,
         field: None,
+        login_url: None,
+        required_role: None,
     }
+}
+
+fn internal() -> ErrorBody {
+    message(
+        "internal error; the server logged the details under this response's x-request-id".into(),
+    )
 }

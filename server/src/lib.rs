@@ -1,5 +1,6 @@
 //! Nagare's server: HTTP API, event store, and the `nagare` command line.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod error;

@@ -17,6 +17,8 @@ pub struct AppState {
     pub model: Arc<RwLock<Model>>,
     /// No identity provider configured: one local user, loopback only.
     pub local_mode: bool,
+    /// The OpenID Connect client when single sign-on is configured.
+    pub oidc: Option<Arc<crate::auth::oidc::Client>>,
 }
 
 pub struct Model {
@@ -29,11 +31,19 @@ impl AppState {
     /// Opens the model by loading every stored event (start-up only).
     pub async fn new(store: Store, config: Config) -> Result<AppState, StoreError> {
         let org = Org::new(config.core_settings());
+        let oidc = if config.auth.enabled() {
+            let client = crate::auth::oidc::Client::new(&config)
+                .map_err(|e| StoreError::Config(e.to_string()))?;
+            Some(Arc::new(client))
+        } else {
+            None
+        };
         let state = AppState {
             store,
+            local_mode: oidc.is_none(),
+            oidc,
             config: Arc::new(config),
             model: Arc::new(RwLock::new(Model { org, rev: 0 })),
-            local_mode: true,
         };
         state.sync().await?;
         Ok(state)

@@ -1,6 +1,8 @@
 //! The HTTP surface: one module per resource, each with its own `router()`, merged here with
 //! the cross-cutting layers (request id, tracing, compression, timeout, panic guard, headers).
 
+mod audit;
+mod auth;
 mod catalog;
 mod deployments;
 mod events;
@@ -10,6 +12,7 @@ mod metrics;
 mod openapi;
 mod query;
 mod session;
+mod tokens;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -43,6 +46,9 @@ pub fn api_router() -> Router<AppState> {
         .merge(incidents::router())
         .merge(catalog::router())
         .merge(openapi::router())
+        .merge(auth::router())
+        .merge(tokens::router())
+        .merge(audit::router())
         .route("/api/{*rest}", any(api_not_found))
 }
 
@@ -51,13 +57,25 @@ pub fn app(state: AppState) -> Router {
     let dist = state.config.server.dist_dir.clone();
     let index = dist.join("index.html");
     let timeout = Duration::from_secs(state.config.server.request_timeout_secs);
-    let mut router = api_router().with_state(state);
+    let hsts = state.config.auth.https();
+    let mut router = api_router()
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::authenticate,
+        ))
+        .with_state(state);
     router = if index.exists() {
         router.fallback_service(ServeDir::new(&dist).fallback(ServeFile::new(index)))
     } else {
         router.fallback(app_not_built)
     };
     let x_request_id = HeaderName::from_static("x-request-id");
+    if hsts {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ));
+    }
     router
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -54,6 +54,9 @@ macro_rules! on_backend {
     };
 }
 
+mod auth;
+pub use auth::{AuditEntry, LoginAttempt, SessionRow};
+
 /// A payload as it was received, kept whatever its verdict.
 #[derive(Debug, Clone)]
 pub struct RawDelivery {

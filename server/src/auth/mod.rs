@@ -1,0 +1,440 @@
+//! Who is asking, and may they: sessions (cookie), API tokens (bearer), and local mode.
+//!
+//! [`authenticate`] runs before every route. Only the paths of [`is_public`] are served to
+//! anonymous callers; everything else needs a session or a token, and unsafe methods under a
+//! cookie session also pass the CSRF check. The handler then finds the [`Principal`] in the
+//! request's extensions and checks the role or scope it needs.
+
+pub mod oidc;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::{now_millis, AuditEntry, SessionRow};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::Response;
+use base64::Engine;
+use nagare_core::api::{Role, TokenScope};
+use sha2::{Digest, Sha256};
+
+/// The session cookie: an opaque random id; the database keeps only its hash.
+pub const SESSION_COOKIE: &str = "nagare_session";
+/// The header the web app sends its per-session CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// API token secrets start with this, so they are recognisable in a leak scan.
+pub const TOKEN_PREFIX: &str = "ngr_";
+/// Sessions are touched (idle timer) at most this often.
+const TOUCH_EVERY_MS: i64 = 60_000;
+
+/// Paths served without a session or token. Everything else requires one; a test walks
+/// every route of the router to hold this.
+pub const PUBLIC_API_PATHS: [&str; 4] = ["/healthz", "/readyz", "/auth/login", "/auth/callback"];
+
+/// Whether `path` may be served anonymously: the probes, the two sign-in steps, and the
+/// static web app (which holds no data; it asks the API, which checks).
+pub fn is_public(path: &str) -> bool {
+    PUBLIC_API_PATHS.contains(&path)
+        || !(path.starts_with("/api/") || path == "/api" || path.starts_with("/auth/"))
+}
+
+/// Who made a request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    /// The provider's `sub`, `token:<id>`, or `local`.
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub role: Role,
+    pub teams: Vec<String>,
+    pub via: Via,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Via {
+    /// No identity provider configured: the one local user, an admin.
+    Local,
+    Session {
+        id_hash: String,
+        csrf: String,
+    },
+    Token {
+        scopes: Vec<TokenScope>,
+    },
+}
+
+impl Principal {
+    pub fn local() -> Principal {
+        Principal {
+            id: "local".into(),
+            name: "Local user".into(),
+            email: None,
+            role: Role::Admin,
+            teams: Vec::new(),
+            via: Via::Local,
+        }
+    }
+
+    /// Fails with 403 unless the principal has at least `role`. Tokens never act as users:
+    /// they pass only the checks of [`Principal::require_scope`].
+    pub fn require_role(&self, role: Role) -> ApiResult<()> {
+        if matches!(self.via, Via::Token { .. }) {
+            return Err(ApiError::Forbidden {
+                error: format!(
+                    "API tokens cannot do this; it needs a signed-in user with the {} role",
+                    role.as_str()
+                ),
+                required_role: Some(role),
+            });
+        }
+        if self.role >= role {
+            return Ok(());
+        }
+        Err(ApiError::Forbidden {
+            error: format!(
+                "this needs the {} role; you are signed in as {} ({})",
+                role.as_str(),
+                self.name,
+                self.role.as_str()
+            ),
+            required_role: Some(role),
+        })
+    }
+
+    /// Whether this principal may do what `scope` covers (users by role, tokens by scope).
+    pub fn require_scope(&self, scope: TokenScope) -> ApiResult<()> {
+        match &self.via {
+            Via::Token { scopes } if scopes.contains(&scope) => Ok(()),
+            Via::Token { .. } => Err(ApiError::Forbidden {
+                error: format!("this API token lacks the `{}` scope", scope_name(scope)),
+                required_role: None,
+            }),
+            Via::Local | Via::Session { .. } => match scope {
+                TokenScope::Read => Ok(()),
+                TokenScope::Ingest | TokenScope::Trigger => self.require_role(Role::Engineer),
+            },
+        }
+    }
+
+    /// The actor written to the audit log.
+    pub fn actor(&self) -> String {
+        self.id.clone()
+    }
+}
+
+pub fn scope_name(s: TokenScope) -> &'static str {
+    match s {
+        TokenScope::Read => "read",
+        TokenScope::Ingest => "ingest",
+        TokenScope::Trigger => "trigger",
+    }
+}
+
+/// `len` random bytes as unpadded base64url.
+pub fn random_token(len: usize) -> ApiResult<String> {
+    let mut buf = vec![0u8; len];
+    getrandom::fill(&mut buf)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("no randomness: {e}")))?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf))
+}
+
+/// SHA-256 as lowercase hex: how session ids and token secrets are stored.
+pub fn hash_secret(secret: &str) -> String {
+    let digest = Sha256::digest(secret.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Equal without leaking where two strings first differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+pub fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The client address for the audit log (the first `X-Forwarded-For` hop behind a proxy).
+pub fn client_ip(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_owned())
+        .or_else(|| {
+            headers
+                .get("x-real-ip")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        })
+}
+
+/// Resolves the principal of every request, or refuses it. See the module documentation.
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    // Only owned parts cross an await: the request body is not Sync.
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().unwrap_or_default().to_owned();
+    let headers = req.headers().clone();
+    let resolved = match resolve(&state, &method, &path, &headers).await {
+        Ok(Some(p)) => authorize(&state, &p, &method, &path, &query)
+            .await
+            .map(|()| Some(p)),
+        other => other,
+    };
+    match resolved {
+        Ok(Some(p)) => {
+            req.extensions_mut().insert(p);
+            next.run(req).await
+        }
+        Ok(None) => next.run(req).await,
+        Err(e) => axum::response::IntoResponse::into_response(e),
+    }
+}
+
+async fn resolve(
+    state: &AppState,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+) -> ApiResult<Option<Principal>> {
+    if state.local_mode {
+        return Ok(Some(Principal::local()));
+    }
+    if let Some(auth) = headers.get(header::AUTHORIZATION) {
+        let value = auth.to_str().unwrap_or_default();
+        let Some(secret) = value.strip_prefix("Bearer ") else {
+            return Err(ApiError::Unauthorized(
+                "the Authorization header must be `Bearer <API token>`".into(),
+            ));
+        };
+        return token_principal(state, secret.trim()).await.map(Some);
+    }
+    if let Some(id) = cookie_value(headers, SESSION_COOKIE) {
+        match session_principal(state, id).await? {
+            Some(p) => {
+                if is_unsafe(method) {
+                    check_csrf(state, headers, &p)?;
+                }
+                return Ok(Some(p));
+            }
+            None if is_public(path) => return Ok(None),
+            None => {
+                return Err(ApiError::Unauthorized(
+                    "your session has ended (signed out, idle too long, or expired); sign in again"
+                        .into(),
+                ))
+            }
+        }
+    }
+    if is_public(path) {
+        return Ok(None);
+    }
+    Err(ApiError::Unauthorized(
+        "sign-in required: sign in through /auth/login, or send an API token as `Authorization: Bearer <token>`".into(),
+    ))
+}
+
+/// What a principal may reach, beyond signing in: token scopes, the engineer role for ingest
+/// under a session, and (when so configured) viewers limited to their own teams.
+async fn authorize(
+    state: &AppState,
+    p: &Principal,
+    method: &Method,
+    path: &str,
+    query: &str,
+) -> ApiResult<()> {
+    let ingest = *method == Method::POST && path == "/api/v1/events";
+    match &p.via {
+        Via::Token { .. } if ingest => return p.require_scope(TokenScope::Ingest),
+        Via::Token { .. } if !is_unsafe(method) => p.require_scope(TokenScope::Read)?,
+        Via::Token { .. } if path.starts_with("/api/") => {
+            return Err(ApiError::Forbidden {
+                error: format!("API tokens cannot call {method} {path}; it needs a signed-in user"),
+                required_role: None,
+            })
+        }
+        _ if ingest => return p.require_scope(TokenScope::Ingest),
+        _ => {}
+    }
+    let team_scoped = [
+        "/api/v1/metrics/",
+        "/api/v1/deployments",
+        "/api/v1/incidents",
+    ]
+    .iter()
+    .any(|prefix| path.starts_with(prefix));
+    if p.role == Role::Viewer
+        && matches!(p.via, Via::Session { .. })
+        && !state.config.auth.viewers_see_all_teams
+        && team_scoped
+    {
+        let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        let get = |k: &str| {
+            params
+                .iter()
+                .find(|(key, v)| key == k && !v.is_empty())
+                .map(|(_, v)| v.clone())
+        };
+        let allowed = match (get("team"), get("service")) {
+            (Some(team), _) => p.teams.contains(&team),
+            (None, Some(service)) => {
+                let model = state.model.read().await;
+                model
+                    .org
+                    .services()
+                    .iter()
+                    .any(|s| s.name == service && s.teams.iter().any(|t| p.teams.contains(t)))
+            }
+            (None, None) => false,
+        };
+        if !allowed {
+            return Err(ApiError::Forbidden {
+                error: format!(
+                    "viewers see only their own teams here; add team={} (your teams: {})",
+                    p.teams.first().map(String::as_str).unwrap_or("…"),
+                    if p.teams.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        p.teams.join(", ")
+                    }
+                ),
+                required_role: Some(Role::Engineer),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn is_unsafe(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+async fn token_principal(state: &AppState, secret: &str) -> ApiResult<Principal> {
+    let bad = || {
+        ApiError::Unauthorized("this API token is not valid (unknown, revoked or expired)".into())
+    };
+    if !secret.starts_with(TOKEN_PREFIX) {
+        return Err(bad());
+    }
+    let token = state
+        .store
+        .token_by_hash(&hash_secret(secret))
+        .await?
+        .ok_or_else(bad)?;
+    let now = now_millis();
+    if token.revoked_at.is_some() || token.expires_at.is_some_and(|e| e.0 <= now) {
+        return Err(bad());
+    }
+    state.store.touch_token(&token.id, now).await?;
+    Ok(Principal {
+        id: format!("token:{}", token.id),
+        name: format!("API token “{}”", token.name),
+        email: None,
+        role: Role::Viewer,
+        teams: Vec::new(),
+        via: Via::Token {
+            scopes: token.scopes,
+        },
+    })
+}
+
+async fn session_principal(state: &AppState, id: &str) -> ApiResult<Option<Principal>> {
+    let id_hash = hash_secret(id);
+    let Some(s) = state.store.session(&id_hash).await? else {
+        return Ok(None);
+    };
+    let now = now_millis();
+    let idle_ms = state.config.auth.session_idle_minutes as i64 * 60_000;
+    if s.expires_at <= now || s.last_seen_at + idle_ms <= now {
+        state.store.delete_session(&id_hash).await?;
+        return Ok(None);
+    }
+    if now - s.last_seen_at >= TOUCH_EVERY_MS {
+        state.store.touch_session(&id_hash, now).await?;
+    }
+    Ok(Some(session_to_principal(s, id_hash)))
+}
+
+fn session_to_principal(s: SessionRow, id_hash: String) -> Principal {
+    Principal {
+        id: s.subject,
+        name: s.name,
+        email: s.email,
+        role: s.role,
+        teams: s.teams,
+        via: Via::Session {
+            id_hash,
+            csrf: s.csrf,
+        },
+    }
+}
+
+/// Unsafe methods under a cookie session: the browser must say the request is same-origin
+/// (`Origin`, `Sec-Fetch-Site`), and the app must send the session's CSRF token.
+fn check_csrf(state: &AppState, headers: &HeaderMap, p: &Principal) -> ApiResult<()> {
+    let Via::Session { csrf, .. } = &p.via else {
+        return Ok(());
+    };
+    let refuse = |why: &str| ApiError::Forbidden {
+        error: format!("cross-site request refused: {why}"),
+        required_role: None,
+    };
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        if !matches!(site, "same-origin" | "none") {
+            return Err(refuse(&format!("Sec-Fetch-Site is `{site}`")));
+        }
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        if Some(origin) != own_origin(state, headers).as_deref() {
+            return Err(refuse(&format!("Origin `{origin}` is not this portal")));
+        }
+    }
+    let sent = headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !constant_time_eq(sent, csrf) {
+        return Err(refuse(&format!("missing or wrong {CSRF_HEADER} header")));
+    }
+    Ok(())
+}
+
+/// This portal's origin: from the configured redirect URL, else the Host header.
+fn own_origin(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    url::Url::parse(&state.config.auth.redirect_url)
+        .ok()
+        .map(|u| u.origin().ascii_serialization())
+        .or_else(|| {
+            headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(|h| format!("http://{h}"))
+        })
+}
+
+/// The principal the middleware resolved; 401 when there is none (a public route).
+pub fn principal(req_principal: Option<axum::Extension<Principal>>) -> ApiResult<Principal> {
+    req_principal
+        .map(|axum::Extension(p)| p)
+        .ok_or_else(|| ApiError::Unauthorized("sign-in required".into()))
+}
+
+/// Appends to the audit log; a failure to write it is logged, never hidden.
+pub async fn audit(state: &AppState, entry: AuditEntry<'_>) {
+    if let Err(e) = state.store.audit(&entry).await {
+        tracing::error!(error = %e, action = entry.action, "could not write the audit log");
+    }
+}

@@ -1,0 +1,33 @@
+//! `GET /api/v1/audit` (admins only): the append-only audit log, newest first.
+
+use super::query::Params;
+use crate::auth::{principal, Principal};
+use crate::error::ApiResult;
+use crate::state::AppState;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use nagare_core::api::{AuditRow, Page, Role};
+use std::collections::HashMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/audit", get(list))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    p: Option<Extension<Principal>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Page<AuditRow>>> {
+    principal(p)?.require_role(Role::Admin)?;
+    let params = Params::new(q, &["action", "actor", "page", "per_page"])?;
+    let (page, per_page) = params.paging()?;
+    let action = params.string("action").filter(|s| !s.is_empty());
+    let actor = params.string("actor").filter(|s| !s.is_empty());
+    Ok(Json(
+        state
+            .store
+            .audit_page(action.as_deref(), actor.as_deref(), page, per_page)
+            .await?,
+    ))
+}

@@ -1,0 +1,136 @@
+//! API tokens for automation (admins only): `GET`/`POST /api/v1/tokens`,
+//! `DELETE /api/v1/tokens/{id}`. The secret is shown once, and stored only as a hash.
+
+use crate::auth::{
+    audit, client_ip, hash_secret, principal, random_token, scope_name, Principal, TOKEN_PREFIX,
+};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::{now_millis, AuditEntry};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{delete, get};
+use axum::{Extension, Json, Router};
+use nagare_core::api::{ApiTokenRow, CreatedApiToken, NewApiToken, Role};
+use nagare_core::Timestamp;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/tokens", get(list).post(create))
+        .route("/api/v1/tokens/{id}", delete(revoke))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    p: Option<Extension<Principal>>,
+) -> ApiResult<Json<Vec<ApiTokenRow>>> {
+    principal(p)?.require_role(Role::Admin)?;
+    Ok(Json(state.store.tokens().await?))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    p: Option<Extension<Principal>>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<CreatedApiToken>)> {
+    let p = principal(p)?;
+    p.require_role(Role::Admin)?;
+    let new: NewApiToken = serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest {
+        error: format!(
+            "the body must be {{\"name\": \"…\", \"scopes\": [\"read\"|\"ingest\"|\"trigger\"], \"expires_at\"?: \"RFC 3339\"}}: {e}"
+        ),
+        line: None,
+        field: None,
+    })?;
+    let name = new.name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(ApiError::bad_param(
+            "name",
+            "give the token a name of 1 to 100 characters, e.g. \"ci-ingest\"",
+        ));
+    }
+    if new.scopes.is_empty() {
+        return Err(ApiError::bad_param(
+            "scopes",
+            "choose at least one scope: read, ingest or trigger",
+        ));
+    }
+    let now = now_millis();
+    if new.expires_at.is_some_and(|e| e.0 <= now) {
+        return Err(ApiError::bad_param(
+            "expires_at",
+            "the expiry must be in the future",
+        ));
+    }
+    let mut scopes = new.scopes.clone();
+    scopes.sort();
+    scopes.dedup();
+    let secret = format!("{TOKEN_PREFIX}{}", random_token(32)?);
+    let row = ApiTokenRow {
+        id: random_token(9)?,
+        name: name.to_owned(),
+        scopes,
+        prefix: secret.chars().take(TOKEN_PREFIX.len() + 6).collect(),
+        created_by: p.id.clone(),
+        created_at: Timestamp(now),
+        expires_at: new.expires_at,
+        last_used_at: None,
+        revoked_at: None,
+    };
+    state
+        .store
+        .create_token(&row, &hash_secret(&secret))
+        .await?;
+    audit(
+        &state,
+        AuditEntry {
+            actor: &p.actor(),
+            action: "token_created",
+            success: true,
+            detail: format!(
+                "created API token “{}” ({}) with scopes {}",
+                row.name,
+                row.id,
+                row.scopes
+                    .iter()
+                    .map(|s| scope_name(*s))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            ip: client_ip(&headers),
+        },
+    )
+    .await;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedApiToken { token: row, secret }),
+    ))
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    p: Option<Extension<Principal>>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ApiTokenRow>> {
+    let p = principal(p)?;
+    p.require_role(Role::Admin)?;
+    let row = state
+        .store
+        .revoke_token(&id, now_millis())
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no API token has the id `{id}`")))?;
+    audit(
+        &state,
+        AuditEntry {
+            actor: &p.actor(),
+            action: "token_revoked",
+            success: true,
+            detail: format!("revoked API token “{}” ({})", row.name, row.id),
+            ip: client_ip(&headers),
+        },
+    )
+    .await;
+    Ok(Json(row))
+}
