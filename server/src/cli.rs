@@ -205,7 +205,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
-    println!("Nagare is serving on http://{local} (local mode: single user, loopback only)");
+    if state.local_mode {
+        println!("Nagare is serving on http://{local} (local mode: single user, loopback only)");
+    } else {
+        crate::auth::record_access_config(&state).await?;
+        println!(
+            "Nagare is serving on http://{local} (single sign-on through {})",
+            state.config.auth.issuer
+        );
+    }
     axum::serve(listener, crate::app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;

@@ -438,3 +438,52 @@ pub async fn audit(state: &AppState, entry: AuditEntry<'_>) {
         tracing::error!(error = %e, action = entry.action, "could not write the audit log");
     }
 }
+
+/// A summary of who gets which role and team, from the configuration.
+pub fn access_summary(config: &crate::config::Config) -> String {
+    let a = &config.auth;
+    let roles: Vec<String> = a.roles.iter().map(|(g, r)| format!("{g}={r}")).collect();
+    let teams: Vec<String> = a.teams.iter().map(|(g, t)| format!("{g}={t}")).collect();
+    format!(
+        "roles: {}; teams: {}; default role: {}; viewers see all teams: {}",
+        if roles.is_empty() {
+            "none".into()
+        } else {
+            roles.join(", ")
+        },
+        if teams.is_empty() {
+            "none".into()
+        } else {
+            teams.join(", ")
+        },
+        if a.default_role.is_empty() {
+            "none"
+        } else {
+            a.default_role.as_str()
+        },
+        a.viewers_see_all_teams
+    )
+}
+
+/// At start-up: appends `config_loaded` to the audit log when the role and team mapping differs
+/// from the one last recorded, so every change of who may do what is on record.
+pub async fn record_access_config(state: &AppState) -> ApiResult<()> {
+    let summary = access_summary(&state.config);
+    let last = state
+        .store
+        .audit_page(Some("config_loaded"), None, 1, 1)
+        .await?;
+    if last.items.first().map(|r| r.detail.as_str()) != Some(summary.as_str()) {
+        state
+            .store
+            .audit(&AuditEntry {
+                actor: "system",
+                action: "config_loaded",
+                success: true,
+                detail: summary,
+                ip: None,
+            })
+            .await?;
+    }
+    Ok(())
+}

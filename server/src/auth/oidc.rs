@@ -380,8 +380,10 @@ impl Client {
                 .iter()
                 .filter_map(|g| g.as_str().map(str::to_owned))
                 .collect(),
+            // One string: Cognito writes a multi-valued SAML attribute as "[a, b]".
             Some(Value::String(s)) => s
                 .split([',', ' '])
+                .map(|g| g.trim_matches(['[', ']', '"']))
                 .filter(|g| !g.is_empty())
                 .map(str::to_owned)
                 .collect(),
@@ -447,5 +449,40 @@ impl Client {
             }
         }
         url.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> Client {
+        let mut c = Config::default();
+        c.auth.issuer = "https://idp.example.com".into();
+        c.auth.client_id = "nagare".into();
+        c.auth.groups_claim = "custom:groups".into();
+        c.auth.roles.insert("g-admins".into(), "admin".into());
+        c.auth.roles.insert("g-eng".into(), "engineer".into());
+        c.auth.teams.insert("g-eng".into(), "payments".into());
+        Client::new(&c).unwrap()
+    }
+
+    #[test]
+    fn groups_as_a_list_or_a_cognito_string_map_to_the_highest_role() {
+        let c = client();
+        let list = serde_json::json!({"sub": "u1", "custom:groups": ["g-eng", "other"]});
+        let i = c.identity(&list, String::new()).unwrap();
+        assert_eq!(
+            (i.role, i.teams.clone()),
+            (Role::Engineer, vec!["payments".to_owned()])
+        );
+        let cognito = serde_json::json!({"sub": "u1", "email": "a@x.io", "custom:groups": "[g-eng, g-admins]"});
+        let i = c.identity(&cognito, String::new()).unwrap();
+        assert_eq!(i.role, Role::Admin);
+        assert_eq!(i.name, "a@x.io", "no name claim: the email");
+        let none = serde_json::json!({"sub": "u1", "custom:groups": "[other]"});
+        assert!(
+            matches!(c.identity(&none, String::new()), Err(OidcError::NoRole(m)) if m.contains("other"))
+        );
     }
 }

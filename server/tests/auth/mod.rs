@@ -897,3 +897,37 @@ async fn auth_tables_on_both_backends() {
         assert!(deleted.is_err(), "{backend}");
     }
 }
+
+#[tokio::test]
+async fn role_mapping_changes_are_audited_once_each() {
+    let (store, _dir) = fresh_store("sqlite").await;
+    let state = sso_state(store.clone(), "http://127.0.0.1:1").await;
+    nagare_server::auth::record_access_config(&state)
+        .await
+        .unwrap();
+    nagare_server::auth::record_access_config(&state)
+        .await
+        .unwrap();
+    let page = store
+        .audit_page(Some("config_loaded"), None, 1, 10)
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1, "an unchanged mapping is recorded once");
+    assert!(
+        page.items[0].detail.contains("platform-admins=admin"),
+        "{}",
+        page.items[0].detail
+    );
+    let mut config = sso_config("http://127.0.0.1:1");
+    config.auth.roles.insert("sre".into(), "admin".into());
+    let changed = AppState::new(store.clone(), config).await.unwrap();
+    nagare_server::auth::record_access_config(&changed)
+        .await
+        .unwrap();
+    let page = store
+        .audit_page(Some("config_loaded"), None, 1, 10)
+        .await
+        .unwrap();
+    assert_eq!(page.total, 2);
+    assert!(page.items[0].detail.contains("sre=admin"));
+}
