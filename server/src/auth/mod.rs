@@ -116,6 +116,27 @@ impl Principal {
         }
     }
 
+    /// Whether this principal may trigger runs and runbooks of a service owned by
+    /// `service_teams`: admins always; engineers for their own teams' services; tokens with the
+    /// `trigger` scope. Used by the pipeline and runbook endpoints.
+    pub fn require_trigger(&self, service: &str, service_teams: &[String]) -> ApiResult<()> {
+        self.require_scope(TokenScope::Trigger)?;
+        if matches!(self.via, Via::Token { .. }) || self.role == Role::Admin {
+            return Ok(());
+        }
+        if service_teams.iter().any(|t| self.teams.contains(t)) {
+            return Ok(());
+        }
+        Err(ApiError::Forbidden {
+            error: format!(
+                "{service} belongs to {}; engineers trigger runs only for their own teams' services (yours: {})",
+                if service_teams.is_empty() { "no team".to_owned() } else { service_teams.join(", ") },
+                if self.teams.is_empty() { "none".to_owned() } else { self.teams.join(", ") }
+            ),
+            required_role: Some(Role::Admin),
+        })
+    }
+
     /// The actor written to the audit log.
     pub fn actor(&self) -> String {
         self.id.clone()
@@ -486,4 +507,83 @@ pub async fn record_access_config(state: &AppState) -> ApiResult<()> {
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(role: Role, teams: &[&str]) -> Principal {
+        Principal {
+            id: "u".into(),
+            name: "U".into(),
+            email: None,
+            role,
+            teams: teams.iter().map(|t| t.to_string()).collect(),
+            via: Via::Session {
+                id_hash: "h".into(),
+                csrf: "c".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn engineers_trigger_only_their_own_teams_services() {
+        let payments = vec!["payments".to_owned()];
+        assert!(user(Role::Engineer, &["payments"])
+            .require_trigger("ledger", &payments)
+            .is_ok());
+        let e = user(Role::Engineer, &["search"])
+            .require_trigger("ledger", &payments)
+            .unwrap_err();
+        assert!(e.to_string().contains("ledger belongs to payments"), "{e}");
+        assert!(user(Role::Viewer, &["payments"])
+            .require_trigger("ledger", &payments)
+            .is_err());
+        assert!(user(Role::Admin, &[])
+            .require_trigger("ledger", &payments)
+            .is_ok());
+        let token = |scopes| Principal {
+            via: Via::Token { scopes },
+            ..user(Role::Viewer, &[])
+        };
+        assert!(token(vec![TokenScope::Trigger])
+            .require_trigger("ledger", &payments)
+            .is_ok());
+        assert!(token(vec![TokenScope::Ingest])
+            .require_trigger("ledger", &payments)
+            .is_err());
+    }
+
+    #[test]
+    fn only_api_and_auth_paths_need_a_principal() {
+        for p in [
+            "/healthz",
+            "/readyz",
+            "/auth/login",
+            "/auth/callback",
+            "/",
+            "/deployments",
+            "/boot.js",
+        ] {
+            assert!(is_public(p), "{p}");
+        }
+        for p in [
+            "/api/v1/session",
+            "/api/v1/events",
+            "/auth/logout",
+            "/api/anything",
+            "/api",
+        ] {
+            assert!(!is_public(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn secrets_compare_in_full() {
+        assert!(constant_time_eq("abc", "abc"));
+        assert!(!constant_time_eq("abc", "abd"));
+        assert!(!constant_time_eq("abc", "ab"));
+        assert_eq!(hash_secret("x").len(), 64);
+    }
 }
