@@ -1,11 +1,17 @@
 //! Calls to the Nagare HTTP API (`/api/v1`), decoded into the shared shapes of `nagare_core::api`.
+//!
+//! Every call goes through [`send`]: unsafe methods carry the session's CSRF token
+//! (`x-csrf-token`), and a 401 (no session, or it expired) sends the browser through sign-in and
+//! back to the same URL.
 
-use gloo_net::http::Request;
+use gloo_net::http::{Request, RequestBuilder, Response};
 use nagare_core::api::{
-    DeploymentDetail, DeploymentRow, DoraReport, ErrorBody, IncidentRow, Page, ServiceRow,
-    SessionInfo, TeamRow,
+    ApiTokenRow, AuditRow, CreatedApiToken, DeploymentDetail, DeploymentRow, DoraReport, ErrorBody,
+    IncidentRow, NewApiToken, Page, Role, ServiceRow, SessionInfo, TeamRow,
 };
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 /// Why a call failed, as a sentence for the user.
@@ -13,6 +19,26 @@ use std::fmt;
 pub struct ApiError {
     pub status: Option<u16>,
     pub message: String,
+    /// On 400: the field the message is about.
+    pub field: Option<String>,
+    /// On 403: the role the request needs.
+    pub required_role: Option<Role>,
+}
+
+impl ApiError {
+    fn plain(status: Option<u16>, message: String) -> Self {
+        ApiError {
+            status,
+            message,
+            field: None,
+            required_role: None,
+        }
+    }
+
+    /// A 403: the user's role is too low.
+    pub fn is_forbidden(&self) -> bool {
+        self.status == Some(403)
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -70,31 +96,161 @@ pub fn encode_component(s: &str) -> String {
     out
 }
 
-async fn get_json<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
-    let resp = Request::get(path).send().await.map_err(|e| ApiError {
-        status: None,
-        message: format!("the server could not be reached ({e})"),
-    })?;
+/// What this tab knows about its session, for every request: the CSRF token for unsafe methods,
+/// and whether the server runs in local mode (where a 401 cannot happen, so never redirect).
+#[derive(Default)]
+struct SessionState {
+    csrf_token: RefCell<String>,
+    local_mode: Cell<bool>,
+    /// Whether `/api/v1/session` has answered in this tab.
+    loaded: Cell<bool>,
+    /// Set once the browser is on its way to sign-in, so that parallel 401s redirect only once.
+    redirecting: Cell<bool>,
+}
+
+thread_local! {
+    static SESSION: SessionState = SessionState::default();
+}
+
+fn remember_session(info: &SessionInfo) {
+    SESSION.with(|s| {
+        s.csrf_token.replace(info.csrf_token.clone());
+        s.local_mode.set(info.local_mode);
+        s.loaded.set(true);
+    });
+}
+
+fn csrf_token() -> String {
+    SESSION.with(|s| s.csrf_token.borrow().clone())
+}
+
+/// The sign-in address that returns to `path_and_query` afterwards.
+pub fn login_redirect(login_url: &str, path_and_query: &str) -> String {
+    let sep = if login_url.contains('?') { '&' } else { '?' };
+    format!(
+        "{login_url}{sep}return_to={}",
+        encode_component(path_and_query)
+    )
+}
+
+/// Sends the whole page (a full load, not a route change) to `url`.
+pub fn go_to(url: &str) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().assign(url);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = url;
+}
+
+/// The current path and query of the page.
+fn current_path_and_query() -> String {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(w) = web_sys::window() {
+        let loc = w.location();
+        return format!(
+            "{}{}",
+            loc.pathname().unwrap_or_else(|_| "/".to_owned()),
+            loc.search().unwrap_or_default()
+        );
+    }
+    "/".to_owned()
+}
+
+/// A 401: go through sign-in and come back here. Once per page, and never in local mode.
+fn sign_in_again(login_url: Option<&str>) {
+    let go = SESSION.with(|s| {
+        if s.local_mode.get() || s.redirecting.get() {
+            false
+        } else {
+            s.redirecting.set(true);
+            true
+        }
+    });
+    let here = current_path_and_query();
+    if go && !here.starts_with("/auth/") {
+        go_to(&login_redirect(login_url.unwrap_or("/auth/login"), &here));
+    }
+}
+
+/// Sends a request and decodes a successful reply; turns every failure into an [`ApiError`].
+async fn send<T: DeserializeOwned>(req: Result<Request, gloo_net::Error>) -> ApiResult<T> {
+    let unreachable = |e: gloo_net::Error| {
+        ApiError::plain(None, format!("the server could not be reached ({e})"))
+    };
+    let resp = req
+        .map_err(unreachable)?
+        .send()
+        .await
+        .map_err(unreachable)?;
     let status = resp.status();
     if resp.ok() {
-        resp.json::<T>().await.map_err(|e| ApiError {
-            status: Some(status),
-            message: format!("the reply could not be read ({e})"),
+        resp.json::<T>().await.map_err(|e| {
+            ApiError::plain(Some(status), format!("the reply could not be read ({e})"))
         })
     } else {
-        let message = match resp.json::<ErrorBody>().await {
-            Ok(body) => body.error,
-            Err(_) => format!("the server answered {} {}", status, resp.status_text()),
-        };
-        Err(ApiError {
+        Err(error_of(resp).await)
+    }
+}
+
+async fn error_of(resp: Response) -> ApiError {
+    let status = resp.status();
+    let body = resp.json::<ErrorBody>().await.ok();
+    if status == 401 {
+        sign_in_again(body.as_ref().and_then(|b| b.login_url.as_deref()));
+        return ApiError::plain(Some(status), crate::strings::SIGNING_IN_AGAIN.to_owned());
+    }
+    match body {
+        Some(b) => ApiError {
             status: Some(status),
-            message,
-        })
+            message: b.error,
+            field: b.field,
+            required_role: b.required_role,
+        },
+        None => ApiError::plain(
+            Some(status),
+            format!("the server answered {} {}", status, resp.status_text()),
+        ),
+    }
+}
+
+async fn get_json<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
+    send(Request::get(path).build()).await
+}
+
+/// A POST, PUT, PATCH or DELETE: carries the session's CSRF token (local mode has none).
+async fn unsafe_request(builder: RequestBuilder) -> RequestBuilder {
+    if !SESSION.with(|s| s.loaded.get()) {
+        // Only before the session has loaded: ask for it once, which remembers the token.
+        let _ = session().await;
+    }
+    let token = csrf_token();
+    if token.is_empty() {
+        builder
+    } else {
+        builder.header("x-csrf-token", &token)
     }
 }
 
 pub async fn session() -> ApiResult<SessionInfo> {
-    get_json("/api/v1/session").await
+    let info: SessionInfo = get_json("/api/v1/session").await?;
+    remember_session(&info);
+    Ok(info)
+}
+
+#[derive(Deserialize)]
+struct LogoutReply {
+    redirect: String,
+}
+
+/// Ends the session (`POST /auth/logout`) and follows the server to where it says next
+/// (the provider's sign-out page, or the portal).
+pub async fn sign_out() -> ApiResult<()> {
+    let reply: LogoutReply =
+        send(unsafe_request(Request::post("/auth/logout")).await.build()).await?;
+    SESSION.with(|s| s.redirecting.set(true));
+    go_to(&reply.redirect);
+    Ok(())
 }
 
 pub async fn dora(query: Query) -> ApiResult<DoraReport> {
@@ -121,6 +277,37 @@ pub async fn teams() -> ApiResult<Vec<TeamRow>> {
     get_json("/api/v1/teams").await
 }
 
+/// API tokens (admins only).
+pub async fn tokens() -> ApiResult<Vec<ApiTokenRow>> {
+    get_json("/api/v1/tokens").await
+}
+
+pub async fn create_token(new: NewApiToken) -> ApiResult<CreatedApiToken> {
+    send(
+        unsafe_request(Request::post("/api/v1/tokens"))
+            .await
+            .json(&new),
+    )
+    .await
+}
+
+pub async fn revoke_token(id: String) -> ApiResult<ApiTokenRow> {
+    send(
+        unsafe_request(Request::delete(&format!(
+            "/api/v1/tokens/{}",
+            encode_component(&id)
+        )))
+        .await
+        .build(),
+    )
+    .await
+}
+
+/// The audit log (admins only), newest first.
+pub async fn audit(query: Query) -> ApiResult<Page<AuditRow>> {
+    get_json(&format!("/api/v1/audit{}", query.encode())).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +323,17 @@ mod tests {
             "?from=2024-03-04T00%3A00%3A00%2B09%3A00&service=a%20b"
         );
         assert_eq!(Query::new().encode(), "");
+    }
+
+    #[test]
+    fn sign_in_returns_to_the_same_path_and_query() {
+        assert_eq!(
+            login_redirect("/auth/login", "/incidents?status=open&page=2"),
+            "/auth/login?return_to=%2Fincidents%3Fstatus%3Dopen%26page%3D2"
+        );
+        assert_eq!(
+            login_redirect("/auth/login?x=1", "/"),
+            "/auth/login?x=1&return_to=%2F"
+        );
     }
 }

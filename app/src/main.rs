@@ -6,35 +6,63 @@ mod components;
 mod format;
 mod metric;
 mod pages;
+mod session;
 mod strings;
 
+use components::access::{RequireRole, UserMenu};
 use components::filters::Catalog;
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::components::{Redirect, Route, Router, Routes, A};
 use leptos_router::path;
+use nagare_core::api::Role;
+use pages::audit::Audit;
 use pages::deployments::Deployments;
 use pages::incidents::Incidents;
 use pages::not_found::NotFound;
 use pages::overview::Overview;
+use pages::tokens::Tokens;
+use session::Session;
 
 /// One entry of the main navigation; later pages add a line here and a route below.
 struct NavItem {
     href: &'static str,
     label: &'static str,
+    /// `data-test="nav-<name>"`.
+    name: &'static str,
+    /// Shown only to users with at least this role.
+    min_role: Option<Role>,
 }
 
-const NAV: [NavItem; 3] = [
+const NAV: [NavItem; 5] = [
     NavItem {
         href: "/",
         label: strings::NAV_OVERVIEW,
+        name: "overview",
+        min_role: None,
     },
     NavItem {
         href: "/deployments",
         label: strings::NAV_DEPLOYMENTS,
+        name: "deployments",
+        min_role: None,
     },
     NavItem {
         href: "/incidents",
         label: strings::NAV_INCIDENTS,
+        name: "incidents",
+        min_role: None,
+    },
+    NavItem {
+        href: "/admin/tokens",
+        label: strings::NAV_TOKENS,
+        name: "tokens",
+        min_role: Some(Role::Admin),
+    },
+    NavItem {
+        href: "/admin/audit",
+        label: strings::NAV_AUDIT,
+        name: "audit",
+        min_role: Some(Role::Admin),
     },
 ];
 
@@ -44,6 +72,7 @@ fn main() {
 
 #[component]
 fn App() -> impl IntoView {
+    provide_context(Session::new());
     provide_context(Catalog::new());
     view! {
         <Router>
@@ -57,15 +86,29 @@ fn App() -> impl IntoView {
                     <Route path=path!("/") view=Overview />
                     <Route path=path!("/deployments") view=Deployments />
                     <Route path=path!("/incidents") view=Incidents />
+                    <Route path=path!("/admin") view=|| view! { <Redirect path="/admin/tokens" /> } />
+                    <Route path=path!("/admin/tokens") view=|| admin(Tokens) />
+                    <Route path=path!("/admin/audit") view=|| admin(Audit) />
+                    <Route path=path!("/admin/*any") view=|| admin(NotFound) />
                 </Routes>
             </main>
         </Router>
     }
 }
 
-/// Product name and the main navigation.
+/// An admin page: others see the 403 state instead.
+fn admin<V: IntoView + 'static>(page: fn() -> V) -> impl IntoView {
+    view! {
+        <RequireRole role=Role::Admin>
+            {move || page()}
+        </RequireRole>
+    }
+}
+
+/// Product name, the main navigation (entries above the user's role left out) and the user menu.
 #[component]
 fn Header() -> impl IntoView {
+    let session = Session::from_context();
     view! {
         <header class="topbar">
             <a class="brand" href="/">
@@ -75,20 +118,28 @@ fn Header() -> impl IntoView {
             </a>
             <nav class="nav" aria-label=strings::MAIN_NAV>
                 <ul>
-                    {NAV
-                        .iter()
-                        .map(|item| {
-                            view! {
-                                <li>
-                                    <A href=item.href exact=item.href == "/">
-                                        {item.label}
-                                    </A>
-                                </li>
-                            }
-                        })
-                        .collect_view()}
+                    {move || {
+                        let role = session.role();
+                        NAV.iter()
+                            .filter(|item| item.min_role.is_none_or(|min| role.is_some_and(|r| r >= min)))
+                            .map(|item| {
+                                view! {
+                                    <li>
+                                        <A
+                                            href=item.href
+                                            exact=item.href == "/"
+                                            attr:data-test=format!("nav-{}", item.name)
+                                        >
+                                            {item.label}
+                                        </A>
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    }}
                 </ul>
             </nav>
+            <UserMenu />
         </header>
     }
 }
@@ -96,18 +147,14 @@ fn Header() -> impl IntoView {
 /// Shown when the server runs without an identity provider.
 #[component]
 fn LocalModeBanner() -> impl IntoView {
-    let session = LocalResource::new(api::session);
+    let session = Session::from_context();
     move || {
-        session
-            .get()
-            .and_then(Result::ok)
-            .filter(|s| s.local_mode)
-            .map(|_| {
-                view! {
-                    <div class="banner" role="status" data-test="local-mode-banner">
-                        {strings::LOCAL_MODE_BANNER}
-                    </div>
-                }
-            })
+        session.info().filter(|s| s.local_mode).map(|_| {
+            view! {
+                <div class="banner" role="status" data-test="local-mode-banner">
+                    {strings::LOCAL_MODE_BANNER}
+                </div>
+            }
+        })
     }
 }

@@ -10,6 +10,28 @@ pub const MAIN_NAV: &str = "Main";
 pub const NAV_OVERVIEW: &str = "Overview";
 pub const NAV_DEPLOYMENTS: &str = "Deployments";
 pub const NAV_INCIDENTS: &str = "Incidents";
+pub const NAV_TOKENS: &str = "API tokens";
+pub const NAV_AUDIT: &str = "Audit log";
+
+// The user menu and access.
+pub const USER_MENU: &str = "Signed-in user";
+pub const LOCAL_USER: &str = "Local user";
+pub const SIGN_OUT: &str = "Sign out";
+pub const SIGNING_OUT: &str = "Signing out…";
+pub const NO_TEAM: &str = "no team";
+pub const TEAMS: &str = "Teams";
+pub const OWN_TEAMS_ONLY: &str = "You see the data of your own teams only.";
+pub const SIGN_OUT_FAILED: &str = "Could not sign out";
+pub const SIGNING_IN_AGAIN: &str = "your session has ended; taking you to sign-in";
+pub const WHAT_SESSION: &str = "your session";
+pub const FORBIDDEN_TITLE: &str = "Not allowed";
+pub fn forbidden(required: &str, name: &str, role: &str) -> String {
+    format!("You need the {required} role to see this page. You are signed in as {name} ({role}).")
+}
+pub fn role_label(role: &str) -> &str {
+    // Role names stay as the configuration spells them; a translation maps them here.
+    role
+}
 
 pub const NOT_FOUND_TITLE: &str = "Page not found";
 pub const NOT_FOUND_BODY: &str = "There is no page at this address.";
@@ -256,6 +278,101 @@ pub fn attribution_label(a: &str) -> &'static str {
         "window" => "time window",
         "excluded" => "excluded (not caused by a change)",
         _ => "unattributed",
+    }
+}
+
+// API tokens page.
+pub const TOKENS_TITLE: &str = "API tokens";
+pub const TOKENS_CAPTION: &str =
+    "Tokens let scripts and CI call the API without signing in. Only admins see this page.";
+pub const TOKENS_HOW: &str = "Send a token in the `Authorization` header. A token with the `ingest` scope lets a CI job report its deployments:";
+pub fn tokens_curl(origin: &str) -> String {
+    format!(
+        "curl -H \"Authorization: Bearer ngr_…\" -H \"Content-Type: application/json\" \\\n  -X POST {origin}/api/v1/events -d @deployment.json"
+    )
+}
+pub const TOKENS_STORED: &str = "Nagare stores only a hash of each token: the secret is shown once, when you create it. Revoking a token stops it at once.";
+pub const NEW_TOKEN: &str = "New token";
+pub const TOKEN_NAME: &str = "Name";
+pub const TOKEN_NAME_HINT: &str = "What uses it, e.g. ci-ingest";
+pub const TOKEN_SCOPES: &str = "Scopes";
+pub const SCOPE_READ: &str = "read";
+pub const SCOPE_READ_HINT: &str = "read every GET endpoint";
+pub const SCOPE_INGEST: &str = "ingest";
+pub const SCOPE_INGEST_HINT: &str = "send events (POST /api/v1/events)";
+pub const SCOPE_TRIGGER: &str = "trigger";
+pub const SCOPE_TRIGGER_HINT: &str = "trigger pipeline runs and runbooks";
+pub const TOKEN_EXPIRY: &str = "Expires (optional)";
+pub const TOKEN_EXPIRY_HINT: &str = "At the end of that day, UTC. Leave empty for no expiry.";
+pub const TOKEN_CREATE: &str = "Create token";
+pub const TOKEN_CREATING: &str = "Creating…";
+pub const TOKEN_NAME_MISSING: &str = "Give the token a name, e.g. ci-ingest.";
+pub const TOKEN_SCOPES_MISSING: &str = "Choose at least one scope: read, ingest or trigger.";
+pub const TOKEN_BAD_DATE: &str = "The expiry is not a date.";
+pub fn token_created(name: &str) -> String {
+    format!("Token “{name}” created")
+}
+pub const TOKEN_ONCE: &str = "Copy it now. You won't see it again: Nagare keeps only its hash.";
+pub const COPY: &str = "Copy";
+pub const COPIED: &str = "Copied";
+pub const COPY_FAILED: &str = "Copying failed: select the token and copy it by hand.";
+pub const DONE: &str = "Done";
+pub const WHAT_TOKENS: &str = "the API tokens";
+pub const NO_TOKENS: &str = "No API tokens yet";
+pub const NO_TOKENS_HINT: &str =
+    "Create one above, then send it as `Authorization: Bearer <token>` from CI or a script.";
+pub const COL_NAME: &str = "Name";
+pub const COL_PREFIX: &str = "Prefix";
+pub const COL_SCOPES: &str = "Scopes";
+pub const COL_CREATED_BY: &str = "Created by";
+pub const COL_CREATED: &str = "Created";
+pub const COL_EXPIRES: &str = "Expires";
+pub const COL_LAST_USED: &str = "Last used";
+pub const COL_ACTIONS: &str = "Actions";
+pub const NEVER: &str = "never";
+pub const TOKEN_ACTIVE: &str = "active";
+pub const TOKEN_REVOKED: &str = "revoked";
+pub const TOKEN_EXPIRED: &str = "expired";
+pub const REVOKE: &str = "Revoke";
+pub const CONFIRM_REVOKE: &str = "Confirm revoke";
+pub const CANCEL: &str = "Cancel";
+pub fn revoke_label(name: &str) -> String {
+    format!("Revoke the token “{name}”")
+}
+
+// Audit log page.
+pub const AUDIT_TITLE: &str = "Audit log";
+pub const AUDIT_CAPTION: &str =
+    "Newest first: sign-ins, sign-outs, API tokens and role-changing configuration reloads. Entries are never changed or removed.";
+pub const F_ACTION: &str = "Action";
+pub const F_ACTOR: &str = "Actor";
+pub const F_ACTOR_HINT: &str = "user id or token:<id>";
+pub const ALL_ACTIONS: &str = "All actions";
+pub fn action_label(action: &str) -> &str {
+    match action {
+        "sign_in" => "Sign-in",
+        "sign_in_failed" => "Failed sign-in",
+        "sign_out" => "Sign-out",
+        "token_created" => "Token created",
+        "token_revoked" => "Token revoked",
+        "config_loaded" => "Configuration loaded",
+        other => other,
+    }
+}
+pub const WHAT_AUDIT: &str = "the audit log";
+pub const NO_AUDIT: &str = "No audit entries match these filters";
+pub const NO_AUDIT_HINT: &str = "Sign-ins, sign-outs, token changes and configuration reloads are recorded here as they happen. Clear the filters to see every entry.";
+pub const COL_TIME: &str = "Time";
+pub const COL_ACTOR: &str = "Actor";
+pub const COL_ACTION: &str = "Action";
+pub const COL_OUTCOME: &str = "Outcome";
+pub const COL_DETAIL: &str = "Detail";
+pub const COL_IP: &str = "IP";
+pub fn outcome_label(outcome: &str) -> &str {
+    match outcome {
+        "success" => "success",
+        "failure" => "failure",
+        other => other,
     }
 }
 

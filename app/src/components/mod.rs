@@ -1,5 +1,6 @@
 //! Reusable pieces of the pages: states, filters, badges, paging, and the metric card.
 
+pub mod access;
 pub mod badges;
 pub mod filters;
 pub mod metric_card;

@@ -1,6 +1,8 @@
 //! One file per page.
 
+pub mod audit;
 pub mod deployments;
 pub mod incidents;
 pub mod not_found;
 pub mod overview;
+pub mod tokens;

@@ -229,9 +229,7 @@ async fn resolve(
     path: &str,
     headers: &HeaderMap,
 ) -> ApiResult<Option<Principal>> {
-    if state.local_mode {
-        return Ok(Some(Principal::local()));
-    }
+    // A token is honoured (with its scopes) even in local mode, so scripts behave the same there.
     if let Some(auth) = headers.get(header::AUTHORIZATION) {
         let value = auth.to_str().unwrap_or_default();
         let Some(secret) = value.strip_prefix("Bearer ") else {
@@ -240,6 +238,9 @@ async fn resolve(
             ));
         };
         return token_principal(state, secret.trim()).await.map(Some);
+    }
+    if state.local_mode {
+        return Ok(Some(Principal::local()));
     }
     if let Some(id) = cookie_value(headers, SESSION_COOKIE) {
         match session_principal(state, id).await? {
