@@ -63,6 +63,63 @@ step "Playwright (Debian chromium against the real server)"
 E2E_DEMO_URL=$(start_server demo "sqlite://$work/demo.db" true)
 E2E_EMPTY_URL=$(start_server empty "sqlite://$work/empty.db" false)
 export E2E_DEMO_URL E2E_EMPTY_URL
+
+# SSO: a real OpenID provider (npm oidc-provider, end2end/oidc/provider.mjs) and a server "sso" that
+# signs in through it, with roles and teams mapped from the provider's groups.
+idp_port=$(scripts/free-port.sh)
+sso_port=$(scripts/free-port.sh)
+while [ "$sso_port" = "$idp_port" ]; do sso_port=$(scripts/free-port.sh); done
+E2E_IDP_URL="http://127.0.0.1:$idp_port"
+E2E_SSO_URL="http://127.0.0.1:$sso_port"
+sso_secret=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+PORT="$idp_port" CLIENT_SECRET="$sso_secret" REDIRECT_URI="$E2E_SSO_URL/auth/callback" \
+  POST_LOGOUT_URI="$E2E_SSO_URL/" node end2end/oidc/provider.mjs >"$work/idp.log" 2>&1 &
+echo $! >"$work/idp.pid"
+for _ in $(seq 1 150); do
+  curl -fsS "$E2E_IDP_URL/.well-known/openid-configuration" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fsS "$E2E_IDP_URL/.well-known/openid-configuration" >/dev/null ||
+  { echo "the OpenID provider did not start; its log:" >&2; cat "$work/idp.log" >&2; exit 1; }
+cat >"$work/sso.toml" <<EOF
+[server]
+bind = "127.0.0.1:$sso_port"
+
+[database]
+url = "sqlite://$work/sso.db"
+
+[auth]
+issuer = "$E2E_IDP_URL"
+client_id = "nagare"
+client_secret = "$sso_secret"
+redirect_url = "$E2E_SSO_URL/auth/callback"
+scopes = ["groups"]
+groups_claim = "groups"
+viewers_see_all_teams = true
+
+[auth.roles]
+"platform-admins" = "admin"
+"team-payments" = "engineer"
+"dev-viewers" = "viewer"
+
+[auth.teams]
+"team-payments" = "payments"
+EOF
+# Like start_server, but configured by a file (the [auth] tables have no env form).
+start_config_server() {
+  local name=$1 url=$2
+  NAGARE_SEED_DEMO=true NAGARE_LOG=warn \
+    ./target/release/nagare --config "$work/$name.toml" serve >"$work/$name.log" 2>&1 &
+  echo $! >"$work/$name.pid"
+  for _ in $(seq 1 300); do
+    curl -fsS "$url/readyz" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "server $name did not become ready; its log:" >&2; cat "$work/$name.log" >&2; return 1
+}
+start_config_server sso "$E2E_SSO_URL"
+export E2E_SSO_URL E2E_IDP_URL
+
 mkdir -p end2end/.tmp
 (cd end2end && TMPDIR="$PWD/.tmp" npx --no-install playwright test)
 

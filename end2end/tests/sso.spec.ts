@@ -1,0 +1,292 @@
+// Single sign-on against a real OpenID provider (npm oidc-provider, end2end/oidc/provider.mjs), both
+// started by scripts/test.sh:
+//   E2E_IDP_URL — the provider (issuer), with its own interactive login form and three accounts
+//   E2E_SSO_URL — a Nagare server on the demo data whose [auth] points at it; roles and teams come
+//                 from the groups claim (platform-admins → admin, team-payments → engineer + team
+//                 payments, dev-viewers → viewer)
+// Every sign-in goes through the provider's real form: no shortcut past it.
+import { test, expect, type Page, type APIResponse } from '@playwright/test';
+import { screenshot, serverUrl, watchConsole } from './support';
+
+const SSO = serverUrl('E2E_SSO_URL');
+const IDP = serverUrl('E2E_IDP_URL');
+const START = '/deployments?environment_tier=production';
+
+const USERS = {
+  viewer: { name: 'Vera Viewer', role: 'viewer', teams: [] as string[] },
+  engineer: { name: 'Emil Engineer', role: 'engineer', teams: ['payments'] },
+  admin: { name: 'Ada Admin', role: 'admin', teams: [] as string[] },
+} as const;
+type Login = keyof typeof USERS;
+
+/**
+ * Opens `path` on the SSO server without a session: the app finds /api/v1/session 401 and sends the
+ * browser to /auth/login, which redirects to the provider. Fills the provider's login form, accepts
+ * its consent screen if shown, and waits until the app is back with the user menu.
+ */
+async function signIn(page: Page, login: Login, path = START) {
+  await page.goto(SSO + path);
+  await page.waitForURL((u) => u.href.startsWith(`${IDP}/interaction/`));
+  await page.locator('input[name="login"]').fill(login);
+  await page.locator('input[name="password"]').fill(`${login}-password`);
+  await page.getByRole('button', { name: 'Sign-in' }).click();
+  // The provider's consent step ("Continue") comes at the same /interaction/ URL; wait for it or
+  // for the app, whichever shows up.
+  const consent = page.getByRole('button', { name: 'Continue' });
+  const userMenu = page.getByTestId('user-menu');
+  await expect(consent.or(userMenu).first()).toBeVisible();
+  if (await consent.isVisible()) await consent.click();
+  await expect(page.getByTestId('user-name')).toBeVisible();
+}
+
+function sessionCookie(setCookie: string | undefined): boolean {
+  return /(^|\n|,\s*)nagare_session=[^;\s]+/.test(setCookie ?? '');
+}
+
+function setCookieOf(res: APIResponse): string {
+  return res
+    .headersArray()
+    .filter((h) => h.name.toLowerCase() === 'set-cookie')
+    .map((h) => h.value)
+    .join('\n');
+}
+
+for (const login of Object.keys(USERS) as Login[]) {
+  const user = USERS[login];
+
+  test(`${login} signs in through the provider's form and lands back on the page asked for`, async ({ page }) => {
+    await signIn(page, login);
+    const console = watchConsole(page);
+    await expect(page).toHaveURL(SSO + START);
+    await expect(page.getByTestId('user-name')).toHaveText(user.name);
+    await expect(page.getByTestId('user-role')).toHaveText(user.role);
+    for (const team of user.teams) await expect(page.getByTestId('user-teams')).toContainText(team);
+
+    const session = await page.request.get(`${SSO}/api/v1/session`);
+    expect(session.status(), await session.text()).toBe(200);
+    const info = await session.json();
+    expect(info).toMatchObject({ user: login, role: user.role, name: user.name, local_mode: false, sees_all_teams: true });
+    expect(info.teams).toEqual(user.teams);
+    expect(info.csrf_token).toBeTruthy();
+    // The session cookie is HttpOnly and SameSite=Lax (not Secure: this is plain http on loopback).
+    const cookie = (await page.context().cookies(SSO)).find((c) => c.name === 'nagare_session');
+    expect(cookie, 'nagare_session cookie').toBeTruthy();
+    expect(cookie!.httpOnly).toBe(true);
+    expect(cookie!.sameSite).toBe('Lax');
+
+    if (login === 'admin') await screenshot(page, 'sso-user-menu');
+    console.check();
+  });
+
+  test(`${login} sees the navigation of the ${user.role} role`, async ({ page }) => {
+    await signIn(page, login, '/');
+    const console = watchConsole(page);
+    for (const link of ['nav-overview', 'nav-deployments', 'nav-incidents']) {
+      await expect(page.getByTestId(link)).toBeVisible();
+    }
+    if (login === 'admin') {
+      await expect(page.getByTestId('nav-tokens')).toBeVisible();
+      await expect(page.getByTestId('nav-audit')).toBeVisible();
+      await expect(page.getByTestId('nav-tokens')).toHaveAttribute('href', '/admin/tokens');
+      await expect(page.getByTestId('nav-audit')).toHaveAttribute('href', '/admin/audit');
+    } else {
+      await expect(page.getByTestId('nav-tokens')).toHaveCount(0);
+      await expect(page.getByTestId('nav-audit')).toHaveCount(0);
+    }
+    console.check();
+  });
+}
+
+test('the viewer gets 403 naming the admin role from the admin API and admin pages', async ({ page }) => {
+  await signIn(page, 'viewer', '/');
+  const console = watchConsole(page);
+  const { csrf_token } = await (await page.request.get(`${SSO}/api/v1/session`)).json();
+
+  for (const path of ['/api/v1/tokens', '/api/v1/audit']) {
+    const res = await page.request.get(SSO + path);
+    expect(res.status(), `${path}: ${await res.text()}`).toBe(403);
+    const body = await res.json();
+    expect(body.required_role).toBe('admin');
+    expect(body.error).toBeTruthy();
+  }
+  // With a valid CSRF token the refusal is about the role, not about CSRF.
+  const create = await page.request.post(`${SSO}/api/v1/tokens`, {
+    headers: { 'x-csrf-token': csrf_token, origin: SSO },
+    data: { name: 'viewer-should-not', scopes: ['ingest'] },
+  });
+  expect(create.status(), await create.text()).toBe(403);
+  expect((await create.json()).required_role).toBe('admin');
+
+  await page.goto(`${SSO}/admin/tokens`);
+  await expect(page.getByTestId('forbidden')).toBeVisible();
+  await expect(page.getByTestId('forbidden')).toContainText('admin');
+  await expect(page.getByTestId('token-form')).toHaveCount(0);
+  await screenshot(page, 'sso-forbidden');
+
+  await page.goto(`${SSO}/admin/audit`);
+  await expect(page.getByTestId('forbidden')).toBeVisible();
+  await expect(page.getByTestId('audit-row')).toHaveCount(0);
+  console.check();
+});
+
+test('an admin token with ingest scope ingests an event until it is revoked; the audit log shows it', async ({ page, request }) => {
+  await signIn(page, 'admin', '/admin/tokens');
+  const console = watchConsole(page);
+  const name = `sso-e2e-${Date.now()}`;
+
+  await page.getByTestId('token-name').fill(name);
+  await page.getByTestId('token-scope-read').setChecked(false);
+  await page.getByTestId('token-scope-ingest').setChecked(true);
+  await page.getByTestId('token-scope-trigger').setChecked(false);
+  await page.getByTestId('token-create').click();
+  const secretBox = page.getByTestId('token-secret');
+  await expect(secretBox).toBeVisible();
+  const secret = (await secretBox.textContent())?.trim() ?? '';
+  expect(secret.length, 'token secret shown').toBeGreaterThan(20);
+  await screenshot(page, 'sso-token-created');
+
+  // The list never carries the secret again.
+  const list = await page.request.get(`${SSO}/api/v1/tokens`);
+  expect(list.status()).toBe(200);
+  expect(await list.text()).not.toContain(secret);
+
+  // `request` is a separate context: no cookies, only the bearer token.
+  const event = [{ kind: 'team', name: 'sso-e2e', display_name: 'SSO end-to-end' }];
+  const ingest = (headers: Record<string, string>) => request.post(`${SSO}/api/v1/events`, { headers, data: event });
+  const ok = await ingest({ authorization: `Bearer ${secret}` });
+  expect(ok.status(), await ok.text()).toBe(200);
+  const reply = await ok.json();
+  expect(reply.accepted + reply.updated).toBe(1);
+
+  const anonymous = await ingest({});
+  expect(anonymous.status(), await anonymous.text()).toBe(401);
+  const wrong = await ingest({ authorization: `Bearer ${secret}x` });
+  expect(wrong.status(), await wrong.text()).toBe(401);
+
+  const row = page.getByTestId('token-row').filter({ hasText: name });
+  await expect(row).toHaveCount(1);
+  await row.getByTestId('token-revoke').click();
+  await row.getByTestId('token-revoke-confirm').click();
+  await expect(row).toHaveAttribute('data-status', /revoked/i);
+
+  const revoked = await ingest({ authorization: `Bearer ${secret}` });
+  expect(revoked.status(), await revoked.text()).toBe(401);
+
+  await page.getByTestId('nav-audit').click();
+  await expect(page).toHaveURL(/\/admin\/audit/);
+  for (const action of ['sign_in', 'token_created', 'token_revoked']) {
+    await expect(page.locator(`[data-test="audit-row"][data-action="${action}"]`).first()).toBeVisible();
+  }
+  const audit = await (await page.request.get(`${SSO}/api/v1/audit?per_page=100`)).json();
+  const mine = audit.items.filter((i: any) => i.actor === 'admin' && String(i.detail).includes(name));
+  expect(mine.map((i: any) => i.action).sort()).toEqual(['token_created', 'token_revoked']);
+  expect(JSON.stringify(audit)).not.toContain(secret);
+  await screenshot(page, 'sso-audit');
+  console.check();
+});
+
+test('sign-out ends the session at Nagare and at the provider', async ({ page, request }) => {
+  await signIn(page, 'engineer', '/');
+  const console = watchConsole(page);
+  const before = await page.request.get(`${SSO}/api/v1/session`);
+  expect(before.status()).toBe(200);
+  const old = (await page.context().cookies(SSO)).find((c) => c.name === 'nagare_session')!.value;
+
+  await page.getByTestId('sign-out').click();
+  // The app follows the server's answer to the provider's end_session endpoint.
+  await page.waitForURL((u) => u.href.startsWith(`${IDP}/session/end`));
+  const after = await page.request.get(`${SSO}/api/v1/session`);
+  expect(after.status(), await after.text()).toBe(401);
+  expect((await after.json()).login_url).toContain('/auth/login');
+  // The session is gone on the server, not just the cookie in the browser.
+  const replayed = await request.get(`${SSO}/api/v1/session`, { headers: { cookie: `nagare_session=${old}` } });
+  expect(replayed.status()).toBe(401);
+
+  console.check(); // (the app's expected 401 below is a console error in chromium)
+
+  // Confirm at the provider: back to Nagare, which has no session and sends the browser to sign in,
+  // and the provider asks for the login again (its session ended too).
+  await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+  await page.waitForURL((u) => u.href.startsWith(`${IDP}/interaction/`));
+  await expect(page.locator('input[name="login"]')).toBeVisible();
+});
+
+test('a callback with a tampered state is refused without a session', async ({ request }) => {
+  const login = await request.get(`${SSO}/auth/login?return_to=/incidents`, { maxRedirects: 0 });
+  expect(login.status()).toBeGreaterThanOrEqual(300);
+  expect(login.status()).toBeLessThan(400);
+  const location = new URL(login.headers()['location']);
+  expect(location.origin).toBe(IDP);
+  expect(location.searchParams.get('client_id')).toBe('nagare');
+  expect(location.searchParams.get('redirect_uri')).toBe(`${SSO}/auth/callback`);
+  expect(location.searchParams.get('code_challenge_method')).toBe('S256');
+  expect(location.searchParams.get('scope')?.split(' ')).toEqual(expect.arrayContaining(['openid', 'groups']));
+  const state = location.searchParams.get('state')!;
+  expect(state).toBeTruthy();
+  expect(location.searchParams.get('nonce')).toBeTruthy();
+
+  const tampered = await request.get(`${SSO}/auth/callback?code=x&state=${encodeURIComponent(state + 'x')}`, { maxRedirects: 0 });
+  expect(tampered.status()).toBeGreaterThanOrEqual(400);
+  expect(tampered.status()).toBeLessThan(500);
+  expect(await tampered.text()).toMatch(/sign-in failed/i);
+  expect(sessionCookie(setCookieOf(tampered)), 'no session cookie').toBe(false);
+
+  // The real state with a made-up code: the provider refuses the exchange, so does Nagare.
+  const badCode = await request.get(`${SSO}/auth/callback?code=x&state=${encodeURIComponent(state)}`, { maxRedirects: 0 });
+  expect(badCode.status()).toBeGreaterThanOrEqual(400);
+  expect(badCode.status()).toBeLessThan(500);
+  expect(sessionCookie(setCookieOf(badCode)), 'no session cookie').toBe(false);
+  expect((await request.get(`${SSO}/api/v1/session`)).status()).toBe(401);
+});
+
+test('a callback URL cannot be replayed', async ({ page, browser }) => {
+  let callback = '';
+  page.on('request', (r) => {
+    if (r.url().startsWith(`${SSO}/auth/callback?`)) callback = r.url();
+  });
+  await signIn(page, 'viewer', '/');
+  expect(callback, 'the browser went through /auth/callback').toContain('code=');
+
+  // Again, in the signed-in context and in a fresh one: the state was used once and is gone.
+  const again = await page.request.get(callback, { maxRedirects: 0 });
+  expect(again.status(), await again.text()).toBeGreaterThanOrEqual(400);
+  expect(again.status()).toBeLessThan(500);
+  expect(sessionCookie(setCookieOf(again))).toBe(false);
+
+  const other = await browser.newContext();
+  const replay = await other.request.get(callback, { maxRedirects: 0 });
+  expect(replay.status()).toBeGreaterThanOrEqual(400);
+  expect(replay.status()).toBeLessThan(500);
+  expect(sessionCookie(setCookieOf(replay))).toBe(false);
+  expect((await other.request.get(`${SSO}/api/v1/session`)).status()).toBe(401);
+  await other.close();
+});
+
+test('an ID token whose nonce differs from the sign-in is refused', async ({ page, request }) => {
+  // Nagare's own authorization request, with the nonce changed on its way to the provider (as an
+  // attacker in the middle would): the provider signs an ID token carrying the changed nonce, and
+  // Nagare, which kept the original server-side, must refuse it.
+  const login = await request.get(`${SSO}/auth/login?return_to=/`, { maxRedirects: 0 });
+  const authorize = new URL(login.headers()['location']);
+  authorize.searchParams.set('nonce', 'tampered-' + authorize.searchParams.get('nonce'));
+
+  const answer: { status?: number } = {};
+  page.on('response', (r) => {
+    if (r.url().startsWith(`${SSO}/auth/callback?`)) answer.status = r.status();
+  });
+  await page.goto(authorize.toString());
+  await page.locator('input[name="login"]').fill('admin');
+  await page.locator('input[name="password"]').fill('admin-password');
+  await page.getByRole('button', { name: 'Sign-in' }).click();
+  const consent = page.getByRole('button', { name: 'Continue' });
+  const failed = page.getByTestId('sign-in-error');
+  await expect(consent.or(failed).first()).toBeVisible();
+  if (await consent.isVisible()) await consent.click();
+
+  await expect(failed).toBeVisible();
+  await expect(failed).toContainText(/nonce/i);
+  expect(answer.status, 'the callback answers 4xx').toBeGreaterThanOrEqual(400);
+  expect(answer.status).toBeLessThan(500);
+  expect((await page.context().cookies(SSO)).find((c) => c.name === 'nagare_session')).toBeUndefined();
+  expect((await page.request.get(`${SSO}/api/v1/session`)).status()).toBe(401);
+});
