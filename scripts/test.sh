@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# `make test`: every check CI runs, against real parts (SQLite, PostgreSQL, Chromium) on loopback.
+# `make test`: every check CI runs, against real parts (SQLite, PostgreSQL, an OpenID provider,
+# Chromium) on loopback.
+#   scripts/test.sh                       everything (what CI runs)
+#   scripts/test.sh e2e [PLAYWRIGHT ARGS]  only the release build and the Playwright suite, e.g.
+#                                         `scripts/test.sh e2e tests/sso.spec.ts`
 set -euo pipefail
+mode=${1:-all}
+[ "$mode" = e2e ] && shift
 cd "$(dirname "$0")/.."
 export PATH="$PWD/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR=never
@@ -17,6 +23,7 @@ trap cleanup EXIT
 
 step() { printf '\n\033[1m== %s\033[0m (%s)\n' "$*" "$(date +%T)"; }
 
+if [ "$mode" != e2e ]; then
 step "format"
 cargo fmt --all --check
 
@@ -32,6 +39,8 @@ echo "$pg_url"
 
 step "cargo test (store suite on SQLite and PostgreSQL)"
 NAGARE_TEST_DATABASE_URL="$pg_url" NAGARE_REQUIRE_POSTGRES=1 cargo test --workspace
+
+fi
 
 step "release build (trunk + server)"
 scripts/build.sh
@@ -52,12 +61,14 @@ start_server() {
   echo "server $name did not become ready; its log:" >&2; cat "$work/$name.log" >&2; return 1
 }
 
+if [ "$mode" != e2e ]; then
 step "API contract check (server on PostgreSQL)"
 contract_url=$(start_server contract "$pg_url" false)
 # The shared checker is the reference; end2end/contract_check.py is a copy for clones without it.
 checker=../shared/tools/contract_check.py
 [ -f "$checker" ] || checker=end2end/contract_check.py
 python3 "$checker" "$contract_url"
+fi
 
 step "Playwright (Debian chromium against the real server)"
 E2E_DEMO_URL=$(start_server demo "sqlite://$work/demo.db" true)
@@ -121,6 +132,6 @@ start_config_server sso "$E2E_SSO_URL"
 export E2E_SSO_URL E2E_IDP_URL
 
 mkdir -p end2end/.tmp
-(cd end2end && TMPDIR="$PWD/.tmp" npx --no-install playwright test)
+(cd end2end && TMPDIR="$PWD/.tmp" npx --no-install playwright test "$@")
 
-step "all checks passed"
+if [ "$mode" = e2e ]; then step "Playwright passed"; else step "all checks passed"; fi

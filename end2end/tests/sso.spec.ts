@@ -20,9 +20,9 @@ const USERS = {
 type Login = keyof typeof USERS;
 
 /**
- * Opens `path` on the SSO server without a session: the app finds /api/v1/session 401 and sends the
- * browser to /auth/login, which redirects to the provider. Fills the provider's login form, accepts
- * its consent screen if shown, and waits until the app is back with the user menu.
+ * Opens `path` on the SSO server without a session: the server sends the page request to
+ * /auth/login, which redirects to the provider. Fills the provider's login form, accepts its
+ * consent screen if shown, and waits until the app is back with the user menu.
  */
 async function signIn(page: Page, login: Login, path = START) {
   await page.goto(SSO + path);
@@ -55,8 +55,9 @@ for (const login of Object.keys(USERS) as Login[]) {
   const user = USERS[login];
 
   test(`${login} signs in through the provider's form and lands back on the page asked for`, async ({ page }) => {
-    await signIn(page, login);
+    // From the first request: the whole way through the provider and back is free of console errors.
     const console = watchConsole(page);
+    await signIn(page, login);
     await expect(page).toHaveURL(SSO + START);
     await expect(page.getByTestId('user-name')).toHaveText(user.name);
     await expect(page.getByTestId('user-role')).toHaveText(user.role);
@@ -177,6 +178,8 @@ test('an admin token with ingest scope ingests an event until it is revoked; the
   for (const action of ['sign_in', 'token_created', 'token_revoked']) {
     await expect(page.locator(`[data-test="audit-row"][data-action="${action}"]`).first()).toBeVisible();
   }
+  // The address is the browser's own (loopback here), taken from the connection.
+  await expect(page.locator('[data-test="audit-row"][data-action="token_created"]').first()).toContainText('127.0.0.1');
   const audit = await (await page.request.get(`${SSO}/api/v1/audit?per_page=100`)).json();
   const mine = audit.items.filter((i: any) => i.actor === 'admin' && String(i.detail).includes(name));
   expect(mine.map((i: any) => i.action).sort()).toEqual(['token_created', 'token_revoked']);
@@ -202,13 +205,42 @@ test('sign-out ends the session at Nagare and at the provider', async ({ page, r
   const replayed = await request.get(`${SSO}/api/v1/session`, { headers: { cookie: `nagare_session=${old}` } });
   expect(replayed.status()).toBe(401);
 
-  console.check(); // (the app's expected 401 below is a console error in chromium)
-
-  // Confirm at the provider: back to Nagare, which has no session and sends the browser to sign in,
-  // and the provider asks for the login again (its session ended too).
+  // Confirm at the provider: back to Nagare, which has no session and sends the browser to sign in
+  // (from the server, before the app loads), and the provider asks for the login again (its
+  // session ended too).
   await page.getByRole('button', { name: 'Yes, sign me out' }).click();
   await page.waitForURL((u) => u.href.startsWith(`${IDP}/interaction/`));
   await expect(page.locator('input[name="login"]')).toBeVisible();
+  console.check();
+});
+
+test('an ended session sends the browser back through sign-in to the same page and filters', async ({ page, request }) => {
+  await signIn(page, 'engineer', START);
+  const { csrf_token } = await (await page.request.get(`${SSO}/api/v1/session`)).json();
+  const stale = (await page.context().cookies(SSO)).find((c) => c.name === 'nagare_session')!.value;
+  // End the session on the server only, as the idle timeout does: the browser keeps its cookie.
+  const out = await request.post(`${SSO}/auth/logout`, {
+    headers: { cookie: `nagare_session=${stale}`, 'x-csrf-token': csrf_token, origin: SSO },
+  });
+  expect(out.status(), await out.text()).toBe(200);
+
+  // A filter change in the app asks the API, which answers 401: the app goes through sign-in (the
+  // provider still knows the engineer, so no form this time) and comes back to the filtered URL.
+  const gone = await request.get(`${SSO}/api/v1/services`, { headers: { cookie: `nagare_session=${stale}` } });
+  expect(gone.status(), 'the old session is gone on the server').toBe(401);
+  const chosen = (await page.getByTestId('filter-service').locator('option').nth(1).getAttribute('value'))!;
+  expect(chosen).toBeTruthy();
+  const callback = page.waitForResponse((r) => r.url().startsWith(`${SSO}/auth/callback?`));
+  await page.getByTestId('filter-service').selectOption(chosen);
+  expect((await callback).status(), 'signed in again through the provider').toBe(303);
+  await page.waitForURL((u) => u.href.startsWith(SSO) && u.searchParams.get('service') === chosen);
+  await expect(page.getByTestId('user-name')).toHaveText(USERS.engineer.name);
+  const url = new URL(page.url());
+  expect(url.pathname).toBe('/deployments');
+  expect(url.searchParams.get('environment_tier')).toBe('production');
+  const fresh = (await page.context().cookies(SSO)).find((c) => c.name === 'nagare_session')!.value;
+  expect(fresh, 'a new session id at sign-in').not.toBe(stale);
+  await expect(page.getByTestId('deployment-row').first()).toContainText(chosen);
 });
 
 test('a callback with a tampered state is refused without a session', async ({ request }) => {

@@ -214,7 +214,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             state.config.auth.issuer
         );
     }
-    axum::serve(listener, crate::app(state))
+    let app = crate::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped");

@@ -130,8 +130,8 @@ impl Principal {
         Err(ApiError::Forbidden {
             error: format!(
                 "{service} belongs to {}; engineers trigger runs only for their own teams' services (yours: {})",
-                if service_teams.is_empty() { "no team".to_owned() } else { service_teams.join(", ") },
-                if self.teams.is_empty() { "none".to_owned() } else { self.teams.join(", ") }
+                list_or(service_teams, "no team"),
+                list_or(&self.teams, "none")
             ),
             required_role: Some(Role::Admin),
         })
@@ -140,6 +140,15 @@ impl Principal {
     /// The actor written to the audit log.
     pub fn actor(&self) -> String {
         self.id.clone()
+    }
+}
+
+/// `items` joined with commas, or `empty` when there are none (for messages and the audit log).
+pub fn list_or(items: &[String], empty: &str) -> String {
+    if items.is_empty() {
+        empty.to_owned()
+    } else {
+        items.join(", ")
     }
 }
 
@@ -185,19 +194,41 @@ pub fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
         .map(|(_, v)| v)
 }
 
-/// The client address for the audit log (the first `X-Forwarded-For` hop behind a proxy).
-pub fn client_ip(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_owned())
-        .or_else(|| {
-            headers
-                .get("x-real-ip")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
+/// The client address for the audit log: the TCP peer, and behind a proxy the first
+/// `X-Forwarded-For` hop it reports (`203.0.113.7 via 10.0.0.2`). The peer part cannot be
+/// forged by the client; the forwarded part is only as trustworthy as the proxy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientAddr(pub Option<String>);
+
+impl ClientAddr {
+    pub fn from_parts(headers: &HeaderMap, peer: Option<std::net::SocketAddr>) -> ClientAddr {
+        let forwarded = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
+        let peer = peer.map(|a| a.ip().to_string());
+        ClientAddr(match (forwarded, peer) {
+            (Some(f), Some(p)) if f != p => Some(format!("{f} via {p}")),
+            (f, p) => p.or(f),
         })
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0);
+        Ok(ClientAddr::from_parts(&parts.headers, peer))
+    }
 }
 
 /// Resolves the principal of every request, or refuses it. See the module documentation.
@@ -218,9 +249,33 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             req.extensions_mut().insert(p);
             next.run(req).await
         }
+        // Someone opening a page of the portal without a session goes straight to sign-in
+        // and comes back to that page, rather than loading the app only to be refused by the API.
+        Ok(None) if state.oidc.is_some() && is_page_navigation(&method, &path, &headers) => {
+            let here = req.uri().path_and_query().map_or("/", |p| p.as_str());
+            let back: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
+            axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!(
+                "/auth/login?return_to={back}"
+            )))
+        }
         Ok(None) => next.run(req).await,
         Err(e) => axum::response::IntoResponse::into_response(e),
     }
+}
+
+/// A browser asking for a page of the web app (not an asset, probe or sign-in step): a `GET`
+/// that fetches a document (`Sec-Fetch-Dest`, or `Accept: text/html` from older clients).
+fn is_page_navigation(method: &Method, path: &str, headers: &HeaderMap) -> bool {
+    let header = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    let document = match headers.get("sec-fetch-dest").and_then(|v| v.to_str().ok()) {
+        Some(dest) => dest == "document",
+        None => header(header::ACCEPT).is_some_and(|a| a.contains("text/html")),
+    };
+    *method == Method::GET
+        && document
+        && !PUBLIC_API_PATHS.contains(&path)
+        && !path.starts_with("/auth/")
+        && !path.starts_with("/api/")
 }
 
 async fn resolve(
@@ -327,11 +382,7 @@ async fn authorize(
                 error: format!(
                     "viewers see only their own teams here; add team={} (your teams: {})",
                     p.teams.first().map(String::as_str).unwrap_or("…"),
-                    if p.teams.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        p.teams.join(", ")
-                    }
+                    list_or(&p.teams, "none")
                 ),
                 required_role: Some(Role::Engineer),
             });
@@ -468,16 +519,8 @@ pub fn access_summary(config: &crate::config::Config) -> String {
     let teams: Vec<String> = a.teams.iter().map(|(g, t)| format!("{g}={t}")).collect();
     format!(
         "roles: {}; teams: {}; default role: {}; viewers see all teams: {}",
-        if roles.is_empty() {
-            "none".into()
-        } else {
-            roles.join(", ")
-        },
-        if teams.is_empty() {
-            "none".into()
-        } else {
-            teams.join(", ")
-        },
+        list_or(&roles, "none"),
+        list_or(&teams, "none"),
         if a.default_role.is_empty() {
             "none"
         } else {
@@ -578,6 +621,48 @@ mod tests {
         ] {
             assert!(!is_public(p), "{p}");
         }
+    }
+
+    #[test]
+    fn the_audited_address_is_the_peer_and_what_a_proxy_forwarded() {
+        let peer: std::net::SocketAddr = "10.0.0.2:51234".parse().unwrap();
+        let mut h = HeaderMap::new();
+        assert_eq!(ClientAddr::from_parts(&h, None), ClientAddr(None));
+        assert_eq!(
+            ClientAddr::from_parts(&h, Some(peer)).0.as_deref(),
+            Some("10.0.0.2")
+        );
+        h.insert("x-forwarded-for", "203.0.113.7, 10.0.0.9".parse().unwrap());
+        assert_eq!(
+            ClientAddr::from_parts(&h, Some(peer)).0.as_deref(),
+            Some("203.0.113.7 via 10.0.0.2")
+        );
+        assert_eq!(
+            ClientAddr::from_parts(&h, None).0.as_deref(),
+            Some("203.0.113.7")
+        );
+    }
+
+    #[test]
+    fn only_documents_are_sent_to_sign_in() {
+        let with = |pairs: &[(&'static str, &'static str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(*k, v.parse().unwrap());
+            }
+            h
+        };
+        let doc = with(&[("sec-fetch-dest", "document")]);
+        assert!(is_page_navigation(&Method::GET, "/deployments", &doc));
+        assert!(!is_page_navigation(&Method::POST, "/deployments", &doc));
+        assert!(!is_page_navigation(&Method::GET, "/healthz", &doc));
+        assert!(!is_page_navigation(&Method::GET, "/auth/logout", &doc));
+        assert!(!is_page_navigation(&Method::GET, "/api/v1/session", &doc));
+        let script = with(&[("sec-fetch-dest", "script"), ("accept", "text/html")]);
+        assert!(!is_page_navigation(&Method::GET, "/app.js", &script));
+        let old_browser = with(&[("accept", "text/html,application/xhtml+xml")]);
+        assert!(is_page_navigation(&Method::GET, "/", &old_browser));
+        assert!(!is_page_navigation(&Method::GET, "/", &HeaderMap::new()));
     }
 
     #[test]

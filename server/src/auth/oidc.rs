@@ -397,7 +397,7 @@ impl Client {
             .ok_or_else(|| {
                 OidcError::NoRole(format!(
                     "your account has no Nagare role: none of your groups ({}) is mapped under [auth.roles]; ask an admin to map one",
-                    if groups.is_empty() { "none".to_owned() } else { groups.join(", ") }
+                    super::list_or(&groups, "none")
                 ))
             })?;
         let teams: BTreeSet<String> = groups

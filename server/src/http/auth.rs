@@ -2,13 +2,14 @@
 
 use crate::auth::oidc::OidcError;
 use crate::auth::{
-    audit, client_ip, hash_secret, principal, random_token, Principal, Via, SESSION_COOKIE,
+    audit, hash_secret, list_or, principal, random_token, ClientAddr, Principal, Via,
+    SESSION_COOKIE,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{now_millis, AuditEntry, LoginAttempt, SessionRow};
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -106,11 +107,10 @@ struct Callback {
 
 async fn callback(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    ClientAddr(ip): ClientAddr,
     Query(q): Query<Callback>,
 ) -> ApiResult<Response> {
     let oidc = state.oidc.clone().ok_or_else(not_configured)?;
-    let ip = client_ip(&headers);
     let fail = |detail: String| AuditEntry {
         actor: "anonymous",
         action: "sign_in_failed",
@@ -203,8 +203,8 @@ async fn callback(
                 "{} signed in as {} (groups: {}; teams: {})",
                 identity.name,
                 identity.role.as_str(),
-                identity.groups.join(", "),
-                identity.teams.join(", ")
+                list_or(&identity.groups, "none"),
+                list_or(&identity.teams, "none")
             ),
             ip,
         },
@@ -235,7 +235,7 @@ fn set_cookie(resp: &mut Response, cookie: &str) {
 /// Ends the server session and tells the app where to send the browser next.
 async fn logout(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    ClientAddr(ip): ClientAddr,
     p: Option<Extension<Principal>>,
 ) -> ApiResult<Response> {
     let p = principal(p)?;
@@ -253,7 +253,7 @@ async fn logout(
                 action: "sign_out",
                 success: true,
                 detail: format!("{} signed out", p.name),
-                ip: client_ip(&headers),
+                ip,
             },
         )
         .await;

@@ -58,17 +58,17 @@ pub fn app(state: AppState) -> Router {
     let index = dist.join("index.html");
     let timeout = Duration::from_secs(state.config.server.request_timeout_secs);
     let hsts = state.config.auth.https();
-    let mut router = api_router()
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::auth::authenticate,
-        ))
-        .with_state(state);
-    router = if index.exists() {
+    let router = api_router().with_state(state.clone());
+    let router = if index.exists() {
         router.fallback_service(ServeDir::new(&dist).fallback(ServeFile::new(index)))
     } else {
         router.fallback(app_not_built)
     };
+    // After the fallback, so that the web app's pages pass it too (they go to sign-in first).
+    let mut router = router.layer(axum::middleware::from_fn_with_state(
+        state,
+        crate::auth::authenticate,
+    ));
     let x_request_id = HeaderName::from_static("x-request-id");
     if hsts {
         router = router.layer(SetResponseHeaderLayer::if_not_present(

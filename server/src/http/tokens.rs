@@ -2,13 +2,13 @@
 //! `DELETE /api/v1/tokens/{id}`. The secret is shown once, and stored only as a hash.
 
 use crate::auth::{
-    audit, client_ip, hash_secret, principal, random_token, scope_name, Principal, TOKEN_PREFIX,
+    audit, hash_secret, principal, random_token, scope_name, ClientAddr, Principal, TOKEN_PREFIX,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{now_millis, AuditEntry};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Extension, Json, Router};
 use nagare_core::api::{ApiTokenRow, CreatedApiToken, NewApiToken, Role};
@@ -30,7 +30,7 @@ async fn list(
 
 async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    ClientAddr(ip): ClientAddr,
     p: Option<Extension<Principal>>,
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<CreatedApiToken>)> {
@@ -98,7 +98,7 @@ async fn create(
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            ip: client_ip(&headers),
+            ip,
         },
     )
     .await;
@@ -110,7 +110,7 @@ async fn create(
 
 async fn revoke(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    ClientAddr(ip): ClientAddr,
     p: Option<Extension<Principal>>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ApiTokenRow>> {
@@ -128,7 +128,7 @@ async fn revoke(
             action: "token_revoked",
             success: true,
             detail: format!("revoked API token “{}” ({})", row.name, row.id),
-            ip: client_ip(&headers),
+            ip,
         },
     )
     .await;

@@ -218,16 +218,16 @@ async fn sign_in(state: &AppState, idp: &Idp, return_to: &str) -> (Reply, String
     (request(state, "GET", &callback, &[], "").await, callback)
 }
 
+/// The `name=value` of the cookie a sign-in set.
+fn session_cookie(r: &Reply) -> String {
+    let set = r.headers[header::SET_COOKIE].to_str().unwrap();
+    set.split(';').next().unwrap().to_owned()
+}
+
 async fn signed_in(state: &AppState, idp: &Idp) -> Browser {
     let (r, _) = sign_in(state, idp, "/").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.json);
-    let cookie = r.headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = session_cookie(&r);
     let s = request(state, "GET", "/api/v1/session", &[("cookie", &cookie)], "").await;
     assert_eq!(s.status, StatusCode::OK, "{}", s.json);
     Browser {
@@ -329,6 +329,70 @@ async fn sign_in_maps_groups_and_returns_to_the_page() {
     // A return_to off this site is ignored.
     let (r, _) = sign_in(&state, &idp, "//evil.example.com/x").await;
     assert_eq!(r.headers[header::LOCATION], "/");
+}
+
+#[tokio::test]
+async fn opening_a_page_without_a_session_goes_through_sign_in_and_back() {
+    let idp = start_idp().await;
+    let (store, _dir) = fresh_store("sqlite").await;
+    let state = sso_state(store, &idp.issuer).await;
+    let page = "/deployments?environment_tier=production&service=ledger";
+    let document = [("sec-fetch-dest", "document"), ("accept", "text/html")];
+    let r = request(&state, "GET", page, &document, "").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let location = r.headers[header::LOCATION].to_str().unwrap().to_owned();
+    let return_to = location
+        .strip_prefix("/auth/login?return_to=")
+        .unwrap_or_else(|| panic!("to sign-in: {location}"));
+    let decoded: String = url::form_urlencoded::parse(format!("r={return_to}").as_bytes())
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    assert_eq!(decoded, page, "the page, query and all");
+    // A browser without Fetch Metadata is recognised by its Accept header.
+    let old = request(&state, "GET", "/incidents", &[("accept", "text/html")], "").await;
+    assert_eq!(
+        old.headers[header::LOCATION],
+        "/auth/login?return_to=%2Fincidents"
+    );
+    // Following it: the provider, then the callback lands on the page asked for.
+    let (done, _) = sign_in(&state, &idp, return_to).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.json);
+    assert_eq!(done.headers[header::LOCATION], page);
+    let cookie = session_cookie(&done);
+    let signed_in = [document[0], document[1], ("cookie", cookie.as_str())];
+    let r = request(&state, "GET", page, &signed_in, "").await;
+    assert!(
+        r.headers.get(header::LOCATION).is_none(),
+        "signed in: the app is served ({})",
+        r.status
+    );
+    // A stale cookie is no session: back to sign-in.
+    let stale = [document[0], ("cookie", "nagare_session=gone")];
+    let r = request(&state, "GET", "/", &stale, "").await;
+    assert_eq!(r.headers[header::LOCATION], "/auth/login?return_to=%2F");
+    // Not pages: assets, probes, the API and the sign-in steps are never redirected.
+    for (path, dest) in [
+        ("/nagare-app-1f2e.js", "script"),
+        ("/style.css", "style"),
+        ("/healthz", "document"),
+        ("/api/v1/session", "document"),
+        ("/auth/login", "document"),
+    ] {
+        let r = request(&state, "GET", path, &[("sec-fetch-dest", dest)], "").await;
+        let to = r.headers.get(header::LOCATION).map(|l| l.to_str().unwrap());
+        assert!(
+            !to.is_some_and(|l| l.starts_with("/auth/login")),
+            "{path} ({dest}) answered {} {to:?}",
+            r.status
+        );
+    }
+    // Local mode has no sign-in: the page is served.
+    let (store, _dir2) = fresh_store("sqlite").await;
+    let mut local = Config::default();
+    local.server.dist_dir = "/nonexistent-dist".into();
+    let local = AppState::new(store, local).await.unwrap();
+    let r = request(&local, "GET", page, &document, "").await;
+    assert!(r.headers.get(header::LOCATION).is_none(), "{}", r.status);
 }
 
 #[tokio::test]
@@ -574,13 +638,6 @@ async fn api_tokens_are_hashed_scoped_and_revocable_and_secrets_stay_out_of_logs
     let idp = start_idp().await;
     let (store, _dir) = fresh_store("sqlite").await;
     let state = sso_state(store.clone(), &idp.issuer).await;
-    let logs = LogCapture::default();
-    let _guard = tracing::subscriber::set_default(
-        tracing_subscriber::fmt()
-            .with_writer(logs.clone())
-            .with_max_level(tracing::Level::TRACE)
-            .finish(),
-    );
     let b = signed_in(&state, &idp).await;
     let admin = [
         ("cookie", b.cookie.as_str()),
@@ -699,8 +756,13 @@ async fn api_tokens_are_hashed_scoped_and_revocable_and_secrets_stay_out_of_logs
     assert_eq!(actions, ["token_revoked", "token_created", "sign_in"]);
 
     // Nothing secret reached the logs: the token, the session id, the client secret, the ID token.
-    let text = logs.text();
-    assert!(text.contains("request"), "the capture works: {text}");
+    // The capture holds every test's logs at TRACE; it must hold this test's requests.
+    let text = crate::common::logs();
+    let created = r.headers["x-request-id"].to_str().unwrap();
+    assert!(
+        text.contains(&format!("request_id={created}")),
+        "the capture holds the token request {created}"
+    );
     let session_id = b.cookie.split_once('=').unwrap().1;
     for (what, s) in [
         ("token", secret.as_str()),
@@ -774,33 +836,6 @@ async fn roles_and_team_visibility() {
     .await;
     assert_eq!(post.status, StatusCode::FORBIDDEN);
     assert_eq!(post.json["required_role"], "engineer");
-}
-
-/// A `MakeWriter` that keeps everything logged, to search it.
-#[derive(Clone, Default)]
-struct LogCapture(Arc<Mutex<Vec<u8>>>);
-
-impl LogCapture {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl std::io::Write for LogCapture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
-    type Writer = LogCapture;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
 }
 
 #[tokio::test]

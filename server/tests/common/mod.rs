@@ -7,6 +7,7 @@ use nagare_server::config::Config;
 use nagare_server::store::Store;
 use nagare_server::AppState;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use tower::ServiceExt;
 
 static NEXT_DB: AtomicU32 = AtomicU32::new(0);
@@ -30,6 +31,7 @@ pub fn backends() -> Vec<&'static str> {
 
 /// A fresh, empty, migrated store: a new SQLite file, or a new PostgreSQL database.
 pub async fn fresh_store(backend: &str) -> (Store, Option<tempfile::TempDir>) {
+    capture_logs();
     match backend {
         "sqlite" => {
             let dir = tempfile::tempdir().unwrap();
@@ -72,6 +74,7 @@ pub struct Reply {
 }
 
 pub async fn call(state: &AppState, req: Request<Body>) -> Reply {
+    capture_logs();
     let resp = nagare_server::app(state.clone())
         .oneshot(req)
         .await
@@ -102,4 +105,54 @@ pub async fn post(state: &AppState, uri: &str, content_type: &str, body: impl In
             .unwrap(),
     )
     .await
+}
+
+static LOGS: std::sync::LazyLock<LogCapture> = std::sync::LazyLock::new(LogCapture::default);
+
+/// Sends everything the tests of this binary log, at TRACE, to one buffer ([`logs`]).
+///
+/// One global subscriber, installed before the first store or request: a per-test
+/// `set_default` loses events when another test thread caches a callsite's interest first.
+pub fn capture_logs() {
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(LOGS.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::TRACE)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+    });
+}
+
+/// All that the tests of this binary have logged so far.
+pub fn logs() -> String {
+    LOGS.text()
+}
+
+/// A `MakeWriter` that keeps everything logged, to search it.
+#[derive(Clone, Default)]
+pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
+
+impl LogCapture {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
+    type Writer = LogCapture;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
 }
