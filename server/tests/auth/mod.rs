@@ -779,6 +779,104 @@ async fn api_tokens_are_hashed_scoped_and_revocable_and_secrets_stay_out_of_logs
 }
 
 #[tokio::test]
+async fn expired_tokens_are_refused_and_an_expiry_must_be_in_the_future() {
+    let idp = start_idp().await;
+    let (store, _dir) = fresh_store("sqlite").await;
+    let state = sso_state(store.clone(), &idp.issuer).await;
+    let now = nagare_server::store::now_millis();
+    let token = |id: &str, expires_at: i64| nagare_core::api::ApiTokenRow {
+        id: id.into(),
+        name: id.into(),
+        scopes: vec![nagare_core::api::TokenScope::Read],
+        prefix: "ngr_x".into(),
+        created_by: "u".into(),
+        created_at: nagare_core::Timestamp(now - 3_600_000),
+        expires_at: Some(nagare_core::Timestamp(expires_at)),
+        last_used_at: None,
+        revoked_at: None,
+    };
+    for (id, expires_at, want) in [
+        ("live", now + 60_000, StatusCode::OK),
+        ("expired", now - 1, StatusCode::UNAUTHORIZED),
+    ] {
+        let secret = format!("ngr_secret-{id}");
+        store
+            .create_token(&token(id, expires_at), &hash_secret(&secret))
+            .await
+            .unwrap();
+        let bearer = format!("Bearer {secret}");
+        let r = request(
+            &state,
+            "GET",
+            "/api/v1/teams",
+            &[("authorization", &bearer)],
+            "",
+        )
+        .await;
+        assert_eq!(r.status, want, "{id}: {}", r.json);
+    }
+    let b = signed_in(&state, &idp).await;
+    let r = request(
+        &state,
+        "POST",
+        "/api/v1/tokens",
+        &[
+            ("cookie", &b.cookie),
+            ("x-csrf-token", &b.csrf),
+            ("content-type", "application/json"),
+        ],
+        r#"{"name":"late","scopes":["read"],"expires_at":"2020-01-01T00:00:00Z"}"#,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+    assert_eq!(r.json["field"], "expires_at");
+}
+
+#[tokio::test]
+async fn over_https_cookies_are_secure_and_hsts_is_sent() {
+    let idp = start_idp().await;
+    let (store, _dir) = fresh_store("sqlite").await;
+    let mut config = sso_config(&idp.issuer);
+    config.auth.redirect_url = "https://nagare.example.com/auth/callback".into();
+    let state = AppState::new(store, config).await.unwrap();
+    let (r, _) = sign_in(&state, &idp, "/").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.json);
+    let set = r.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        set.contains("; Secure") && set.contains("HttpOnly"),
+        "{set}"
+    );
+    let probe = request(&state, "GET", "/healthz", &[], "").await;
+    assert!(probe.headers[header::STRICT_TRANSPORT_SECURITY]
+        .to_str()
+        .unwrap()
+        .starts_with("max-age="));
+    let csp = probe.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    for part in [
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(csp.contains(part), "{csp}");
+    }
+    let scripts = csp.split(';').find(|d| d.trim().starts_with("script-src"));
+    assert!(
+        scripts.is_some_and(|d| !d.contains("unsafe-inline")),
+        "no inline script: {csp}"
+    );
+    assert_eq!(probe.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert!(probe.headers.contains_key(header::REFERRER_POLICY));
+    // Plain http (loopback here): no HSTS, which would pin a name to https it does not serve.
+    let (store, _dir2) = fresh_store("sqlite").await;
+    let plain = sso_state(store, &idp.issuer).await;
+    let probe = request(&plain, "GET", "/healthz", &[], "").await;
+    assert!(!probe
+        .headers
+        .contains_key(header::STRICT_TRANSPORT_SECURITY));
+}
+
+#[tokio::test]
 async fn roles_and_team_visibility() {
     let idp = start_idp().await;
     let (store, _dir) = fresh_store("sqlite").await;
