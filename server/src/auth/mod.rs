@@ -266,10 +266,10 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
 /// A browser asking for a page of the web app (not an asset, probe or sign-in step): a `GET`
 /// that fetches a document (`Sec-Fetch-Dest`, or `Accept: text/html` from older clients).
 fn is_page_navigation(method: &Method, path: &str, headers: &HeaderMap) -> bool {
-    let header = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-    let document = match headers.get("sec-fetch-dest").and_then(|v| v.to_str().ok()) {
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let document = match get("sec-fetch-dest") {
         Some(dest) => dest == "document",
-        None => header(header::ACCEPT).is_some_and(|a| a.contains("text/html")),
+        None => get("accept").is_some_and(|a| a.contains("text/html")),
     };
     *method == Method::GET
         && document

@@ -191,6 +191,17 @@ struct Browser {
     csrf: String,
 }
 
+impl Browser {
+    /// The headers of the web app's JSON writes: the cookie, the CSRF token, the content type.
+    fn json_write(&self) -> [(&str, &str); 3] {
+        [
+            ("cookie", &self.cookie),
+            ("x-csrf-token", &self.csrf),
+            ("content-type", "application/json"),
+        ]
+    }
+}
+
 /// Runs `/auth/login` → provider → `/auth/callback`, returning the callback's reply.
 async fn sign_in(state: &AppState, idp: &Idp, return_to: &str) -> (Reply, String) {
     let r = request(
@@ -639,11 +650,7 @@ async fn api_tokens_are_hashed_scoped_and_revocable_and_secrets_stay_out_of_logs
     let (store, _dir) = fresh_store("sqlite").await;
     let state = sso_state(store.clone(), &idp.issuer).await;
     let b = signed_in(&state, &idp).await;
-    let admin = [
-        ("cookie", b.cookie.as_str()),
-        ("x-csrf-token", b.csrf.as_str()),
-        ("content-type", "application/json"),
-    ];
+    let admin = b.json_write();
     let r = request(
         &state,
         "POST",
@@ -820,11 +827,7 @@ async fn expired_tokens_are_refused_and_an_expiry_must_be_in_the_future() {
         &state,
         "POST",
         "/api/v1/tokens",
-        &[
-            ("cookie", &b.cookie),
-            ("x-csrf-token", &b.csrf),
-            ("content-type", "application/json"),
-        ],
+        &b.json_write(),
         r#"{"name":"late","scopes":["read"],"expires_at":"2020-01-01T00:00:00Z"}"#,
     )
     .await;
@@ -920,18 +923,7 @@ async fn roles_and_team_visibility() {
         StatusCode::OK
     );
     // A viewer may not ingest.
-    let post = request(
-        &state,
-        "POST",
-        "/api/v1/events",
-        &[
-            ("cookie", &b.cookie),
-            ("x-csrf-token", &b.csrf),
-            ("content-type", "application/json"),
-        ],
-        "[]",
-    )
-    .await;
+    let post = request(&state, "POST", "/api/v1/events", &b.json_write(), "[]").await;
     assert_eq!(post.status, StatusCode::FORBIDDEN);
     assert_eq!(post.json["required_role"], "engineer");
 }
