@@ -45,6 +45,16 @@ fi
 step "release build (trunk + server)"
 scripts/build.sh
 
+# Waits up to 60 s for URL to answer; otherwise prints $work/NAME.log and fails.
+wait_for() {
+  local name=$1 url=$2
+  for _ in $(seq 1 300); do
+    curl -fsS "$url" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "$name ($url) did not become ready; its log:" >&2; cat "$work/$name.log" >&2; return 1
+}
+
 # Starts a server on a free port; prints its base URL once /readyz answers.
 start_server() {
   local name=$1 db=$2 seed=$3 port
@@ -52,13 +62,7 @@ start_server() {
   NAGARE_BIND="127.0.0.1:$port" DATABASE_URL="$db" NAGARE_SEED_DEMO="$seed" NAGARE_LOG=warn \
     ./target/release/nagare serve >"$work/$name.log" 2>&1 &
   echo $! >"$work/$name.pid"
-  for _ in $(seq 1 300); do
-    if curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then
-      echo "http://127.0.0.1:$port"; return 0
-    fi
-    sleep 0.2
-  done
-  echo "server $name did not become ready; its log:" >&2; cat "$work/$name.log" >&2; return 1
+  wait_for "$name" "http://127.0.0.1:$port/readyz" && echo "http://127.0.0.1:$port"
 }
 
 if [ "$mode" != e2e ]; then
@@ -86,12 +90,7 @@ sso_secret=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 PORT="$idp_port" CLIENT_SECRET="$sso_secret" REDIRECT_URI="$E2E_SSO_URL/auth/callback" \
   POST_LOGOUT_URI="$E2E_SSO_URL/" node end2end/oidc/provider.mjs >"$work/idp.log" 2>&1 &
 echo $! >"$work/idp.pid"
-for _ in $(seq 1 150); do
-  curl -fsS "$E2E_IDP_URL/.well-known/openid-configuration" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -fsS "$E2E_IDP_URL/.well-known/openid-configuration" >/dev/null ||
-  { echo "the OpenID provider did not start; its log:" >&2; cat "$work/idp.log" >&2; exit 1; }
+wait_for idp "$E2E_IDP_URL/.well-known/openid-configuration"
 cat >"$work/sso.toml" <<EOF
 [server]
 bind = "127.0.0.1:$sso_port"
@@ -116,19 +115,11 @@ viewers_see_all_teams = true
 [auth.teams]
 "team-payments" = "payments"
 EOF
-# Like start_server, but configured by a file (the [auth] tables have no env form).
-start_config_server() {
-  local name=$1 url=$2
-  NAGARE_SEED_DEMO=true NAGARE_LOG=warn \
-    ./target/release/nagare --config "$work/$name.toml" serve >"$work/$name.log" 2>&1 &
-  echo $! >"$work/$name.pid"
-  for _ in $(seq 1 300); do
-    curl -fsS "$url/readyz" >/dev/null 2>&1 && return 0
-    sleep 0.2
-  done
-  echo "server $name did not become ready; its log:" >&2; cat "$work/$name.log" >&2; return 1
-}
-start_config_server sso "$E2E_SSO_URL"
+# Configured by a file, not like start_server by env: the [auth] tables have no env form.
+NAGARE_SEED_DEMO=true NAGARE_LOG=warn \
+  ./target/release/nagare --config "$work/sso.toml" serve >"$work/sso.log" 2>&1 &
+echo $! >"$work/sso.pid"
+wait_for sso "$E2E_SSO_URL/readyz"
 export E2E_SSO_URL E2E_IDP_URL
 
 mkdir -p end2end/.tmp

@@ -238,7 +238,11 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or_default().to_owned();
     let headers = req.headers().clone();
-    let resolved = match resolve(&state, &method, &path, &headers).await {
+    // Assets and probes carry the cookie too, but nothing there needs the session: look it up
+    // only for the API, sign-out, and page loads (which go to sign-in without one).
+    let navigation = state.oidc.is_some() && is_page_navigation(&method, &path, &headers);
+    let wants_session = navigation || !is_public(&path);
+    let resolved = match resolve(&state, &method, &path, &headers, wants_session).await {
         Ok(Some(p)) => authorize(&state, &p, &method, &path, &query)
             .await
             .map(|()| Some(p)),
@@ -251,7 +255,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         }
         // Someone opening a page of the portal without a session goes straight to sign-in
         // and comes back to that page, rather than loading the app only to be refused by the API.
-        Ok(None) if state.oidc.is_some() && is_page_navigation(&method, &path, &headers) => {
+        Ok(None) if navigation => {
             let here = req.uri().path_and_query().map_or("/", |p| p.as_str());
             let back: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
             axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!(
@@ -283,6 +287,7 @@ async fn resolve(
     method: &Method,
     path: &str,
     headers: &HeaderMap,
+    wants_session: bool,
 ) -> ApiResult<Option<Principal>> {
     // A token is honoured (with its scopes) even in local mode, so scripts behave the same there.
     if let Some(auth) = headers.get(header::AUTHORIZATION) {
@@ -297,7 +302,7 @@ async fn resolve(
     if state.local_mode {
         return Ok(Some(Principal::local()));
     }
-    if let Some(id) = cookie_value(headers, SESSION_COOKIE) {
+    if let Some(id) = cookie_value(headers, SESSION_COOKIE).filter(|_| wants_session) {
         match session_principal(state, id).await? {
             Some(p) => {
                 if is_unsafe(method) {
