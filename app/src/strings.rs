@@ -309,6 +309,15 @@ pub const TOKEN_CREATING: &str = "Creating…";
 pub const TOKEN_NAME_MISSING: &str = "Give the token a name, e.g. ci-ingest.";
 pub const TOKEN_SCOPES_MISSING: &str = "Choose at least one scope: read, ingest or trigger.";
 pub const TOKEN_BAD_DATE: &str = "The expiry is not a date.";
+pub const TOKEN_LIMIT: &str = "Limit to (optional)";
+pub const TOKEN_LIMIT_HINT: &str = "Tick teams or services to limit what the token reads and writes to their services (and those services' repositories). Nothing ticked: every service.";
+pub const LIMIT_TEAMS: &str = "Teams";
+pub const LIMIT_SERVICES: &str = "Services";
+pub const LIMIT_TEAMS_SHORT: &str = "teams";
+pub const LIMIT_SERVICES_SHORT: &str = "services";
+pub const LIMIT_NONE_KNOWN: &str = "None yet: they appear once events name them.";
+pub const EVERY_SERVICE: &str = "every service";
+pub const COL_LIMIT: &str = "Limited to";
 pub fn token_created(name: &str) -> String {
     format!("Token “{name}” created")
 }
@@ -363,6 +372,11 @@ pub const WHAT_AUDIT: &str = "the audit log";
 pub const NO_AUDIT: &str = "No audit entries match these filters";
 pub const NO_AUDIT_HINT: &str = "Sign-ins, sign-outs, token changes and configuration reloads are recorded here as they happen. Clear the filters to see every entry.";
 pub const COL_TIME: &str = "Time";
+
+/// An audit row standing for several occurrences.
+pub fn repeated(count: u64, from: &str, to: &str) -> String {
+    format!("×{count}, {from} – {to}")
+}
 pub const COL_ACTOR: &str = "Actor";
 pub const COL_ACTION: &str = "Action";
 pub const COL_OUTCOME: &str = "Outcome";

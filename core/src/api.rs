@@ -481,6 +481,12 @@ pub struct ApiTokenRow {
     pub expires_at: Option<Timestamp>,
     pub last_used_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+    /// When set, the token reaches only these teams' services (and `services`); both empty:
+    /// every service.
+    #[serde(default)]
+    pub teams: Vec<String>,
+    #[serde(default)]
+    pub services: Vec<String>,
 }
 
 /// `POST /api/v1/tokens`.
@@ -490,6 +496,12 @@ pub struct NewApiToken {
     pub scopes: Vec<TokenScope>,
     #[serde(default)]
     pub expires_at: Option<Timestamp>,
+    /// Limit the token to these teams' services…
+    #[serde(default)]
+    pub teams: Vec<String>,
+    /// …and to these services (both empty: every service).
+    #[serde(default)]
+    pub services: Vec<String>,
 }
 
 /// The reply to `POST /api/v1/tokens`: the only time the secret is shown.
@@ -512,9 +524,19 @@ pub struct AuditRow {
     pub action: String,
     /// `success` or `failure`.
     pub outcome: String,
-    /// What happened, in a sentence (never a secret).
+    /// What happened, in a sentence (never a secret; at most 512 characters, marked when cut).
     pub detail: String,
     pub ip: Option<String>,
+    /// How many times it happened: repeats (failed sign-ins from one address) are one row.
+    #[serde(default = "one")]
+    pub count: u64,
+    /// With `count` > 1: the last time, `at` being the first.
+    #[serde(default)]
+    pub until: Option<Timestamp>,
+}
+
+fn one() -> u64 {
+    1
 }
 
 /// Every error body: a human sentence plus optional detail.
@@ -531,4 +553,7 @@ pub struct ErrorBody {
     /// On 403: the role the request needs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required_role: Option<Role>,
+    /// On 403 for an event outside the caller's scope: the service it concerns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
 }

@@ -2,6 +2,7 @@
 //!
 //! Everything here is pure (no I/O) and compiles for both the server and the WebAssembly app.
 
+pub mod access;
 pub mod api;
 pub mod bands;
 pub mod demo;
@@ -11,6 +12,7 @@ pub mod events;
 mod graph;
 pub mod model;
 pub mod stats;
+pub mod text;
 pub mod time;
 
 pub use events::Event;

@@ -252,7 +252,7 @@ pub struct Org {
     pub(crate) inc_list: Vec<u32>,
 }
 
-fn key_of(source: &str, id: &str) -> String {
+pub(crate) fn key_of(source: &str, id: &str) -> String {
     let mut k = String::with_capacity(source.len() + id.len() + 1);
     k.push_str(source);
     k.push('\u{0}');

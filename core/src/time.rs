@@ -21,7 +21,7 @@ impl Timestamp {
         DateTime::parse_from_rfc3339(s)
             .map(|t| Timestamp(t.timestamp_millis()))
             .map_err(|_| TimeError {
-                value: s.chars().take(60).collect(),
+                value: crate::text::printable(s, 60),
                 zone_missing: looks_zoneless(s),
             })
     }
@@ -43,12 +43,12 @@ impl Timestamp {
 fn looks_zoneless(s: &str) -> bool {
     let t = s.trim();
     // `2024-05-01T10:00:00` or with fractions, and no Z / offset after the time part.
-    t.len() >= 19
-        && t.as_bytes()
-            .get(10)
-            .is_some_and(|c| *c == b'T' || *c == b't' || *c == b' ')
+    // By bytes, never slicing the text: a multi-byte character near byte 19 must not panic.
+    let b = t.as_bytes();
+    b.len() >= 19
+        && matches!(b.get(10), Some(b'T' | b't' | b' '))
         && !t.ends_with(['Z', 'z'])
-        && !t[19..].contains(['+', '-'])
+        && !b[19..].iter().any(|c| matches!(c, b'+' | b'-'))
 }
 
 /// Why a time could not be read.
@@ -119,6 +119,46 @@ mod tests {
         assert!(e.to_string().contains("has no zone"));
         let e = Timestamp::parse("yesterday").unwrap_err();
         assert!(!e.zone_missing);
+    }
+
+    #[test]
+    fn multi_byte_text_near_the_zone_is_an_error_not_a_panic() {
+        // The probe's crash: a multi-byte character straddling byte 19.
+        for s in [
+            "2024-05-01T10:00:0é",
+            "2024-05-01T10:00:00é",
+            "2024-05-01T10:00:日本",
+            "2024-05-01 10:00:0\u{1F600}",
+        ] {
+            let e = Timestamp::parse(s).unwrap_err();
+            assert!(
+                e.to_string().contains("RFC 3339") || e.zone_missing,
+                "{s}: {e}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_or_names_itself(s in "\\PC{0,40}") {
+            match Timestamp::parse(&s) {
+                Ok(t) => proptest::prop_assert_eq!(Timestamp::parse(&t.to_string()).ok(), Some(t)),
+                Err(e) => {
+                    let m = e.to_string();
+                    proptest::prop_assert!(m.contains("RFC 3339"), "{}", m);
+                    proptest::prop_assert!(!m.contains('\u{0}'), "{}", m);
+                }
+            }
+        }
+
+        #[test]
+        fn mutated_times_never_panic(pos in 0usize..30, c in proptest::char::any()) {
+            let mut s: Vec<char> = "2024-05-01T10:00:00.250+09:00".chars().collect();
+            let at = pos.min(s.len() - 1);
+            s[at] = c;
+            let s: String = s.into_iter().collect();
+            let _ = Timestamp::parse(&s);
+        }
     }
 
     #[test]

@@ -75,10 +75,13 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(
+    let result = runtime.block_on(run(
         cli.command.unwrap_or(Command::Serve { bind: None }),
         config,
-    )) {
+    ));
+    // Blocking work still running (a model update) gets a moment, not forever.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("nagare: {e:#}");
@@ -133,26 +136,53 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
 }
 
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    Store::open(&config.database.url).await.with_context(|| {
-        format!(
-            "cannot open the database {}",
-            redact_url(&config.database.url)
-        )
-    })
+    Store::open_with(&config.database.url, config.durability())
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                redact_url(&config.database.url)
+            )
+        })
 }
 
-/// Hides a password in a database URL before it is printed.
+/// Hides the secrets of a database URL before it is printed: the whole user-info part unless it
+/// is plainly `user:password` (then the password), and `password`-like query parameters.
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let base = match (base.find("://"), base.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
-            let cred = &url[s + 3..at];
-            match cred.find(':') {
-                Some(c) => format!("{}{}:***{}", &url[..s + 3], &cred[..c], &url[at..]),
-                None => url.to_owned(),
-            }
+            let cred = &base[s + 3..at];
+            let shown = match cred.split_once(':') {
+                Some((user, _)) if !user.is_empty() => format!("{user}:***"),
+                _ => "***".to_owned(),
+            };
+            format!("{}{shown}{}", &base[..s + 3], &base[at..])
         }
-        _ => url.to_owned(),
-    }
+        _ => base.to_owned(),
+    };
+    let Some(query) = query else {
+        return base;
+    };
+    let secret = |k: &str| {
+        let k = k.to_ascii_lowercase();
+        k.contains("password")
+            || k.contains("passwd")
+            || k == "pass"
+            || k.contains("secret")
+            || k.contains("token")
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) if secret(k) => format!("{k}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{base}?{}", query.join("&"))
 }
 
 /// Stores the demo organisation as one batch; returns the number of events.
@@ -165,7 +195,7 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<usize> {
         delivery_id: Some(format!("seed-{seed}")),
         content_type: None,
         size_bytes: 0,
-        body: None,
+        payload: None,
     };
     store.ingest(events, &raw).await?;
     Ok(n)
@@ -205,6 +235,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
+    state.hosts.set_port(local.port());
     if state.local_mode {
         println!("Nagare is serving on http://{local} (local mode: single user, loopback only)");
     } else {
@@ -214,10 +245,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             state.config.auth.issuer
         );
     }
-    let app = crate::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let limits = crate::serve::Limits::from_config(&state.config.server);
+    let jobs = crate::jobs::Jobs::start(&state);
+    crate::serve::serve(listener, crate::app(state), limits, shutdown_signal()).await;
+    jobs.stop().await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -238,7 +269,6 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down: finishing requests in flight");
 }
 
 #[cfg(test)]
@@ -255,13 +285,26 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(
-            redact_url("postgres://u:secret@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
-        assert_eq!(
-            redact_url("sqlite://data/nagare.db"),
-            "sqlite://data/nagare.db"
-        );
+        for (url, shown) in [
+            (
+                "postgres://u:secret@h:5432/db",
+                "postgres://u:***@h:5432/db",
+            ),
+            ("postgresql://SECRET@host/db", "postgresql://***@host/db"),
+            ("postgres://:SECRET@host/db", "postgres://***@host/db"),
+            (
+                "postgres://u@h/db?password=SECRET&sslmode=require",
+                "postgres://***@h/db?password=***&sslmode=require",
+            ),
+            (
+                "postgres://h/db?sslpassword=SECRET",
+                "postgres://h/db?sslpassword=***",
+            ),
+            ("postgres://u:p@ss@h/db", "postgres://u:***@h/db"),
+            ("sqlite://data/nagare.db", "sqlite://data/nagare.db"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+            assert!(!redact_url(url).contains("SECRET"), "{url}");
+        }
     }
 }

@@ -30,8 +30,21 @@ pub enum ApiError {
         error: String,
         required_role: Option<Role>,
     },
+    /// An event of the batch is outside the caller's teams: 403 naming its line and service.
+    #[error("{error}")]
+    OutOfScope {
+        error: String,
+        line: usize,
+        service: Option<String>,
+    },
     #[error("{0}")]
     NotFound(String),
+    /// The request names a host this portal does not answer to: 421.
+    #[error("{0}")]
+    Misdirected(String),
+    /// Too much waiting already: 503 with `Retry-After` (seconds).
+    #[error("{error}")]
+    Busy { error: String, retry_after: u64 },
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -59,7 +72,10 @@ impl ApiError {
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::OutOfScope { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Misdirected(_) => StatusCode::MISDIRECTED_REQUEST,
+            ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Store(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -70,6 +86,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let retry_after = match &self {
+            ApiError::Busy { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
         let body = match self {
             ApiError::BadRequest { error, line, field }
             | ApiError::Unprocessable { error, line, field } => ErrorBody {
@@ -89,9 +109,21 @@ impl IntoResponse for ApiError {
                 required_role,
                 ..message(error)
             },
+            ApiError::OutOfScope {
+                error,
+                line,
+                service,
+            } => ErrorBody {
+                line: Some(line),
+                service,
+                required_role: Some(Role::Admin),
+                ..message(error)
+            },
             ApiError::NotFound(e)
             | ApiError::PayloadTooLarge(e)
-            | ApiError::UnsupportedMediaType(e) => message(e),
+            | ApiError::UnsupportedMediaType(e)
+            | ApiError::Misdirected(e) => message(e),
+            ApiError::Busy { error, .. } => message(error),
             ApiError::Store(e) => {
                 // Logged inside the request's span, which carries the request id.
                 tracing::error!(error = %e, "store failure");
@@ -102,7 +134,12 @@ impl IntoResponse for ApiError {
                 internal()
             }
         };
-        (status, Json(body)).into_response()
+        let mut resp = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        resp
     }
 }
 
@@ -113,6 +150,7 @@ fn message(error: String) -> ErrorBody {
         field: None,
         login_url: None,
         required_role: None,
+        service: None,
     }
 }
 

@@ -75,10 +75,10 @@ pub async fn import_file(
         }
     }
     batch.add(chunk).await?;
-    let body = if size <= RAW_INLINE_LIMIT {
-        let mut text = String::new();
-        std::fs::File::open(path)?.read_to_string(&mut text)?;
-        Some(text)
+    let payload = if size <= RAW_INLINE_LIMIT {
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)?.read_to_end(&mut bytes)?;
+        Some(bytes.into())
     } else {
         None
     };
@@ -87,7 +87,7 @@ pub async fn import_file(
         delivery_id: Some(path.display().to_string()),
         content_type: Some("application/x-ndjson".into()),
         size_bytes: size as i64,
-        body,
+        payload,
     };
     batch
         .record_delivery(&raw, Verdict::Accepted, Some(&format!("{number} lines")))

@@ -6,6 +6,8 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod import;
+pub mod jobs;
+pub mod serve;
 pub mod state;
 pub mod store;
 

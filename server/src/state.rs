@@ -1,14 +1,27 @@
 //! Shared state: the store, the config, and the in-memory model the metrics are read from.
 //!
-//! The model is derived from the events table and kept current incrementally: after a batch
-//! commits, and before a read, [`AppState::sync`] applies only the events whose revision is
-//! newer than the model's. Several replicas on one PostgreSQL database each catch up the same way.
+//! The model is derived from the events table and kept current incrementally: before a read,
+//! and in the background after a batch commits, [`AppState::sync`] applies only the events whose
+//! revision is newer than the model's. Several replicas on one PostgreSQL database each catch
+//! up the same way.
+//!
+//! A catch-up can never leave the model emptied or half-applied, whatever future is dropped
+//! (a client hanging up, a timeout): the new events are read while readers go on with the
+//! current model; then a blocking task that *owns* the write guard applies them and sets the
+//! revision. Dropping the request that started it does not stop that task, so the lock is only
+//! released once the model is whole and current.
 
+use crate::auth::hosts::HostPolicy;
+use crate::auth::limiter::SignInFailures;
+use crate::auth::TrustedProxies;
 use crate::config::Config;
+use crate::error::ApiError;
 use crate::store::{Store, StoreError};
 use nagare_core::model::Org;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use tokio::sync::RwLock;
+use std::time::Duration;
+use tokio::sync::{Mutex, OwnedRwLockWriteGuard, RwLock, Semaphore, SemaphorePermit};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -19,6 +32,15 @@ pub struct AppState {
     pub local_mode: bool,
     /// The OpenID Connect client when single sign-on is configured.
     pub oidc: Option<Arc<crate::auth::oidc::Client>>,
+    /// The `Host` names answered.
+    pub hosts: Arc<HostPolicy>,
+    pub trusted_proxies: Arc<TrustedProxies>,
+    pub sign_in_failures: Arc<SignInFailures>,
+    /// API requests in flight, and ingest bodies in flight (a bounded line each; past it, 503).
+    pub requests: Arc<Gate>,
+    pub ingests: Arc<Gate>,
+    /// One catch-up at a time.
+    syncing: Arc<Mutex<()>>,
 }
 
 pub struct Model {
@@ -38,12 +60,42 @@ impl AppState {
         } else {
             None
         };
+        let local_mode = oidc.is_none();
+        let port = config.bind_addr().map(|a| a.port()).unwrap_or(0);
+        let hosts = HostPolicy::new(
+            local_mode,
+            &config.auth.redirect_url,
+            &config.server.allowed_hosts,
+            port,
+        )
+        .map_err(StoreError::Config)?;
+        let trusted_proxies =
+            TrustedProxies::parse(&config.server.trusted_proxies).map_err(StoreError::Config)?;
+        let s = &config.server;
+        let wait = Duration::from_millis(s.queue_wait_ms);
         let state = AppState {
             store,
-            local_mode: oidc.is_none(),
+            local_mode,
             oidc,
+            hosts: Arc::new(hosts),
+            trusted_proxies: Arc::new(trusted_proxies),
+            sign_in_failures: Arc::new(SignInFailures::new(
+                config.auth.failed_sign_in_limit,
+                config.auth.failed_sign_in_window_minutes as i64 * 60_000,
+            )),
+            requests: Arc::new(Gate::new(
+                "API requests",
+                s.request_concurrency as usize,
+                wait,
+            )),
+            ingests: Arc::new(Gate::new(
+                "event batches",
+                s.ingest_concurrency as usize,
+                wait,
+            )),
             config: Arc::new(config),
             model: Arc::new(RwLock::new(Model { org, rev: 0 })),
+            syncing: Arc::new(Mutex::new(())),
         };
         state.sync().await?;
         Ok(state)
@@ -52,37 +104,159 @@ impl AppState {
     /// Brings the model up to the store's latest revision, applying only what is new.
     pub async fn sync(&self) -> Result<(), StoreError> {
         let latest = self.store.current_rev().await?;
+        self.sync_to(latest).await
+    }
+
+    /// Brings the model up to at least revision `latest`.
+    pub async fn sync_to(&self, latest: i64) -> Result<(), StoreError> {
         if self.model.read().await.rev >= latest {
             return Ok(());
         }
-        let mut model = self.model.write().await;
-        // Another request may have caught up while we waited for the lock.
-        if model.rev >= latest {
+        let _one = self.syncing.lock().await;
+        let base = self.model.read().await.rev;
+        if base >= latest {
             return Ok(());
         }
-        let events = self.store.events_between(model.rev, latest).await?;
+        let events = self.store.events_between(base, latest).await?;
         let n = events.len();
         let started = std::time::Instant::now();
-        // Deriving is CPU work; keep it off the async workers' hot path for big catch-ups.
-        let org = std::mem::replace(&mut model.org, Org::new(self.config.core_settings()));
-        // Until the update lands, the model is empty: a failure below makes the next sync reload all.
-        let previous_rev = std::mem::replace(&mut model.rev, 0);
-        let org = tokio::task::spawn_blocking(move || {
-            let mut org = org;
-            org.apply(events);
-            org
-        })
-        .await
-        .map_err(|e| StoreError::Config(format!("model update panicked: {e}")))?;
-        model.org = org;
-        model.rev = latest;
+        let guard = self.model.clone().write_owned().await;
+        let settings = self.config.core_settings();
+        // Deriving is CPU work: off the async workers, on a task that owns the write guard.
+        tokio::task::spawn_blocking(move || apply(guard, events, latest, settings))
+            .await
+            .map_err(|e| StoreError::Config(format!("model update failed: {e}")))??;
         tracing::debug!(
-            previous_rev,
+            previous_rev = base,
             events = n,
             rev = latest,
             took_ms = started.elapsed().as_millis() as u64,
             "model synced"
         );
         Ok(())
+    }
+
+    /// After a batch committed at `rev`: catch the model up in the background, so that the
+    /// writer's reply does not wait for it (a reader that needs `rev` waits in [`Self::sync`]).
+    pub fn sync_later(&self, rev: i64) {
+        let state = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = state.sync_to(rev).await {
+                tracing::error!(error = %e, rev, "background model update failed");
+            }
+        });
+    }
+
+    /// Whether a request naming `host` is for this portal (see [`HostPolicy`]).
+    pub fn host_allowed(&self, host: &str) -> bool {
+        self.hosts.allows(host)
+    }
+
+    pub fn allowed_hosts_text(&self) -> String {
+        self.hosts.describe()
+    }
+}
+
+/// Applies `events` under the owned write guard. A panic (a bug) leaves an empty model at
+/// revision 0, which the next request rebuilds from the store, rather than a half-applied one.
+fn apply(
+    mut model: OwnedRwLockWriteGuard<Model>,
+    events: Vec<nagare_core::Event>,
+    latest: i64,
+    settings: nagare_core::model::Settings,
+) -> Result<(), StoreError> {
+    let org = &mut model.org;
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| org.apply(events))) {
+        Ok(()) => {
+            model.rev = latest;
+            Ok(())
+        }
+        Err(_) => {
+            model.org = Org::new(settings);
+            model.rev = 0;
+            Err(StoreError::Config(
+                "the model update panicked; the model is rebuilt from the store on the next request".into(),
+            ))
+        }
+    }
+}
+
+/// A bounded line in front of some work: `limit` at once; the rest wait at most `wait` for a
+/// turn, and are then refused with 503 and `Retry-After`, so that latency stays bounded under
+/// overload instead of growing with the queue.
+#[derive(Debug)]
+pub struct Gate {
+    what: &'static str,
+    permits: Semaphore,
+    waiting: AtomicUsize,
+    /// Longest line: beyond, refused at once.
+    max_waiting: usize,
+    wait: Duration,
+}
+
+/// Counts a waiter while it waits, also when its future is dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Gate {
+    pub fn new(what: &'static str, limit: usize, wait: Duration) -> Gate {
+        Gate {
+            what,
+            permits: Semaphore::new(limit.max(1)),
+            waiting: AtomicUsize::new(0),
+            max_waiting: limit.max(1) * 8,
+            wait,
+        }
+    }
+
+    /// A turn, or 503.
+    pub async fn enter(&self) -> Result<SemaphorePermit<'_>, ApiError> {
+        if let Ok(p) = self.permits.try_acquire() {
+            return Ok(p);
+        }
+        let busy = || ApiError::Busy {
+            error: format!(
+                "the server is busy with other {}; retry in a second",
+                self.what
+            ),
+            retry_after: 1,
+        };
+        if self.waiting.fetch_add(1, Ordering::Relaxed) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::Relaxed);
+            return Err(busy());
+        }
+        let _counted = Waiting(&self.waiting);
+        match tokio::time::timeout(self.wait, self.permits.acquire()).await {
+            Ok(Ok(p)) => Ok(p),
+            _ => Err(busy()),
+        }
+    }
+
+    /// Requests waiting now (for tests and metrics).
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_full_gate_sheds_after_the_wait() {
+        let g = Gate::new("tests", 1, Duration::from_millis(50));
+        let first = g.enter().await.unwrap();
+        let started = std::time::Instant::now();
+        let e = g.enter().await.unwrap_err();
+        assert!(matches!(e, ApiError::Busy { retry_after: 1, .. }), "{e:?}");
+        assert!(started.elapsed() >= Duration::from_millis(50));
+        assert_eq!(g.waiting(), 0);
+        drop(first);
+        assert!(g.enter().await.is_ok());
     }
 }

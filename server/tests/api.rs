@@ -19,7 +19,7 @@ fn raw(source: &str) -> RawDelivery {
         delivery_id: None,
         content_type: None,
         size_bytes: 0,
-        body: None,
+        payload: None,
     }
 }
 

@@ -9,6 +9,7 @@ use crate::components::page::{page_param, PageHead};
 use crate::components::paging::Pager;
 use crate::components::states::{EmptyState, ErrorState, TableSkeleton};
 use crate::components::time::RelativeTime;
+use crate::format;
 use crate::strings;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -182,7 +183,18 @@ fn AuditLine(row: AuditRow) -> impl IntoView {
             <td data-test="audit-outcome">
                 <Badge tone text=strings::outcome_label(&row.outcome).to_owned() />
             </td>
-            <td class="message">{row.detail.clone()}</td>
+            <td class="message">
+                {row.detail.clone()}
+                {(row.count > 1)
+                    .then(|| {
+                        let until = row.until.unwrap_or(row.at);
+                        view! {
+                            <span class="muted small repeat" data-test="audit-repeat">
+                                {strings::repeated(row.count, &format::date_time(row.at), &format::date_time(until))}
+                            </span>
+                        }
+                    })}
+            </td>
             <td class="mono">{row.ip.clone().unwrap_or_else(|| "—".to_owned())}</td>
         </tr>
     }

@@ -4,6 +4,7 @@
 use crate::api::{self, ApiError};
 use crate::components::access::Forbidden;
 use crate::components::badges::Badge;
+use crate::components::limit_picker::{limit_text, LimitPicker};
 use crate::components::page::PageHead;
 use crate::components::states::{EmptyState, ErrorState, TableSkeleton};
 use crate::components::time::RelativeTime;
@@ -15,7 +16,7 @@ use leptos::task::spawn_local;
 use nagare_core::api::{ApiTokenRow, CreatedApiToken, NewApiToken, Role, TokenScope};
 use nagare_core::Timestamp;
 
-const COLUMNS: usize = 9;
+const COLUMNS: usize = 10;
 
 /// Every scope, with its `data-test` name, label and what it allows.
 const SCOPES: [(TokenScope, &str, &str); 3] = [
@@ -94,6 +95,7 @@ pub fn Tokens() -> impl IntoView {
                                 <th scope="col">{strings::COL_NAME}</th>
                                 <th scope="col">{strings::COL_PREFIX}</th>
                                 <th scope="col">{strings::COL_SCOPES}</th>
+                                <th scope="col">{strings::COL_LIMIT}</th>
                                 <th scope="col">{strings::COL_CREATED_BY}</th>
                                 <th scope="col">{strings::COL_CREATED}</th>
                                 <th scope="col">{strings::COL_EXPIRES}</th>
@@ -181,6 +183,8 @@ fn CreateForm(
     let name = RwSignal::new(String::new());
     let chosen = SCOPES.map(|_| RwSignal::new(false));
     let expiry = RwSignal::new(String::new());
+    let limit_teams = RwSignal::new(Vec::<String>::new());
+    let limit_services = RwSignal::new(Vec::<String>::new());
     let pending = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
     let invalid = move |field: &'static str| {
@@ -232,6 +236,8 @@ fn CreateForm(
                 .map(|((scope, _, _), _)| *scope)
                 .collect(),
             expires_at,
+            teams: limit_teams.get_untracked(),
+            services: limit_services.get_untracked(),
         };
         pending.set(true);
         error.set(None);
@@ -243,6 +249,8 @@ fn CreateForm(
                     created.set(Some(token));
                     name.set(String::new());
                     expiry.set(String::new());
+                    limit_teams.set(Vec::new());
+                    limit_services.set(Vec::new());
                     for on in chosen {
                         on.set(false);
                     }
@@ -309,6 +317,11 @@ fn CreateForm(
                     <span class="muted small">{strings::TOKEN_EXPIRY_HINT}</span>
                 </label>
             </div>
+            <LimitPicker
+                teams=limit_teams
+                services=limit_services
+                invalid=Signal::derive(move || error.get().and_then(|e| e.field))
+            />
             <div class="form-actions">
                 <button
                     type="submit"
@@ -482,6 +495,13 @@ fn TokenLine(
                         .collect_view()}
                 </span>
             </td>
+            <td data-test="token-limit-text">
+                {if row.teams.is_empty() && row.services.is_empty() {
+                    view! { <span class="muted">{strings::EVERY_SERVICE}</span> }.into_any()
+                } else {
+                    view! { <span>{limit_text(&row.teams, &row.services)}</span> }.into_any()
+                }}
+            </td>
             <td class="mono">{row.created_by.clone()}</td>
             <td>
                 <RelativeTime at=row.created_at />
@@ -527,6 +547,8 @@ mod tests {
             expires_at: Some(Timestamp(1_000)),
             last_used_at: None,
             revoked_at: None,
+            teams: vec![],
+            services: vec![],
         };
         assert_eq!(status(&row, 500).0, "active");
         assert_eq!(status(&row, 1_000).0, "expired");

@@ -4,11 +4,10 @@ use super::query::Params;
 use crate::auth::{principal, Principal};
 use crate::error::ApiResult;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use nagare_core::api::{AuditRow, Page, Role};
-use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/audit", get(list))
@@ -17,10 +16,10 @@ pub fn router() -> Router<AppState> {
 async fn list(
     State(state): State<AppState>,
     p: Option<Extension<Principal>>,
-    Query(q): Query<HashMap<String, String>>,
+    RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Page<AuditRow>>> {
     principal(p)?.require_role(Role::Admin)?;
-    let params = Params::new(q, &["action", "actor", "page", "per_page"])?;
+    let params = Params::parse(q.as_deref(), &["action", "actor", "page", "per_page"])?;
     let (page, per_page) = params.paging()?;
     let action = params.string("action").filter(|s| !s.is_empty());
     let actor = params.string("actor").filter(|s| !s.is_empty());

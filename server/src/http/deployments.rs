@@ -1,14 +1,14 @@
 //! `GET /api/v1/deployments` (paged, filtered) and `GET /api/v1/deployments/{id}` (with changes).
 
 use super::query::Params;
+use crate::auth::ReadScope;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use nagare_core::api::{DeploymentDetail, DeploymentQuery, DeploymentRow, Page};
 use nagare_core::events::{DeploymentStatus, EnvironmentTier};
-use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,9 +30,10 @@ const KNOWN: [&str; 9] = [
 
 async fn list_deployments(
     State(state): State<AppState>,
-    Query(map): Query<HashMap<String, String>>,
+    scope: ReadScope,
+    RawQuery(query): RawQuery,
 ) -> ApiResult<Json<Page<DeploymentRow>>> {
-    let p = Params::new(map, &KNOWN)?;
+    let p = Params::parse(query.as_deref(), &KNOWN)?;
     let (page, per_page) = p.paging()?;
     let q = DeploymentQuery {
         from: p.time("from")?,
@@ -58,18 +59,35 @@ async fn list_deployments(
     };
     state.sync().await?;
     let model = state.model.read().await;
+    scope.check_filters(&model.org, q.team.as_deref(), q.service.as_deref())?;
     Ok(Json(model.org.deployments(&q)))
 }
 
+/// One deployment, if the caller may see its service: the object's own service and teams
+/// decide, whatever the query string says.
 async fn get_deployment(
     State(state): State<AppState>,
+    scope: ReadScope,
     Path(id): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> ApiResult<Json<DeploymentDetail>> {
+    Params::parse(query.as_deref(), &[])?;
     state.sync().await?;
     let model = state.model.read().await;
-    model
-        .org
-        .deployment(&id)
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no deployment with id `{id}`")))
+    let missing = || {
+        ApiError::NotFound(format!(
+            "no deployment with id `{}`{}",
+            nagare_core::text::printable(&id, 100),
+            if matches!(scope.scope, nagare_core::access::Scope::All) {
+                ""
+            } else {
+                " among the services you may see"
+            }
+        ))
+    };
+    let detail = model.org.deployment(&id).ok_or_else(missing)?;
+    if !scope.admits(&model.org, &detail.deployment.service) {
+        return Err(missing());
+    }
+    Ok(Json(detail))
 }

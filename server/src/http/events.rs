@@ -1,15 +1,32 @@
 //! `POST /api/v1/events`: canonical events as a JSON array or NDJSON. All or nothing.
+//!
+//! 1. A turn at the ingest gate (few bodies in memory at once; past the line, 503).
+//! 2. The body: a JSON content type (else 415), gzip decoded, at most `server.max_body_mb`.
+//! 3. Parsed straight from the bytes received, event by event (no tree of the whole body).
+//! 4. Checked against the caller's write scope: an engineer writes only their teams' services
+//!    and those services' repositories; a restricted token its limit. The first event outside
+//!    it refuses the whole batch with 403, naming its line and service.
+//! 5. Stored in one transaction with the raw delivery, and acknowledged once committed; the
+//!    model catches up in the background (a read that needs the batch waits for it).
+//!
+//! A rejected body is kept as a raw delivery too (its head and digest when large).
 
+use super::body;
+use crate::auth::{principal, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::RawDelivery;
-use axum::body::{to_bytes, Body};
+use crate::store::{RawDelivery, StoreError};
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap};
 use axum::routing::post;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
+use nagare_core::access::{Limit, Scope};
 use nagare_core::api::IngestReply;
-use nagare_core::events::{parse_batch, BatchError, Event};
+use nagare_core::events::{parse_numbered, Event};
+
+/// How often a scoped batch is checked again when other batches keep committing meanwhile.
+const SCOPE_CHECK_TRIES: usize = 5;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -20,102 +37,139 @@ pub fn router() -> Router<AppState> {
 
 async fn post_events(
     State(state): State<AppState>,
+    p: Option<Extension<Principal>>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Json<IngestReply>> {
-    let limit = state.config.server.max_body_mb as usize * 1024 * 1024;
-    let too_large = || {
+    let p = principal(p)?;
+    let kind = body::kind(&headers, true)?;
+    let _turn = state.ingests.enter().await?;
+    let max_mb = state.config.server.max_body_mb;
+    let bytes = body::read(&headers, body, max_mb as usize * 1024 * 1024, || {
         ApiError::PayloadTooLarge(format!(
-            "the body is larger than {} MB; send the events in smaller batches, or use `nagare import FILE.ndjson` for bulk loads",
-            state.config.server.max_body_mb
+            "the body is larger than {max_mb} MB; send the events in smaller batches, or use `nagare import FILE.ndjson` for bulk loads"
         ))
-    };
-    if let Some(len) = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
-    {
-        if len > limit {
-            return Err(too_large());
-        }
-    }
-    let bytes = to_bytes(body, limit).await.map_err(|_| too_large())?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let ndjson = content_type
-        .as_deref()
-        .is_some_and(|c| c.contains("ndjson") || c.contains("jsonlines"));
+    })
+    .await?;
     let raw = RawDelivery {
         source: "api".into(),
         delivery_id: headers
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
-        content_type: content_type.clone(),
+        content_type: headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
         size_bytes: bytes.len() as i64,
-        body: Some(String::from_utf8_lossy(&bytes).into_owned()),
+        payload: Some(bytes.clone()),
     };
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let err = ApiError::BadRequest {
-                error: format!(
-                    "the body is not UTF-8 (invalid byte at offset {})",
-                    e.valid_up_to()
-                ),
-                line: None,
-                field: None,
-            };
-            state.store.record_rejected(&raw, &err.to_string()).await?;
-            return Err(err);
+    match parse(&bytes, kind) {
+        Ok((lines, events)) => store(&state, &p, lines, events, &raw).await,
+        Err(e) => Err(reject(&state, &raw, e).await),
+    }
+}
+
+/// Keeps a refused payload as a rejected delivery, then hands back the error to answer.
+async fn reject(state: &AppState, raw: &RawDelivery, e: ApiError) -> ApiError {
+    let keep = state.config.retention.rejected_payload_kb as usize * 1024;
+    if let Err(store_error) = state.store.record_rejected(raw, &e.to_string(), keep).await {
+        return store_error.into();
+    }
+    e
+}
+
+/// The events of a body with their lines, or the error naming the first bad one.
+fn parse(bytes: &[u8], kind: body::Kind) -> Result<(Vec<usize>, Vec<Event>), ApiError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| ApiError::BadRequest {
+        error: format!(
+            "the body is not UTF-8 (invalid byte at offset {})",
+            e.valid_up_to()
+        ),
+        line: None,
+        field: None,
+    })?;
+    let numbered = parse_numbered(text, kind == body::Kind::Ndjson).map_err(|e| {
+        let (error, line, field) = (e.error, Some(e.line), e.field);
+        if e.malformed {
+            ApiError::BadRequest { error, line, field }
+        } else {
+            ApiError::Unprocessable { error, line, field }
         }
-    };
-    let events = match parse_body(text, ndjson) {
-        Ok(events) => events,
-        Err(e) => {
-            state.store.record_rejected(&raw, &e.to_string()).await?;
-            let (error, line, field) = (e.error, Some(e.line), e.field);
-            return Err(if e.malformed {
-                ApiError::BadRequest { error, line, field }
-            } else {
-                ApiError::Unprocessable { error, line, field }
-            });
-        }
-    };
-    if events.is_empty() {
-        let err = ApiError::BadRequest {
+    })?;
+    if numbered.is_empty() {
+        return Err(ApiError::BadRequest {
             error:
                 "the body holds no events; send a JSON array or NDJSON lines, each with a `kind`"
                     .into(),
             line: None,
             field: None,
-        };
-        state.store.record_rejected(&raw, &err.to_string()).await?;
-        return Err(err);
+        });
     }
-    let (counts, _rev) = state.store.ingest(events, &raw).await?;
-    // Derive before replying, so that a read right after the reply sees the new data.
-    state.sync().await?;
+    Ok(numbered.into_iter().unzip())
+}
+
+async fn store(
+    state: &AppState,
+    p: &Principal,
+    lines: Vec<usize>,
+    events: Vec<Event>,
+    raw: &RawDelivery,
+) -> ApiResult<Json<IngestReply>> {
+    let (counts, rev) = match p.write_scope() {
+        Scope::All => state.store.ingest(events, raw).await?,
+        Scope::Only(limit) => store_within(state, &limit, &lines, events, raw).await?,
+    };
+    state.sync_later(rev);
     Ok(Json(IngestReply {
         accepted: counts.accepted,
         updated: counts.updated,
     }))
 }
 
-/// One JSON object is accepted as a batch of one; otherwise an array or NDJSON.
-fn parse_body(text: &str, ndjson: bool) -> Result<Vec<Event>, BatchError> {
-    if !ndjson && text.trim_start().starts_with('{') {
-        if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
-            return Event::from_value(value)
-                .map(|e| vec![e])
-                .map_err(|e| BatchError {
-                    error: format!("line 1: {}", e.message),
-                    line: 1,
-                    field: e.field,
-                    malformed: false,
-                });
+/// Stores a batch that must stay within `limit`: checked against the model at some revision,
+/// then stored only if no other batch committed since (else checked again).
+async fn store_within(
+    state: &AppState,
+    limit: &Limit,
+    lines: &[usize],
+    events: Vec<Event>,
+    raw: &RawDelivery,
+) -> ApiResult<(crate::store::IngestCounts, i64)> {
+    for _ in 0..SCOPE_CHECK_TRIES {
+        state.sync().await?;
+        let checked = {
+            let model = state.model.read().await;
+            if let Some(out) = model.org.first_outside(&events, limit) {
+                let line = lines.get(out.index).copied().unwrap_or(out.index + 1);
+                let e = ApiError::OutOfScope {
+                    error: format!(
+                        "line {line}: {}; you may write only events of {} (and their repositories). Nothing of this batch was stored",
+                        out.reason,
+                        describe(limit)
+                    ),
+                    line,
+                    service: out.service,
+                };
+                return Err(reject(state, raw, e).await);
+            }
+            model.rev
+        };
+        match state.store.ingest_after(&events, raw, Some(checked)).await {
+            Err(StoreError::Moved { .. }) => continue,
+            other => return Ok(other?),
         }
     }
-    parse_batch(text, ndjson)
+    Err(ApiError::Busy {
+        error: "other batches kept changing the data this batch was checked against; send it again"
+            .into(),
+        retry_after: 1,
+    })
+}
+
+fn describe(limit: &Limit) -> String {
+    match (limit.teams.is_empty(), limit.services.is_empty()) {
+        (false, true) => format!("the services of your teams ({})", limit.teams.join(", ")),
+        _ => limit.describe(),
+    }
 }

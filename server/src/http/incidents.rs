@@ -1,13 +1,13 @@
 //! `GET /api/v1/incidents`: incidents with their attributed deployment and recovery time.
 
 use super::query::Params;
+use crate::auth::ReadScope;
 use crate::error::ApiResult;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use nagare_core::api::{IncidentQuery, IncidentRow, Page};
-use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/incidents", get(list_incidents))
@@ -17,9 +17,10 @@ const KNOWN: [&str; 7] = ["from", "to", "service", "team", "open", "page", "per_
 
 async fn list_incidents(
     State(state): State<AppState>,
-    Query(map): Query<HashMap<String, String>>,
+    scope: ReadScope,
+    RawQuery(query): RawQuery,
 ) -> ApiResult<Json<Page<IncidentRow>>> {
-    let p = Params::new(map, &KNOWN)?;
+    let p = Params::parse(query.as_deref(), &KNOWN)?;
     let (page, per_page) = p.paging()?;
     let q = IncidentQuery {
         from: p.time("from")?,
@@ -32,5 +33,6 @@ async fn list_incidents(
     };
     state.sync().await?;
     let model = state.model.read().await;
+    scope.check_filters(&model.org, q.team.as_deref(), q.service.as_deref())?;
     Ok(Json(model.org.incidents(&q)))
 }

@@ -1,16 +1,16 @@
 //! `GET /api/v1/metrics/dora`, exactly as api-contract.md describes it.
 
 use super::query::Params;
+use crate::auth::ReadScope;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use nagare_core::api::{Benchmark, DoraQuery, DoraReport, Interval, LeadTimeBasis};
 use nagare_core::events::EnvironmentTier;
 use nagare_core::time::DAY_MS;
 use nagare_core::Timestamp;
-use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/metrics/dora", get(get_dora))
@@ -32,8 +32,8 @@ const KNOWN: [&str; 10] = [
 /// Longest window, so that a day series stays a sane size.
 const MAX_WINDOW_DAYS: i64 = 3 * 366;
 
-pub fn parse_dora_query(map: HashMap<String, String>, now: Timestamp) -> ApiResult<DoraQuery> {
-    let p = Params::new(map, &KNOWN)?;
+pub fn parse_dora_query(query: Option<&str>, now: Timestamp) -> ApiResult<DoraQuery> {
+    let p = Params::parse(query, &KNOWN)?;
     let to = p.time("to")?.unwrap_or(now);
     let from = p.time("from")?.unwrap_or(Timestamp(to.0 - 30 * DAY_MS));
     if from >= to {
@@ -95,10 +95,12 @@ pub fn parse_dora_query(map: HashMap<String, String>, now: Timestamp) -> ApiResu
 
 async fn get_dora(
     State(state): State<AppState>,
-    Query(map): Query<HashMap<String, String>>,
+    scope: ReadScope,
+    RawQuery(query): RawQuery,
 ) -> ApiResult<Json<DoraReport>> {
-    let q = parse_dora_query(map, Timestamp(crate::store::now_millis()))?;
+    let q = parse_dora_query(query.as_deref(), Timestamp(crate::store::now_millis()))?;
     state.sync().await?;
     let model = state.model.read().await;
+    scope.check_filters(&model.org, q.team.as_deref(), q.service.as_deref())?;
     Ok(Json(model.org.dora(&q)))
 }

@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod body;
 mod catalog;
 mod deployments;
 mod events;
@@ -65,10 +66,22 @@ pub fn app(state: AppState) -> Router {
         router.fallback(app_not_built)
     };
     // After the fallback, so that the web app's pages pass it too (they go to sign-in first).
-    let mut router = router.layer(axum::middleware::from_fn_with_state(
-        state,
-        crate::auth::authenticate,
-    ));
+    // Layers run outside in: the host check, then the repeated-parameter check, then who asks.
+    let mut router = router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            shed_when_busy,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::authenticate,
+        ))
+        .layer(axum::middleware::from_fn(query::refuse_repeated))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            crate::auth::check_host,
+        ))
+        .layer(axum::middleware::from_fn(no_store));
     let x_request_id = HeaderName::from_static("x-request-id");
     if hsts {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
@@ -104,7 +117,9 @@ pub fn app(state: AppState) -> Router {
                     .and_then(|r| r.header_value().to_str().ok())
                     .unwrap_or("-")
                     .to_owned();
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), matched_path = matched, request_id = %id)
+                // At ERROR level, so that the span (and its request id) is on every line a
+                // handler logs, even with `NAGARE_LOG=warn` or `error`.
+                tracing::error_span!("request", method = %req.method(), path = %req.uri().path(), matched_path = matched, request_id = %id)
             }),
         )
         .layer(SetRequestIdLayer::new(x_request_id, RequestIds::default()))
@@ -139,6 +154,38 @@ impl MakeRequestId for RequestIds {
         HeaderValue::from_str(&format!("{}-{n}", self.prefix))
             .ok()
             .map(RequestId::new)
+    }
+}
+
+/// Replies that carry data (the API, sign-in) are never cached: not by the browser, not by a
+/// proxy in between.
+async fn no_store(req: Request, next: axum::middleware::Next) -> Response {
+    let api = {
+        let p = req.uri().path();
+        p.starts_with("/api/") || p.starts_with("/auth/")
+    };
+    let mut resp = next.run(req).await;
+    if api {
+        resp.headers_mut()
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
+/// API requests take a turn at the request gate: past its line they are shed with 503 and
+/// `Retry-After` rather than queued without bound. The probes and the web app's files pass.
+async fn shed_when_busy(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    match state.requests.enter().await {
+        Ok(_turn) => next.run(req).await,
+        Err(e) => e.into_response(),
     }
 }
 

@@ -1,8 +1,10 @@
 //! API tokens for automation (admins only): `GET`/`POST /api/v1/tokens`,
 //! `DELETE /api/v1/tokens/{id}`. The secret is shown once, and stored only as a hash.
 
+use super::body;
 use crate::auth::{
-    audit, hash_secret, principal, random_token, scope_name, ClientAddr, Principal, TOKEN_PREFIX,
+    audit, hash_secret, list_or, principal, random_token, scope_name, ClientAddr, Principal,
+    TOKEN_PREFIX,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -30,21 +32,19 @@ async fn list(
 
 async fn create(
     State(state): State<AppState>,
-    ClientAddr(ip): ClientAddr,
+    client: ClientAddr,
     p: Option<Extension<Principal>>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<CreatedApiToken>)> {
     let p = principal(p)?;
     p.require_role(Role::Admin)?;
-    let new: NewApiToken = serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest {
-        error: format!(
-            "the body must be {{\"name\": \"…\", \"scopes\": [\"read\"|\"ingest\"|\"trigger\"], \"expires_at\"?: \"RFC 3339\"}}: {e}"
-        ),
-        line: None,
-        field: None,
-    })?;
+    body::kind(&headers, false)?;
+    let text = std::str::from_utf8(&body).map_err(|_| bad_body("it is not UTF-8"))?;
+    let value = nagare_core::events::strict_value(text).map_err(|e| bad_body(&e.to_string()))?;
+    let new: NewApiToken = serde_json::from_value(value).map_err(|e| bad_body(&e.to_string()))?;
     let name = new.name.trim();
-    if name.is_empty() || name.len() > 100 {
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
         return Err(ApiError::bad_param(
             "name",
             "give the token a name of 1 to 100 characters, e.g. \"ci-ingest\"",
@@ -66,6 +66,7 @@ async fn create(
     let mut scopes = new.scopes.clone();
     scopes.sort();
     scopes.dedup();
+    let (teams, services) = restriction(&state, &new).await?;
     let secret = format!("{TOKEN_PREFIX}{}", random_token(32)?);
     let row = ApiTokenRow {
         id: random_token(9)?,
@@ -77,6 +78,8 @@ async fn create(
         expires_at: new.expires_at,
         last_used_at: None,
         revoked_at: None,
+        teams,
+        services,
     };
     state
         .store
@@ -89,16 +92,25 @@ async fn create(
             action: "token_created",
             success: true,
             detail: format!(
-                "created API token “{}” ({}) with scopes {}",
+                "created API token “{}” ({}) with scopes {}{}",
                 row.name,
                 row.id,
                 row.scopes
                     .iter()
                     .map(|s| scope_name(*s))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                if row.teams.is_empty() && row.services.is_empty() {
+                    ", for every service".to_owned()
+                } else {
+                    format!(
+                        ", limited to teams: {}; services: {}",
+                        list_or(&row.teams, "none"),
+                        list_or(&row.services, "none")
+                    )
+                }
             ),
-            ip,
+            ip: client.shown,
         },
     )
     .await;
@@ -110,7 +122,7 @@ async fn create(
 
 async fn revoke(
     State(state): State<AppState>,
-    ClientAddr(ip): ClientAddr,
+    client: ClientAddr,
     p: Option<Extension<Principal>>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ApiTokenRow>> {
@@ -128,9 +140,54 @@ async fn revoke(
             action: "token_revoked",
             success: true,
             detail: format!("revoked API token “{}” ({})", row.name, row.id),
-            ip,
+            ip: client.shown,
         },
     )
     .await;
     Ok(Json(row))
+}
+
+fn bad_body(e: &str) -> ApiError {
+    ApiError::BadRequest {
+        error: format!(
+            "the body must be {{\"name\": \"…\", \"scopes\": [\"read\"|\"ingest\"|\"trigger\"], \"expires_at\"?: \"RFC 3339\", \"teams\"?: [\"…\"], \"services\"?: [\"…\"]}}: {}",
+            nagare_core::text::printable(e, 200)
+        ),
+        line: None,
+        field: None,
+    }
+}
+
+/// The token's team and service limit: names the catalogue knows, each once, sorted.
+async fn restriction(state: &AppState, new: &NewApiToken) -> ApiResult<(Vec<String>, Vec<String>)> {
+    state.sync().await?;
+    let model = state.model.read().await;
+    let known_teams: Vec<String> = model.org.teams().into_iter().map(|t| t.name).collect();
+    let known_services: Vec<String> = model.org.services().into_iter().map(|s| s.name).collect();
+    let check = |field: &str, names: &[String], known: &[String], what: &str| {
+        let mut out: Vec<String> = names.iter().map(|n| n.trim().to_owned()).collect();
+        out.sort();
+        out.dedup();
+        if out.len() > 50 {
+            return Err(ApiError::bad_param(field, format!("at most 50 {what}s")));
+        }
+        if let Some(unknown) = out.iter().find(|n| !known.contains(n)) {
+            return Err(ApiError::bad_param(
+                field,
+                format!(
+                    "no {what} is named `{}`; known {what}s: {}",
+                    nagare_core::text::printable(unknown, 60),
+                    list_or(
+                        &known.iter().take(30).cloned().collect::<Vec<_>>(),
+                        "none yet"
+                    )
+                ),
+            ));
+        }
+        Ok(out)
+    };
+    Ok((
+        check("teams", &new.teams, &known_teams, "team")?,
+        check("services", &new.services, &known_services, "service")?,
+    ))
 }

@@ -30,6 +30,8 @@ pub struct LoginAttempt {
     pub nonce: String,
     pub pkce_verifier: String,
     pub return_to: String,
+    /// SHA-256 of the `nagare_login` cookie of the browser that started the sign-in.
+    pub browser_hash: String,
     pub created_at: i64,
 }
 
@@ -66,12 +68,32 @@ type TokenTuple = (
     Option<i64>,
     Option<i64>,
     Option<i64>,
+    String,
+    String,
 );
 
-type AuditTuple = (i64, i64, String, String, String, String, Option<String>);
+type AuditTuple = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+    Option<i64>,
+);
 
-const TOKEN_COLUMNS: &str =
-    "id, name, prefix, scopes, created_by, created_at, expires_at, last_used_at, revoked_at";
+const TOKEN_COLUMNS: &str = "id, name, prefix, scopes, created_by, created_at, expires_at, last_used_at, revoked_at, teams, services";
+
+/// Longest audit detail kept; the rest is cut, and the cut is marked.
+pub const AUDIT_DETAIL_CHARS: usize = 512;
+
+/// `detail` as the audit log stores it: control characters escaped, cut at
+/// [`AUDIT_DETAIL_CHARS`] with a note of the full length.
+pub fn audit_detail(detail: &str) -> String {
+    nagare_core::text::capped(detail, AUDIT_DETAIL_CHARS)
+}
 
 fn scopes_text(scopes: &[TokenScope]) -> String {
     scopes
@@ -107,7 +129,13 @@ fn token_row(t: TokenTuple) -> ApiTokenRow {
         expires_at: t.6.map(Timestamp),
         last_used_at: t.7.map(Timestamp),
         revoked_at: t.8.map(Timestamp),
+        teams: serde_json::from_str(&t.9).unwrap_or_default(),
+        services: serde_json::from_str(&t.10).unwrap_or_default(),
     }
+}
+
+fn json_list(items: &[String]) -> Result<String> {
+    serde_json::to_string(items).map_err(|e| StoreError::Config(e.to_string()))
 }
 
 impl Store {
@@ -172,33 +200,35 @@ impl Store {
 
     pub async fn save_login_attempt(&self, a: &LoginAttempt) -> Result<()> {
         on_backend!(self, p => sqlx::query(
-            "INSERT INTO login_attempts (state, nonce, pkce_verifier, return_to, created_at) VALUES ($1, $2, $3, $4, $5)"
-        ).bind(&a.state).bind(&a.nonce).bind(&a.pkce_verifier).bind(&a.return_to).bind(a.created_at)
+            "INSERT INTO login_attempts (state, nonce, pkce_verifier, return_to, browser_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
+        ).bind(&a.state).bind(&a.nonce).bind(&a.pkce_verifier).bind(&a.return_to).bind(&a.browser_hash).bind(a.created_at)
         .execute(p).await.map(|_| ()))?;
         Ok(())
     }
 
     /// Takes (and deletes) the login of `state`: each can complete once.
     pub async fn take_login_attempt(&self, state: &str) -> Result<Option<LoginAttempt>> {
-        let row: Option<(String, String, String, String, i64)> = on_backend!(self, p => sqlx::query_as(
-            "DELETE FROM login_attempts WHERE state = $1 RETURNING state, nonce, pkce_verifier, return_to, created_at"
+        let row: Option<(String, String, String, String, String, i64)> = on_backend!(self, p => sqlx::query_as(
+            "DELETE FROM login_attempts WHERE state = $1 RETURNING state, nonce, pkce_verifier, return_to, browser_hash, created_at"
         ).bind(state).fetch_optional(p).await)?;
         Ok(row.map(|r| LoginAttempt {
             state: r.0,
             nonce: r.1,
             pkce_verifier: r.2,
             return_to: r.3,
-            created_at: r.4,
+            browser_hash: r.4,
+            created_at: r.5,
         }))
     }
 
     pub async fn create_token(&self, t: &ApiTokenRow, hash: &str) -> Result<()> {
         on_backend!(self, p => sqlx::query(
-            "INSERT INTO api_tokens (id, name, prefix, hash, scopes, created_by, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            "INSERT INTO api_tokens (id, name, prefix, hash, scopes, created_by, created_at, expires_at, teams, services) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
         )
         .bind(&t.id).bind(&t.name).bind(&t.prefix).bind(hash).bind(scopes_text(&t.scopes))
         .bind(&t.created_by).bind(t.created_at.0).bind(t.expires_at.map(|e| e.0))
+        .bind(json_list(&t.teams)?).bind(json_list(&t.services)?)
         .execute(p).await.map(|_| ()))?;
         Ok(())
     }
@@ -233,11 +263,27 @@ impl Store {
     }
 
     pub async fn audit(&self, e: &AuditEntry<'_>) -> Result<()> {
+        self.audit_repeated(e, 1, super::now_millis(), None).await
+    }
+
+    /// Appends one entry standing for `count` occurrences from `at` to `until`. The detail is
+    /// capped ([`audit_detail`]), and so is the actor.
+    pub async fn audit_repeated(
+        &self,
+        e: &AuditEntry<'_>,
+        count: u64,
+        at: i64,
+        until: Option<i64>,
+    ) -> Result<()> {
+        let detail = audit_detail(&e.detail);
+        let actor = nagare_core::text::capped(e.actor, 200);
+        let ip = e.ip.as_deref().map(|ip| nagare_core::text::capped(ip, 200));
         on_backend!(self, p => sqlx::query(
-            "INSERT INTO audit_log (at, actor, action, outcome, detail, ip) VALUES ($1, $2, $3, $4, $5, $6)"
+            "INSERT INTO audit_log (at, actor, action, outcome, detail, ip, count, until_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         )
-        .bind(super::now_millis()).bind(e.actor).bind(e.action)
-        .bind(if e.success { "success" } else { "failure" }).bind(&e.detail).bind(&e.ip)
+        .bind(at).bind(&actor).bind(e.action)
+        .bind(if e.success { "success" } else { "failure" }).bind(&detail).bind(&ip)
+        .bind(i64::try_from(count).unwrap_or(i64::MAX)).bind(until)
         .execute(p).await.map(|_| ()))?;
         Ok(())
     }
@@ -253,7 +299,7 @@ impl Store {
         let filter = "($1 = '' OR action = $1) AND ($2 = '' OR actor = $2)";
         let count_sql = format!("SELECT COUNT(*) FROM audit_log WHERE {filter}");
         let rows_sql = format!(
-            "SELECT id, at, actor, action, outcome, detail, ip FROM audit_log WHERE {filter} \
+            "SELECT id, at, actor, action, outcome, detail, ip, count, until_at FROM audit_log WHERE {filter} \
              ORDER BY id DESC LIMIT $3 OFFSET $4"
         );
         let (action, actor) = (action.unwrap_or(""), actor.unwrap_or(""));
@@ -273,6 +319,8 @@ impl Store {
                     outcome: r.4,
                     detail: r.5,
                     ip: r.6,
+                    count: r.7.max(1) as u64,
+                    until: r.8.map(Timestamp),
                 })
                 .collect(),
             total: total.max(0) as u64,

@@ -6,7 +6,6 @@
 //! (`server/tests/store.rs`) runs against both backends in `make test`.
 
 use nagare_core::events::{Event, EventKey};
-use nagare_core::Timestamp;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -33,9 +32,26 @@ pub enum StoreError {
     },
     #[error("{0}")]
     Config(String),
+    /// Another batch committed after this one was checked against the model: check again.
+    #[error(
+        "the store moved on (revision {now}, expected {expected}) while the batch was checked"
+    )]
+    Moved { expected: i64, now: i64 },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// How durable a SQLite commit is when it returns (PostgreSQL is always durable: its commits
+/// wait for the WAL flush).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// `synchronous=FULL`: a commit has reached the disk, and survives a power loss.
+    #[default]
+    Full,
+    /// `synchronous=NORMAL`: survives a crash of the process (kill -9), but the last commits
+    /// can be lost if the machine loses power. Faster writes.
+    Normal,
+}
 
 /// A connection pool to one of the two supported databases.
 #[derive(Clone, Debug)]
@@ -54,19 +70,27 @@ macro_rules! on_backend {
     };
 }
 
-mod auth;
-pub use auth::{AuditEntry, LoginAttempt, SessionRow};
-
-/// A payload as it was received, kept whatever its verdict.
-#[derive(Debug, Clone)]
-pub struct RawDelivery {
-    pub source: String,
-    pub delivery_id: Option<String>,
-    pub content_type: Option<String>,
-    pub size_bytes: i64,
-    /// `None` when the payload is too large to keep inline (imports keep their file).
-    pub body: Option<String>,
+/// Runs `$body` with `$conn` bound to the open transaction's connection, whichever backend.
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            Tx::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            Tx::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
 }
+
+mod auth;
+mod deliveries;
+mod jobs;
+pub use auth::{audit_detail, AuditEntry, LoginAttempt, SessionRow};
+pub use deliveries::{DeliveryRow, RawDelivery};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -75,7 +99,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Verdict::Accepted => "accepted",
             Verdict::Rejected => "rejected",
@@ -90,8 +114,14 @@ pub struct IngestCounts {
 }
 
 impl Store {
-    /// Opens `url` (`sqlite://path`, a bare file path, or `postgres://…`) and applies migrations.
+    /// Opens `url` (`sqlite://path`, a bare file path, or `postgres://…`) with the default
+    /// options, and applies migrations.
     pub async fn open(url: &str) -> Result<Store> {
+        Store::open_with(url, Durability::Full).await
+    }
+
+    /// Opens `url`; on SQLite, commits are as durable as `durability` says.
+    pub async fn open_with(url: &str, durability: Durability) -> Result<Store> {
         let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
@@ -117,7 +147,10 @@ impl Store {
             let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(match durability {
+                    Durability::Full => SqliteSynchronous::Full,
+                    Durability::Normal => SqliteSynchronous::Normal,
+                })
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true);
             let pool = SqlitePoolOptions::new()
@@ -178,23 +211,32 @@ impl Store {
         Ok(n)
     }
 
-    /// Keeps a payload that was rejected; nothing of it reaches the events table.
-    pub async fn record_rejected(&self, raw: &RawDelivery, detail: &str) -> Result<()> {
-        let mut batch = self.begin().await?;
-        batch
-            .record_delivery(raw, Verdict::Rejected, Some(detail))
-            .await?;
-        batch.commit().await
-    }
-
     /// Stores `events` and their raw delivery as one atomic batch.
     pub async fn ingest(
         &self,
         events: Vec<Event>,
         raw: &RawDelivery,
     ) -> Result<(IngestCounts, i64)> {
+        self.ingest_after(&events, raw, None).await
+    }
+
+    /// [`Store::ingest`], refused with [`StoreError::Moved`] (and nothing stored) unless the
+    /// batch comes right after revision `checked`: what it was checked against is still current.
+    pub async fn ingest_after(
+        &self,
+        events: &[Event],
+        raw: &RawDelivery,
+        checked: Option<i64>,
+    ) -> Result<(IngestCounts, i64)> {
         let mut batch = self.begin().await?;
-        batch.add(events).await?;
+        if let Some(expected) = checked {
+            // Taking the revision locks it until commit: no other batch can slip in after.
+            let now = batch.rev().await? - 1;
+            if now != expected {
+                return Err(StoreError::Moved { expected, now });
+            }
+        }
+        batch.add_all(events).await?;
         batch.record_delivery(raw, Verdict::Accepted, None).await?;
         batch.commit_with_rev().await
     }
@@ -217,58 +259,16 @@ impl Store {
             seen: HashSet::new(),
         })
     }
-
-    /// Raw deliveries, newest first (for the store suite and, later, the admin pages).
-    pub async fn recent_deliveries(&self, limit: i64) -> Result<Vec<DeliveryRow>> {
-        type RowTuple = (
-            i64,
-            i64,
-            String,
-            String,
-            Option<String>,
-            i64,
-            Option<String>,
-        );
-        let rows: Vec<RowTuple> = on_backend!(self, p => sqlx::query_as(
-            "SELECT id, received_at, source, verdict, detail, size_bytes, body FROM raw_deliveries ORDER BY id DESC LIMIT $1"
-        ).bind(limit).fetch_all(p).await)?;
-        let out = rows
-            .into_iter()
-            .map(
-                |(id, received_at, source, verdict, detail, size_bytes, body)| DeliveryRow {
-                    id,
-                    received_at: Timestamp(received_at),
-                    source,
-                    verdict,
-                    detail,
-                    size_bytes,
-                    body,
-                },
-            )
-            .collect();
-        Ok(out)
-    }
 }
 
-#[derive(Debug, Clone)]
-pub struct DeliveryRow {
-    pub id: i64,
-    pub received_at: Timestamp,
-    pub source: String,
-    pub verdict: String,
-    pub detail: Option<String>,
-    pub size_bytes: i64,
-    pub body: Option<String>,
-}
-
-enum Tx {
+pub(crate) enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
 
 /// An open, atomic batch of events.
 pub struct Batch {
-    tx: Tx,
+    pub(crate) tx: Tx,
     rev: Option<i64>,
     counts: IngestCounts,
     /// Keys already written in this batch: a repeat replaces and counts as an update.
@@ -299,21 +299,6 @@ where
     qb
 }
 
-macro_rules! on_tx {
-    ($tx:expr, $conn:ident => $body:expr) => {
-        match $tx {
-            Tx::Sqlite(t) => {
-                let $conn = &mut **t;
-                $body
-            }
-            Tx::Postgres(t) => {
-                let $conn = &mut **t;
-                $body
-            }
-        }
-    };
-}
-
 impl Batch {
     /// The revision this batch writes under, taken (and so locked) on first use.
     async fn rev(&mut self) -> Result<i64> {
@@ -329,6 +314,11 @@ impl Batch {
 
     /// Adds events (upserted by key). Later duplicates of a key in the same batch win.
     pub async fn add(&mut self, events: Vec<Event>) -> Result<()> {
+        self.add_all(&events).await
+    }
+
+    /// [`Batch::add`] from borrowed events.
+    pub async fn add_all(&mut self, events: &[Event]) -> Result<()> {
         let rev = self.rev().await?;
         let now = now_millis();
         // Last occurrence of each key wins, within this call.
@@ -405,27 +395,6 @@ impl Batch {
             qb.build_query_as().fetch_all(c).await
         })?;
         Ok(rows.into_iter().collect())
-    }
-
-    pub async fn record_delivery(
-        &mut self,
-        raw: &RawDelivery,
-        verdict: Verdict,
-        detail: Option<&str>,
-    ) -> Result<()> {
-        on_tx!(&mut self.tx, c => sqlx::query(
-            "INSERT INTO raw_deliveries (received_at, source, delivery_id, content_type, size_bytes, body, verdict, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        )
-        .bind(now_millis())
-        .bind(raw.source.as_str())
-        .bind(raw.delivery_id.as_deref())
-        .bind(raw.content_type.as_deref())
-        .bind(raw.size_bytes)
-        .bind(raw.body.as_deref())
-        .bind(verdict.as_str())
-        .bind(detail)
-        .execute(c).await.map(|_| ()))?;
-        Ok(())
     }
 
     pub fn counts(&self) -> IngestCounts {

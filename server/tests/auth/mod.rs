@@ -225,8 +225,23 @@ async fn sign_in(state: &AppState, idp: &Idp, return_to: &str) -> (Reply, String
     assert_eq!(q["code_challenge_method"], "S256");
     assert_eq!(q["scope"], "openid profile email groups");
     *idp.pending.lock().unwrap() = (q["code_challenge"].clone(), q["nonce"].clone());
+    // The browser keeps the login cookie and sends it back with the callback.
+    let login_cookie = cookie_set(&r, "nagare_login").expect("the login sets nagare_login");
     let callback = format!("/auth/callback?code=code-1&state={}", q["state"]);
-    (request(state, "GET", &callback, &[], "").await, callback)
+    (
+        request(state, "GET", &callback, &[("cookie", &login_cookie)], "").await,
+        callback,
+    )
+}
+
+/// The `name=value` of the cookie `name` a reply sets, if it sets one.
+fn cookie_set(r: &Reply, name: &str) -> Option<String> {
+    r.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+        .find(|kv| kv.starts_with(&format!("{name}=")))
 }
 
 /// The `name=value` of the cookie a sign-in set.
@@ -476,22 +491,45 @@ async fn bad_id_tokens_are_refused_with_the_reason() {
     let (r, _) = sign_in(&state, &idp, "/").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.json.as_str().unwrap().contains("marketing"), "{}", r.json);
-    // Each refusal is in the audit log.
-    let failures: i64 = match &state.store {
-        Store::Sqlite(p) => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in_failed'")
-                .fetch_one(p)
-                .await
-                .unwrap()
-        }
-        Store::Postgres(p) => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in_failed'")
-                .fetch_one(p)
-                .await
-                .unwrap()
-        }
-    };
-    assert_eq!(failures, 8);
+    // Each refusal is in the audit log: the first from this address at once, with its reason;
+    // the seven repeats as one row with their count once the window is summarised.
+    let (rows, count) = sign_in_failures(&state.store).await;
+    assert_eq!((rows, count), (1, 1));
+    nagare_server::jobs::write_repeats(
+        &state.store,
+        state
+            .sign_in_failures
+            .drain(nagare_server::store::now_millis(), true),
+    )
+    .await;
+    assert_eq!(sign_in_failures(&state.store).await, (2, 8));
+    let page = state
+        .store
+        .audit_page(Some("sign_in_failed"), None, 1, 10)
+        .await
+        .unwrap();
+    let summary = &page.items[0];
+    assert_eq!(summary.count, 7);
+    assert!(summary.until.unwrap() >= summary.at, "{summary:?}");
+    assert!(
+        summary.detail.contains("7 more failed sign-ins"),
+        "{}",
+        summary.detail
+    );
+    assert!(
+        page.items[1].detail.contains("wrong audience"),
+        "{}",
+        page.items[1].detail
+    );
+}
+
+/// Rows of failed sign-ins in the audit log, and the failures they stand for.
+async fn sign_in_failures(store: &Store) -> (i64, i64) {
+    let sql = "SELECT COUNT(*), CAST(COALESCE(SUM(count), 0) AS BIGINT) FROM audit_log WHERE action = 'sign_in_failed'";
+    match store {
+        Store::Sqlite(p) => sqlx::query_as(sql).fetch_one(p).await.unwrap(),
+        Store::Postgres(p) => sqlx::query_as(sql).fetch_one(p).await.unwrap(),
+    }
 }
 
 #[tokio::test]
@@ -801,6 +839,8 @@ async fn expired_tokens_are_refused_and_an_expiry_must_be_in_the_future() {
         expires_at: Some(nagare_core::Timestamp(expires_at)),
         last_used_at: None,
         revoked_at: None,
+        teams: vec![],
+        services: vec![],
     };
     for (id, expires_at, want) in [
         ("live", now + 60_000, StatusCode::OK),
@@ -939,6 +979,7 @@ async fn auth_tables_on_both_backends() {
             nonce: "n1".into(),
             pkce_verifier: "v1".into(),
             return_to: "/x".into(),
+            browser_hash: "b1".into(),
             created_at: now,
         };
         store.save_login_attempt(&attempt).await.unwrap();
@@ -966,6 +1007,8 @@ async fn auth_tables_on_both_backends() {
             expires_at: None,
             last_used_at: None,
             revoked_at: None,
+            teams: vec!["payments".into()],
+            services: vec!["ledger".into()],
         };
         store.create_token(&row, "h1").await.unwrap();
         assert_eq!(

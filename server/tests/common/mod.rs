@@ -73,8 +73,29 @@ pub struct Reply {
     pub headers: axum::http::HeaderMap,
 }
 
-pub async fn call(state: &AppState, req: Request<Body>) -> Reply {
+/// The `Host` a browser would send to this state's portal: a loopback name on the configured
+/// port in local mode, the public URL's host with single sign-on.
+pub fn portal_host(state: &AppState) -> String {
+    if state.local_mode {
+        let port = state.config.bind_addr().map(|a| a.port()).unwrap_or(8080);
+        format!("127.0.0.1:{port}")
+    } else {
+        let u = url::Url::parse(&state.config.auth.redirect_url).unwrap();
+        match u.port() {
+            Some(p) => format!("{}:{p}", u.host_str().unwrap()),
+            None => u.host_str().unwrap().to_owned(),
+        }
+    }
+}
+
+/// Calls the app with `req`, adding the portal's `Host` when the request names none (as
+/// every HTTP/1.1 client does).
+pub async fn call(state: &AppState, mut req: Request<Body>) -> Reply {
     capture_logs();
+    if !req.headers().contains_key("host") {
+        req.headers_mut()
+            .insert("host", portal_host(state).parse().unwrap());
+    }
     let resp = nagare_server::app(state.clone())
         .oneshot(req)
         .await

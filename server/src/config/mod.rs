@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod validate;
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -19,6 +21,32 @@ pub struct Config {
     pub log: LogConfig,
     /// Single sign-on. Without an issuer, Nagare runs in local single-user mode.
     pub auth: AuthConfig,
+    /// How long raw deliveries are kept.
+    pub retention: RetentionConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// Raw deliveries older than this many days are deleted (0: kept by age forever).
+    pub raw_deliveries_days: u64,
+    /// Raw deliveries are kept under this many megabytes in all, oldest deleted first (0: no bound).
+    pub raw_deliveries_max_mb: u64,
+    /// A rejected payload larger than this keeps only its first kilobytes and a SHA-256 digest.
+    pub rejected_payload_kb: u64,
+    /// How often the retention job runs.
+    pub interval_minutes: u64,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            raw_deliveries_days: 90,
+            raw_deliveries_max_mb: 1024,
+            rejected_payload_kb: 64,
+            interval_minutes: 60,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -46,6 +74,9 @@ pub struct AuthConfig {
     pub viewers_see_all_teams: bool,
     pub session_idle_minutes: u64,
     pub session_absolute_hours: u64,
+    /// Failed sign-ins per client address and window before `/auth/callback` answers 429.
+    pub failed_sign_in_limit: u32,
+    pub failed_sign_in_window_minutes: u64,
 }
 
 impl Default for AuthConfig {
@@ -64,6 +95,8 @@ impl Default for AuthConfig {
             viewers_see_all_teams: true,
             session_idle_minutes: 8 * 60,
             session_absolute_hours: 7 * 24,
+            failed_sign_in_limit: 20,
+            failed_sign_in_window_minutes: 10,
         }
     }
 }
@@ -87,12 +120,32 @@ pub struct ServerConfig {
     pub dist_dir: PathBuf,
     pub request_timeout_secs: u64,
     pub max_body_mb: u64,
+    /// Host names answered besides the loopback names (local mode) or the host of
+    /// `auth.redirect_url` (single sign-on): `name` (any port) or `name:port`.
+    pub allowed_hosts: Vec<String>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or networks).
+    pub trusted_proxies: Vec<String>,
+    /// Open connections at most (kept below the file-descriptor limit at start).
+    pub max_connections: u32,
+    /// A connection that has not sent a request's headers within this many seconds is closed.
+    pub header_read_timeout_secs: u64,
+    /// On SIGTERM, requests in flight get this long to finish; then the server stops anyway.
+    pub shutdown_grace_secs: u64,
+    /// `POST /api/v1/events` bodies read and stored at once; more wait in line.
+    pub ingest_concurrency: u32,
+    /// API requests served at once; more wait in line.
+    pub request_concurrency: u32,
+    /// Longest wait in line before a request is shed with 503 and `Retry-After`.
+    pub queue_wait_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseConfig {
     pub url: String,
+    /// SQLite only: `full` (a commit survives power loss) or `normal` (faster; survives a
+    /// crash of the process, may lose the last commits on power loss).
+    pub sqlite_synchronous: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -123,6 +176,14 @@ impl Default for ServerConfig {
             dist_dir: "dist".into(),
             request_timeout_secs: 30,
             max_body_mb: 10,
+            allowed_hosts: Vec::new(),
+            trusted_proxies: Vec::new(),
+            max_connections: 1000,
+            header_read_timeout_secs: 10,
+            shutdown_grace_secs: 10,
+            ingest_concurrency: 4,
+            request_concurrency: 64,
+            queue_wait_ms: 500,
         }
     }
 }
@@ -131,6 +192,7 @@ impl Default for DatabaseConfig {
     fn default() -> Self {
         DatabaseConfig {
             url: "sqlite://data/nagare.db".into(),
+            sqlite_synchronous: "full".into(),
         }
     }
 }
@@ -263,132 +325,6 @@ impl Config {
         Ok(())
     }
 
-    fn validate(&self) -> Result<(), ConfigError> {
-        let err = |key: &str, message: String| ConfigError {
-            origin: format!("key `{key}`"),
-            message,
-        };
-        self.bind_addr().map_err(|m| err("server.bind", m))?;
-        self.time_zone().map_err(|m| err("metrics.time_zone", m))?;
-        self.environment_tiers()
-            .map_err(|(k, m)| err(&format!("environments.{k}"), m))?;
-        if self.server.max_body_mb == 0 {
-            return Err(err(
-                "server.max_body_mb",
-                "must be at least 1 (megabytes)".into(),
-            ));
-        }
-        if self.server.request_timeout_secs == 0 {
-            return Err(err(
-                "server.request_timeout_secs",
-                "must be at least 1 (seconds)".into(),
-            ));
-        }
-        if self.metrics.incident_attribution_window_hours == 0 {
-            return Err(err(
-                "metrics.incident_attribution_window_hours",
-                "must be at least 1 (hours); the default is 168 (7 days)".into(),
-            ));
-        }
-        if !matches!(self.log.format.as_str(), "text" | "json") {
-            return Err(err(
-                "log.format",
-                format!(
-                    "`{}` is not a log format; use \"text\" or \"json\"",
-                    self.log.format
-                ),
-            ));
-        }
-        self.validate_auth(&err)?;
-        if self.database.url.trim().is_empty() {
-            return Err(err(
-                "database.url",
-                "must not be empty; use sqlite://data/nagare.db or postgres://user@host/db".into(),
-            ));
-        }
-        Ok(())
-    }
-
-    fn validate_auth(&self, err: &dyn Fn(&str, String) -> ConfigError) -> Result<(), ConfigError> {
-        let a = &self.auth;
-        for (group, role) in &a.roles {
-            if nagare_core::api::Role::parse(role).is_none() {
-                return Err(err(
-                    &format!("auth.roles.\"{group}\""),
-                    format!("`{role}` is not a role; use viewer, engineer or admin"),
-                ));
-            }
-        }
-        if !a.default_role.is_empty() && nagare_core::api::Role::parse(&a.default_role).is_none() {
-            return Err(err(
-                "auth.default_role",
-                format!(
-                    "`{}` is not a role; use viewer, engineer, admin, or \"\" to refuse unmapped users",
-                    a.default_role
-                ),
-            ));
-        }
-        if a.session_idle_minutes == 0 || a.session_absolute_hours == 0 {
-            return Err(err(
-                "auth.session_idle_minutes",
-                "session timeouts must be at least 1; the defaults are 480 minutes idle and 168 hours absolute".into(),
-            ));
-        }
-        if !a.enabled() {
-            return Ok(());
-        }
-        let url_ok =
-            |u: &str| url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
-        if !url_ok(&a.issuer) {
-            return Err(err(
-                "auth.issuer",
-                format!("`{}` is not an http(s) URL; use the provider's issuer, e.g. https://login.example.com/realms/acme", a.issuer),
-            ));
-        }
-        if a.client_id.trim().is_empty() {
-            return Err(err(
-                "auth.client_id",
-                "is required with auth.issuer: the client id registered with the provider".into(),
-            ));
-        }
-        if a.client_secret.is_empty() && a.client_secret_file.is_none() {
-            return Err(err(
-                "auth.client_secret",
-                "is required with auth.issuer: set auth.client_secret_file, or NAGARE_OIDC_CLIENT_SECRET".into(),
-            ));
-        }
-        if let Some(file) = &a.client_secret_file {
-            let secret = std::fs::read_to_string(file).map_err(|e| {
-                err(
-                    "auth.client_secret_file",
-                    format!("cannot read {}: {e}", file.display()),
-                )
-            })?;
-            if secret.trim().is_empty() {
-                return Err(err(
-                    "auth.client_secret_file",
-                    format!("{} is empty", file.display()),
-                ));
-            }
-        }
-        if !url_ok(&a.redirect_url) || !a.redirect_url.ends_with("/auth/callback") {
-            return Err(err(
-                "auth.redirect_url",
-                format!(
-                    "`{}` must be Nagare's own callback as registered with the provider, e.g. https://nagare.example.com/auth/callback",
-                    a.redirect_url
-                ),
-            ));
-        }
-        if a.roles.is_empty() && a.default_role.is_empty() {
-            return Err(err(
-                "auth.roles",
-                "maps no group to a role, so nobody could sign in; add e.g. \"platform-admins\" = \"admin\" under [auth.roles]".into(),
-            ));
-        }
-        Ok(())
-    }
-
     /// The client secret: `auth.client_secret_file` when set, else `auth.client_secret`.
     pub fn client_secret(&self) -> String {
         match &self.auth.client_secret_file {
@@ -396,6 +332,15 @@ impl Config {
                 .map(|s| s.trim().to_owned())
                 .unwrap_or_default(),
             None => self.auth.client_secret.clone(),
+        }
+    }
+
+    /// How durable SQLite commits are (`database.sqlite_synchronous`).
+    pub fn durability(&self) -> crate::store::Durability {
+        if self.database.sqlite_synchronous == "normal" {
+            crate::store::Durability::Normal
+        } else {
+            crate::store::Durability::Full
         }
     }
 
@@ -495,7 +440,7 @@ mod tests {
 
     #[test]
     fn example_file_parses_and_env_overrides_it() {
-        let text = include_str!("../../nagare.example.toml");
+        let text = include_str!("../../../nagare.example.toml");
         let mut c = Config::parse(text, "nagare.example.toml").unwrap();
         c.apply_env(&[("DATABASE_URL".into(), "postgres://x@127.0.0.1/db".into())])
             .unwrap();

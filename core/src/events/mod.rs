@@ -1,0 +1,361 @@
+//! Canonical events: the shapes accepted by `POST /api/v1/events` and `nagare import`.
+//!
+//! An event is identified by `(kind, source, id)`; posting it again replaces it in place.
+//! See `api-contract.md` for the public contract these types implement.
+
+use crate::time::Timestamp;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::fmt;
+
+mod parse;
+pub use parse::{parse_batch, parse_line, parse_numbered, strict_value, BatchError, EventError};
+
+fn default_source() -> String {
+    "api".to_owned()
+}
+
+/// A string that may arrive as a JSON number too (pull-request numbers, pipeline run ids).
+fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        S(String),
+        N(i64),
+    }
+    match Either::deserialize(d) {
+        Ok(Either::S(s)) => Ok(s),
+        Ok(Either::N(n)) => Ok(n.to_string()),
+        Err(_) => Err(serde::de::Error::custom("expected a string or an integer")),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Commit {
+    #[serde(default = "default_source")]
+    pub source: String,
+    pub repo: String,
+    pub sha: String,
+    /// Parent shas; empty for a root commit. Two or more for a merge.
+    #[serde(default)]
+    pub parents: Vec<String>,
+    #[serde(default)]
+    pub author: Option<String>,
+    pub authored_at: Timestamp,
+    #[serde(default)]
+    pub committed_at: Option<Timestamp>,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullRequest {
+    #[serde(default = "default_source")]
+    pub source: String,
+    pub repo: String,
+    #[serde(deserialize_with = "string_or_number")]
+    pub id: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub author: Option<String>,
+    pub opened_at: Timestamp,
+    #[serde(default)]
+    pub first_review_at: Option<Timestamp>,
+    #[serde(default)]
+    pub merged_at: Option<Timestamp>,
+    #[serde(default)]
+    pub merge_commit: Option<String>,
+    /// The shas of the pull request's own commits.
+    #[serde(default)]
+    pub commits: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeploymentStatus {
+    Success,
+    Failure,
+    InProgress,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeType {
+    #[default]
+    Normal,
+    Hotfix,
+    Rollback,
+}
+
+/// Environment tiers, as GitLab names them.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum EnvironmentTier {
+    #[default]
+    Production,
+    Staging,
+    Testing,
+    Development,
+    Other,
+}
+
+impl EnvironmentTier {
+    pub const ALL: [EnvironmentTier; 5] = [
+        EnvironmentTier::Production,
+        EnvironmentTier::Staging,
+        EnvironmentTier::Testing,
+        EnvironmentTier::Development,
+        EnvironmentTier::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnvironmentTier::Production => "production",
+            EnvironmentTier::Staging => "staging",
+            EnvironmentTier::Testing => "testing",
+            EnvironmentTier::Development => "development",
+            EnvironmentTier::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// GitLab's default mapping from an environment name to its tier.
+    pub fn from_environment_name(name: &str) -> Self {
+        let n = name.to_ascii_lowercase();
+        let has = |words: &[&str]| {
+            words
+                .iter()
+                .any(|w| n.split(['-', '_', '/', '.', ' ']).any(|p| p == *w))
+        };
+        if has(&["prod", "production", "live"]) {
+            EnvironmentTier::Production
+        } else if has(&["stag", "staging", "model", "demo", "pre", "preprod"]) {
+            EnvironmentTier::Staging
+        } else if has(&["test", "testing", "qc", "qa"]) {
+            EnvironmentTier::Testing
+        } else if has(&["dev", "development", "review", "trunk"]) {
+            EnvironmentTier::Development
+        } else {
+            EnvironmentTier::Other
+        }
+    }
+}
+
+impl fmt::Display for EnvironmentTier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Deployment {
+    #[serde(default = "default_source")]
+    pub source: String,
+    pub id: String,
+    pub service: String,
+    pub environment: String,
+    /// Overrides the tier mapped from the environment name.
+    #[serde(default)]
+    pub environment_tier: Option<EnvironmentTier>,
+    pub status: DeploymentStatus,
+    #[serde(default)]
+    pub started_at: Option<Timestamp>,
+    #[serde(default)]
+    pub finished_at: Option<Timestamp>,
+    pub sha: String,
+    #[serde(default)]
+    pub change_type: ChangeType,
+    /// The id of an incident this deployment remediates.
+    #[serde(default)]
+    pub remediates: Option<String>,
+    /// Set when a deployment that succeeded was later judged to have failed in production
+    /// (for example by a reviewer in the portal). It then counts as a change failure.
+    #[serde(default)]
+    pub marked_failed: bool,
+    /// The commits pushed with this deployment, as a push event lists them. Used only when the
+    /// commit graph is incomplete.
+    #[serde(default)]
+    pub commits: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    #[serde(default = "default_source")]
+    pub source: String,
+    pub id: String,
+    pub service: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    pub started_at: Timestamp,
+    #[serde(default)]
+    pub resolved_at: Option<Timestamp>,
+    #[serde(default)]
+    pub severity: Option<String>,
+    /// A deployment id (or a deployed sha) named as the cause. Wins over time-window attribution.
+    #[serde(default)]
+    pub caused_by_deployment: Option<String>,
+    /// Not caused by a deployment: listed, never attributed.
+    #[serde(default)]
+    pub excluded: bool,
+    #[serde(default)]
+    pub remediated_by_deployment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PipelineJob {
+    pub name: String,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub conclusion: Option<String>,
+    #[serde(default)]
+    pub started_at: Option<Timestamp>,
+    #[serde(default)]
+    pub finished_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PipelineRun {
+    #[serde(default = "default_source")]
+    pub source: String,
+    pub provider: String,
+    #[serde(deserialize_with = "string_or_number")]
+    pub id: String,
+    pub repo: String,
+    pub workflow: String,
+    #[serde(default)]
+    pub branch: Option<String>,
+    #[serde(default)]
+    pub sha: Option<String>,
+    #[serde(default)]
+    pub trigger: Option<String>,
+    pub status: String,
+    #[serde(default)]
+    pub conclusion: Option<String>,
+    #[serde(default)]
+    pub queued_at: Option<Timestamp>,
+    #[serde(default)]
+    pub started_at: Option<Timestamp>,
+    #[serde(default)]
+    pub finished_at: Option<Timestamp>,
+    #[serde(default)]
+    pub attempt: Option<u32>,
+    #[serde(default)]
+    pub jobs: Vec<PipelineJob>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Service {
+    #[serde(default = "default_source")]
+    pub source: String,
+    pub name: String,
+    #[serde(default)]
+    pub repo: Option<String>,
+    /// Web address of the repository, used to link shas (`{repo_url}/commit/{sha}`).
+    #[serde(default)]
+    pub repo_url: Option<String>,
+    #[serde(default)]
+    pub teams: Vec<String>,
+    #[serde(default)]
+    pub path_prefix: Option<String>,
+    #[serde(default)]
+    pub tier: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Team {
+    #[serde(default = "default_source")]
+    pub source: String,
+    pub name: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+/// One canonical event. Serialized with its `kind` tag, exactly as it is accepted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    Commit(Commit),
+    PullRequest(PullRequest),
+    Deployment(Deployment),
+    Incident(Incident),
+    PipelineRun(PipelineRun),
+    Service(Service),
+    Team(Team),
+}
+
+/// The identity of an event: posting the same key again updates the event in place.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct EventKey {
+    pub kind: &'static str,
+    pub source: String,
+    pub id: String,
+}
+
+pub const KINDS: [&str; 7] = [
+    "commit",
+    "pull_request",
+    "deployment",
+    "incident",
+    "pipeline_run",
+    "service",
+    "team",
+];
+
+impl Event {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Commit(_) => "commit",
+            Event::PullRequest(_) => "pull_request",
+            Event::Deployment(_) => "deployment",
+            Event::Incident(_) => "incident",
+            Event::PipelineRun(_) => "pipeline_run",
+            Event::Service(_) => "service",
+            Event::Team(_) => "team",
+        }
+    }
+
+    pub fn source(&self) -> &str {
+        match self {
+            Event::Commit(e) => &e.source,
+            Event::PullRequest(e) => &e.source,
+            Event::Deployment(e) => &e.source,
+            Event::Incident(e) => &e.source,
+            Event::PipelineRun(e) => &e.source,
+            Event::Service(e) => &e.source,
+            Event::Team(e) => &e.source,
+        }
+    }
+
+    /// The id within `(kind, source)`. Commits are keyed by `repo@sha`, pull requests by
+    /// `repo#id`, pipeline runs by `provider:id`, services and teams by name.
+    pub fn id(&self) -> String {
+        match self {
+            Event::Commit(e) => format!("{}@{}", e.repo, e.sha),
+            Event::PullRequest(e) => format!("{}#{}", e.repo, e.id),
+            Event::Deployment(e) => e.id.clone(),
+            Event::Incident(e) => e.id.clone(),
+            Event::PipelineRun(e) => format!("{}:{}", e.provider, e.id),
+            Event::Service(e) => e.name.clone(),
+            Event::Team(e) => e.name.clone(),
+        }
+    }
+
+    pub fn key(&self) -> EventKey {
+        EventKey {
+            kind: self.kind(),
+            source: self.source().to_owned(),
+            id: self.id(),
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! Checks of a parsed configuration: each failure names the key and the fix.
+
+use super::{Config, ConfigError};
+use crate::auth::hosts::HostPolicy;
+use crate::auth::TrustedProxies;
+
+impl Config {
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        let err = |key: &str, message: String| ConfigError {
+            origin: format!("key `{key}`"),
+            message,
+        };
+        self.bind_addr().map_err(|m| err("server.bind", m))?;
+        self.time_zone().map_err(|m| err("metrics.time_zone", m))?;
+        self.environment_tiers()
+            .map_err(|(k, m)| err(&format!("environments.{k}"), m))?;
+        if self.server.max_body_mb == 0 {
+            return Err(err(
+                "server.max_body_mb",
+                "must be at least 1 (megabytes)".into(),
+            ));
+        }
+        if self.server.request_timeout_secs == 0 {
+            return Err(err(
+                "server.request_timeout_secs",
+                "must be at least 1 (seconds)".into(),
+            ));
+        }
+        if self.metrics.incident_attribution_window_hours == 0 {
+            return Err(err(
+                "metrics.incident_attribution_window_hours",
+                "must be at least 1 (hours); the default is 168 (7 days)".into(),
+            ));
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return Err(err(
+                "log.format",
+                format!(
+                    "`{}` is not a log format; use \"text\" or \"json\"",
+                    self.log.format
+                ),
+            ));
+        }
+        self.validate_auth(&err)?;
+        self.validate_server(&err)?;
+        if !matches!(self.database.sqlite_synchronous.as_str(), "full" | "normal") {
+            return Err(err(
+                "database.sqlite_synchronous",
+                format!(
+                    "`{}` is not a setting; use \"full\" (the default: a commit survives power loss) or \"normal\" (faster; the last commits can be lost on power loss)",
+                    self.database.sqlite_synchronous
+                ),
+            ));
+        }
+        if self.database.url.trim().is_empty() {
+            return Err(err(
+                "database.url",
+                "must not be empty; use sqlite://data/nagare.db or postgres://user@host/db".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate_auth(&self, err: &dyn Fn(&str, String) -> ConfigError) -> Result<(), ConfigError> {
+        let a = &self.auth;
+        for (group, role) in &a.roles {
+            if nagare_core::api::Role::parse(role).is_none() {
+                return Err(err(
+                    &format!("auth.roles.\"{group}\""),
+                    format!("`{role}` is not a role; use viewer, engineer or admin"),
+                ));
+            }
+        }
+        if !a.default_role.is_empty() && nagare_core::api::Role::parse(&a.default_role).is_none() {
+            return Err(err(
+                "auth.default_role",
+                format!(
+                    "`{}` is not a role; use viewer, engineer, admin, or \"\" to refuse unmapped users",
+                    a.default_role
+                ),
+            ));
+        }
+        if a.session_idle_minutes == 0 || a.session_absolute_hours == 0 {
+            return Err(err(
+                "auth.session_idle_minutes",
+                "session timeouts must be at least 1; the defaults are 480 minutes idle and 168 hours absolute".into(),
+            ));
+        }
+        if !a.enabled() {
+            return Ok(());
+        }
+        let url_ok =
+            |u: &str| url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+        if !url_ok(&a.issuer) {
+            return Err(err(
+                "auth.issuer",
+                format!("`{}` is not an http(s) URL; use the provider's issuer, e.g. https://login.example.com/realms/acme", a.issuer),
+            ));
+        }
+        if a.client_id.trim().is_empty() {
+            return Err(err(
+                "auth.client_id",
+                "is required with auth.issuer: the client id registered with the provider".into(),
+            ));
+        }
+        if a.client_secret.is_empty() && a.client_secret_file.is_none() {
+            return Err(err(
+                "auth.client_secret",
+                "is required with auth.issuer: set auth.client_secret_file, or NAGARE_OIDC_CLIENT_SECRET".into(),
+            ));
+        }
+        if let Some(file) = &a.client_secret_file {
+            let secret = std::fs::read_to_string(file).map_err(|e| {
+                err(
+                    "auth.client_secret_file",
+                    format!("cannot read {}: {e}", file.display()),
+                )
+            })?;
+            if secret.trim().is_empty() {
+                return Err(err(
+                    "auth.client_secret_file",
+                    format!("{} is empty", file.display()),
+                ));
+            }
+        }
+        if !url_ok(&a.redirect_url) || !a.redirect_url.ends_with("/auth/callback") {
+            return Err(err(
+                "auth.redirect_url",
+                format!(
+                    "`{}` must be Nagare's own callback as registered with the provider, e.g. https://nagare.example.com/auth/callback",
+                    a.redirect_url
+                ),
+            ));
+        }
+        if a.roles.is_empty() && a.default_role.is_empty() {
+            return Err(err(
+                "auth.roles",
+                "maps no group to a role, so nobody could sign in; add e.g. \"platform-admins\" = \"admin\" under [auth.roles]".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate_server(
+        &self,
+        err: &dyn Fn(&str, String) -> ConfigError,
+    ) -> Result<(), ConfigError> {
+        let s = &self.server;
+        HostPolicy::new(true, "", &s.allowed_hosts, 0)
+            .map_err(|m| err("server.allowed_hosts", m))?;
+        TrustedProxies::parse(&s.trusted_proxies).map_err(|m| err("server.trusted_proxies", m))?;
+        let at_least_one = [
+            ("server.max_connections", u64::from(s.max_connections)),
+            (
+                "server.header_read_timeout_secs",
+                s.header_read_timeout_secs,
+            ),
+            ("server.ingest_concurrency", u64::from(s.ingest_concurrency)),
+            (
+                "server.request_concurrency",
+                u64::from(s.request_concurrency),
+            ),
+            ("server.queue_wait_ms", s.queue_wait_ms),
+            (
+                "retention.interval_minutes",
+                self.retention.interval_minutes,
+            ),
+            (
+                "retention.rejected_payload_kb",
+                self.retention.rejected_payload_kb,
+            ),
+            (
+                "auth.failed_sign_in_limit",
+                u64::from(self.auth.failed_sign_in_limit),
+            ),
+            (
+                "auth.failed_sign_in_window_minutes",
+                self.auth.failed_sign_in_window_minutes,
+            ),
+        ];
+        for (key, value) in at_least_one {
+            if value == 0 {
+                return Err(err(
+                    key,
+                    "must be at least 1; nagare.example.toml shows the default".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

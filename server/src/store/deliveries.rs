@@ -1,0 +1,178 @@
+//! Raw deliveries: every payload as received, accepted or rejected, kept so that data can be
+//! replayed when mapping rules change.
+//!
+//! - Payloads are stored as bytes (`payload`), exactly as received: a NUL byte or invalid UTF-8
+//!   cannot make the row fail on PostgreSQL, and replay gets the original.
+//! - A rejected payload larger than the cap keeps its head, with the SHA-256 of the whole.
+//! - Retention ([`Store::prune_deliveries`]) removes rows by age and keeps the total size under
+//!   a bound, oldest first. The events the accepted ones carried stay in `events`.
+
+use super::{Batch, Result, Store, Tx, Verdict};
+use axum::body::Bytes;
+use nagare_core::text::capped;
+use nagare_core::Timestamp;
+
+/// A payload as it was received, kept whatever its verdict.
+#[derive(Debug, Clone)]
+pub struct RawDelivery {
+    pub source: String,
+    pub delivery_id: Option<String>,
+    pub content_type: Option<String>,
+    /// The size received, in bytes.
+    pub size_bytes: i64,
+    /// The bytes received; `None` when they are kept elsewhere (an imported file).
+    pub payload: Option<Bytes>,
+}
+
+/// A stored delivery, for the store suite and the admin pages.
+#[derive(Debug, Clone)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub received_at: Timestamp,
+    pub source: String,
+    pub verdict: String,
+    pub detail: Option<String>,
+    pub size_bytes: i64,
+    /// What is kept of the payload (its head when `truncated`).
+    pub payload: Option<Vec<u8>>,
+    pub truncated: bool,
+    /// SHA-256 of the whole payload, kept when only its head is.
+    pub payload_sha256: Option<String>,
+}
+
+/// Longest verdict detail kept.
+const DETAIL_CHARS: usize = 2000;
+
+impl Batch {
+    /// Keeps `raw` with its verdict in this batch; at most `keep_bytes` of it when rejected.
+    pub async fn record_delivery(
+        &mut self,
+        raw: &RawDelivery,
+        verdict: Verdict,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        self.record_delivery_capped(raw, verdict, detail, usize::MAX)
+            .await
+    }
+
+    pub(crate) async fn record_delivery_capped(
+        &mut self,
+        raw: &RawDelivery,
+        verdict: Verdict,
+        detail: Option<&str>,
+        keep_bytes: usize,
+    ) -> Result<()> {
+        let whole = raw.payload.as_deref();
+        let truncated = whole.is_some_and(|p| p.len() > keep_bytes);
+        let kept = whole.map(|p| &p[..p.len().min(keep_bytes)]);
+        let digest = whole.filter(|_| truncated).map(crate::auth::hex_sha256);
+        let detail = detail.map(|d| capped(d, DETAIL_CHARS));
+        on_tx!(&mut self.tx, c => sqlx::query(
+            "INSERT INTO raw_deliveries (received_at, source, delivery_id, content_type, size_bytes, payload, payload_sha256, truncated, stored_bytes, verdict, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        )
+        .bind(super::now_millis())
+        .bind(capped(&raw.source, 100))
+        .bind(raw.delivery_id.as_deref().map(|d| capped(d, 200)))
+        .bind(raw.content_type.as_deref().map(|c| capped(c, 200)))
+        .bind(raw.size_bytes)
+        .bind(kept)
+        .bind(digest)
+        .bind(i64::from(truncated))
+        .bind(kept.map_or(0, |k| k.len() as i64))
+        .bind(verdict.as_str())
+        .bind(detail)
+        .execute(c).await.map(|_| ()))?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Keeps a payload that was rejected (its first `keep_bytes` when larger, with the digest
+    /// of the whole); nothing of it reaches the events table.
+    pub async fn record_rejected(
+        &self,
+        raw: &RawDelivery,
+        detail: &str,
+        keep_bytes: usize,
+    ) -> Result<()> {
+        let mut batch = self.begin().await?;
+        batch
+            .record_delivery_capped(raw, Verdict::Rejected, Some(detail), keep_bytes)
+            .await?;
+        batch.commit().await
+    }
+
+    /// Raw deliveries, newest first.
+    pub async fn recent_deliveries(&self, limit: i64) -> Result<Vec<DeliveryRow>> {
+        type RowTuple = (
+            i64,
+            i64,
+            String,
+            String,
+            Option<String>,
+            i64,
+            Option<Vec<u8>>,
+            Option<String>,
+            i64,
+            Option<String>,
+        );
+        let rows: Vec<RowTuple> = on_backend!(self, p => sqlx::query_as(
+            "SELECT id, received_at, source, verdict, detail, size_bytes, payload, body, truncated, payload_sha256 \
+             FROM raw_deliveries ORDER BY id DESC LIMIT $1"
+        ).bind(limit).fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| DeliveryRow {
+                id: r.0,
+                received_at: Timestamp(r.1),
+                source: r.2,
+                verdict: r.3,
+                detail: r.4,
+                size_bytes: r.5,
+                // Rows from before payloads were bytes kept their text in `body`.
+                payload: r.6.or_else(|| r.7.map(String::into_bytes)),
+                truncated: r.8 != 0,
+                payload_sha256: r.9,
+            })
+            .collect())
+    }
+
+    /// Retention: deletes deliveries received before `before` (when given), then the oldest
+    /// until what the rest hold is at most `max_total_bytes` (when given). Returns the rows
+    /// deleted by age and by size.
+    pub async fn prune_deliveries(
+        &self,
+        before: Option<i64>,
+        max_total_bytes: Option<i64>,
+    ) -> Result<(u64, u64)> {
+        let by_age = match before {
+            Some(t) => {
+                on_backend!(self, p => sqlx::query("DELETE FROM raw_deliveries WHERE received_at < $1")
+                .bind(t).execute(p).await.map(|r| r.rows_affected()))?
+            }
+            None => 0,
+        };
+        let by_size = match max_total_bytes {
+            // Newest first, a running total of what each row and the newer ones hold: every
+            // row where it passes the bound goes.
+            Some(max) => on_backend!(self, p => sqlx::query(
+                "DELETE FROM raw_deliveries WHERE id IN (\
+                   SELECT id FROM (\
+                     SELECT id, SUM(stored_bytes + COALESCE(LENGTH(detail), 0)) OVER (ORDER BY id DESC) AS running \
+                     FROM raw_deliveries) newer \
+                   WHERE running > $1)"
+            ).bind(max).execute(p).await.map(|r| r.rows_affected()))?,
+            None => 0,
+        };
+        Ok((by_age, by_size))
+    }
+
+    /// What the deliveries hold in all, in bytes (payloads and details).
+    pub async fn deliveries_size(&self) -> Result<i64> {
+        let n: i64 = on_backend!(self, p => sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(stored_bytes + COALESCE(LENGTH(detail), 0)), 0) AS BIGINT) FROM raw_deliveries"
+        ).fetch_one(p).await)?;
+        Ok(n)
+    }
+}
