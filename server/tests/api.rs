@@ -4,6 +4,7 @@
 
 mod auth;
 mod common;
+mod probe;
 
 use common::*;
 use nagare_core::events::parse_batch;

@@ -252,21 +252,21 @@ async fn callback(
         .await);
     }
     if let Some(error) = q.get("error") {
-        let why = nagare_core::text::printable(
-            &format!(
-                "{error}{}",
-                q.get("error_description")
-                    .map(|d| format!(": {d}"))
-                    .unwrap_or_default()
-            ),
-            300,
+        let said = format!(
+            "{error}{}",
+            q.get("error_description")
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default()
         );
+        // The audit log caps (and marks) what it keeps; the page shows the start.
+        let logged = nagare_core::text::printable(&said, usize::MAX);
+        let shown = nagare_core::text::printable(&said, 300);
         return Ok(refuse(
             &state,
             &client,
             StatusCode::UNAUTHORIZED,
-            &format!("the provider answered {why}"),
-            &format!("The identity provider answered: {why}"),
+            &format!("the provider answered {logged}"),
+            &format!("The identity provider answered: {shown}"),
         )
         .await);
     }

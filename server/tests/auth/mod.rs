@@ -19,26 +19,26 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-const CLIENT_ID: &str = "nagare";
-const CLIENT_SECRET: &str = "test-client-secret-b7f1c9";
-const PORTAL: &str = "http://127.0.0.1:9";
+pub const CLIENT_ID: &str = "nagare";
+pub const CLIENT_SECRET: &str = "test-client-secret-b7f1c9";
+pub const PORTAL: &str = "http://127.0.0.1:9";
 
 /// Edits the claims of an ID token before it is signed.
-type Tweak = Box<dyn Fn(&mut Value) + Send>;
+pub type Tweak = Box<dyn Fn(&mut Value) + Send>;
 
 /// What the test provider puts in its next ID token.
 #[derive(Clone)]
-struct Idp {
-    issuer: String,
+pub struct Idp {
+    pub issuer: String,
     /// Issuer the discovery document claims (normally `issuer`).
-    discovery_issuer: Arc<Mutex<Option<String>>>,
+    pub discovery_issuer: Arc<Mutex<Option<String>>>,
     /// Edits the claims of the next ID token (after the defaults are set).
-    tweak: Arc<Mutex<Option<Tweak>>>,
+    pub tweak: Arc<Mutex<Option<Tweak>>>,
     /// The PKCE challenge and nonce of the pending authorization, set by the test.
-    pending: Arc<Mutex<(String, String)>>,
+    pub pending: Arc<Mutex<(String, String)>>,
     /// Corrupt the signature of the next token.
-    bad_signature: Arc<Mutex<bool>>,
-    groups: Arc<Mutex<Vec<String>>>,
+    pub bad_signature: Arc<Mutex<bool>>,
+    pub groups: Arc<Mutex<Vec<String>>>,
 }
 
 async fn discovery(State(idp): State<Idp>) -> Json<Value> {
@@ -123,7 +123,7 @@ async fn token(
     )
 }
 
-async fn start_idp() -> Idp {
+pub async fn start_idp() -> Idp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let issuer = format!("http://{}", listener.local_addr().unwrap());
     let idp = Idp {
@@ -146,7 +146,7 @@ async fn start_idp() -> Idp {
     idp
 }
 
-fn sso_config(issuer: &str) -> Config {
+pub fn sso_config(issuer: &str) -> Config {
     let mut c = Config::default();
     c.server.dist_dir = "/nonexistent-dist".into();
     c.auth.issuer = issuer.into();
@@ -167,11 +167,11 @@ fn sso_config(issuer: &str) -> Config {
     c
 }
 
-async fn sso_state(store: Store, issuer: &str) -> AppState {
+pub async fn sso_state(store: Store, issuer: &str) -> AppState {
     AppState::new(store, sso_config(issuer)).await.unwrap()
 }
 
-async fn request(
+pub async fn request(
     state: &AppState,
     method: &str,
     uri: &str,
@@ -186,14 +186,14 @@ async fn request(
 }
 
 /// A signed-in browser: its cookie header and CSRF token.
-struct Browser {
-    cookie: String,
-    csrf: String,
+pub struct Browser {
+    pub cookie: String,
+    pub csrf: String,
 }
 
 impl Browser {
     /// The headers of the web app's JSON writes: the cookie, the CSRF token, the content type.
-    fn json_write(&self) -> [(&str, &str); 3] {
+    pub fn json_write(&self) -> [(&str, &str); 3] {
         [
             ("cookie", &self.cookie),
             ("x-csrf-token", &self.csrf),
@@ -203,7 +203,7 @@ impl Browser {
 }
 
 /// Runs `/auth/login` → provider → `/auth/callback`, returning the callback's reply.
-async fn sign_in(state: &AppState, idp: &Idp, return_to: &str) -> (Reply, String) {
+pub async fn sign_in(state: &AppState, idp: &Idp, return_to: &str) -> (Reply, String) {
     let r = request(
         state,
         "GET",
@@ -235,7 +235,7 @@ async fn sign_in(state: &AppState, idp: &Idp, return_to: &str) -> (Reply, String
 }
 
 /// The `name=value` of the cookie `name` a reply sets, if it sets one.
-fn cookie_set(r: &Reply, name: &str) -> Option<String> {
+pub fn cookie_set(r: &Reply, name: &str) -> Option<String> {
     r.headers
         .get_all(header::SET_COOKIE)
         .iter()
@@ -245,12 +245,12 @@ fn cookie_set(r: &Reply, name: &str) -> Option<String> {
 }
 
 /// The `name=value` of the cookie a sign-in set.
-fn session_cookie(r: &Reply) -> String {
+pub fn session_cookie(r: &Reply) -> String {
     let set = r.headers[header::SET_COOKIE].to_str().unwrap();
     set.split(';').next().unwrap().to_owned()
 }
 
-async fn signed_in(state: &AppState, idp: &Idp) -> Browser {
+pub async fn signed_in(state: &AppState, idp: &Idp) -> Browser {
     let (r, _) = sign_in(state, idp, "/").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.json);
     let cookie = session_cookie(&r);

@@ -1,0 +1,441 @@
+//! The server under unlucky or hostile clients: anonymous sign-in failures, requests dropped
+//! half-way, half-open connections, SIGTERM, and logging at `warn`.
+
+use crate::auth::{request, sso_config, start_idp};
+use crate::common::{app_state, fresh_store, get, post};
+use axum::http::StatusCode;
+use nagare_server::store::Store;
+use nagare_server::AppState;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[tokio::test]
+async fn anonymous_sign_in_failures_cannot_grow_the_audit_log() {
+    let idp = start_idp().await;
+    let (store, _dir) = fresh_store("sqlite").await;
+    let mut config = sso_config(&idp.issuer);
+    config.auth.failed_sign_in_limit = 10;
+    let state = AppState::new(store, config).await.unwrap();
+    // A sign-in that fails with 60,000 characters of the attacker's text.
+    let login = request(&state, "GET", "/auth/login", &[], "").await;
+    let cookie = crate::auth::cookie_set(&login, "nagare_login").unwrap();
+    let url = url::Url::parse(login.headers["location"].to_str().unwrap()).unwrap();
+    let st: String = url
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let long = format!("{}%00{}", "A".repeat(30_000), "B".repeat(30_000));
+    let r = request(
+        &state,
+        "GET",
+        &format!("/auth/callback?state={st}&error=access_denied&error_description={long}"),
+        &[("cookie", &cookie)],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let page = state
+        .store
+        .audit_page(Some("sign_in_failed"), None, 1, 10)
+        .await
+        .unwrap();
+    let detail = &page.items[0].detail;
+    assert!(
+        detail.chars().count() <= 512 + 40,
+        "{} characters",
+        detail.len()
+    );
+    assert!(detail.contains("[cut: "), "{detail}");
+    assert!(!detail.contains('\u{0}'));
+    // A flood of made-up callbacks from one address: a limit, and one row for the repeats.
+    let mut statuses = Vec::new();
+    for i in 0..40 {
+        let r = request(
+            &state,
+            "GET",
+            &format!("/auth/callback?state=made-up-{i}&code=x"),
+            &[],
+            "",
+        )
+        .await;
+        statuses.push(r.status);
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            let wait: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+            assert!((1..=600).contains(&wait), "{wait}");
+        }
+    }
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(
+        refused,
+        40 - 9,
+        "the first failure was the long one; 9 more, then 429: {statuses:?}"
+    );
+    nagare_server::jobs::write_repeats(
+        &state.store,
+        state
+            .sign_in_failures
+            .drain(nagare_server::store::now_millis(), true),
+    )
+    .await;
+    let page = state
+        .store
+        .audit_page(Some("sign_in_failed"), None, 1, 100)
+        .await
+        .unwrap();
+    assert_eq!(page.total, 2, "one row at once, one for the repeats");
+    assert_eq!(page.items.iter().map(|r| r.count).sum::<u64>(), 41);
+    assert!(
+        page.items[0].detail.contains("too many failed sign-ins"),
+        "{}",
+        page.items[0].detail
+    );
+}
+
+#[tokio::test]
+async fn requests_dropped_half_way_never_empty_the_model() {
+    let (store, _dir) = fresh_store("sqlite").await;
+    let state = app_state(store.clone()).await;
+    let scenario = include_str!("../fixtures/scenario.ndjson");
+    assert_eq!(
+        post(&state, "/api/v1/events", "application/x-ndjson", scenario)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let week = "/api/v1/metrics/dora?from=2024-03-04T00:00:00Z&to=2024-03-11T00:00:00Z";
+    get(&state, week).await;
+    let mut last_rev = state.model.read().await.rev;
+    assert!(last_rev > 0);
+    let mut seed: u64 = 7;
+    for i in 0..60 {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let cancel_after = Duration::from_micros((seed >> 40) % 20_000);
+        let body = format!(
+            r#"{{"kind":"deployment","id":"drop-{i}","service":"shop","environment":"staging","status":"success","finished_at":"2024-03-06T10:00:00Z","sha":"c3"}}"#
+        );
+        // Hang up during the write, or during the read that catches the model up.
+        let _ = tokio::time::timeout(
+            cancel_after,
+            post(&state, "/api/v1/events", "application/x-ndjson", body),
+        )
+        .await;
+        let _ = tokio::time::timeout(cancel_after / 2, get(&state, week)).await;
+        // Whatever was dropped, the model is whole: never emptied, never behind what it had.
+        let rev = state.model.read().await.rev;
+        assert!(
+            rev >= last_rev && rev > 0,
+            "round {i}: model at revision {rev}, it was {last_rev}"
+        );
+        last_rev = rev;
+    }
+    // Now catch-ups that take a while (thousands of events each), dropped at points spread
+    // over their whole length: while reading, while waiting for the lock, while deriving.
+    let big = |round: usize| {
+        let lines: Vec<String> = (0..3000)
+            .map(|k| format!(r#"{{"kind":"deployment","id":"big-{round}-{k}","service":"shop","environment":"staging","status":"success","finished_at":"2024-03-06T10:00:00Z","sha":"c3"}}"#))
+            .collect();
+        nagare_core::events::parse_batch(&lines.join("\n"), true).unwrap()
+    };
+    let raw = || nagare_server::store::RawDelivery {
+        source: "t".into(),
+        delivery_id: None,
+        content_type: None,
+        size_bytes: 0,
+        payload: None,
+    };
+    store.ingest(big(0), &raw()).await.unwrap();
+    let started = Instant::now();
+    state.sync().await.unwrap();
+    let whole = started.elapsed();
+    for round in 1..=12u32 {
+        store.ingest(big(round as usize), &raw()).await.unwrap();
+        let _ = tokio::time::timeout(whole * round / 12, state.sync()).await;
+        let rev = state.model.read().await.rev;
+        assert!(
+            rev >= last_rev && rev > 0,
+            "big round {round}: model at revision {rev}, it was {last_rev}"
+        );
+        last_rev = rev;
+    }
+    // And it is right: the same answer as a model built afresh from the store.
+    let r = get(&state, week).await;
+    let fresh = app_state(store).await;
+    assert_eq!(r.json, get(&fresh, week).await.json);
+    let staged = "/api/v1/deployments?environment_tier=staging&per_page=500";
+    assert_eq!(
+        get(&state, staged).await.json,
+        get(&fresh, staged).await.json
+    );
+    let stored = fresh.model.read().await.org.event_count();
+    assert_eq!(state.model.read().await.org.event_count(), stored);
+}
+
+#[tokio::test]
+async fn sqlite_commits_are_durable_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("d.db").display());
+    let pragma = |s: Store| async move {
+        match s {
+            Store::Sqlite(p) => sqlx::query_scalar::<_, i64>("PRAGMA synchronous")
+                .fetch_one(&p)
+                .await
+                .unwrap(),
+            Store::Postgres(_) => unreachable!(),
+        }
+    };
+    assert_eq!(pragma(Store::open(&url).await.unwrap()).await, 2, "FULL");
+    let normal = Store::open_with(&url, nagare_server::store::Durability::Normal)
+        .await
+        .unwrap();
+    assert_eq!(pragma(normal).await, 1, "NORMAL, when asked for");
+    let mut c = nagare_server::config::Config::default();
+    assert_eq!(c.durability(), nagare_server::store::Durability::Full);
+    c.database.sqlite_synchronous = "normal".into();
+    assert_eq!(c.durability(), nagare_server::store::Durability::Normal);
+}
+
+/// A `nagare serve` process with `toml` as its configuration and at most `fds` descriptors,
+/// and the address it listens on.
+struct Server {
+    child: Child,
+    addr: String,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Server {
+    fn start(toml: &str, fds: u32, dir: &std::path::Path) -> Server {
+        let config = dir.join("nagare.toml");
+        std::fs::write(&config, toml).unwrap();
+        let bin = env!("CARGO_BIN_EXE_nagare");
+        let mut child = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -n {fds} && exec \"$0\" --config \"$1\" serve"
+            ))
+            .arg(bin)
+            .arg(&config)
+            // Only the file configures it: the test's own NAGARE_* settings are not the server's.
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .map(str::to_owned);
+        let Some(addr) = addr else {
+            let mut why = String::new();
+            let _ = child.stderr.take().unwrap().read_to_string(&mut why);
+            panic!("the server did not start: {line:?} {why}");
+        };
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = stderr.clone();
+        let mut err = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = err.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Server {
+            child,
+            addr,
+            stderr,
+        }
+    }
+
+    /// One request on a new connection: the status line and the whole reply.
+    fn ask(&self, raw: &str, timeout: Duration) -> std::io::Result<String> {
+        let mut s =
+            TcpStream::connect_timeout(&self.addr.parse().unwrap(), Duration::from_secs(2))?;
+        s.set_read_timeout(Some(timeout))?;
+        s.write_all(raw.as_bytes())?;
+        let mut reply = String::new();
+        s.read_to_string(&mut reply)?;
+        Ok(reply)
+    }
+
+    fn healthz(&self) -> std::io::Result<String> {
+        self.ask(
+            &format!(
+                "GET /healthz HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+                self.addr
+            ),
+            Duration::from_secs(3),
+        )
+    }
+
+    fn terminate(&mut self) -> Duration {
+        let started = Instant::now();
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        loop {
+            if self.child.try_wait().unwrap().is_some() {
+                return started.elapsed();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "still running 30 s after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn half_open_connections_cannot_starve_the_server_and_sigterm_ends_it_on_time() {
+    // The test itself holds many sockets.
+    let _ = rlimit::increase_nofile_limit(8192);
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!(
+        "[server]\nbind = \"127.0.0.1:0\"\ndist_dir = \"/nonexistent-dist\"\nheader_read_timeout_secs = 3\nshutdown_grace_secs = 2\n\n[database]\nurl = \"sqlite://{}/s.db\"\n\n[log]\nlevel = \"warn\"\n",
+        dir.path().display()
+    );
+    let mut server = Server::start(&toml, 1024, dir.path());
+    assert!(server.healthz().unwrap().starts_with("HTTP/1.1 200"));
+    // The probe's attack: more half-open connections than the server has descriptors, some
+    // silent, some stopping half-way through their headers.
+    let mut held = Vec::new();
+    for i in 0..1100 {
+        match TcpStream::connect_timeout(&server.addr.parse().unwrap(), Duration::from_secs(1)) {
+            Ok(mut s) => {
+                if i % 2 == 0 {
+                    let _ = s.write_all(b"GET /api/v1/services HTTP/1.1\r\nHost: x\r\n");
+                }
+                held.push(s);
+            }
+            Err(_) => break,
+        }
+    }
+    // The probe is still answered, well before the half-open connections time out.
+    let started = Instant::now();
+    let answered = loop {
+        match server.healthz() {
+            Ok(r) if r.starts_with("HTTP/1.1 200") => break true,
+            _ if started.elapsed() > Duration::from_secs(10) => break false,
+            _ => std::thread::sleep(Duration::from_millis(100)),
+        }
+    };
+    assert!(
+        answered,
+        "/healthz unanswered for 10 s under {} half-open connections",
+        held.len()
+    );
+    // The half-open ones are closed after the header-read timeout (3 s).
+    std::thread::sleep(Duration::from_secs(5));
+    let mut probe = [0u8; 1];
+    let closed = held
+        .iter()
+        .take(200)
+        .filter(|s| {
+            s.set_read_timeout(Some(Duration::from_millis(200)))
+                .unwrap();
+            let mut s: &TcpStream = s;
+            match s.read(&mut probe) {
+                Ok(0) => true,
+                Ok(_) => false,
+                Err(e) => !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ),
+            }
+        })
+        .count();
+    assert!(
+        closed >= 190,
+        "only {closed} of 200 half-open connections were closed"
+    );
+    drop(held);
+    // SIGTERM with requests still trickling in and connections half-open: stopped within the
+    // grace period (2 s) and a little.
+    let lingering: Vec<TcpStream> = (0..50)
+        .filter_map(|_| TcpStream::connect(&server.addr).ok())
+        .collect();
+    let took = server.terminate();
+    assert!(took < Duration::from_secs(6), "SIGTERM took {took:?}");
+    drop(lingering);
+    let log = server.stderr.lock().unwrap().clone();
+    assert!(!log.contains("panicked"), "{log}");
+}
+
+#[test]
+fn at_log_level_warn_errors_still_carry_their_request_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let toml = format!(
+        "[server]\nbind = \"127.0.0.1:0\"\ndist_dir = \"/nonexistent-dist\"\n\n[database]\nurl = \"sqlite://{}\"\n\n[log]\nlevel = \"warn\"\n",
+        db.display()
+    );
+    let mut server = Server::start(&toml, 1024, dir.path());
+    // Break the store under the running server: its next write fails with a store error.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        sqlx::query("ALTER TABLE raw_deliveries RENAME TO raw_deliveries_gone")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    });
+    let body = r#"[{"kind":"team","name":"t"}]"#;
+    let reply = server
+        .ask(
+            &format!(
+                "POST /api/v1/events HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                server.addr,
+                body.len()
+            ),
+            Duration::from_secs(10),
+        )
+        .unwrap();
+    assert!(reply.starts_with("HTTP/1.1 500"), "{reply}");
+    let id = reply
+        .lines()
+        .find_map(|l| l.strip_prefix("x-request-id: "))
+        .unwrap_or_else(|| panic!("no x-request-id in {reply}"))
+        .trim()
+        .to_owned();
+    assert!(reply.contains("x-request-id"), "{reply}");
+    server.terminate();
+    let log = server.stderr.lock().unwrap().clone();
+    let line = log
+        .lines()
+        .find(|l| l.contains("ERROR") && l.contains("store failure"))
+        .unwrap_or_else(|| panic!("no error line in {log}"));
+    assert!(
+        line.contains(&id),
+        "the error line lacks request id {id}: {line}"
+    );
+}
