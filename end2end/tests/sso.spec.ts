@@ -294,11 +294,12 @@ test('a callback URL cannot be replayed', async ({ page, browser }) => {
   await other.close();
 });
 
-test('an ID token whose nonce differs from the sign-in is refused', async ({ page, request }) => {
+test('an ID token whose nonce differs from the sign-in is refused', async ({ page }) => {
   // Nagare's own authorization request, with the nonce changed on its way to the provider (as an
   // attacker in the middle would): the provider signs an ID token carrying the changed nonce, and
   // Nagare, which kept the original server-side, must refuse it.
-  const login = await request.get(`${SSO}/auth/login?return_to=/`, { maxRedirects: 0 });
+  // Started in the page's own context, so that its browser holds the sign-in's login cookie.
+  const login = await page.request.get(`${SSO}/auth/login?return_to=/`, { maxRedirects: 0 });
   const authorize = new URL(login.headers()['location']);
   authorize.searchParams.set('nonce', 'tampered-' + authorize.searchParams.get('nonce'));
 
@@ -321,4 +322,76 @@ test('an ID token whose nonce differs from the sign-in is refused', async ({ pag
   expect(answer.status).toBeLessThan(500);
   expect((await page.context().cookies(SSO)).find((c) => c.name === 'nagare_session')).toBeUndefined();
   expect((await page.request.get(`${SSO}/api/v1/session`)).status()).toBe(401);
+});
+
+test('a callback URL from the attacker\'s own sign-in is refused in another browser (login CSRF)', async ({ browser }) => {
+  // The attacker signs in at the provider in their own browser and stops at the callback.
+  const attacker = await browser.newContext();
+  const page = await attacker.newPage();
+  let callback = '';
+  await page.route(`${SSO}/auth/callback**`, (route) => {
+    callback = route.request().url();
+    return route.abort();
+  });
+  await page.goto(`${SSO}/auth/login?return_to=/`);
+  await page.waitForURL((u) => u.href.startsWith(`${IDP}/interaction/`));
+  await page.locator('input[name="login"]').fill('admin');
+  await page.locator('input[name="password"]').fill('admin-password');
+  await page.getByRole('button', { name: 'Sign-in' }).click();
+  const consent = page.getByRole('button', { name: 'Continue' });
+  await expect
+    .poll(async () => {
+      if (!callback && (await consent.isVisible())) await consent.click();
+      return callback;
+    }, { timeout: 15_000 })
+    .toContain('code=');
+
+  // The victim's browser is made to open it: refused, and the victim is not signed in.
+  const victim = await browser.newContext();
+  const vpage = await victim.newPage();
+  const res = await vpage.goto(callback);
+  expect(res?.status()).toBe(400);
+  await expect(vpage.getByTestId('sign-in-error')).toContainText(/another browser/i);
+  expect((await victim.cookies(SSO)).find((c) => c.name === 'nagare_session')).toBeUndefined();
+  expect((await vpage.request.get(`${SSO}/api/v1/session`)).status()).toBe(401);
+  await attacker.close();
+  await victim.close();
+});
+
+test('an admin limits a token to one team: it writes and reads only that team\'s services', async ({ page, request }) => {
+  await signIn(page, 'admin', '/admin/tokens');
+  const console = watchConsole(page);
+  const name = `payments-ci-${Date.now()}`;
+  await page.getByTestId('token-name').fill(name);
+  await page.getByTestId('token-scope-read').setChecked(true);
+  await page.getByTestId('token-scope-ingest').setChecked(true);
+  await page.getByTestId('token-limit-team-payments').setChecked(true);
+  await screenshot(page, 'sso-token-limit');
+  await page.getByTestId('token-create').click();
+  const secret = ((await page.getByTestId('token-secret').textContent()) ?? '').trim();
+  expect(secret.length).toBeGreaterThan(20);
+  const row = page.getByTestId('token-row').filter({ hasText: name });
+  await expect(row.getByTestId('token-limit-text')).toHaveText('teams payments');
+
+  const bearer = { authorization: `Bearer ${secret}` };
+  const deployment = (id: string, service: string) => ({
+    kind: 'deployment', id, service, environment: 'production', status: 'success',
+    finished_at: new Date().toISOString(), sha: 'e2e-limit',
+  });
+  const other = await request.post(`${SSO}/api/v1/events`, { headers: bearer, data: [deployment(`${name}-x`, 'checkout-api')] });
+  expect(other.status(), await other.text()).toBe(403);
+  const refused = await other.json();
+  expect(refused.service).toBe('checkout-api');
+  expect(refused.line).toBe(1);
+  const own = await request.post(`${SSO}/api/v1/events`, { headers: bearer, data: [deployment(`${name}-ok`, 'ledger')] });
+  expect(own.status(), await own.text()).toBe(200);
+  expect((await request.get(`${SSO}/api/v1/metrics/dora?team=checkout`, { headers: bearer })).status()).toBe(403);
+  expect((await request.get(`${SSO}/api/v1/metrics/dora?team=payments`, { headers: bearer })).status()).toBe(200);
+  // Text a page of another site could send is refused before it is read.
+  const plain = await request.post(`${SSO}/api/v1/events`, {
+    headers: { ...bearer, 'content-type': 'text/plain' },
+    data: JSON.stringify([deployment(`${name}-plain`, 'ledger')]),
+  });
+  expect(plain.status()).toBe(415);
+  console.check();
 });

@@ -233,11 +233,12 @@ pub struct ConfigError {
 }
 
 /// Environment variables that override the file, each naming the key it replaces.
-pub const ENV_OVERRIDES: [(&str, &str); 12] = [
+pub const ENV_OVERRIDES: [(&str, &str); 13] = [
     ("NAGARE_BIND", "server.bind"),
     ("NAGARE_DIST_DIR", "server.dist_dir"),
     ("DATABASE_URL", "database.url"),
     ("NAGARE_DATABASE_URL", "database.url"),
+    ("NAGARE_SQLITE_SYNCHRONOUS", "database.sqlite_synchronous"),
     ("NAGARE_TIME_ZONE", "metrics.time_zone"),
     ("NAGARE_SEED_DEMO", "demo.seed_on_empty"),
     ("NAGARE_LOG", "log.level"),
@@ -293,6 +294,7 @@ impl Config {
                 "NAGARE_BIND" => self.server.bind = value.clone(),
                 "NAGARE_DIST_DIR" => self.server.dist_dir = value.into(),
                 "DATABASE_URL" | "NAGARE_DATABASE_URL" => self.database.url = value.clone(),
+                "NAGARE_SQLITE_SYNCHRONOUS" => self.database.sqlite_synchronous = value.clone(),
                 "NAGARE_TIME_ZONE" => self.metrics.time_zone = value.clone(),
                 "NAGARE_SEED_DEMO" => {
                     self.demo.seed_on_empty = match value.as_str() {
