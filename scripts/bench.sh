@@ -20,8 +20,10 @@ say() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
 
 say "building (release)"
 scripts/build.sh >&2
-cargo build --release -p nagare-server --bin nagare-bench >&2
+cargo build --release -p nagare-server --bin nagare-bench --bin nagare-load >&2
 bin=./target/release/nagare
+load=./target/release/nagare-load
+seconds=${BENCH_LOAD_SECONDS:-20}
 
 file="$data/org-$scale.ndjson"
 if [ ! -s "$file" ]; then
@@ -45,10 +47,11 @@ import_rate() { # DATABASE_URL -> events/s line
   echo "$out" | sed -n 's/.*(\([0-9]*\) events\/s).*/\1/p'
 }
 
-serve() { # name DATABASE_URL -> base URL, after /readyz answers; records start-up seconds
+serve() { # name DATABASE_URL [synchronous] -> base URL, after /readyz answers; records start-up seconds
   local port t0
   port=$(scripts/free-port.sh); t0=$(date +%s.%N)
-  NAGARE_BIND="127.0.0.1:$port" DATABASE_URL="$2" NAGARE_LOG=warn $bin serve >"$work/$1.log" 2>&1 &
+  NAGARE_BIND="127.0.0.1:$port" DATABASE_URL="$2" NAGARE_SQLITE_SYNCHRONOUS="${3:-full}" NAGARE_LOG=warn \
+    $bin serve >"$work/$1.log" 2>&1 &
   local pid=$!
   echo "$pid" >"$work/$1.pid"
   until curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
@@ -85,6 +88,38 @@ base=$(serve api "sqlite://$work/api.db")
 R[api_ingest]=$(python3 scripts/bench_http.py ingest "$base" "$file" 5000)
 stop api
 
+# The probe's shape: N clients, each reading the DORA metrics or posting one deployment (half
+# and half), for $seconds seconds, on the whole organisation; /healthz asked every 100 ms.
+for sync in full normal; do
+  say "sqlite ($sync): load, 20 clients for $seconds s"
+  base=$(serve "load-$sync" "sqlite://$work/bench.db" "$sync")
+  R[load20_$sync]=$($load "$base" --clients 20 --seconds "$seconds")
+  if [ "$sync" = full ]; then
+    say "sqlite ($sync): load, 200 clients for $seconds s"
+    R[load200]=$($load "$base" --clients 200 --seconds "$seconds")
+  fi
+  stop "load-$sync"
+done
+say "sqlite (normal): nagare import into a fresh database"
+R[import_normal]=$(NAGARE_SQLITE_SYNCHRONOUS=normal import_rate "sqlite://$work/normal.db")
+say "sqlite (normal): POST /api/v1/events in batches of 5000 into a fresh database"
+base=$(serve api-normal "sqlite://$work/api-normal.db" normal)
+R[api_ingest_normal]=$(python3 scripts/bench_http.py ingest "$base" "$file" 5000)
+stop api-normal
+
+# Ten 9.9 MB bodies at once, each ending in an invalid event, into an empty server: what they
+# cost in memory (peak and after) and in raw_deliveries.
+say "sqlite: ten concurrent 9.9 MB bodies ending in an invalid event"
+base=$(serve big "sqlite://$work/big.db")
+pid=$(cat "$work/big.pid")
+rss() { awk -v k="$1:" '$1 == k {printf "%.0f", $2/1024}' "/proc/$pid/status"; }
+R[big_before]=$(rss VmRSS)
+R[big_run]=$($load "$base" --big-bodies 10)
+sleep 1
+R[big_peak]=$(rss VmHWM); R[big_after]=$(rss VmRSS)
+R[big_kept]=$(python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(round((c.execute('SELECT COALESCE(SUM(stored_bytes),0) FROM raw_deliveries').fetchone()[0])/1024/1024, 2))" "$work/big.db")
+stop big
+
 say "postgres: starting a throwaway cluster"
 pg_url=$(scripts/pg.sh start "$work/pg")
 run_backend postgres "$pg_url"
@@ -96,6 +131,23 @@ wasm_raw=$(size dist/*.wasm); wasm_gz=$(gz dist/*.wasm); js_raw=$(size dist/*.js
 total_gz=$((wasm_gz + js_gz))
 
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
+# A field of a nested object: lf JSON kind key (kind: dora, ingest or healthz).
+lf() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]][sys.argv[3]])" "$1" "$2" "$3"; }
+# The answers by status, as `200: 1234, 503: 5`.
+st() { python3 - "$@" <<'PYST'
+import json, sys
+d = json.loads(sys.argv[1])
+if len(sys.argv) > 2:
+    d = d[sys.argv[2]]
+parts = [f"{k}: {v}" for k, v in d["statuses"].items()]
+if d.get("errors"):
+    parts.append(f"errors: {d['errors']}")
+print(", ".join(parts))
+PYST
+}
+loadrow() { # label JSON
+  echo "| $1 | $(lf "$2" dora per_s) | $(lf "$2" dora p50_ms) / $(lf "$2" dora p99_ms) | $(lf "$2" ingest per_s) | $(lf "$2" ingest p50_ms) / $(lf "$2" ingest p99_ms) / $(lf "$2" ingest max_ms) | $(st "$2" ingest); $(st "$2" dora) | $(lf "$2" healthz p99_ms) |"
+}
 kb() { python3 -c "print(round($1/1024, 1))"; }
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -n1)
 
@@ -121,6 +173,23 @@ $(uname -sr), rustc $(rustc --version | cut -d' ' -f2). Data: ${events} events
   $(field "${R[api_ingest]}" events_per_s) events/s ($(field "${R[api_ingest]}" events) events in $(field "${R[api_ingest]}" seconds) s).
 - Web app bundle: wasm $(kb $wasm_raw) KB raw / $(kb $wasm_gz) KB gzip; JS $(kb $js_raw) KB raw / $(kb $js_gz) KB gzip;
   total **$(kb $total_gz) KB gzipped** (target ≤ 400 KB).
+
+Load (\`nagare-load\`, SQLite, the whole organisation; each client half DORA reads, half
+one-deployment posts, ${seconds} s; /healthz every 100 ms):
+
+| shape | DORA req/s | DORA p50 / p99 (ms) | ingest req/s | ingest p50 / p99 / max (ms) | answers (ingest; DORA) | /healthz p99 (ms) |
+|---|---|---|---|---|---|---|
+$(loadrow "20 clients, synchronous=FULL" "${R[load20_full]}")
+$(loadrow "20 clients, synchronous=NORMAL" "${R[load20_normal]}")
+$(loadrow "200 clients, synchronous=FULL" "${R[load200]}")
+
+Durability on SQLite: \`nagare import\` ${R[sqlite_import]} events/s with FULL, ${R[import_normal]} with NORMAL;
+\`POST /api/v1/events\` in batches of 5 000: $(field "${R[api_ingest]}" events_per_s) events/s with FULL,
+$(field "${R[api_ingest_normal]}" events_per_s) with NORMAL.
+
+Ten concurrent 9.9 MB bodies, each ending in an invalid event, into an empty server: answers
+$(st "${R[big_run]}"); server memory ${R[big_before]} MiB before, ${R[big_peak]} MiB at the peak, ${R[big_after]} MiB after;
+raw_deliveries grew by ${R[big_kept]} MB (each rejected body keeps its first 64 KB and a SHA-256).
 <!-- bench:end -->"""
 doc = re.sub(r"<!-- bench:start.*?<!-- bench:end -->", lambda m: results, doc, flags=re.S)
 open("docs/PERFORMANCE.md", "w").write(doc)

@@ -5,7 +5,7 @@
 //                 from the groups claim (platform-admins → admin, team-payments → engineer + team
 //                 payments, dev-viewers → viewer)
 // Every sign-in goes through the provider's real form: no shortcut past it.
-import { test, expect, type Page, type APIResponse } from '@playwright/test';
+import { test, expect, type Page, type APIResponse, type APIRequestContext } from '@playwright/test';
 import { screenshot, serverUrl, watchConsole } from './support';
 
 const SSO = serverUrl('E2E_SSO_URL');
@@ -324,36 +324,49 @@ test('an ID token whose nonce differs from the sign-in is refused', async ({ pag
   expect((await page.request.get(`${SSO}/api/v1/session`)).status()).toBe(401);
 });
 
+/**
+ * An attacker's own sign-in, through the provider's real login and consent forms but by HTTP
+ * alone, stopped before Nagare's callback: returns the callback URL, state and code unused.
+ */
+async function attackerCallback(api: APIRequestContext): Promise<string> {
+  let res = await api.get(`${SSO}/auth/login?return_to=/`, { maxRedirects: 0 });
+  for (let step = 0; step < 12; step++) {
+    const location = res.headers()['location'];
+    if (location) {
+      const next = new URL(location, res.url()).toString();
+      if (next.startsWith(`${SSO}/auth/callback`)) return next;
+      res = await api.get(next, { maxRedirects: 0 });
+      continue;
+    }
+    const html = await res.text();
+    const action = html.match(/<form[^>]*action="([^"]+)"/)?.[1];
+    if (!action) throw new Error(`no form at ${res.url()}: ${html.slice(0, 200)}`);
+    const form: Record<string, string> = {};
+    for (const m of html.matchAll(/<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)) form[m[1]] = m[2];
+    if (html.includes('name="login"')) Object.assign(form, { login: 'admin', password: 'admin-password' });
+    res = await api.post(new URL(action, res.url()).toString(), { form, maxRedirects: 0 });
+  }
+  throw new Error('the provider never sent the browser back to Nagare');
+}
+
 test('a callback URL from the attacker\'s own sign-in is refused in another browser (login CSRF)', async ({ browser }) => {
-  // The attacker signs in at the provider in their own browser and stops at the callback.
   const attacker = await browser.newContext();
-  const page = await attacker.newPage();
-  let callback = '';
-  await page.route(`${SSO}/auth/callback**`, (route) => {
-    callback = route.request().url();
-    return route.abort();
-  });
-  await page.goto(`${SSO}/auth/login?return_to=/`);
-  await page.waitForURL((u) => u.href.startsWith(`${IDP}/interaction/`));
-  await page.locator('input[name="login"]').fill('admin');
-  await page.locator('input[name="password"]').fill('admin-password');
-  await page.getByRole('button', { name: 'Sign-in' }).click();
-  const consent = page.getByRole('button', { name: 'Continue' });
-  await expect
-    .poll(async () => {
-      if (!callback && (await consent.isVisible())) await consent.click();
-      return callback;
-    }, { timeout: 15_000 })
-    .toContain('code=');
+  const callback = await attackerCallback(attacker.request);
+  expect(callback).toContain('code=');
 
   // The victim's browser is made to open it: refused, and the victim is not signed in.
   const victim = await browser.newContext();
-  const vpage = await victim.newPage();
-  const res = await vpage.goto(callback);
+  const page = await victim.newPage();
+  const res = await page.goto(callback);
   expect(res?.status()).toBe(400);
-  await expect(vpage.getByTestId('sign-in-error')).toContainText(/another browser/i);
+  await expect(page.getByTestId('sign-in-error')).toContainText(/another browser/i);
   expect((await victim.cookies(SSO)).find((c) => c.name === 'nagare_session')).toBeUndefined();
-  expect((await vpage.request.get(`${SSO}/api/v1/session`)).status()).toBe(401);
+  expect((await page.request.get(`${SSO}/api/v1/session`)).status()).toBe(401);
+
+  // The same steps in the attacker's own browser do sign in: the refusal is the binding.
+  const own = await attacker.request.get(await attackerCallback(attacker.request), { maxRedirects: 0 });
+  expect(own.status(), await own.text()).toBe(303);
+  expect(sessionCookie(setCookieOf(own))).toBe(true);
   await attacker.close();
   await victim.close();
 });
