@@ -16,7 +16,7 @@ use crate::auth::limiter::SignInFailures;
 use crate::auth::TrustedProxies;
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Writer};
 use nagare_core::model::Org;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -26,6 +26,8 @@ use tokio::sync::{Mutex, OwnedRwLockWriteGuard, RwLock, Semaphore, SemaphorePerm
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Stores ingested batches, several per transaction when they arrive together.
+    pub writer: Writer,
     pub config: Arc<Config>,
     pub model: Arc<RwLock<Model>>,
     /// No identity provider configured: one local user, loopback only.
@@ -36,9 +38,13 @@ pub struct AppState {
     pub hosts: Arc<HostPolicy>,
     pub trusted_proxies: Arc<TrustedProxies>,
     pub sign_in_failures: Arc<SignInFailures>,
-    /// API requests in flight, and ingest bodies in flight (a bounded line each; past it, 503).
+    /// API requests in flight, and the kilobytes of ingest bodies in flight (a bounded line
+    /// each; past it, 503).
     pub requests: Arc<Gate>,
-    pub ingests: Arc<Gate>,
+    pub ingest_kb: Arc<Gate>,
+    /// Metric and list computations at once: about the cores, so that each finishes quickly
+    /// and the rest wait in a line that sheds, rather than all slowing down together.
+    pub compute: Arc<Gate>,
     /// One catch-up at a time.
     syncing: Arc<Mutex<()>>,
 }
@@ -74,6 +80,7 @@ impl AppState {
         let s = &config.server;
         let wait = Duration::from_millis(s.queue_wait_ms);
         let state = AppState {
+            writer: Writer::start(store.clone()),
             store,
             local_mode,
             oidc,
@@ -86,11 +93,19 @@ impl AppState {
             requests: Arc::new(Gate::new(
                 "API requests",
                 s.request_concurrency as usize,
+                s.request_concurrency as usize * 8,
                 wait,
             )),
-            ingests: Arc::new(Gate::new(
+            compute: Arc::new(Gate::new(
+                "metric computations",
+                config.compute_concurrency(),
+                s.request_concurrency as usize * 8,
+                wait,
+            )),
+            ingest_kb: Arc::new(Gate::new(
                 "event batches",
-                s.ingest_concurrency as usize,
+                s.ingest_buffer_mb as usize * 1024,
+                256,
                 wait,
             )),
             config: Arc::new(config),
@@ -181,15 +196,16 @@ fn apply(
     }
 }
 
-/// A bounded line in front of some work: `limit` at once; the rest wait at most `wait` for a
-/// turn, and are then refused with 503 and `Retry-After`, so that latency stays bounded under
-/// overload instead of growing with the queue.
+/// A bounded line in front of some work: `capacity` units at once (requests, or kilobytes of
+/// body); the rest wait at most `wait` for their turn, at most `max_waiting` of them, and are
+/// then refused with 503 and `Retry-After`, so that latency stays bounded under overload
+/// instead of growing with the queue.
 #[derive(Debug)]
 pub struct Gate {
     what: &'static str,
+    capacity: usize,
     permits: Semaphore,
     waiting: AtomicUsize,
-    /// Longest line: beyond, refused at once.
     max_waiting: usize,
     wait: Duration,
 }
@@ -204,19 +220,27 @@ impl Drop for Waiting<'_> {
 }
 
 impl Gate {
-    pub fn new(what: &'static str, limit: usize, wait: Duration) -> Gate {
+    pub fn new(what: &'static str, capacity: usize, max_waiting: usize, wait: Duration) -> Gate {
+        let capacity = capacity.clamp(1, Semaphore::MAX_PERMITS);
         Gate {
             what,
-            permits: Semaphore::new(limit.max(1)),
+            capacity,
+            permits: Semaphore::new(capacity),
             waiting: AtomicUsize::new(0),
-            max_waiting: limit.max(1) * 8,
+            max_waiting,
             wait,
         }
     }
 
-    /// A turn, or 503.
+    /// A turn for one unit, or 503.
     pub async fn enter(&self) -> Result<SemaphorePermit<'_>, ApiError> {
-        if let Ok(p) = self.permits.try_acquire() {
+        self.enter_many(1).await
+    }
+
+    /// A turn for `units` (at most the whole capacity), or 503.
+    pub async fn enter_many(&self, units: usize) -> Result<SemaphorePermit<'_>, ApiError> {
+        let units = u32::try_from(units.clamp(1, self.capacity)).unwrap_or(u32::MAX);
+        if let Ok(p) = self.permits.try_acquire_many(units) {
             return Ok(p);
         }
         let busy = || ApiError::Busy {
@@ -231,7 +255,7 @@ impl Gate {
             return Err(busy());
         }
         let _counted = Waiting(&self.waiting);
-        match tokio::time::timeout(self.wait, self.permits.acquire()).await {
+        match tokio::time::timeout(self.wait, self.permits.acquire_many(units)).await {
             Ok(Ok(p)) => Ok(p),
             _ => Err(busy()),
         }
@@ -249,7 +273,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_gate_sheds_after_the_wait() {
-        let g = Gate::new("tests", 1, Duration::from_millis(50));
+        let g = Gate::new("tests", 1, 8, Duration::from_millis(50));
         let first = g.enter().await.unwrap();
         let started = std::time::Instant::now();
         let e = g.enter().await.unwrap_err();
@@ -258,5 +282,13 @@ mod tests {
         assert_eq!(g.waiting(), 0);
         drop(first);
         assert!(g.enter().await.is_ok());
+        // Weighted: a big unit takes the whole gate, and never more than it.
+        let kb = Gate::new("bodies", 100, 8, Duration::from_millis(10));
+        let big = kb.enter_many(1_000_000).await.unwrap();
+        assert!(kb.enter_many(1).await.is_err());
+        drop(big);
+        let _a = kb.enter_many(60).await.unwrap();
+        let _b = kb.enter_many(40).await.unwrap();
+        assert!(kb.enter_many(1).await.is_err());
     }
 }

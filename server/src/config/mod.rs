@@ -131,10 +131,12 @@ pub struct ServerConfig {
     pub header_read_timeout_secs: u64,
     /// On SIGTERM, requests in flight get this long to finish; then the server stops anyway.
     pub shutdown_grace_secs: u64,
-    /// `POST /api/v1/events` bodies read and stored at once; more wait in line.
-    pub ingest_concurrency: u32,
+    /// Megabytes of `POST /api/v1/events` bodies read and stored at once; more wait in line.
+    pub ingest_buffer_mb: u32,
     /// API requests served at once; more wait in line.
     pub request_concurrency: u32,
+    /// Metric and list computations at once (CPU work); 0: twice the number of cores.
+    pub compute_concurrency: u32,
     /// Longest wait in line before a request is shed with 503 and `Retry-After`.
     pub queue_wait_ms: u64,
 }
@@ -181,8 +183,9 @@ impl Default for ServerConfig {
             max_connections: 1000,
             header_read_timeout_secs: 10,
             shutdown_grace_secs: 10,
-            ingest_concurrency: 4,
+            ingest_buffer_mb: 40,
             request_concurrency: 64,
+            compute_concurrency: 0,
             queue_wait_ms: 500,
         }
     }
@@ -337,6 +340,14 @@ impl Config {
         }
     }
 
+    /// Computations at once: `server.compute_concurrency`, or twice the cores.
+    pub fn compute_concurrency(&self) -> usize {
+        match self.server.compute_concurrency {
+            0 => 2 * std::thread::available_parallelism().map_or(2, usize::from),
+            n => n as usize,
+        }
+    }
+
     /// How durable SQLite commits are (`database.sqlite_synchronous`).
     pub fn durability(&self) -> crate::store::Durability {
         if self.database.sqlite_synchronous == "normal" {
@@ -438,6 +449,46 @@ mod tests {
             e.to_string().contains("NAGARE_BINDD") && e.to_string().contains("NAGARE_BIND"),
             "{e}"
         );
+    }
+
+    /// Whatever a config file holds, it is a configuration or an error naming where.
+    fn parsed(text: &str) -> Result<Config, ConfigError> {
+        let c = Config::parse(text, "nagare.toml")?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_a_config_or_a_named_error(text in "\\PC{0,120}") {
+            if let Err(e) = parsed(&text) {
+                proptest::prop_assert!(e.to_string().starts_with("configuration error in "), "{}", e);
+            }
+        }
+
+        #[test]
+        fn mutations_of_the_example_never_panic(pos in 0usize..6000, c in proptest::char::any(), cut: bool) {
+            let example = include_str!("../../../nagare.example.toml");
+            let mut chars: Vec<char> = example.chars().collect();
+            let at = pos % chars.len();
+            if cut { chars.truncate(at) } else { chars[at] = c }
+            let text: String = chars.into_iter().collect();
+            if let Err(e) = parsed(&text) {
+                let m = e.to_string();
+                proptest::prop_assert!(m.starts_with("configuration error in ") && m.len() > 30, "{}", m);
+            }
+        }
+
+        #[test]
+        fn any_environment_value_is_taken_or_named(value in "\\PC{0,40}", which in 0usize..13) {
+            let (name, key) = ENV_OVERRIDES[which];
+            let mut c = Config::default();
+            let applied = c.apply_env(&[(name.to_owned(), value)]).and_then(|()| c.validate());
+            if let Err(e) = applied {
+                let m = e.to_string();
+                proptest::prop_assert!(m.contains(name) || m.contains(key), "{}", m);
+            }
+        }
     }
 
     #[test]

@@ -155,7 +155,7 @@ impl Config {
                 "server.header_read_timeout_secs",
                 s.header_read_timeout_secs,
             ),
-            ("server.ingest_concurrency", u64::from(s.ingest_concurrency)),
+            ("server.ingest_buffer_mb", u64::from(s.ingest_buffer_mb)),
             (
                 "server.request_concurrency",
                 u64::from(s.request_concurrency),

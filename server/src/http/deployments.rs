@@ -57,6 +57,7 @@ async fn list_deployments(
         page,
         per_page,
     };
+    let _turn = state.compute.enter().await?;
     state.sync().await?;
     let model = state.model.read().await;
     scope.check_filters(&model.org, q.team.as_deref(), q.service.as_deref())?;

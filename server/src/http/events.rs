@@ -1,13 +1,15 @@
 //! `POST /api/v1/events`: canonical events as a JSON array or NDJSON. All or nothing.
 //!
-//! 1. A turn at the ingest gate (few bodies in memory at once; past the line, 503).
+//! 1. Room in the ingest buffer for the body (`server.ingest_buffer_mb` in all; past the line,
+//!    503 with `Retry-After`).
 //! 2. The body: a JSON content type (else 415), gzip decoded, at most `server.max_body_mb`.
 //! 3. Parsed straight from the bytes received, event by event (no tree of the whole body).
 //! 4. Checked against the caller's write scope: an engineer writes only their teams' services
 //!    and those services' repositories; a restricted token its limit. The first event outside
 //!    it refuses the whole batch with 403, naming its line and service.
-//! 5. Stored in one transaction with the raw delivery, and acknowledged once committed; the
-//!    model catches up in the background (a read that needs the batch waits for it).
+//! 5. Stored with its raw delivery by the store's writer, in a group commit with the batches
+//!    that arrive meanwhile, and acknowledged once committed; the model catches up in the
+//!    background (a read that needs the batch waits for it).
 //!
 //! A rejected body is kept as a raw delivery too (its head and digest when large).
 
@@ -43,8 +45,17 @@ async fn post_events(
 ) -> ApiResult<Json<IngestReply>> {
     let p = principal(p)?;
     let kind = body::kind(&headers, true)?;
-    let _turn = state.ingests.enter().await?;
     let max_mb = state.config.server.max_body_mb;
+    // Room for the body in the ingest buffer: its announced size, else the largest allowed
+    // (a gzip body may decode to that much).
+    let kb = match headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+    {
+        Some(len) if headers.get(header::CONTENT_ENCODING).is_none() => len.div_ceil(1024),
+        _ => max_mb as usize * 1024,
+    };
+    let _room = state.ingest_kb.enter_many(kb).await?;
     let bytes = body::read(&headers, body, max_mb as usize * 1024 * 1024, || {
         ApiError::PayloadTooLarge(format!(
             "the body is larger than {max_mb} MB; send the events in smaller batches, or use `nagare import FILE.ndjson` for bulk loads"
@@ -117,7 +128,7 @@ async fn store(
     raw: &RawDelivery,
 ) -> ApiResult<Json<IngestReply>> {
     let (counts, rev) = match p.write_scope() {
-        Scope::All => state.store.ingest(events, raw).await?,
+        Scope::All => state.writer.ingest(events, raw.clone(), None).await?,
         Scope::Only(limit) => store_within(state, &limit, &lines, events, raw).await?,
     };
     state.sync_later(rev);
@@ -155,7 +166,11 @@ async fn store_within(
             }
             model.rev
         };
-        match state.store.ingest_after(&events, raw, Some(checked)).await {
+        match state
+            .writer
+            .ingest(events.clone(), raw.clone(), Some(checked))
+            .await
+        {
             Err(StoreError::Moved { .. }) => continue,
             other => return Ok(other?),
         }

@@ -89,8 +89,10 @@ macro_rules! on_tx {
 mod auth;
 mod deliveries;
 mod jobs;
+mod writer;
 pub use auth::{audit_detail, AuditEntry, LoginAttempt, SessionRow};
 pub use deliveries::{DeliveryRow, RawDelivery};
+pub use writer::Writer;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -300,8 +302,35 @@ where
 }
 
 impl Batch {
+    /// Starts the next batch of a group commit: a revision, counts and keys of its own.
+    pub(crate) fn next_write(&mut self) {
+        self.rev = None;
+        self.counts = IngestCounts::default();
+        self.seen.clear();
+    }
+
+    async fn execute(&mut self, sql: &'static str) -> Result<()> {
+        on_tx!(&mut self.tx, c => sqlx::query(sql).execute(c).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    pub(crate) async fn savepoint(&mut self) -> Result<()> {
+        self.execute("SAVEPOINT one_write").await
+    }
+
+    pub(crate) async fn release_savepoint(&mut self) -> Result<()> {
+        self.execute("RELEASE SAVEPOINT one_write").await
+    }
+
+    /// Undoes everything since [`Batch::savepoint`] (its revision too), and drops the savepoint.
+    pub(crate) async fn rollback_to_savepoint(&mut self) -> Result<()> {
+        self.execute("ROLLBACK TO SAVEPOINT one_write").await?;
+        self.rev = None;
+        self.release_savepoint().await
+    }
+
     /// The revision this batch writes under, taken (and so locked) on first use.
-    async fn rev(&mut self) -> Result<i64> {
+    pub(crate) async fn rev(&mut self) -> Result<i64> {
         if let Some(r) = self.rev {
             return Ok(r);
         }

@@ -423,7 +423,7 @@ async fn a_busy_ingest_line_sheds_with_503_and_retry_after() {
     let (store, _dir) = fresh_store("sqlite").await;
     let mut config = Config::default();
     config.server.dist_dir = "/nonexistent-dist".into();
-    config.server.ingest_concurrency = 1;
+    config.server.ingest_buffer_mb = 1;
     config.server.queue_wait_ms = 20;
     let state = AppState::new(store, config).await.unwrap();
     let body: String = (0..20_000)
@@ -458,6 +458,68 @@ async fn a_busy_ingest_line_sheds_with_503_and_retry_after() {
             r.json["error"].as_str().unwrap().contains("busy"),
             "{}",
             r.json
+        );
+    }
+}
+
+#[tokio::test]
+async fn batches_arriving_together_commit_together_each_with_its_own_outcome() {
+    for backend in backends() {
+        let (store, _dir) = fresh_store(backend).await;
+        let writer = nagare_server::store::Writer::start(store.clone());
+        let raw = |i: usize| nagare_server::store::RawDelivery {
+            source: format!("w{i}"),
+            delivery_id: None,
+            content_type: None,
+            size_bytes: 1,
+            payload: Some(axum::body::Bytes::from(format!("batch {i}"))),
+        };
+        let batch = |i: usize| {
+            let lines: Vec<String> = (0..20)
+                .map(|k| DEPLOY.replace("\"d-1\"", &format!("\"g-{i}-{k}\"")))
+                .collect();
+            nagare_core::events::parse_batch(&lines.join("\n"), true).unwrap()
+        };
+        // 40 batches at once; every fifth was checked against a revision long gone.
+        let writes = (0..40).map(|i| {
+            let writer = writer.clone();
+            let checked = (i % 5 == 4).then_some(-7);
+            let events = batch(i);
+            let raw = raw(i);
+            async move { writer.ingest(events, raw, checked).await }
+        });
+        let results = futures_util::future::join_all(writes).await;
+        let mut revs = Vec::new();
+        for (i, r) in results.iter().enumerate() {
+            match (i % 5 == 4, r) {
+                (false, Ok((counts, rev))) => {
+                    assert_eq!(
+                        (counts.accepted, counts.updated),
+                        (20, 0),
+                        "{backend}: batch {i}"
+                    );
+                    revs.push(*rev);
+                }
+                (true, Err(nagare_server::store::StoreError::Moved { .. })) => {}
+                (_, other) => panic!("{backend}: batch {i}: {other:?}"),
+            }
+        }
+        // Each stored batch has a revision of its own, and they follow each other.
+        revs.sort_unstable();
+        assert_eq!(revs, (1..=32).collect::<Vec<i64>>(), "{backend}");
+        assert_eq!(store.current_rev().await.unwrap(), 32, "{backend}");
+        assert_eq!(store.event_count().await.unwrap(), 32 * 20, "{backend}");
+        // Nothing of a refused batch: neither its events nor its delivery.
+        let kept = store.recent_deliveries(100).await.unwrap();
+        assert_eq!(kept.len(), 32, "{backend}");
+        assert!(kept
+            .iter()
+            .all(|d| d.source.trim_start_matches('w').parse::<usize>().unwrap() % 5 != 4));
+        let again = writer.ingest(batch(0), raw(0), None).await.unwrap();
+        assert_eq!(
+            (again.0.accepted, again.0.updated, again.1),
+            (0, 20, 33),
+            "{backend}"
         );
     }
 }
