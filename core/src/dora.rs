@@ -39,6 +39,8 @@ pub(crate) struct Row {
 pub(crate) struct TierIndex {
     /// Deployment slots, in row order.
     slots: Vec<u32>,
+    /// Slot → its row, for the slots in `slots`.
+    row_of: FxMap<u32, u32>,
     fin: Vec<i64>,
     rows: Vec<Row>,
     /// Non-negative lead times in ms per basis, row after row.
@@ -49,26 +51,35 @@ pub(crate) struct TierIndex {
     by_service: FxMap<u32, Vec<u32>>,
     /// Failed deployment attempts (status `failure`): (finish, service), sorted.
     attempts: Vec<(i64, u32)>,
+    /// Slot → the entry of `attempts` it contributed.
+    attempt_of: FxMap<u32, (i64, u32)>,
 }
 
 impl Default for TierIndex {
     fn default() -> Self {
         TierIndex {
             slots: Vec::new(),
+            row_of: FxMap::default(),
             fin: Vec::new(),
             rows: Vec::new(),
             lead: Default::default(),
             off: [vec![0], vec![0], vec![0]],
             by_service: FxMap::default(),
             attempts: Vec::new(),
+            attempt_of: FxMap::default(),
         }
     }
 }
 
+/// Above this many changed slots, the failed attempts are rebuilt rather than edited.
+const ATTEMPT_EDITS: usize = 256;
+
 impl TierIndex {
     /// Brings the index up to date after the deployments in `changed` (slots of any tier)
     /// changed: keeps the rows before the first one that differs and rebuilds the rest. In
-    /// time-ordered ingestion that is only the tail. `attempts`: rebuild the failed attempts.
+    /// time-ordered ingestion that is only the tail, so one more deployment costs its own
+    /// rows, not the whole tier. `attempts`: some deployment of the tier changed its event, so
+    /// the failed attempts of the changed slots are edited (or, for many, rebuilt).
     pub(crate) fn update(
         &mut self,
         org: &Org,
@@ -87,16 +98,26 @@ impl TierIndex {
             })
             .collect();
         added.sort_by(order);
-        let kept: Vec<u32> = self
-            .slots
+        // The first row that differs: the earliest row of a changed slot, or where a changed
+        // slot now goes among the rows before it (all unchanged, so still in order).
+        let mut p = changed
             .iter()
-            .copied()
+            .filter_map(|s| self.row_of.get(s))
+            .map(|&r| r as usize)
+            .min()
+            .unwrap_or(self.slots.len());
+        if let Some(first) = added.first() {
+            p = p.min(self.slots[..p].partition_point(|s| order(s, first).is_lt()));
+        }
+        let old_tail = self.slots.split_off(p);
+        for s in &old_tail {
+            self.row_of.remove(s);
+        }
+        let kept: Vec<u32> = old_tail
+            .into_iter()
             .filter(|s| !changed.contains(s))
             .collect();
-        let slots = merge_sorted(kept, added, order);
-        let p = (0..slots.len())
-            .find(|&i| self.slots.get(i) != Some(&slots[i]) || changed.contains(&slots[i]))
-            .unwrap_or(slots.len());
+        let tail = merge_sorted(kept, added, order);
         // Keep rows before `p`.
         self.fin.truncate(p);
         self.rows.truncate(p);
@@ -110,7 +131,8 @@ impl TierIndex {
             rows.truncate(keep);
             !rows.is_empty()
         });
-        for (i, &s) in slots.iter().enumerate().skip(p) {
+        for (k, &s) in tail.iter().enumerate() {
+            let i = p + k;
             let dep = &deps[s as usize];
             let d = &dep.d;
             let mut flags = 0;
@@ -142,15 +164,42 @@ impl TierIndex {
                 .entry(dep.service)
                 .or_default()
                 .push(i as u32);
+            self.row_of.insert(s, i as u32);
+            self.slots.push(s);
         }
-        self.slots = slots;
         if attempts {
-            self.attempts = deps
-                .iter()
-                .filter(|d| d.tier == tier && d.ev.status == DeploymentStatus::Failure)
-                .filter_map(|d| d.ev.finished_at.map(|f| (f.0, d.service)))
+            self.update_attempts(org, tier, changed);
+        }
+    }
+
+    /// The failed attempts after the slots in `changed` changed.
+    fn update_attempts(&mut self, org: &Org, tier: EnvironmentTier, changed: &FxSet<u32>) {
+        let attempt = |s: u32| {
+            let d = &org.deps[s as usize];
+            (d.tier == tier && d.ev.status == DeploymentStatus::Failure)
+                .then_some(d.ev.finished_at)
+                .flatten()
+                .map(|f| (f.0, d.service))
+        };
+        if changed.len() > ATTEMPT_EDITS {
+            self.attempt_of = (0..org.deps.len() as u32)
+                .filter_map(|s| attempt(s).map(|a| (s, a)))
                 .collect();
+            self.attempts = self.attempt_of.values().copied().collect();
             self.attempts.sort_unstable();
+            return;
+        }
+        for &s in changed {
+            if let Some(old) = self.attempt_of.remove(&s) {
+                if let Ok(at) = self.attempts.binary_search(&old) {
+                    self.attempts.remove(at);
+                }
+            }
+            if let Some(new) = attempt(s) {
+                let at = self.attempts.partition_point(|a| *a < new);
+                self.attempts.insert(at, new);
+                self.attempt_of.insert(s, new);
+            }
         }
     }
 }
