@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::store::{Store, StoreError, Writer};
 use nagare_core::model::Org;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedRwLockWriteGuard, RwLock, Semaphore, SemaphorePermit};
@@ -47,6 +47,11 @@ pub struct AppState {
     pub compute: Arc<Gate>,
     /// One catch-up at a time.
     syncing: Arc<Mutex<()>>,
+    /// The model's revision, readable without the model's lock.
+    model_rev: Arc<AtomicI64>,
+    /// The background catch-up: the revision it is asked for, and whether it runs.
+    wanted: Arc<AtomicI64>,
+    catching_up: Arc<AtomicBool>,
 }
 
 pub struct Model {
@@ -111,6 +116,9 @@ impl AppState {
             config: Arc::new(config),
             model: Arc::new(RwLock::new(Model { org, rev: 0 })),
             syncing: Arc::new(Mutex::new(())),
+            model_rev: Arc::new(AtomicI64::new(0)),
+            wanted: Arc::new(AtomicI64::new(0)),
+            catching_up: Arc::new(AtomicBool::new(false)),
         };
         state.sync().await?;
         Ok(state)
@@ -122,42 +130,64 @@ impl AppState {
         self.sync_to(latest).await
     }
 
-    /// Brings the model up to at least revision `latest`.
+    /// Brings the model up to at least revision `latest` (and to whatever else has committed
+    /// by then: one catch-up covers every batch waiting).
     pub async fn sync_to(&self, latest: i64) -> Result<(), StoreError> {
-        if self.model.read().await.rev >= latest {
+        if self.model_rev.load(Ordering::Acquire) >= latest {
             return Ok(());
         }
         let _one = self.syncing.lock().await;
-        let base = self.model.read().await.rev;
+        let base = self.model_rev.load(Ordering::Acquire);
         if base >= latest {
             return Ok(());
         }
-        let events = self.store.events_between(base, latest).await?;
+        let target = latest.max(self.store.current_rev().await?);
+        let events = self.store.events_between(base, target).await?;
         let n = events.len();
         let started = std::time::Instant::now();
         let guard = self.model.clone().write_owned().await;
         let settings = self.config.core_settings();
+        let mirror = self.model_rev.clone();
         // Deriving is CPU work: off the async workers, on a task that owns the write guard.
-        tokio::task::spawn_blocking(move || apply(guard, events, latest, settings))
+        tokio::task::spawn_blocking(move || apply(guard, events, target, settings, &mirror))
             .await
             .map_err(|e| StoreError::Config(format!("model update failed: {e}")))??;
         tracing::debug!(
             previous_rev = base,
             events = n,
-            rev = latest,
+            rev = target,
             took_ms = started.elapsed().as_millis() as u64,
             "model synced"
         );
         Ok(())
     }
 
+    /// The revision the model reflects.
+    pub fn model_rev(&self) -> i64 {
+        self.model_rev.load(Ordering::Acquire)
+    }
+
     /// After a batch committed at `rev`: catch the model up in the background, so that the
     /// writer's reply does not wait for it (a reader that needs `rev` waits in [`Self::sync`]).
+    /// One background catch-up at a time, covering every batch committed while it runs.
     pub fn sync_later(&self, rev: i64) {
+        self.wanted.fetch_max(rev, Ordering::AcqRel);
+        if self.catching_up.swap(true, Ordering::AcqRel) {
+            return;
+        }
         let state = self.clone();
         tokio::spawn(async move {
-            if let Err(e) = state.sync_to(rev).await {
-                tracing::error!(error = %e, rev, "background model update failed");
+            loop {
+                let want = state.wanted.load(Ordering::Acquire);
+                if let Err(e) = state.sync_to(want).await {
+                    tracing::error!(error = %e, rev = want, "background model update failed");
+                }
+                state.catching_up.store(false, Ordering::Release);
+                // A batch may have asked between the catch-up and the flag: look once more.
+                let behind = state.model_rev() < state.wanted.load(Ordering::Acquire);
+                if !behind || state.catching_up.swap(true, Ordering::AcqRel) {
+                    break;
+                }
             }
         });
     }
@@ -172,23 +202,27 @@ impl AppState {
     }
 }
 
-/// Applies `events` under the owned write guard. A panic (a bug) leaves an empty model at
-/// revision 0, which the next request rebuilds from the store, rather than a half-applied one.
+/// Applies `events` under the owned write guard, and mirrors the new revision in `rev`. A
+/// panic (a bug) leaves an empty model at revision 0, which the next request rebuilds from the
+/// store, rather than a half-applied one.
 fn apply(
     mut model: OwnedRwLockWriteGuard<Model>,
     events: Vec<nagare_core::Event>,
     latest: i64,
     settings: nagare_core::model::Settings,
+    rev: &AtomicI64,
 ) -> Result<(), StoreError> {
     let org = &mut model.org;
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| org.apply(events))) {
         Ok(()) => {
             model.rev = latest;
+            rev.store(latest, Ordering::Release);
             Ok(())
         }
         Err(_) => {
             model.org = Org::new(settings);
             model.rev = 0;
+            rev.store(0, Ordering::Release);
             Err(StoreError::Config(
                 "the model update panicked; the model is rebuilt from the store on the next request".into(),
             ))
