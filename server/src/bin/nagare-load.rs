@@ -145,25 +145,11 @@ async fn run() -> Result<serde_json::Value, String> {
                         r#"{{"kind":"deployment","id":"load-{run_id}-{c}-{i}","source":"load","service":"{service}","environment":"production","status":"success","started_at":"2026-01-01T00:00:00Z","finished_at":"2026-01-01T00:05:00Z","sha":"load-{c}-{i}"}}"#
                     );
                     let r = http.post(format!("{url}/api/v1/events")).header("content-type", "application/x-ndjson").body(body).send().await;
-                    let status = match r {
-                        Ok(r) => {
-                            let s = r.status().as_u16();
-                            let _ = r.bytes().await;
-                            Some(s)
-                        }
-                        Err(_) => None,
-                    };
+                    let status = status_of(r).await;
                     writes.lock().await.record(started, status);
                 } else {
                     let r = http.get(format!("{url}/api/v1/metrics/dora?{query}")).send().await;
-                    let status = match r {
-                        Ok(r) => {
-                            let s = r.status().as_u16();
-                            let _ = r.bytes().await;
-                            Some(s)
-                        }
-                        Err(_) => None,
-                    };
+                    let status = status_of(r).await;
                     reads.lock().await.record(started, status);
                 }
             }
@@ -197,6 +183,14 @@ async fn run() -> Result<serde_json::Value, String> {
     Ok(
         serde_json::json!({"clients": clients, "seconds": seconds, "dora": r, "ingest": w, "healthz": h}),
     )
+}
+
+/// The status of a reply once its body is read, or `None` when the request failed.
+async fn status_of(reply: reqwest::Result<reqwest::Response>) -> Option<u16> {
+    let r = reply.ok()?;
+    let status = r.status().as_u16();
+    let _ = r.bytes().await;
+    Some(status)
 }
 
 async fn big_bodies(url: &str, n: usize, mb: f64) -> Result<serde_json::Value, String> {

@@ -261,27 +261,22 @@ async fn admins_write_anything_and_restricted_tokens_stay_in_their_limit() {
     );
 
     let bearer = format!("Bearer {secret}");
-    let with_token = |body: String| {
-        let state = state.clone();
-        let bearer = bearer.clone();
-        async move {
-            request(
-                &state,
-                "POST",
-                "/api/v1/events",
-                &[
-                    ("authorization", &bearer),
-                    ("content-type", "application/x-ndjson"),
-                ],
-                &body,
-            )
-            .await
-        }
-    };
-    let r = with_token(deployment("search-3", "search-api", "success")).await;
+    let r = post_with(
+        &state,
+        &bearer,
+        "application/x-ndjson",
+        &deployment("search-3", "search-api", "success"),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.json);
     assert_eq!(r.json["service"], "search-api");
-    let r = with_token(deployment("pay-3", "ledger", "success")).await;
+    let r = post_with(
+        &state,
+        &bearer,
+        "application/x-ndjson",
+        &deployment("pay-3", "ledger", "success"),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json);
     // Reading too: only within the limit.
     let read = |uri: String| {
@@ -314,31 +309,20 @@ async fn admins_write_anything_and_restricted_tokens_stay_in_their_limit() {
     let r = create(r#"{"name":"search-ci","scopes":["ingest"],"services":["search-api"]}"#).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
     let bearer = format!("Bearer {}", r.json["secret"].as_str().unwrap());
-    let post = |body: &'static str| {
-        let state = state.clone();
-        let bearer = bearer.clone();
-        async move {
-            request(
-                &state,
-                "POST",
-                "/api/v1/events",
-                &[
-                    ("authorization", &bearer),
-                    ("content-type", "application/json"),
-                ],
-                body,
-            )
-            .await
-        }
-    };
     assert_eq!(
-        post(r#"[{"kind":"commit","repo":"acme/search","sha":"s2","parents":["s1"],"authored_at":"2024-03-03T09:00:00Z"}]"#).await.status,
+        post_with(&state, &bearer, "application/json", r#"[{"kind":"commit","repo":"acme/search","sha":"s2","parents":["s1"],"authored_at":"2024-03-03T09:00:00Z"}]"#).await.status,
         StatusCode::OK
     );
     assert_eq!(
-        post(r#"[{"kind":"commit","repo":"acme/ledger","sha":"l3","authored_at":"2024-03-03T09:00:00Z"}]"#).await.status,
+        post_with(&state, &bearer, "application/json", r#"[{"kind":"commit","repo":"acme/ledger","sha":"l3","authored_at":"2024-03-03T09:00:00Z"}]"#).await.status,
         StatusCode::FORBIDDEN
     );
+}
+
+/// `POST /api/v1/events` with an API token.
+async fn post_with(state: &AppState, bearer: &str, content_type: &str, body: &str) -> Reply {
+    let headers = [("authorization", bearer), ("content-type", content_type)];
+    request(state, "POST", "/api/v1/events", &headers, body).await
 }
 
 /// `return_to` values as the probe sent them in the query string (so percent-encoded once more
