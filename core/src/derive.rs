@@ -39,9 +39,9 @@
 //!    query indexes of the touched tiers are rebuilt.
 
 use crate::api::Attribution;
-use crate::dora::IncidentIndex;
 use crate::events::{ChangeType, DeploymentStatus, EnvironmentTier};
 use crate::graph::{CommitChange, FxMap, FxSet, Repo, NONE};
+use crate::index::IncidentIndex;
 use crate::model::{dep_order, list_order, merge_sorted, tier_index, Chain, Dep, DepFacts, Org};
 use std::collections::{BTreeMap, BTreeSet};
 

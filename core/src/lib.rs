@@ -10,6 +10,7 @@ mod derive;
 pub mod dora;
 pub mod events;
 mod graph;
+mod index;
 pub mod model;
 pub mod stats;
 pub mod text;

@@ -15,12 +15,12 @@ use crate::api::{
     DoraReport, IncidentQuery, IncidentRow, Page, ServiceRow, TeamRow,
 };
 use crate::derive::Dirty;
-use crate::dora::{IncidentIndex, TierIndex};
 use crate::events::{
     ChangeType, Deployment, DeploymentStatus, EnvironmentTier, Event, Incident, PipelineRun,
     PullRequest, Service, Team,
 };
 use crate::graph::{FxMap, Interner, Repo, NONE};
+use crate::index::{IncidentIndex, TierIndex};
 use crate::time::{Timestamp, DAY_MS};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;

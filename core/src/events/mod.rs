@@ -8,7 +8,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
 mod parse;
-pub use parse::{parse_batch, parse_line, parse_numbered, strict_value, BatchError, EventError};
+mod strict;
+pub use parse::{parse_batch, parse_line, parse_numbered, BatchError, EventError};
+pub use strict::strict_value;
 
 fn default_source() -> String {
     "api".to_owned()

@@ -47,12 +47,14 @@ impl Params {
         let pairs = pairs(query)?;
         if let Some((k, _)) = pairs.iter().find(|(k, _)| !known.contains(&k.as_str())) {
             let k = printable(k, 40);
+            let accepted = if known.is_empty() {
+                "this endpoint takes no query parameters".to_owned()
+            } else {
+                format!("this endpoint accepts {}", known.join(", "))
+            };
             return Err(ApiError::bad_param(
                 &k,
-                format!(
-                    "unknown query parameter `{k}`; this endpoint accepts {}",
-                    known.join(", ")
-                ),
+                format!("unknown query parameter `{k}`; {accepted}"),
             ));
         }
         if let Some((k, _)) = pairs.iter().find(|(_, v)| v.chars().any(char::is_control)) {

@@ -1,0 +1,214 @@
+//! The query indexes of the model, kept current by `derive.rs` and read by the metrics:
+//! per tier, the successful deployments sorted by finish time with their lead times laid out
+//! contiguously ([`TierIndex`]), and the incidents attributed to no deployment
+//! ([`IncidentIndex`]).
+
+use crate::api::Attribution;
+use crate::events::{DeploymentStatus, EnvironmentTier};
+use crate::graph::{FxMap, FxSet};
+use crate::model::{dep_order, merge_sorted, Org};
+
+pub(crate) const BASELINE: u8 = 1;
+pub(crate) const FAILED: u8 = 2;
+pub(crate) const UNPLANNED: u8 = 4;
+pub(crate) const INCOMPLETE: u8 = 8;
+
+/// One successful deployment, as the query needs it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Row {
+    pub(crate) service: u32,
+    pub(crate) flags: u8,
+    pub(crate) negative: [u32; 3],
+    pub(crate) fallback: u32,
+    /// Recovery time in ms of a failed deployment; `None` when not failed or not recovered.
+    pub(crate) recovery_ms: Option<i64>,
+}
+
+/// The successful deployments of one tier, sorted by (finish, id, source).
+#[derive(Debug, Clone)]
+pub(crate) struct TierIndex {
+    /// Deployment slots, in row order.
+    pub(crate) slots: Vec<u32>,
+    /// Slot → its row, for the slots in `slots`.
+    pub(crate) row_of: FxMap<u32, u32>,
+    pub(crate) fin: Vec<i64>,
+    pub(crate) rows: Vec<Row>,
+    /// Non-negative lead times in ms per basis, row after row.
+    pub(crate) lead: [Vec<i64>; 3],
+    /// `lead[b][off[b][i]..off[b][i + 1]]` are row `i`'s.
+    pub(crate) off: [Vec<u32>; 3],
+    /// Service → its row indexes, ascending.
+    pub(crate) by_service: FxMap<u32, Vec<u32>>,
+    /// Failed deployment attempts (status `failure`): (finish, service), sorted.
+    pub(crate) attempts: Vec<(i64, u32)>,
+    /// Slot → the entry of `attempts` it contributed.
+    pub(crate) attempt_of: FxMap<u32, (i64, u32)>,
+}
+
+impl Default for TierIndex {
+    fn default() -> Self {
+        TierIndex {
+            slots: Vec::new(),
+            row_of: FxMap::default(),
+            fin: Vec::new(),
+            rows: Vec::new(),
+            lead: Default::default(),
+            off: [vec![0], vec![0], vec![0]],
+            by_service: FxMap::default(),
+            attempts: Vec::new(),
+            attempt_of: FxMap::default(),
+        }
+    }
+}
+
+/// Above this many changed slots, the failed attempts are rebuilt rather than edited.
+const ATTEMPT_EDITS: usize = 256;
+
+impl TierIndex {
+    /// Brings the index up to date after the deployments in `changed` (slots of any tier)
+    /// changed: keeps the rows before the first one that differs and rebuilds the rest. In
+    /// time-ordered ingestion that is only the tail, so one more deployment costs its own
+    /// rows, not the whole tier. `attempts`: some deployment of the tier changed its event, so
+    /// the failed attempts of the changed slots are edited (or, for many, rebuilt).
+    pub(crate) fn update(
+        &mut self,
+        org: &Org,
+        tier: EnvironmentTier,
+        changed: &FxSet<u32>,
+        attempts: bool,
+    ) {
+        let deps = &org.deps;
+        let order = |a: &u32, b: &u32| dep_order(&deps[*a as usize], &deps[*b as usize]);
+        let mut added: Vec<u32> = changed
+            .iter()
+            .copied()
+            .filter(|&s| {
+                let d = &deps[s as usize];
+                d.chain.is_some() && d.tier == tier
+            })
+            .collect();
+        added.sort_by(order);
+        // The first row that differs: the earliest row of a changed slot, or where a changed
+        // slot now goes among the rows before it (all unchanged, so still in order).
+        let mut p = changed
+            .iter()
+            .filter_map(|s| self.row_of.get(s))
+            .map(|&r| r as usize)
+            .min()
+            .unwrap_or(self.slots.len());
+        if let Some(first) = added.first() {
+            p = p.min(self.slots[..p].partition_point(|s| order(s, first).is_lt()));
+        }
+        let old_tail = self.slots.split_off(p);
+        for s in &old_tail {
+            self.row_of.remove(s);
+        }
+        let kept: Vec<u32> = old_tail
+            .into_iter()
+            .filter(|s| !changed.contains(s))
+            .collect();
+        let tail = merge_sorted(kept, added, order);
+        // Keep rows before `p`.
+        self.fin.truncate(p);
+        self.rows.truncate(p);
+        for b in 0..3 {
+            let end = self.off[b].get(p).copied().unwrap_or(0) as usize;
+            self.lead[b].truncate(end);
+            self.off[b].truncate(p + 1);
+        }
+        self.by_service.retain(|_, rows| {
+            let keep = rows.partition_point(|&r| (r as usize) < p);
+            rows.truncate(keep);
+            !rows.is_empty()
+        });
+        for (k, &s) in tail.iter().enumerate() {
+            let i = p + k;
+            let dep = &deps[s as usize];
+            let d = &dep.d;
+            let mut flags = 0;
+            if dep.is_baseline() {
+                flags |= BASELINE;
+            }
+            if d.failed {
+                flags |= FAILED;
+            }
+            if d.unplanned {
+                flags |= UNPLANNED;
+            }
+            if d.incomplete {
+                flags |= INCOMPLETE;
+            }
+            self.fin.push(dep.chain_fin);
+            self.rows.push(Row {
+                service: dep.service,
+                flags,
+                negative: d.negative,
+                fallback: (d.changes.len() - d.n_graph.min(d.changes.len())) as u32,
+                recovery_ms: if d.failed { d.recovery_ms } else { None },
+            });
+            for b in 0..3 {
+                self.lead[b].extend_from_slice(&d.lead[b]);
+                self.off[b].push(self.lead[b].len() as u32);
+            }
+            self.by_service
+                .entry(dep.service)
+                .or_default()
+                .push(i as u32);
+            self.row_of.insert(s, i as u32);
+            self.slots.push(s);
+        }
+        if attempts {
+            self.update_attempts(org, tier, changed);
+        }
+    }
+
+    /// The failed attempts after the slots in `changed` changed.
+    fn update_attempts(&mut self, org: &Org, tier: EnvironmentTier, changed: &FxSet<u32>) {
+        let attempt = |s: u32| {
+            let d = &org.deps[s as usize];
+            (d.tier == tier && d.ev.status == DeploymentStatus::Failure)
+                .then_some(d.ev.finished_at)
+                .flatten()
+                .map(|f| (f.0, d.service))
+        };
+        if changed.len() > ATTEMPT_EDITS {
+            self.attempt_of = (0..org.deps.len() as u32)
+                .filter_map(|s| attempt(s).map(|a| (s, a)))
+                .collect();
+            self.attempts = self.attempt_of.values().copied().collect();
+            self.attempts.sort_unstable();
+            return;
+        }
+        for &s in changed {
+            if let Some(old) = self.attempt_of.remove(&s) {
+                if let Ok(at) = self.attempts.binary_search(&old) {
+                    self.attempts.remove(at);
+                }
+            }
+            if let Some(new) = attempt(s) {
+                let at = self.attempts.partition_point(|a| *a < new);
+                self.attempts.insert(at, new);
+                self.attempt_of.insert(s, new);
+            }
+        }
+    }
+}
+
+/// Incidents attributed to no deployment: (started, service), sorted.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IncidentIndex {
+    pub(crate) unattributed: Vec<(i64, u32)>,
+}
+
+impl IncidentIndex {
+    pub(crate) fn build(org: &Org) -> IncidentIndex {
+        let mut unattributed: Vec<(i64, u32)> = org
+            .incs
+            .iter()
+            .filter(|i| i.attribution == Attribution::None)
+            .map(|i| (i.ev.started_at.0, i.service))
+            .collect();
+        unattributed.sort_unstable();
+        IncidentIndex { unattributed }
+    }
+}
