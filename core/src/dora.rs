@@ -1,4 +1,4 @@
-//! The DORA metrics of a window, computed from the facts `derive.rs` precomputed.
+//! The DORA metrics of a window, computed from the facts `derive/` precomputed.
 //!
 //! Per tier, the successful deployments are kept in a [`TierIndex`]: sorted by finish time,
 //! with their lead times (per basis) laid out contiguously in the same order. A query then

@@ -1,4 +1,4 @@
-//! The query indexes of the model, kept current by `derive.rs` and read by the metrics:
+//! The query indexes of the model, kept current by `derive/` and read by the metrics:
 //! per tier, the successful deployments sorted by finish time with their lead times laid out
 //! contiguously ([`TierIndex`]), and the incidents attributed to no deployment
 //! ([`IncidentIndex`]).

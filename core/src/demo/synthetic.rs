@@ -1,0 +1,117 @@
+//! The large synthetic organisation of `make bench`.
+
+use super::sim::*;
+use crate::time::{DAY_MS, HOUR_MS, MINUTE_MS};
+use crate::{Event, Timestamp};
+
+/// Sizes of a synthetic organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SynthSpec {
+    pub deployments: usize,
+    pub commits: usize,
+    pub pull_requests: usize,
+    pub incidents: usize,
+    pub services: usize,
+    pub teams: usize,
+}
+
+impl SynthSpec {
+    /// The size `make bench` uses: 100k production deployments, 1M commits, 50k pull requests
+    /// and 10k incidents across 200 services and 20 teams, over one year.
+    pub const BENCH: SynthSpec = SynthSpec {
+        deployments: 100_000,
+        commits: 1_000_000,
+        pull_requests: 50_000,
+        incidents: 10_000,
+        services: 200,
+        teams: 20,
+    };
+}
+
+/// A large organisation of exactly the given sizes (production deployments, commits, pull
+/// requests and attributed incidents; staging deployments come on top), over the year before
+/// `end`. Generated one service at a time, so memory stays small.
+pub fn synthetic(spec: &SynthSpec, seed: u64, end: Timestamp) -> impl Iterator<Item = Event> {
+    const SOURCE: &str = "bench";
+    let spec = *spec;
+    let services = spec.services.max(1);
+    let teams = spec.teams.clamp(1, services);
+    let start = end.0 - 365 * DAY_MS;
+    let share = move |total: usize, i: usize| total / services + usize::from(i < total % services);
+    let profile = Profile {
+        prs_per_day: 0.0,
+        pr_open: (2 * HOUR_MS, 3 * DAY_MS),
+        commits_per_pr: (1, 1),
+        change_failure: 0.0,
+        recovery: (30 * MINUTE_MS, 12 * HOUR_MS),
+        failed_attempt: 0.0,
+        rhythm: Rhythm::Daily(1),
+    };
+    let header = (0..teams).map(move |t| {
+        let members: Vec<String> = (0..5).map(|m| format!("dev-{t}-{m}")).collect();
+        team_events(SOURCE, &format!("team-{t}"), &format!("Team {t}"), &members)
+    });
+    let body = (0..services).flat_map(move |i| {
+        let mut rng = Rng::new(seed.wrapping_add(i as u64));
+        let name = format!("svc-{i}");
+        let repo = format!("synth/repo-{i}");
+        let team = format!("team-{}", i % teams);
+        let members: Vec<String> = (0..5).map(|m| format!("dev-{}-{m}", i % teams)).collect();
+        let deploys_n = share(spec.deployments, i);
+        let prs_n = share(spec.pull_requests, i);
+        let incidents_n = share(spec.incidents, i).min(deploys_n);
+        let commits_n = share(spec.commits, i);
+        // Each pull request brings its branch commits plus one merge commit; the root is one more.
+        let per_pr = commits_n
+            .saturating_sub(1 + prs_n)
+            .checked_div(prs_n)
+            .map_or(0, |n| n.clamp(1, 30));
+        let mut p = profile.clone();
+        p.commits_per_pr = (per_pr as i64, per_pr as i64);
+        let used = 1 + prs_n * (per_pr + 1);
+        // Deployments spread evenly over the year, with jitter; failures chosen at even steps.
+        let gap = (365 * DAY_MS) / (deploys_n.max(1) as i64 + 1);
+        let step = deploys_n.checked_div(incidents_n).unwrap_or(usize::MAX);
+        let deploys: Vec<PlannedDeploy> = (0..deploys_n)
+            .map(|k| {
+                let at = start + gap * (k as i64 + 1) + rng.range(0, gap / 2);
+                let failure = (step != usize::MAX
+                    && k % step == step / 2
+                    && k / step < incidents_n)
+                    .then(|| Failure {
+                        incident_after: rng.range(5, 120) * MINUTE_MS,
+                        recovery: rng.range(p.recovery.0, p.recovery.1),
+                        rollback: rng.chance(0.5),
+                        explicit_link: rng.chance(0.3),
+                    });
+                PlannedDeploy { at, failure }
+            })
+            .collect();
+        let hotfixes = deploys
+            .iter()
+            .filter(|d| d.failure.is_some_and(|f| !f.rollback))
+            .count();
+        let direct = commits_n.saturating_sub(used + hotfixes);
+        let mut plans = vec![ServicePlan {
+            name: &name,
+            profile: &p,
+            deploys,
+        }];
+        let mut next_incident = (i as u64) * 1_000_000;
+        let mut events = vec![service_event(SOURCE, &name, &repo, &team, false)];
+        events.extend(simulate_repo(
+            &mut rng,
+            SOURCE,
+            &repo,
+            &mut plans,
+            prs_n,
+            direct,
+            &members,
+            start,
+            end.0,
+            &mut next_incident,
+        ));
+        events
+    });
+    header.chain(body)
+}

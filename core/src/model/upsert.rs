@@ -1,0 +1,206 @@
+//! Upserts: each event replaces the one held under its key, and notes in [`Dirty`] what the
+//! derivation must revisit.
+
+use super::*;
+
+impl Org {
+    pub(crate) fn service_idx(&mut self, name: &str) -> u32 {
+        let id = self.service_names.intern(name);
+        if id as usize == self.services.len() {
+            self.services.push(Svc {
+                chains: [NONE; 5],
+                ..Svc::default()
+            });
+        }
+        id
+    }
+
+    pub(crate) fn repo_idx(&mut self, name: &str) -> u32 {
+        let id = self.repo_names.intern(name);
+        if id as usize == self.repos.len() {
+            self.repos.push(Repo::new(name));
+        }
+        id
+    }
+
+    /// The service event in effect for a service index (the one whose source sorts first).
+    pub(crate) fn service_event(&self, svc: u32) -> Option<&Service> {
+        self.services
+            .get(svc as usize)
+            .and_then(|s| s.variants.first())
+    }
+
+    pub(super) fn upsert_commit(&mut self, c: crate::events::Commit, dirty: &mut Dirty) {
+        let repo = self.repo_idx(&c.repo);
+        let source = self.sources.intern(&c.source);
+        let author = c.author.as_deref().map_or(NONE, |a| self.people.intern(a));
+        let (id, change) =
+            self.repos[repo as usize].upsert(c, source, author, &self.sources, &self.people);
+        if change != crate::graph::CommitChange::Nothing {
+            dirty.commits.push((repo, id, change));
+        }
+    }
+
+    pub(super) fn upsert_pr(&mut self, p: PullRequest, dirty: &mut Dirty) {
+        let slot = self
+            .pr_keys
+            .intern(&key_of(&p.source, &format!("{}#{}", p.repo, p.id)));
+        if let Some(old) = self.prs.get(slot as usize) {
+            if old.ev == p {
+                return;
+            }
+            let (repo, anchor, members) = (old.repo, old.anchor, old.members.clone());
+            let r = &mut self.repos[repo as usize];
+            if let Some(a) = anchor {
+                id_index_remove(&mut r.pr_anchor, a, slot);
+                dirty.pr_anchors.push((repo, a));
+            }
+            for m in members {
+                id_index_remove(&mut r.pr_member, m, slot);
+            }
+        }
+        let repo = self.repo_idx(&p.repo);
+        let r = &mut self.repos[repo as usize];
+        let commits: Vec<u32> = p.commits.iter().map(|s| r.node(s)).collect();
+        let merge = p.merge_commit.as_deref().map(|s| r.node(s));
+        let anchor = if p.merged_at.is_some() {
+            merge.or(commits.last().copied())
+        } else {
+            None
+        };
+        let mut members = commits.clone();
+        members.extend(merge);
+        members.sort_unstable();
+        members.dedup();
+        if let Some(a) = anchor {
+            id_index_add(&mut r.pr_anchor, a, slot);
+            dirty.pr_anchors.push((repo, a));
+        }
+        for &m in &members {
+            id_index_add(&mut r.pr_member, m, slot);
+        }
+        let rec = Pr {
+            ev: p,
+            repo,
+            anchor,
+            commits,
+            members,
+        };
+        if slot as usize == self.prs.len() {
+            self.prs.push(rec);
+        } else {
+            self.prs[slot as usize] = rec;
+        }
+    }
+
+    pub(super) fn upsert_deployment(&mut self, d: Deployment, dirty: &mut Dirty) {
+        let slot = self.dep_keys.intern(&key_of(&d.source, &d.id));
+        let service = self.service_idx(&d.service);
+        let tier = self.settings.tier_of(&d);
+        if let Some(old) = self.deps.get(slot as usize) {
+            if old.ev == d {
+                return;
+            }
+            let (old_service, old_tier) = (old.service, old.tier);
+            let svc = &mut self.services[old_service as usize];
+            svc.deployments = svc.deployments.saturating_sub(1);
+            if let Some(r) = old.ev.remediates.clone() {
+                index_remove(&mut self.deps_by_remediates, &r, slot);
+                dirty.remediated_incident_ids.insert(r);
+            }
+            dirty.note_dep_tier(old_service, old_tier);
+        } else {
+            self.deps.push(Dep {
+                ev: d.clone(),
+                service,
+                tier,
+                chain: None,
+                chain_fin: i64::MIN,
+                pos: 0,
+                d: DepFacts::default(),
+            });
+            index_add(&mut self.deps_by_id, &d.id, slot);
+        }
+        if let Some(r) = &d.remediates {
+            index_add(&mut self.deps_by_remediates, r, slot);
+            dirty.remediated_incident_ids.insert(r.clone());
+        }
+        // Incidents naming this deployment: as cause (re-attribute) or as remedy (recovery, rework).
+        if let Some(v) = self.incs_by_cause.get(&d.id) {
+            dirty.incidents.extend(v.iter().copied());
+        }
+        if let Some(v) = self.incs_by_remedy.get(&d.id) {
+            dirty.incidents.extend(v.iter().copied());
+        }
+        dirty.note_dep_tier(service, tier);
+        self.services[service as usize].deployments += 1;
+        let rec = &mut self.deps[slot as usize];
+        rec.ev = d;
+        rec.service = service;
+        rec.tier = tier;
+        dirty.deps.insert(slot);
+    }
+
+    pub(super) fn upsert_incident(&mut self, i: Incident, dirty: &mut Dirty) {
+        let slot = self.inc_keys.intern(&key_of(&i.source, &i.id));
+        let service = self.service_idx(&i.service);
+        if let Some(old) = self.incs.get(slot as usize) {
+            if old.ev == i {
+                return;
+            }
+            let old_ev = old.ev.clone();
+            let old_service = old.service;
+            index_remove(&mut self.incs_by_id, &old_ev.id, slot);
+            if let Some(c) = &old_ev.caused_by_deployment {
+                index_remove(&mut self.incs_by_cause, c, slot);
+            }
+            if let Some(r) = &old_ev.remediated_by_deployment {
+                index_remove(&mut self.incs_by_remedy, r, slot);
+                dirty.remedy_dep_ids.insert(r.clone());
+            }
+            self.services[old_service as usize]
+                .incidents
+                .retain(|&s| s != slot);
+            self.incs[slot as usize].ev = i.clone();
+            self.incs[slot as usize].service = service;
+        } else {
+            self.incs.push(Inc {
+                ev: i.clone(),
+                service,
+                attribution: Attribution::None,
+                target: None,
+            });
+        }
+        index_add(&mut self.incs_by_id, &i.id, slot);
+        if let Some(c) = &i.caused_by_deployment {
+            index_add(&mut self.incs_by_cause, c, slot);
+        }
+        if let Some(r) = &i.remediated_by_deployment {
+            index_add(&mut self.incs_by_remedy, r, slot);
+            dirty.remedy_dep_ids.insert(r.clone());
+        }
+        self.services[service as usize].incidents.push(slot);
+        dirty.incidents.insert(slot);
+        dirty.incidents_changed = true;
+    }
+
+    pub(super) fn upsert_run(&mut self, r: PipelineRun) {
+        let slot = self
+            .run_keys
+            .intern(&key_of(&r.source, &format!("{}:{}", r.provider, r.id)));
+        if slot as usize == self.runs.len() {
+            self.runs.push(r);
+        } else {
+            self.runs[slot as usize] = r;
+        }
+    }
+
+    pub(super) fn upsert_service(&mut self, s: Service, dirty: &mut Dirty) {
+        let idx = self.service_idx(&s.name);
+        let before = self.service_event(idx).cloned();
+        upsert_variant(&mut self.services[idx as usize].variants, s, |s| &s.source);
+        if self.service_event(idx) != before.as_ref() {
+            dirty.services.insert(idx);
+        }
+    }
+}
