@@ -299,7 +299,7 @@ impl Org {
     fn service_variants(&self, name: &str) -> impl Iterator<Item = &crate::events::Service> {
         self.service_names
             .get(name)
-            .and_then(|i| self.services.get(i as usize))
+            .and_then(|i| self.services.get(i))
             .into_iter()
             .flat_map(|s| s.variants.iter())
     }
@@ -317,22 +317,22 @@ impl Org {
     }
 
     fn service_names(&self) -> impl Iterator<Item = &str> {
-        (0..self.services.len() as u32).map(|i| self.service_names.resolve(i))
+        self.services.ids().map(|i| self.service_names.resolve(i))
     }
 
     fn stored_deployment_service(&self, source: &str, id: &str) -> Option<&str> {
         let slot = self.dep_keys.get(&crate::model::key_of(source, id))?;
-        self.deps.get(slot as usize).map(|d| d.ev.service.as_str())
+        self.deps.get(slot).map(|d| d.ev.service.as_str())
     }
 
     fn stored_incident_service(&self, source: &str, id: &str) -> Option<&str> {
         let slot = self.inc_keys.get(&crate::model::key_of(source, id))?;
-        self.incs.get(slot as usize).map(|i| i.ev.service.as_str())
+        self.incs.get(slot).map(|i| i.ev.service.as_str())
     }
 
     fn stored_run_repo(&self, source: &str, key: &str) -> Option<&str> {
         let slot = self.run_keys.get(&crate::model::key_of(source, key))?;
-        self.runs.get(slot as usize).map(|r| r.repo.as_str())
+        self.runs.get(slot).map(|r| r.repo.as_str())
     }
 
     /// The first event of `events` that `limit` does not allow writing, in batch order.

@@ -4,13 +4,10 @@
 
 pub mod access;
 pub mod api;
-pub mod bands;
+#[cfg(any(test, feature = "demo"))]
 pub mod demo;
-mod derive;
 pub mod dora;
 pub mod events;
-mod graph;
-mod index;
 pub mod model;
 pub mod stats;
 pub mod text;

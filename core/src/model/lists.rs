@@ -1,7 +1,15 @@
 //! The list views of the model: deployments, incidents, services and teams, filtered and
 //! paged, and one deployment with its change list.
 
-use super::*;
+use super::ids::{DepId, IncidentId};
+use super::{Org, ServiceSet};
+use crate::api::{
+    ChangeRow, DeploymentDetail, DeploymentQuery, DeploymentRow, IncidentQuery, IncidentRow, Page,
+    ServiceRow, TeamRow,
+};
+use crate::events::{ChangeType, Deployment, EnvironmentTier};
+use crate::time::Timestamp;
+use std::collections::BTreeMap;
 
 fn page_of<T>(items: Vec<T>, total: usize, page: u32, per_page: u32) -> Page<T> {
     Page {
@@ -26,38 +34,29 @@ fn paging(page: u32, per_page: u32) -> (u32, u32, usize, usize) {
 }
 
 impl Org {
-    /// Service indexes whose (effective) teams include `team`.
-    pub(crate) fn services_of_team(&self, team: &str) -> Vec<bool> {
-        self.services
-            .iter()
-            .map(|s| {
-                s.variants
-                    .first()
-                    .is_some_and(|e| e.teams.iter().any(|t| t == team))
-            })
-            .collect()
-    }
-
     /// Which services a `service`/`team` filter admits: `None` admits all.
     pub(crate) fn service_filter(
         &self,
         service: Option<&str>,
         team: Option<&str>,
-    ) -> Option<Vec<bool>> {
+    ) -> Option<ServiceSet> {
         if service.is_none() && team.is_none() {
             return None;
         }
-        let mut allowed = match team {
-            Some(t) => self.services_of_team(t),
-            None => vec![true; self.services.len()],
-        };
-        if let Some(s) = service {
-            let id = self.service_names.get(s);
-            for (i, a) in allowed.iter_mut().enumerate() {
-                *a = *a && Some(i as u32) == id;
-            }
-        }
-        Some(allowed)
+        let id = service.map(|s| self.service_names.get(s));
+        Some(ServiceSet(
+            self.services
+                .enumerate()
+                .map(|(i, s)| {
+                    let in_team = team.is_none_or(|team| {
+                        s.variants
+                            .first()
+                            .is_some_and(|e| e.teams.iter().any(|t| t == team))
+                    });
+                    in_team && id.is_none_or(|id| id == Some(i))
+                })
+                .collect(),
+        ))
     }
 
     /// Deployments, in progress first, then newest finished first; `page` is 1-based and
@@ -68,11 +67,8 @@ impl Org {
         let mut total = 0usize;
         let mut items = Vec::new();
         for &slot in &self.dep_list {
-            let d = &self.deps[slot as usize];
-            if allowed
-                .as_ref()
-                .is_some_and(|a| !a.get(d.service as usize).copied().unwrap_or(false))
-            {
+            let d = &self.deps[slot];
+            if allowed.as_ref().is_some_and(|a| !a.contains(d.service)) {
                 continue;
             }
             if q.environment_tier.is_some_and(|t| t != d.tier)
@@ -107,8 +103,8 @@ impl Org {
             || self.incs_by_remedy.contains_key(&d.id)
     }
 
-    pub(crate) fn deployment_row(&self, slot: u32) -> DeploymentRow {
-        let dep = &self.deps[slot as usize];
+    pub(crate) fn deployment_row(&self, slot: DepId) -> DeploymentRow {
+        let dep = &self.deps[slot];
         let ev = &dep.ev;
         let sha_url = self
             .service_event(dep.service)
@@ -139,7 +135,7 @@ impl Org {
                 .d
                 .incidents
                 .iter()
-                .map(|&i| self.incs[i as usize].ev.id.clone())
+                .map(|&i| self.incs[i].ev.id.clone())
                 .collect(),
             failed: dep.d.failed,
             failure_reasons: dep.d.reasons.clone(),
@@ -155,23 +151,23 @@ impl Org {
     /// One deployment with its change list. With the same id from several sources, the one
     /// whose source sorts first.
     pub fn deployment(&self, id: &str) -> Option<DeploymentDetail> {
-        let slot = self.deps_by_id.get(id)?.iter().copied().min_by(|&a, &b| {
-            self.deps[a as usize]
-                .ev
-                .source
-                .cmp(&self.deps[b as usize].ev.source)
-        })?;
-        let dep = &self.deps[slot as usize];
+        let slot = self
+            .deps_by_id
+            .get(id)?
+            .iter()
+            .copied()
+            .min_by(|&a, &b| self.deps[a].ev.source.cmp(&self.deps[b].ev.source))?;
+        let dep = &self.deps[slot];
         let mut change_list = Vec::new();
-        if let Some(repo) = dep.chain.and_then(|c| self.chains[c as usize].repo) {
-            let r = &self.repos[repo as usize];
+        if let Some(repo) = dep.chain.and_then(|c| self.chains[c].repo) {
+            let r = &self.repos[repo];
             let fin = dep.fin();
             for (i, &c) in dep.d.changes.iter().enumerate() {
-                let authored = r.authored[c as usize];
-                let author = r.author[c as usize];
+                let authored = r.authored[c];
+                let author = r.author[c];
                 let pull_request = r.pr_member.get(&c).and_then(|prs| {
                     prs.iter()
-                        .map(|&p| &self.prs[p as usize].ev)
+                        .map(|&p| &self.prs[p].ev)
                         .min_by(|a, b| {
                             b.merged_at
                                 .is_some()
@@ -182,8 +178,8 @@ impl Org {
                 });
                 change_list.push(ChangeRow {
                     sha: r.sha(c).to_owned(),
-                    author: (author != NONE).then(|| self.people.resolve(author).to_owned()),
-                    message: r.message[c as usize].as_deref().map(str::to_owned),
+                    author: author.map(|a| self.people.resolve(a).to_owned()),
+                    message: r.message[c].as_deref().map(str::to_owned),
                     authored_at: Timestamp(authored),
                     lead_time: (fin - authored) as f64 / 1000.0,
                     pull_request,
@@ -209,11 +205,8 @@ impl Org {
         let mut total = 0usize;
         let mut items = Vec::new();
         for &slot in &self.inc_list {
-            let inc = &self.incs[slot as usize];
-            if allowed
-                .as_ref()
-                .is_some_and(|a| !a.get(inc.service as usize).copied().unwrap_or(false))
-            {
+            let inc = &self.incs[slot];
+            if allowed.as_ref().is_some_and(|a| !a.contains(inc.service)) {
                 continue;
             }
             let t = inc.ev.started_at;
@@ -231,10 +224,10 @@ impl Org {
         page_of(items, total, page, per_page)
     }
 
-    fn incident_row(&self, slot: u32) -> IncidentRow {
-        let inc = &self.incs[slot as usize];
+    fn incident_row(&self, slot: IncidentId) -> IncidentRow {
+        let inc = &self.incs[slot];
         let ev = &inc.ev;
-        let target = inc.target.map(|t| &self.deps[t as usize]);
+        let target = inc.target.map(|t| &self.deps[t]);
         IncidentRow {
             id: ev.id.clone(),
             source: ev.source.clone(),
@@ -260,22 +253,19 @@ impl Org {
     pub fn services(&self) -> Vec<ServiceRow> {
         let mut rows: Vec<ServiceRow> = self
             .services
-            .iter()
             .enumerate()
             .filter(|(_, s)| !s.variants.is_empty() || s.deployments > 0 || !s.incidents.is_empty())
             .map(|(i, s)| {
-                let name = self.service_names.resolve(i as u32).to_owned();
-                let prod = s.chains[0];
-                let (deployments, last_deployed_at) = if prod == NONE {
-                    (0, None)
-                } else {
-                    let c = &self.chains[prod as usize];
-                    (
-                        c.deps.len() as u64,
-                        c.deps
-                            .last()
-                            .and_then(|&d| self.deps[d as usize].ev.finished_at),
-                    )
+                let name = self.service_names.resolve(i).to_owned();
+                let (deployments, last_deployed_at) = match s.chains[EnvironmentTier::Production] {
+                    None => (0, None),
+                    Some(prod) => {
+                        let c = &self.chains[prod];
+                        (
+                            c.deps.len() as u64,
+                            c.deps.last().and_then(|&d| self.deps[d].ev.finished_at),
+                        )
+                    }
                 };
                 match s.variants.first() {
                     Some(e) => ServiceRow {
@@ -320,7 +310,7 @@ impl Org {
                 },
             );
         }
-        for (i, s) in self.services.iter().enumerate() {
+        for (i, s) in self.services.enumerate() {
             let Some(e) = s.variants.first() else {
                 continue;
             };
@@ -331,8 +321,7 @@ impl Org {
                     members: Vec::new(),
                     services: Vec::new(),
                 });
-                row.services
-                    .push(self.service_names.resolve(i as u32).to_owned());
+                row.services.push(self.service_names.resolve(i).to_owned());
             }
         }
         rows.into_values()

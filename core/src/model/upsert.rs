@@ -1,42 +1,42 @@
 //! Upserts: each event replaces the one held under its key, and notes in [`Dirty`] what the
 //! derivation must revisit.
 
-use super::*;
+use super::derive::Dirty;
+use super::graph::{CommitChange, Repo};
+use super::ids::{CommitId, RepoId, ServiceId};
+use super::state::{Dep, DepFacts, Inc, Pr, Svc};
+use super::{id_index_add, id_index_remove, index_add, index_remove, key_of, upsert_variant, Org};
+use crate::api::Attribution;
+use crate::events::{Deployment, Incident, PipelineRun, PullRequest, Service};
 
 impl Org {
-    pub(crate) fn service_idx(&mut self, name: &str) -> u32 {
+    pub(crate) fn service_idx(&mut self, name: &str) -> ServiceId {
         let id = self.service_names.intern(name);
-        if id as usize == self.services.len() {
-            self.services.push(Svc {
-                chains: [NONE; 5],
-                ..Svc::default()
-            });
+        if id == self.services.next_id() {
+            self.services.push(Svc::default());
         }
         id
     }
 
-    pub(crate) fn repo_idx(&mut self, name: &str) -> u32 {
+    pub(crate) fn repo_idx(&mut self, name: &str) -> RepoId {
         let id = self.repo_names.intern(name);
-        if id as usize == self.repos.len() {
+        if id == self.repos.next_id() {
             self.repos.push(Repo::new(name));
         }
         id
     }
 
     /// The service event in effect for a service index (the one whose source sorts first).
-    pub(crate) fn service_event(&self, svc: u32) -> Option<&Service> {
-        self.services
-            .get(svc as usize)
-            .and_then(|s| s.variants.first())
+    pub(crate) fn service_event(&self, svc: ServiceId) -> Option<&Service> {
+        self.services.get(svc).and_then(|s| s.variants.first())
     }
 
     pub(super) fn upsert_commit(&mut self, c: crate::events::Commit, dirty: &mut Dirty) {
         let repo = self.repo_idx(&c.repo);
         let source = self.sources.intern(&c.source);
-        let author = c.author.as_deref().map_or(NONE, |a| self.people.intern(a));
-        let (id, change) =
-            self.repos[repo as usize].upsert(c, source, author, &self.sources, &self.people);
-        if change != crate::graph::CommitChange::Nothing {
+        let author = c.author.as_deref().map(|a| self.people.intern(a));
+        let (id, change) = self.repos[repo].upsert(c, source, author, &self.sources, &self.people);
+        if change != CommitChange::Nothing {
             dirty.commits.push((repo, id, change));
         }
     }
@@ -45,12 +45,12 @@ impl Org {
         let slot = self
             .pr_keys
             .intern(&key_of(&p.source, &format!("{}#{}", p.repo, p.id)));
-        if let Some(old) = self.prs.get(slot as usize) {
+        if let Some(old) = self.prs.get(slot) {
             if old.ev == p {
                 return;
             }
             let (repo, anchor, members) = (old.repo, old.anchor, old.members.clone());
-            let r = &mut self.repos[repo as usize];
+            let r = &mut self.repos[repo];
             if let Some(a) = anchor {
                 id_index_remove(&mut r.pr_anchor, a, slot);
                 dirty.pr_anchors.push((repo, a));
@@ -60,8 +60,8 @@ impl Org {
             }
         }
         let repo = self.repo_idx(&p.repo);
-        let r = &mut self.repos[repo as usize];
-        let commits: Vec<u32> = p.commits.iter().map(|s| r.node(s)).collect();
+        let r = &mut self.repos[repo];
+        let commits: Vec<CommitId> = p.commits.iter().map(|s| r.node(s)).collect();
         let merge = p.merge_commit.as_deref().map(|s| r.node(s));
         let anchor = if p.merged_at.is_some() {
             merge.or(commits.last().copied())
@@ -86,10 +86,10 @@ impl Org {
             commits,
             members,
         };
-        if slot as usize == self.prs.len() {
+        if slot == self.prs.next_id() {
             self.prs.push(rec);
         } else {
-            self.prs[slot as usize] = rec;
+            self.prs[slot] = rec;
         }
     }
 
@@ -97,12 +97,12 @@ impl Org {
         let slot = self.dep_keys.intern(&key_of(&d.source, &d.id));
         let service = self.service_idx(&d.service);
         let tier = self.settings.tier_of(&d);
-        if let Some(old) = self.deps.get(slot as usize) {
+        if let Some(old) = self.deps.get(slot) {
             if old.ev == d {
                 return;
             }
             let (old_service, old_tier) = (old.service, old.tier);
-            let svc = &mut self.services[old_service as usize];
+            let svc = &mut self.services[old_service];
             svc.deployments = svc.deployments.saturating_sub(1);
             if let Some(r) = old.ev.remediates.clone() {
                 index_remove(&mut self.deps_by_remediates, &r, slot);
@@ -133,8 +133,8 @@ impl Org {
             dirty.incidents.extend(v.iter().copied());
         }
         dirty.note_dep_tier(service, tier);
-        self.services[service as usize].deployments += 1;
-        let rec = &mut self.deps[slot as usize];
+        self.services[service].deployments += 1;
+        let rec = &mut self.deps[slot];
         rec.ev = d;
         rec.service = service;
         rec.tier = tier;
@@ -144,7 +144,7 @@ impl Org {
     pub(super) fn upsert_incident(&mut self, i: Incident, dirty: &mut Dirty) {
         let slot = self.inc_keys.intern(&key_of(&i.source, &i.id));
         let service = self.service_idx(&i.service);
-        if let Some(old) = self.incs.get(slot as usize) {
+        if let Some(old) = self.incs.get(slot) {
             if old.ev == i {
                 return;
             }
@@ -158,11 +158,9 @@ impl Org {
                 index_remove(&mut self.incs_by_remedy, r, slot);
                 dirty.remedy_dep_ids.insert(r.clone());
             }
-            self.services[old_service as usize]
-                .incidents
-                .retain(|&s| s != slot);
-            self.incs[slot as usize].ev = i.clone();
-            self.incs[slot as usize].service = service;
+            self.services[old_service].incidents.retain(|&s| s != slot);
+            self.incs[slot].ev = i.clone();
+            self.incs[slot].service = service;
         } else {
             self.incs.push(Inc {
                 ev: i.clone(),
@@ -179,7 +177,7 @@ impl Org {
             index_add(&mut self.incs_by_remedy, r, slot);
             dirty.remedy_dep_ids.insert(r.clone());
         }
-        self.services[service as usize].incidents.push(slot);
+        self.services[service].incidents.push(slot);
         dirty.incidents.insert(slot);
         dirty.incidents_changed = true;
     }
@@ -188,17 +186,17 @@ impl Org {
         let slot = self
             .run_keys
             .intern(&key_of(&r.source, &format!("{}:{}", r.provider, r.id)));
-        if slot as usize == self.runs.len() {
+        if slot == self.runs.next_id() {
             self.runs.push(r);
         } else {
-            self.runs[slot as usize] = r;
+            self.runs[slot] = r;
         }
     }
 
     pub(super) fn upsert_service(&mut self, s: Service, dirty: &mut Dirty) {
         let idx = self.service_idx(&s.name);
         let before = self.service_event(idx).cloned();
-        upsert_variant(&mut self.services[idx as usize].variants, s, |s| &s.source);
+        upsert_variant(&mut self.services[idx].variants, s, |s| &s.source);
         if self.service_event(idx) != before.as_ref() {
             dirty.services.insert(idx);
         }

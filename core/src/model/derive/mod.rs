@@ -38,12 +38,18 @@
 //! 5. Lead times, attributions and failure facts are recomputed for what changed, then the
 //!    query indexes of the touched tiers are rebuilt.
 
+use super::graph::{CommitChange, FxMap, FxSet, Repo};
+use super::ids::{ChainId, CommitId, DepId, IdVec, IncidentId, RepoId, ServiceId};
+use super::index::IncidentIndex;
+use super::order::{dep_order, list_order, merge_sorted};
+use super::state::{Chain, Dep, DepFacts};
+use super::tiers::PerTier;
+use super::Org;
 use crate::events::EnvironmentTier;
-use crate::graph::{CommitChange, FxMap, FxSet, Repo, NONE};
-use crate::index::IncidentIndex;
-use crate::model::{dep_order, list_order, merge_sorted, tier_index, Chain, Dep, DepFacts, Org};
 
-mod facts;
+mod attribution;
+mod failure;
+mod lead;
 mod walk;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -51,30 +57,30 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Default)]
 pub(crate) struct Dirty {
     /// Deployment slots whose event changed.
-    pub(crate) deps: FxSet<u32>,
+    pub(crate) deps: FxSet<DepId>,
     /// (repo, commit id, change) for commits that arrived or changed.
-    pub(crate) commits: Vec<(u32, u32, CommitChange)>,
+    pub(crate) commits: Vec<(RepoId, CommitId, CommitChange)>,
     /// (repo, commit id) where a merged pull request is (or was) anchored.
-    pub(crate) pr_anchors: Vec<(u32, u32)>,
+    pub(crate) pr_anchors: Vec<(RepoId, CommitId)>,
     /// Services whose effective service event changed.
-    pub(crate) services: FxSet<u32>,
+    pub(crate) services: FxSet<ServiceId>,
     /// Incident slots to re-attribute (and whose targets' failure facts to recompute).
-    pub(crate) incidents: FxSet<u32>,
+    pub(crate) incidents: FxSet<IncidentId>,
     pub(crate) incidents_changed: bool,
     /// Services whose production chain changed: re-attribute all their incidents.
-    pub(crate) attr_services: FxSet<u32>,
+    pub(crate) attr_services: FxSet<ServiceId>,
     /// Incident ids named by a changed deployment's `remediates`.
     pub(crate) remediated_incident_ids: FxSet<String>,
     /// Deployment ids named by a changed incident's `remediated_by_deployment`.
     pub(crate) remedy_dep_ids: FxSet<String>,
     /// Tiers whose query index must be rebuilt.
-    pub(crate) tiers: [bool; 5],
+    pub(crate) tiers: PerTier<bool>,
 }
 
 impl Dirty {
     /// A deployment of `service` in `tier` changed (called with its old and its new values).
-    pub(crate) fn note_dep_tier(&mut self, service: u32, tier: EnvironmentTier) {
-        self.tiers[tier_index(tier)] = true;
+    pub(crate) fn note_dep_tier(&mut self, service: ServiceId, tier: EnvironmentTier) {
+        self.tiers[tier] = true;
         if tier == EnvironmentTier::Production {
             self.attr_services.insert(service);
         }
@@ -87,22 +93,27 @@ struct ChainWork {
     /// Re-walk every position (the repository changed).
     full: bool,
     /// Deployment slots to re-walk.
-    pending: FxSet<u32>,
+    pending: FxSet<DepId>,
     /// Sort keys (finish, id, source) of deployments that left the chain.
     removed: Vec<(i64, String, String)>,
     /// Commits whose deployment left the chain: a later deployment may now reach them.
-    released: FxSet<u32>,
+    released: FxSet<CommitId>,
 }
 
 /// Scratch buffers reused across walks.
 #[derive(Default)]
 struct Scratch {
-    stack: Vec<u32>,
-    seen_missing: FxSet<u32>,
+    stack: Vec<CommitId>,
+    seen_missing: FxSet<CommitId>,
 }
 
-fn remove_waiting(repos: &mut [Repo], repo: u32, missing: Vec<u32>, slot: u32) {
-    if let Some(r) = repos.get_mut(repo as usize) {
+fn remove_waiting(
+    repos: &mut IdVec<RepoId, Repo>,
+    repo: Option<RepoId>,
+    missing: Vec<CommitId>,
+    slot: DepId,
+) {
+    if let Some(r) = repo.and_then(|repo| repos.get_mut(repo)) {
         for m in missing {
             if let Some(v) = r.waiting.get_mut(&m) {
                 v.retain(|&s| s != slot);
@@ -123,7 +134,7 @@ pub(super) fn push_span(values: &mut Vec<i64>, negative: &mut u32, span: i64) {
 }
 
 impl Org {
-    fn service_repo(&mut self, s: u32) -> Option<u32> {
+    fn service_repo(&mut self, s: ServiceId) -> Option<RepoId> {
         let name = self.service_event(s)?.repo.clone()?;
         if name.trim().is_empty() {
             return None;
@@ -131,41 +142,38 @@ impl Org {
         Some(self.repo_idx(&name))
     }
 
-    fn chain_for(&mut self, s: u32, tier: EnvironmentTier) -> u32 {
-        let t = tier_index(tier);
-        let c = self.services[s as usize].chains[t];
-        if c != NONE {
+    fn chain_for(&mut self, s: ServiceId, tier: EnvironmentTier) -> ChainId {
+        if let Some(c) = self.services[s].chains[tier] {
             return c;
         }
         let repo = self.service_repo(s);
-        let id = self.chains.len() as u32;
-        self.chains.push(Chain {
+        let id = self.chains.push(Chain {
             repo,
             deps: Vec::new(),
             owner: FxMap::default(),
-            baseline: NONE,
+            baseline: None,
         });
-        self.services[s as usize].chains[t] = id;
+        self.services[s].chains[tier] = Some(id);
         if let Some(r) = repo {
-            self.repos[r as usize].chains.push(id);
+            self.repos[r].chains.push(id);
         }
         id
     }
 
     /// Points a chain at another repository (or none): every assignment is dropped.
-    fn reset_chain(&mut self, c: u32, repo: Option<u32>) {
-        let old = self.chains[c as usize].repo;
+    fn reset_chain(&mut self, c: ChainId, repo: Option<RepoId>) {
+        let old = self.chains[c].repo;
         if let Some(o) = old {
-            self.repos[o as usize].chains.retain(|&x| x != c);
+            self.repos[o].chains.retain(|&x| x != c);
         }
         if let Some(n) = repo {
-            self.repos[n as usize].chains.push(c);
+            self.repos[n].chains.push(c);
         }
-        let chain = &mut self.chains[c as usize];
+        let chain = &mut self.chains[c];
         chain.repo = repo;
         chain.owner = FxMap::default();
         for &s in &chain.deps {
-            let d = &mut self.deps[s as usize].d;
+            let d = &mut self.deps[s].d;
             d.changes.clear();
             let missing = std::mem::take(&mut d.missing);
             let mr = d.missing_repo;
@@ -174,8 +182,8 @@ impl Org {
     }
 
     /// Takes a deployment out of its chain, releasing its commits.
-    fn leave_chain(&mut self, c: u32, slot: u32, w: &mut ChainWork) {
-        let dep = &mut self.deps[slot as usize];
+    fn leave_chain(&mut self, c: ChainId, slot: DepId, w: &mut ChainWork) {
+        let dep = &mut self.deps[slot];
         let changes = std::mem::take(&mut dep.d.changes);
         let missing = std::mem::take(&mut dep.d.missing);
         let mr = dep.d.missing_repo;
@@ -189,7 +197,7 @@ impl Org {
             ..DepFacts::default()
         };
         remove_waiting(&mut self.repos, mr, missing, slot);
-        let chain = &mut self.chains[c as usize];
+        let chain = &mut self.chains[c];
         for x in changes {
             if chain.owner.get(&x) == Some(&slot) {
                 chain.owner.remove(&x);
@@ -200,24 +208,23 @@ impl Org {
 
     /// Re-derives everything `dirty` touched (see the module documentation).
     pub(crate) fn derive(&mut self, mut dirty: Dirty) {
-        let mut work: BTreeMap<u32, ChainWork> = BTreeMap::new();
-        let mut lead: FxSet<u32> = FxSet::default();
+        let mut work: BTreeMap<ChainId, ChainWork> = BTreeMap::new();
+        let mut lead: FxSet<DepId> = FxSet::default();
         // Deployments whose failure facts to recompute, and whose query rows changed.
-        let mut fail: FxSet<u32> = FxSet::default();
-        let mut rows: FxSet<u32> = dirty.deps.clone();
+        let mut fail: FxSet<DepId> = FxSet::default();
+        let mut rows: FxSet<DepId> = dirty.deps.clone();
         let deps_changed = !dirty.deps.is_empty();
         let mut attribution_changed = false;
         // 1. Services whose repository changed restart their chains.
-        let mut services: Vec<u32> = dirty.services.iter().copied().collect();
+        let mut services: Vec<ServiceId> = dirty.services.iter().copied().collect();
         services.sort_unstable();
         for s in services {
-            for t in 0..5 {
-                let c = self.services[s as usize].chains[t];
-                if c == NONE {
+            for t in EnvironmentTier::ALL {
+                let Some(c) = self.services[s].chains[t] else {
                     continue;
-                }
+                };
                 let repo = self.service_repo(s);
-                if self.chains[c as usize].repo != repo {
+                if self.chains[c].repo != repo {
                     self.reset_chain(c, repo);
                     work.entry(c).or_default().full = true;
                     dirty.tiers[t] = true;
@@ -225,11 +232,11 @@ impl Org {
             }
         }
         // 2. Chain membership of changed deployments.
-        let mut slots: Vec<u32> = dirty.deps.iter().copied().collect();
+        let mut slots: Vec<DepId> = dirty.deps.iter().copied().collect();
         slots.sort_unstable();
-        let mut moves: BTreeMap<u32, (Vec<u32>, Vec<u32>)> = BTreeMap::new();
+        let mut moves: BTreeMap<ChainId, (Vec<DepId>, Vec<DepId>)> = BTreeMap::new();
         for slot in slots {
-            let dep = &self.deps[slot as usize];
+            let dep = &self.deps[slot];
             let (cur, same_fin, success, service, tier) = (
                 dep.chain,
                 dep.chain_fin == dep.fin(),
@@ -269,23 +276,21 @@ impl Org {
             for &r in removed {
                 self.leave_chain(c, r, &mut w);
             }
-            let removed: FxSet<u32> = removed.iter().copied().collect();
-            self.chains[c as usize]
-                .deps
-                .retain(|s| !removed.contains(s));
+            let removed: FxSet<DepId> = removed.iter().copied().collect();
+            self.chains[c].deps.retain(|s| !removed.contains(s));
             work.insert(c, w);
         }
         for (c, (_, inserted)) in moves {
             let w = work.entry(c).or_default();
-            let mut members = std::mem::take(&mut self.chains[c as usize].deps);
+            let mut members = std::mem::take(&mut self.chains[c].deps);
             for &s in &inserted {
-                let dep = &mut self.deps[s as usize];
+                let dep = &mut self.deps[s];
                 dep.chain = Some(c);
                 dep.chain_fin = dep.fin();
                 w.pending.insert(s);
             }
             let deps = &self.deps;
-            let order = |a: &u32, b: &u32| dep_order(&deps[*a as usize], &deps[*b as usize]);
+            let order = |a: &DepId, b: &DepId| dep_order(&deps[*a], &deps[*b]);
             if inserted.len() <= 8 {
                 for s in inserted {
                     let at = members.partition_point(|m| order(m, &s).is_lt());
@@ -296,27 +301,27 @@ impl Org {
                 members.sort_by(order);
             }
             for (i, &s) in members.iter().enumerate() {
-                self.deps[s as usize].pos = i as u32;
+                self.deps[s].pos = i as u32;
             }
-            self.chains[c as usize].deps = members;
+            self.chains[c].deps = members;
         }
 
         // A deployment's failure facts depend on itself and on the next one of its chain: a
         // changed deployment affects itself and its predecessor; one that left, its predecessor.
         for &s in &dirty.deps {
-            let dep = &self.deps[s as usize];
+            let dep = &self.deps[s];
             if let Some(c) = dep.chain {
                 fail.insert(s);
                 if dep.pos > 0 {
-                    fail.insert(self.chains[c as usize].deps[dep.pos as usize - 1]);
+                    fail.insert(self.chains[c].deps[dep.pos as usize - 1]);
                 }
             }
         }
         for (&c, w) in &work {
-            let members = &self.chains[c as usize].deps;
+            let members = &self.chains[c].deps;
             for (fin, id, source) in &w.removed {
                 let p = members.partition_point(|&m| {
-                    let d = &self.deps[m as usize];
+                    let d = &self.deps[m];
                     (d.chain_fin, d.ev.id.as_str(), d.ev.source.as_str())
                         < (*fin, id.as_str(), source.as_str())
                 });
@@ -327,13 +332,13 @@ impl Org {
         }
         // 3. Commits that arrived or changed.
         for (repo, id, change) in std::mem::take(&mut dirty.commits) {
-            let r = &self.repos[repo as usize];
+            let r = &self.repos[repo];
             let (touch_prs, parents) = match change {
                 CommitChange::Nothing => continue,
                 CommitChange::NewlyKnown => {
                     for &s in r.waiting.get(&id).map_or(&[][..], |v| v) {
-                        if let Some(c) = self.deps[s as usize].chain {
-                            if self.chains[c as usize].repo == Some(repo) {
+                        if let Some(c) = self.deps[s].chain {
+                            if self.chains[c].repo == Some(repo) {
                                 work.entry(c).or_default().pending.insert(s);
                             }
                         }
@@ -344,7 +349,7 @@ impl Org {
             };
             if let CommitChange::Changed { .. } = change {
                 for &c in &r.chains {
-                    if let Some(&o) = self.chains[c as usize].owner.get(&id) {
+                    if let Some(&o) = self.chains[c].owner.get(&id) {
                         if parents {
                             work.entry(c).or_default().pending.insert(o);
                         } else {
@@ -355,7 +360,7 @@ impl Org {
             }
             if touch_prs {
                 for &p in r.pr_member.get(&id).map_or(&[][..], |v| v) {
-                    let pr = &self.prs[p as usize];
+                    let pr = &self.prs[p];
                     if let Some(a) = pr.anchor {
                         dirty.pr_anchors.push((pr.repo, a));
                     }
@@ -369,23 +374,23 @@ impl Org {
         }
         // 5. Pull requests changed where they are anchored: recompute their deployments' lead times.
         for (repo, a) in std::mem::take(&mut dirty.pr_anchors) {
-            for &c in &self.repos[repo as usize].chains {
-                if let Some(&o) = self.chains[c as usize].owner.get(&a) {
+            for &c in &self.repos[repo].chains {
+                if let Some(&o) = self.chains[c].owner.get(&a) {
                     lead.insert(o);
                 }
             }
         }
         // 6. Lead times.
-        let mut lead: Vec<u32> = lead.into_iter().collect();
+        let mut lead: Vec<DepId> = lead.into_iter().collect();
         lead.sort_unstable();
         for s in lead {
             self.derive_lead(s);
             rows.insert(s);
         }
         // 7. Incident attribution.
-        let mut incs: BTreeSet<u32> = dirty.incidents.iter().copied().collect();
+        let mut incs: BTreeSet<IncidentId> = dirty.incidents.iter().copied().collect();
         for s in &dirty.attr_services {
-            incs.extend(self.services[*s as usize].incidents.iter().copied());
+            incs.extend(self.services[*s].incidents.iter().copied());
         }
         for id in &dirty.remediated_incident_ids {
             incs.extend(
@@ -407,32 +412,32 @@ impl Org {
         }
         for i in incs {
             let (attribution, target) = self.attribute(i);
-            let old = self.incs[i as usize].target;
-            if old != target || self.incs[i as usize].attribution != attribution {
+            let old = self.incs[i].target;
+            if old != target || self.incs[i].attribution != attribution {
                 attribution_changed = true;
             }
             if old != target {
                 if let Some(o) = old {
-                    self.deps[o as usize].d.incidents.retain(|&x| x != i);
+                    self.deps[o].d.incidents.retain(|&x| x != i);
                 }
                 if let Some(t) = target {
                     let incs = &self.incs;
-                    let key = |x: u32| {
-                        let e = &incs[x as usize].ev;
+                    let key = |x: IncidentId| {
+                        let e = &incs[x].ev;
                         (e.id.as_str(), e.source.as_str())
                     };
-                    let list = &self.deps[t as usize].d.incidents;
+                    let list = &self.deps[t].d.incidents;
                     let at = list.partition_point(|&x| key(x) < key(i));
-                    self.deps[t as usize].d.incidents.insert(at, i);
+                    self.deps[t].d.incidents.insert(at, i);
                 }
             }
-            let inc = &mut self.incs[i as usize];
+            let inc = &mut self.incs[i];
             inc.attribution = attribution;
             inc.target = target;
             fail.extend([old, target].into_iter().flatten());
         }
         // 8. Failure, recovery and rework.
-        let mut fail: Vec<u32> = fail.into_iter().collect();
+        let mut fail: Vec<DepId> = fail.into_iter().collect();
         fail.sort_unstable();
         for s in fail {
             if self.derive_failure(s) {
@@ -440,14 +445,14 @@ impl Org {
             }
         }
         // 9. Query indexes: only from the first row that changed.
-        let mut tiers = [false; 5];
+        let mut tiers: PerTier<bool> = PerTier::default();
         for &s in &rows {
-            tiers[tier_index(self.deps[s as usize].tier)] = true;
+            tiers[self.deps[s].tier] = true;
         }
-        for (t, tier) in EnvironmentTier::ALL.iter().enumerate() {
+        for t in EnvironmentTier::ALL {
             if tiers[t] || dirty.tiers[t] {
                 let mut ix = std::mem::take(&mut self.tiers[t]);
-                ix.update(self, *tier, &rows, dirty.tiers[t]);
+                ix.update(self, t, &rows, dirty.tiers[t]);
                 self.tiers[t] = ix;
             }
         }
@@ -456,9 +461,9 @@ impl Org {
         }
         if dirty.incidents_changed {
             let incs = &self.incs;
-            let mut list: Vec<u32> = (0..incs.len() as u32).collect();
+            let mut list: Vec<IncidentId> = incs.ids().collect();
             list.sort_by(|&a, &b| {
-                let (a, b) = (&incs[a as usize].ev, &incs[b as usize].ev);
+                let (a, b) = (&incs[a].ev, &incs[b].ev);
                 b.started_at
                     .cmp(&a.started_at)
                     .then_with(|| a.id.cmp(&b.id))
@@ -469,8 +474,8 @@ impl Org {
         if deps_changed {
             let mut list = std::mem::take(&mut self.dep_list);
             let deps = &self.deps;
-            let order = |a: &u32, b: &u32| list_order(&deps[*a as usize], &deps[*b as usize]);
-            let mut changed: Vec<u32> = dirty.deps.iter().copied().collect();
+            let order = |a: &DepId, b: &DepId| list_order(&deps[*a], &deps[*b]);
+            let mut changed: Vec<DepId> = dirty.deps.iter().copied().collect();
             changed.sort_by(order);
             list.retain(|s| !dirty.deps.contains(s));
             self.dep_list = merge_sorted(list, changed, order);

@@ -1,15 +1,14 @@
-//! Compact in-memory storage for the commit graph: shas interned to dense `u32` ids per
+//! Compact in-memory storage for the commit graph: shas interned to dense [`CommitId`]s per
 //! repository, parents as ids, and a fast non-cryptographic hasher for id-keyed maps.
 //!
 //! A million commits take on the order of a hundred bytes each.
 
+use super::ids::{ChainId, CommitId, DepId, Id, IdVec, PersonId, PrId, SourceId};
 use crate::events::Commit;
 use crate::time::Timestamp;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// No id (a missing parent slot, an unknown author).
-pub(crate) const NONE: u32 = u32::MAX;
 /// The authored time of a commit the graph names (as a parent or deployed sha) but has not seen.
 pub(crate) const UNKNOWN: i64 = i64::MIN;
 
@@ -73,11 +72,21 @@ pub(crate) type FxSet<K> = HashSet<K, FxBuild>;
 
 /// Strings interned to dense ids `0..len`, in an open-addressing table of ids (the strings are
 /// stored once).
-#[derive(Clone, Default)]
-pub(crate) struct Interner {
+#[derive(Clone)]
+pub(crate) struct Interner<I> {
     strs: Vec<Box<str>>,
-    table: Vec<u32>,
+    table: Vec<Option<I>>,
     shift: u32,
+}
+
+impl<I> Default for Interner<I> {
+    fn default() -> Self {
+        Interner {
+            strs: Vec::new(),
+            table: Vec::new(),
+            shift: 0,
+        }
+    }
 }
 
 fn hash_str(s: &str) -> u64 {
@@ -88,57 +97,54 @@ fn hash_str(s: &str) -> u64 {
     h.finish().wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
-impl Interner {
-    pub(crate) fn get(&self, s: &str) -> Option<u32> {
+impl<I: Id> Interner<I> {
+    pub(crate) fn get(&self, s: &str) -> Option<I> {
         if self.table.is_empty() {
             return None;
         }
         let mask = self.table.len() - 1;
         let mut i = (hash_str(s) >> self.shift) as usize;
         loop {
-            let id = self.table[i];
-            if id == NONE {
-                return None;
-            }
-            if self.strs.get(id as usize).is_some_and(|x| &**x == s) {
+            let id = self.table[i]?;
+            if self.strs.get(id.index()).is_some_and(|x| &**x == s) {
                 return Some(id);
             }
             i = (i + 1) & mask;
         }
     }
 
-    pub(crate) fn intern(&mut self, s: &str) -> u32 {
+    pub(crate) fn intern(&mut self, s: &str) -> I {
         if let Some(id) = self.get(s) {
             return id;
         }
         if (self.strs.len() + 1) * 2 > self.table.len() {
             self.grow();
         }
-        let id = self.strs.len() as u32;
+        let id = I::from_index(self.strs.len());
         self.strs.push(s.into());
         self.place(id);
         id
     }
 
-    pub(crate) fn resolve(&self, id: u32) -> &str {
-        self.strs.get(id as usize).map_or("", |s| s)
+    pub(crate) fn resolve(&self, id: I) -> &str {
+        self.strs.get(id.index()).map_or("", |s| s)
     }
 
-    fn place(&mut self, id: u32) {
+    fn place(&mut self, id: I) {
         let mask = self.table.len() - 1;
         let mut i = (hash_str(self.resolve(id)) >> self.shift) as usize;
-        while self.table[i] != NONE {
+        while self.table[i].is_some() {
             i = (i + 1) & mask;
         }
-        self.table[i] = id;
+        self.table[i] = Some(id);
     }
 
     fn grow(&mut self) {
         let size = (self.table.len() * 2).max(16);
-        self.table = vec![NONE; size];
+        self.table = vec![None; size];
         self.shift = 64 - size.trailing_zeros();
-        for id in 0..self.strs.len() as u32 {
-            self.place(id);
+        for i in 0..self.strs.len() {
+            self.place(I::from_index(i));
         }
     }
 }
@@ -159,33 +165,33 @@ pub(crate) enum CommitChange {
 #[derive(Clone, Default)]
 pub(crate) struct Repo {
     pub(crate) name: Box<str>,
-    pub(crate) shas: Interner,
+    pub(crate) shas: Interner<CommitId>,
     /// Authored time, ms; [`UNKNOWN`] until the commit arrives.
-    pub(crate) authored: Vec<i64>,
+    pub(crate) authored: IdVec<CommitId, i64>,
     /// Committed time, ms; `i64::MIN` when absent.
-    committed: Vec<i64>,
-    p0: Vec<u32>,
-    p1: Vec<u32>,
+    committed: IdVec<CommitId, i64>,
+    /// First and second parent.
+    p0: IdVec<CommitId, Option<CommitId>>,
+    p1: IdVec<CommitId, Option<CommitId>>,
     /// Parents beyond the second (octopus merges).
-    extra: FxMap<u32, Vec<u32>>,
-    /// Author, as an id in the org's people interner.
-    pub(crate) author: Vec<u32>,
-    /// Source of the held event, as an id in the org's source interner.
-    source: Vec<u32>,
-    pub(crate) message: Vec<Option<Box<str>>>,
+    extra: FxMap<CommitId, Vec<CommitId>>,
+    pub(crate) author: IdVec<CommitId, Option<PersonId>>,
+    /// Source of the held event.
+    source: IdVec<CommitId, Option<SourceId>>,
+    pub(crate) message: IdVec<CommitId, Option<Box<str>>>,
     /// Events for the same commit from other sources. The held one is the event whose source
     /// sorts first, so the result never depends on arrival order.
-    variants: FxMap<u32, Vec<Commit>>,
+    variants: FxMap<CommitId, Vec<Commit>>,
     known: usize,
     variant_count: usize,
-    /// Merged pull requests anchored at a commit (merge commit, else last commit): PR slots.
-    pub(crate) pr_anchor: FxMap<u32, Vec<u32>>,
-    /// Pull requests that list a commit (or have it as merge commit): PR slots.
-    pub(crate) pr_member: FxMap<u32, Vec<u32>>,
-    /// Deployments whose last walk met this unknown commit: deployment slots.
-    pub(crate) waiting: FxMap<u32, Vec<u32>>,
+    /// Merged pull requests anchored at a commit (merge commit, else last commit).
+    pub(crate) pr_anchor: FxMap<CommitId, Vec<PrId>>,
+    /// Pull requests that list a commit (or have it as merge commit).
+    pub(crate) pr_member: FxMap<CommitId, Vec<PrId>>,
+    /// Deployments whose last walk met this unknown commit.
+    pub(crate) waiting: FxMap<CommitId, Vec<DepId>>,
     /// Chains (service, tier) deriving from this repository.
-    pub(crate) chains: Vec<u32>,
+    pub(crate) chains: Vec<ChainId>,
 }
 
 impl Repo {
@@ -197,29 +203,27 @@ impl Repo {
     }
 
     /// The id of a sha, creating an unknown node when it is new.
-    pub(crate) fn node(&mut self, sha: &str) -> u32 {
+    pub(crate) fn node(&mut self, sha: &str) -> CommitId {
         let id = self.shas.intern(sha);
-        if id as usize == self.authored.len() {
+        if id == self.authored.next_id() {
             self.authored.push(UNKNOWN);
             self.committed.push(i64::MIN);
-            self.p0.push(NONE);
-            self.p1.push(NONE);
-            self.author.push(NONE);
-            self.source.push(NONE);
+            self.p0.push(None);
+            self.p1.push(None);
+            self.author.push(None);
+            self.source.push(None);
             self.message.push(None);
         }
         id
     }
 
-    pub(crate) fn sha(&self, id: u32) -> &str {
+    pub(crate) fn sha(&self, id: CommitId) -> &str {
         self.shas.resolve(id)
     }
 
     #[inline]
-    pub(crate) fn is_known(&self, id: u32) -> bool {
-        self.authored
-            .get(id as usize)
-            .is_some_and(|&t| t != UNKNOWN)
+    pub(crate) fn is_known(&self, id: CommitId) -> bool {
+        self.authored.get(id).is_some_and(|&t| t != UNKNOWN)
     }
 
     /// Commit events held (the winning one per sha plus other sources' duplicates).
@@ -229,24 +233,19 @@ impl Repo {
 
     /// Calls `f` with each parent id.
     #[inline]
-    pub(crate) fn for_each_parent(&self, id: u32, mut f: impl FnMut(u32)) {
-        let i = id as usize;
-        let Some(&a) = self.p0.get(i) else { return };
-        if a == NONE {
+    pub(crate) fn for_each_parent(&self, id: CommitId, mut f: impl FnMut(CommitId)) {
+        let Some(&Some(a)) = self.p0.get(id) else {
             return;
-        }
+        };
         f(a);
-        let b = self.p1[i];
-        if b == NONE {
-            return;
-        }
+        let Some(b) = self.p1[id] else { return };
         f(b);
         if let Some(rest) = self.extra.get(&id) {
             rest.iter().for_each(|&p| f(p));
         }
     }
 
-    fn parent_ids(&self, id: u32) -> Vec<u32> {
+    fn parent_ids(&self, id: CommitId) -> Vec<CommitId> {
         let mut v = Vec::new();
         self.for_each_parent(id, |p| v.push(p));
         v
@@ -257,20 +256,19 @@ impl Repo {
     pub(crate) fn upsert(
         &mut self,
         c: Commit,
-        source: u32,
-        author: u32,
-        sources: &Interner,
-        people: &Interner,
-    ) -> (u32, CommitChange) {
+        source: SourceId,
+        author: Option<PersonId>,
+        sources: &Interner<SourceId>,
+        people: &Interner<PersonId>,
+    ) -> (CommitId, CommitChange) {
         let id = self.node(&c.sha);
-        let i = id as usize;
         if !self.is_known(id) {
             self.store(id, &c, source, author);
             self.known += 1;
             return (id, CommitChange::NewlyKnown);
         }
-        let held = self.source[i];
-        if held != source && c.source.as_str() > sources.resolve(held) {
+        let held = self.source[id];
+        if held != Some(source) && held.is_some_and(|h| c.source.as_str() > sources.resolve(h)) {
             // Another source's duplicate that loses: kept for the record only.
             let list = self.variants.entry(id).or_default();
             match list.iter_mut().find(|v| v.source == c.source) {
@@ -282,17 +280,17 @@ impl Repo {
             }
             return (id, CommitChange::Nothing);
         }
-        if held != source {
+        if held != Some(source) {
             // The new event wins over the held one, which becomes a variant.
             let old = self.commit_event(id, sources, people);
             self.variants.entry(id).or_default().push(old);
             self.variant_count += 1;
         }
         let parents_before = self.parent_ids(id);
-        let authored_before = self.authored[i];
+        let authored_before = self.authored[id];
         self.store(id, &c, source, author);
         let parents = parents_before != self.parent_ids(id);
-        let authored = authored_before != self.authored[i];
+        let authored = authored_before != self.authored[id];
         let change = if parents || authored {
             CommitChange::Changed { parents, authored }
         } else {
@@ -301,34 +299,38 @@ impl Repo {
         (id, change)
     }
 
-    fn store(&mut self, id: u32, c: &Commit, source: u32, author: u32) {
-        let parents: Vec<u32> = c.parents.iter().map(|p| self.node(p)).collect();
-        let i = id as usize;
+    fn store(&mut self, id: CommitId, c: &Commit, source: SourceId, author: Option<PersonId>) {
+        let parents: Vec<CommitId> = c.parents.iter().map(|p| self.node(p)).collect();
         // An authored time equal to the sentinel is shifted by a millisecond: it would read as unknown.
-        self.authored[i] = if c.authored_at.0 == UNKNOWN {
+        self.authored[id] = if c.authored_at.0 == UNKNOWN {
             UNKNOWN + 1
         } else {
             c.authored_at.0
         };
-        self.committed[i] = c.committed_at.map_or(i64::MIN, |t| t.0);
-        self.p0[i] = parents.first().copied().unwrap_or(NONE);
-        self.p1[i] = parents.get(1).copied().unwrap_or(NONE);
+        self.committed[id] = c.committed_at.map_or(i64::MIN, |t| t.0);
+        self.p0[id] = parents.first().copied();
+        self.p1[id] = parents.get(1).copied();
         if parents.len() > 2 {
             self.extra.insert(id, parents[2..].to_vec());
         } else {
             self.extra.remove(&id);
         }
-        self.author[i] = author;
-        self.source[i] = source;
-        self.message[i] = c.message.as_deref().map(Into::into);
+        self.author[id] = author;
+        self.source[id] = Some(source);
+        self.message[id] = c.message.as_deref().map(Into::into);
     }
 
     /// The held event of a known commit, rebuilt.
-    pub(crate) fn commit_event(&self, id: u32, sources: &Interner, people: &Interner) -> Commit {
-        let i = id as usize;
-        let author = self.author[i];
+    pub(crate) fn commit_event(
+        &self,
+        id: CommitId,
+        sources: &Interner<SourceId>,
+        people: &Interner<PersonId>,
+    ) -> Commit {
         Commit {
-            source: sources.resolve(self.source[i]).to_owned(),
+            source: self.source[id]
+                .map_or("", |s| sources.resolve(s))
+                .to_owned(),
             repo: self.name.to_string(),
             sha: self.sha(id).to_owned(),
             parents: self
@@ -336,17 +338,21 @@ impl Repo {
                 .into_iter()
                 .map(|p| self.sha(p).to_owned())
                 .collect(),
-            author: (author != NONE).then(|| people.resolve(author).to_owned()),
-            authored_at: Timestamp(self.authored[i]),
-            committed_at: (self.committed[i] != i64::MIN).then_some(Timestamp(self.committed[i])),
-            message: self.message[i].as_deref().map(str::to_owned),
+            author: self.author[id].map(|a| people.resolve(a).to_owned()),
+            authored_at: Timestamp(self.authored[id]),
+            committed_at: (self.committed[id] != i64::MIN).then_some(Timestamp(self.committed[id])),
+            message: self.message[id].as_deref().map(str::to_owned),
         }
     }
 
     /// Every held commit event (winning and duplicate).
-    pub(crate) fn events(&self, sources: &Interner, people: &Interner) -> Vec<Commit> {
+    pub(crate) fn events(
+        &self,
+        sources: &Interner<SourceId>,
+        people: &Interner<PersonId>,
+    ) -> Vec<Commit> {
         let mut out = Vec::with_capacity(self.event_count());
-        for id in 0..self.authored.len() as u32 {
+        for id in self.authored.ids() {
             if self.is_known(id) {
                 out.push(self.commit_event(id, sources, people));
             }
@@ -364,13 +370,14 @@ mod tests {
 
     #[test]
     fn interner_round_trips_many_strings() {
-        let mut i = Interner::default();
+        let mut i: Interner<CommitId> = Interner::default();
         for n in 0..10_000 {
-            assert_eq!(i.intern(&format!("sha{n}")), n);
+            assert_eq!(i.intern(&format!("sha{n}")).index(), n);
         }
         for n in 0..10_000 {
-            assert_eq!(i.get(&format!("sha{n}")), Some(n));
-            assert_eq!(i.resolve(n), format!("sha{n}"));
+            let id = CommitId::from_index(n);
+            assert_eq!(i.get(&format!("sha{n}")), Some(id));
+            assert_eq!(i.resolve(id), format!("sha{n}"));
         }
         assert_eq!(i.get("nope"), None);
     }

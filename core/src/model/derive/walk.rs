@@ -7,15 +7,15 @@ use super::*;
 #[allow(clippy::too_many_arguments)]
 fn rewalk(
     chain: &mut Chain,
-    deps: &mut [Dep],
-    repos: &mut [Repo],
-    slot: u32,
+    deps: &mut IdVec<DepId, Dep>,
+    repos: &mut IdVec<RepoId, Repo>,
+    slot: DepId,
     q: u32,
     pending: &mut BTreeSet<u32>,
-    released: &mut FxSet<u32>,
+    released: &mut FxSet<CommitId>,
     scratch: &mut Scratch,
 ) {
-    let s = slot as usize;
+    let s = slot;
     let old = std::mem::take(&mut deps[s].d.changes);
     let old_missing = std::mem::take(&mut deps[s].d.missing);
     remove_waiting(repos, deps[s].d.missing_repo, old_missing, slot);
@@ -31,15 +31,18 @@ fn rewalk(
     match chain.repo {
         None => incomplete = true,
         Some(ri) => {
-            let r = &mut repos[ri as usize];
-            let deps_ro: &[Dep] = deps;
+            let r = &mut repos[ri];
+            let deps_ro: &IdVec<DepId, Dep> = deps;
             // May `slot` take commit `x`? Not if it holds it already or an earlier one does;
             // taking it from a later deployment makes that one pending.
-            let claim = |x: u32, owner: &FxMap<u32, u32>, pending: &mut BTreeSet<u32>| -> bool {
+            let claim = |x: CommitId,
+                         owner: &FxMap<CommitId, DepId>,
+                         pending: &mut BTreeSet<u32>|
+             -> bool {
                 match owner.get(&x) {
                     Some(&o) if o == slot => false,
                     Some(&o) => {
-                        let p = deps_ro[o as usize].pos;
+                        let p = deps_ro[o].pos;
                         if p < q {
                             false
                         } else {
@@ -107,15 +110,15 @@ fn rewalk(
     d.n_graph = n_graph;
     d.incomplete = incomplete;
     d.missing = missing;
-    d.missing_repo = chain.repo.unwrap_or(NONE);
+    d.missing_repo = chain.repo;
 }
 
 impl Org {
     pub(super) fn walk_chain(
         &mut self,
-        c: u32,
+        c: ChainId,
         w: ChainWork,
-        lead: &mut FxSet<u32>,
+        lead: &mut FxSet<DepId>,
         scratch: &mut Scratch,
     ) {
         let Org {
@@ -124,18 +127,18 @@ impl Org {
             repos,
             ..
         } = self;
-        let chain = &mut chains[c as usize];
+        let chain = &mut chains[c];
         let n = chain.deps.len() as u32;
         let mut pending: BTreeSet<u32> = w
             .pending
             .iter()
-            .filter(|&&s| deps[s as usize].chain == Some(c))
-            .map(|&s| deps[s as usize].pos)
+            .filter(|&&s| deps[s].chain == Some(c))
+            .map(|&s| deps[s].pos)
             .collect();
         let mut start = pending.first().copied();
         for (fin, id, source) in &w.removed {
             let p = chain.deps.partition_point(|&s| {
-                let d = &deps[s as usize];
+                let d = &deps[s];
                 (d.chain_fin, d.ev.id.as_str(), d.ev.source.as_str())
                     < (*fin, id.as_str(), source.as_str())
             }) as u32;
@@ -171,13 +174,9 @@ impl Org {
             }
         }
         // The baseline changed: both the old and the new one count lead times differently now.
-        let first = chain.deps.first().copied().unwrap_or(NONE);
+        let first = chain.deps.first().copied();
         if first != chain.baseline {
-            for s in [first, chain.baseline] {
-                if s != NONE {
-                    lead.insert(s);
-                }
-            }
+            lead.extend([first, chain.baseline].into_iter().flatten());
             chain.baseline = first;
         }
     }

@@ -3,10 +3,12 @@
 //! contiguously ([`TierIndex`]), and the incidents attributed to no deployment
 //! ([`IncidentIndex`]).
 
+use super::graph::{FxMap, FxSet};
+use super::ids::{DepId, ServiceId};
+use super::order::{dep_order, merge_sorted};
+use super::Org;
 use crate::api::Attribution;
 use crate::events::{DeploymentStatus, EnvironmentTier};
-use crate::graph::{FxMap, FxSet};
-use crate::model::{dep_order, merge_sorted, Org};
 
 pub(crate) const BASELINE: u8 = 1;
 pub(crate) const FAILED: u8 = 2;
@@ -16,7 +18,7 @@ pub(crate) const INCOMPLETE: u8 = 8;
 /// One successful deployment, as the query needs it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Row {
-    pub(crate) service: u32,
+    pub(crate) service: ServiceId,
     pub(crate) flags: u8,
     pub(crate) negative: [u32; 3],
     pub(crate) fallback: u32,
@@ -27,10 +29,10 @@ pub(crate) struct Row {
 /// The successful deployments of one tier, sorted by (finish, id, source).
 #[derive(Debug, Clone)]
 pub(crate) struct TierIndex {
-    /// Deployment slots, in row order.
-    pub(crate) slots: Vec<u32>,
-    /// Slot → its row, for the slots in `slots`.
-    pub(crate) row_of: FxMap<u32, u32>,
+    /// Deployments, in row order.
+    pub(crate) slots: Vec<DepId>,
+    /// Deployment → its row, for the deployments in `slots`.
+    pub(crate) row_of: FxMap<DepId, u32>,
     pub(crate) fin: Vec<i64>,
     pub(crate) rows: Vec<Row>,
     /// Non-negative lead times in ms per basis, row after row.
@@ -38,11 +40,11 @@ pub(crate) struct TierIndex {
     /// `lead[b][off[b][i]..off[b][i + 1]]` are row `i`'s.
     pub(crate) off: [Vec<u32>; 3],
     /// Service → its row indexes, ascending.
-    pub(crate) by_service: FxMap<u32, Vec<u32>>,
+    pub(crate) by_service: FxMap<ServiceId, Vec<u32>>,
     /// Failed deployment attempts (status `failure`): (finish, service), sorted.
-    pub(crate) attempts: Vec<(i64, u32)>,
-    /// Slot → the entry of `attempts` it contributed.
-    pub(crate) attempt_of: FxMap<u32, (i64, u32)>,
+    pub(crate) attempts: Vec<(i64, ServiceId)>,
+    /// Deployment → the entry of `attempts` it contributed.
+    pub(crate) attempt_of: FxMap<DepId, (i64, ServiceId)>,
 }
 
 impl Default for TierIndex {
@@ -74,16 +76,16 @@ impl TierIndex {
         &mut self,
         org: &Org,
         tier: EnvironmentTier,
-        changed: &FxSet<u32>,
+        changed: &FxSet<DepId>,
         attempts: bool,
     ) {
         let deps = &org.deps;
-        let order = |a: &u32, b: &u32| dep_order(&deps[*a as usize], &deps[*b as usize]);
-        let mut added: Vec<u32> = changed
+        let order = |a: &DepId, b: &DepId| dep_order(&deps[*a], &deps[*b]);
+        let mut added: Vec<DepId> = changed
             .iter()
             .copied()
             .filter(|&s| {
-                let d = &deps[s as usize];
+                let d = &deps[s];
                 d.chain.is_some() && d.tier == tier
             })
             .collect();
@@ -103,7 +105,7 @@ impl TierIndex {
         for s in &old_tail {
             self.row_of.remove(s);
         }
-        let kept: Vec<u32> = old_tail
+        let kept: Vec<DepId> = old_tail
             .into_iter()
             .filter(|s| !changed.contains(s))
             .collect();
@@ -123,7 +125,7 @@ impl TierIndex {
         });
         for (k, &s) in tail.iter().enumerate() {
             let i = p + k;
-            let dep = &deps[s as usize];
+            let dep = &deps[s];
             let d = &dep.d;
             let mut flags = 0;
             if dep.is_baseline() {
@@ -163,16 +165,18 @@ impl TierIndex {
     }
 
     /// The failed attempts after the slots in `changed` changed.
-    fn update_attempts(&mut self, org: &Org, tier: EnvironmentTier, changed: &FxSet<u32>) {
-        let attempt = |s: u32| {
-            let d = &org.deps[s as usize];
+    fn update_attempts(&mut self, org: &Org, tier: EnvironmentTier, changed: &FxSet<DepId>) {
+        let attempt = |s: DepId| {
+            let d = &org.deps[s];
             (d.tier == tier && d.ev.status == DeploymentStatus::Failure)
                 .then_some(d.ev.finished_at)
                 .flatten()
                 .map(|f| (f.0, d.service))
         };
         if changed.len() > ATTEMPT_EDITS {
-            self.attempt_of = (0..org.deps.len() as u32)
+            self.attempt_of = org
+                .deps
+                .ids()
                 .filter_map(|s| attempt(s).map(|a| (s, a)))
                 .collect();
             self.attempts = self.attempt_of.values().copied().collect();
@@ -197,12 +201,12 @@ impl TierIndex {
 /// Incidents attributed to no deployment: (started, service), sorted.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct IncidentIndex {
-    pub(crate) unattributed: Vec<(i64, u32)>,
+    pub(crate) unattributed: Vec<(i64, ServiceId)>,
 }
 
 impl IncidentIndex {
     pub(crate) fn build(org: &Org) -> IncidentIndex {
-        let mut unattributed: Vec<(i64, u32)> = org
+        let mut unattributed: Vec<(i64, ServiceId)> = org
             .incs
             .iter()
             .filter(|i| i.attribution == Attribution::None)

@@ -1,0 +1,127 @@
+//! Deployment frequency: deployments and deployment days of a window, the median number of
+//! deployment days per 7- and 30-day block, and failed deployment attempts.
+
+use super::bands::{self, FrequencyInputs};
+use super::select::Days;
+use crate::api::{Benchmark, DeploymentFrequency};
+use crate::model::ids::ServiceId;
+use crate::model::index::TierIndex;
+use crate::stats;
+use crate::time::{DAY_MS, WEEK_MS};
+
+/// Distinct deployment days, counted per day of the window and per 7- and 30-day block from its
+/// start (a trailing partial block is dropped unless it is the only one).
+pub(crate) struct Frequency {
+    from: i64,
+    len_ms: i64,
+    week_ms: i64,
+    month_ms: i64,
+    per_week: Vec<u32>,
+    per_month: Vec<u32>,
+    days: u64,
+    last_day: Option<usize>,
+    last_week: Option<(usize, usize)>,
+    last_month: Option<(usize, usize)>,
+}
+
+/// The number of whole blocks in a window, and the block length (the whole window when it is
+/// shorter than one block).
+fn blocks(len_ms: i64, block_ms: i64) -> (usize, i64) {
+    let full = (len_ms / block_ms) as usize;
+    if full == 0 {
+        (1, len_ms.max(1))
+    } else {
+        (full, block_ms)
+    }
+}
+
+impl Frequency {
+    pub(crate) fn new(from: i64, to: i64) -> Frequency {
+        let len_ms = (to - from).max(0);
+        let (n_week, week_ms) = blocks(len_ms, WEEK_MS);
+        let (n_month, month_ms) = blocks(len_ms, 30 * DAY_MS);
+        Frequency {
+            from,
+            len_ms,
+            week_ms,
+            month_ms,
+            per_week: vec![0; n_week],
+            per_month: vec![0; n_month],
+            days: 0,
+            last_day: None,
+            last_week: None,
+            last_month: None,
+        }
+    }
+
+    /// One deployment finished at `fin` (rows come in time order).
+    #[inline]
+    pub(crate) fn add(&mut self, fin: i64, days: &Days) {
+        let day = days.day(fin);
+        if self.last_day != Some(day) {
+            self.days += 1;
+            self.last_day = Some(day);
+        }
+        let w = ((fin - self.from) / self.week_ms) as usize;
+        if w < self.per_week.len() && self.last_week != Some((w, day)) {
+            self.per_week[w] += 1;
+            self.last_week = Some((w, day));
+        }
+        let m = ((fin - self.from) / self.month_ms) as usize;
+        if m < self.per_month.len() && self.last_month != Some((m, day)) {
+            self.per_month[m] += 1;
+            self.last_month = Some((m, day));
+        }
+    }
+
+    /// The reply, for `deployments` counted and `attempts` failed attempts in the window.
+    pub(crate) fn finish(
+        self,
+        deployments: u64,
+        attempts: u64,
+        benchmark: Benchmark,
+    ) -> DeploymentFrequency {
+        let to_f64 = |v: Vec<u32>| -> Vec<f64> { v.into_iter().map(f64::from).collect() };
+        let median_week = stats::median(&to_f64(self.per_week)).unwrap_or(0.0);
+        let median_month = stats::median(&to_f64(self.per_month)).unwrap_or(0.0);
+        let window_days = self.len_ms as f64 / DAY_MS as f64;
+        let per_day = if window_days > 0.0 {
+            deployments as f64 / window_days
+        } else {
+            0.0
+        };
+        let band = bands::band_for_deployment_frequency(
+            benchmark,
+            &FrequencyInputs {
+                median_days_per_week: median_week,
+                median_days_per_30_days: median_month,
+                deployments,
+                window_days,
+            },
+        );
+        DeploymentFrequency {
+            deployments,
+            deployment_days: self.days,
+            per_day,
+            per_week: per_day * 7.0,
+            median_deployment_days_per_week: median_week,
+            band,
+            failed_attempts: attempts,
+            deploy_job_failure_rate: (attempts + deployments > 0)
+                .then(|| attempts as f64 / (attempts + deployments) as f64),
+        }
+    }
+}
+
+/// Failed deployment attempts (status `failure`) finished in `[from, to)` of admitted services.
+pub(crate) fn failed_attempts(
+    ix: &TierIndex,
+    from: i64,
+    to: i64,
+    admits: impl Fn(ServiceId) -> bool,
+) -> u64 {
+    let a = &ix.attempts;
+    let lo = a.partition_point(|&(f, _)| f < from);
+    let hi = a.partition_point(|&(f, _)| f < to);
+    a[lo..hi].iter().filter(|&&(_, s)| admits(s)).count() as u64
+}

@@ -1,0 +1,105 @@
+//! The records the model keeps per deployment, chain, incident, pull request and service.
+
+use super::graph::FxMap;
+use super::ids::{ChainId, CommitId, DepId, IncidentId, RepoId, ServiceId};
+use super::tiers::PerTier;
+use crate::api::Attribution;
+use crate::events::{
+    Deployment, DeploymentStatus, EnvironmentTier, Incident, PullRequest, Service,
+};
+
+/// What was derived for one deployment.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DepFacts {
+    /// Commit ids (in the chain's repository) first deployed by this deployment: the first
+    /// `n_graph` from the graph walk, the rest from the pushed commit list.
+    pub(crate) changes: Vec<CommitId>,
+    pub(crate) n_graph: usize,
+    pub(crate) incomplete: bool,
+    /// Unknown commit ids the last walk met (registered in the repository's `waiting`).
+    pub(crate) missing: Vec<CommitId>,
+    /// The repository `missing` is registered in.
+    pub(crate) missing_repo: Option<RepoId>,
+    /// Non-negative lead times in ms per basis (commit, pull_request, merge); empty for a baseline.
+    pub(crate) lead: [Vec<i64>; 3],
+    /// Negative spans per basis (left out of `lead`).
+    pub(crate) negative: [u32; 3],
+    /// Median commit lead time of `lead[0]`, ms.
+    pub(crate) median_commit_ms: Option<f64>,
+    /// Incidents attributed to this deployment, ordered by (id, source).
+    pub(crate) incidents: Vec<IncidentId>,
+    pub(crate) failed: bool,
+    pub(crate) reasons: Vec<String>,
+    pub(crate) recovery_ms: Option<i64>,
+    pub(crate) unplanned: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Dep {
+    pub(crate) ev: Deployment,
+    pub(crate) service: ServiceId,
+    pub(crate) tier: EnvironmentTier,
+    /// The (service, tier) chain it is in: successful and finished only.
+    pub(crate) chain: Option<ChainId>,
+    /// The finish time it was sorted into its chain with.
+    pub(crate) chain_fin: i64,
+    /// Position in its chain (0 = baseline).
+    pub(crate) pos: u32,
+    pub(crate) d: DepFacts,
+}
+
+impl Dep {
+    pub(crate) fn fin(&self) -> i64 {
+        self.ev.finished_at.map_or(i64::MIN, |t| t.0)
+    }
+    pub(crate) fn is_success(&self) -> bool {
+        self.ev.status == DeploymentStatus::Success && self.ev.finished_at.is_some()
+    }
+    pub(crate) fn is_baseline(&self) -> bool {
+        self.chain.is_some() && self.pos == 0
+    }
+}
+
+/// The successful deployments of one (service, tier), in finish order, and which commits
+/// of the service's repository each one first deployed.
+#[derive(Debug, Clone)]
+pub(crate) struct Chain {
+    pub(crate) repo: Option<RepoId>,
+    pub(crate) deps: Vec<DepId>,
+    /// Commit → the deployment it is assigned to.
+    pub(crate) owner: FxMap<CommitId, DepId>,
+    /// The baseline (first deployment) facts were last derived with.
+    pub(crate) baseline: Option<DepId>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Inc {
+    pub(crate) ev: Incident,
+    pub(crate) service: ServiceId,
+    pub(crate) attribution: Attribution,
+    pub(crate) target: Option<DepId>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Pr {
+    pub(crate) ev: PullRequest,
+    pub(crate) repo: RepoId,
+    /// The commit it is counted at (merge commit, else last commit), when merged.
+    pub(crate) anchor: Option<CommitId>,
+    /// Its own commits.
+    pub(crate) commits: Vec<CommitId>,
+    /// The commits it is indexed under in `pr_member` (its commits and merge commit).
+    pub(crate) members: Vec<CommitId>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Svc {
+    /// Service events by source, sorted; the first is the one in effect.
+    pub(crate) variants: Vec<Service>,
+    /// Its chain per tier, once it has one.
+    pub(crate) chains: PerTier<Option<ChainId>>,
+    /// Incidents naming this service.
+    pub(crate) incidents: Vec<IncidentId>,
+    /// Deployments naming this service.
+    pub(crate) deployments: u32,
+}
