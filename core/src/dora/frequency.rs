@@ -19,9 +19,14 @@ pub(crate) struct Frequency {
     per_week: Vec<u32>,
     per_month: Vec<u32>,
     days: u64,
-    last_day: Option<usize>,
+    /// The local day of the last row, and where it ends.
+    day: usize,
+    day_end: i64,
     last_week: Option<(usize, usize)>,
     last_month: Option<(usize, usize)>,
+    /// The 7- and 30-day blocks of the last row, and where they end.
+    week: (usize, i64),
+    month: (usize, i64),
 }
 
 /// The number of whole blocks in a window, and the block length (the whole window when it is
@@ -48,26 +53,41 @@ impl Frequency {
             per_week: vec![0; n_week],
             per_month: vec![0; n_month],
             days: 0,
-            last_day: None,
+            day: 0,
+            day_end: i64::MIN,
             last_week: None,
             last_month: None,
+            week: (0, i64::MIN),
+            month: (0, i64::MIN),
         }
     }
 
-    /// One deployment finished at `fin` (rows come in time order).
+    /// One deployment finished at `fin`. Rows come in time order, so the day and the blocks
+    /// are looked up only when `fin` passes the end of the last row's.
     #[inline]
     pub(crate) fn add(&mut self, fin: i64, days: &Days) {
-        let day = days.day(fin);
-        if self.last_day != Some(day) {
+        if fin >= self.day_end {
+            self.day = days.day(fin);
+            self.day_end = days.end_of(self.day);
             self.days += 1;
-            self.last_day = Some(day);
         }
-        let w = ((fin - self.from) / self.week_ms) as usize;
+        let day = self.day;
+        let block = |from: i64, len: i64| -> (usize, i64) {
+            let i = (fin - from) / len;
+            (i as usize, from.saturating_add((i + 1).saturating_mul(len)))
+        };
+        if fin >= self.week.1 {
+            self.week = block(self.from, self.week_ms);
+        }
+        if fin >= self.month.1 {
+            self.month = block(self.from, self.month_ms);
+        }
+        let w = self.week.0;
         if w < self.per_week.len() && self.last_week != Some((w, day)) {
             self.per_week[w] += 1;
             self.last_week = Some((w, day));
         }
-        let m = ((fin - self.from) / self.month_ms) as usize;
+        let m = self.month.0;
         if m < self.per_month.len() && self.last_month != Some((m, day)) {
             self.per_month[m] += 1;
             self.last_month = Some((m, day));

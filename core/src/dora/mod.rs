@@ -99,7 +99,7 @@ impl Ctx<'_> {
             },
             benchmark: q.benchmark,
             deployment_frequency: freq.finish(deployments, attempts, q.benchmark),
-            change_lead_time: lead_time::lead_time(ix, sel, q.basis, q.benchmark),
+            change_lead_time: lead_time::lead_time(self.org, ix, sel, q.basis, q.benchmark),
             change_failure_rate: failure_rate::failure_rate(deployments, failed, q.benchmark),
             recovery_time: recovery::recovery_time(recoveries, unrecovered, q.benchmark),
             rework_rate: rework::rework_rate(deployments, unplanned),

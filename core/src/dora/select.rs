@@ -62,6 +62,10 @@ impl Days {
     pub(crate) fn day(&self, t: i64) -> usize {
         self.starts.partition_point(|&s| s <= t)
     }
+    /// Where day `d` ends (the next day's start; the last day never ends).
+    pub(crate) fn end_of(&self, d: usize) -> i64 {
+        self.starts.get(d).copied().unwrap_or(i64::MAX)
+    }
 }
 
 /// At most this many boundaries (about 550 years of days): a guard against absurd windows.

@@ -9,6 +9,7 @@ use super::order::{dep_order, merge_sorted};
 use super::Org;
 use crate::api::Attribution;
 use crate::events::{DeploymentStatus, EnvironmentTier};
+use crate::time::DAY_MS;
 
 pub(crate) const BASELINE: u8 = 1;
 pub(crate) const FAILED: u8 = 2;
@@ -35,10 +36,16 @@ pub(crate) struct TierIndex {
     pub(crate) row_of: FxMap<DepId, u32>,
     pub(crate) fin: Vec<i64>,
     pub(crate) rows: Vec<Row>,
-    /// Non-negative lead times in ms per basis, row after row.
+    /// The rows in blocks, one per UTC day of their finish time: the first row of each block.
+    pub(crate) block_row: Vec<u32>,
+    /// Non-negative lead times in ms per basis, block after block, each block sorted by value
+    /// (a row's own are in its deployment's facts).
     pub(crate) lead: [Vec<i64>; 3],
-    /// `lead[b][off[b][i]..off[b][i + 1]]` are row `i`'s.
-    pub(crate) off: [Vec<u32>; 3],
+    /// `lead[b][block_off[b][k]..block_off[b][k + 1]]` are block `k`'s; one more entry than
+    /// blocks.
+    pub(crate) block_off: [Vec<u32>; 3],
+    /// The sum of `lead[b]` before block `k`; one more entry than blocks.
+    pub(crate) block_sum: [Vec<i128>; 3],
     /// Service → its row indexes, ascending.
     pub(crate) by_service: FxMap<ServiceId, Vec<u32>>,
     /// Failed deployment attempts (status `failure`): (finish, service), sorted.
@@ -54,8 +61,10 @@ impl Default for TierIndex {
             row_of: FxMap::default(),
             fin: Vec::new(),
             rows: Vec::new(),
+            block_row: Vec::new(),
             lead: Default::default(),
-            off: [vec![0], vec![0], vec![0]],
+            block_off: [vec![0], vec![0], vec![0]],
+            block_sum: [vec![0], vec![0], vec![0]],
             by_service: FxMap::default(),
             attempts: Vec::new(),
             attempt_of: FxMap::default(),
@@ -113,11 +122,6 @@ impl TierIndex {
         // Keep rows before `p`.
         self.fin.truncate(p);
         self.rows.truncate(p);
-        for b in 0..3 {
-            let end = self.off[b].get(p).copied().unwrap_or(0) as usize;
-            self.lead[b].truncate(end);
-            self.off[b].truncate(p + 1);
-        }
         self.by_service.retain(|_, rows| {
             let keep = rows.partition_point(|&r| (r as usize) < p);
             rows.truncate(keep);
@@ -148,10 +152,6 @@ impl TierIndex {
                 fallback: (d.changes.len() - d.n_graph.min(d.changes.len())) as u32,
                 recovery_ms: if d.failed { d.recovery_ms } else { None },
             });
-            for b in 0..3 {
-                self.lead[b].extend_from_slice(&d.lead[b]);
-                self.off[b].push(self.lead[b].len() as u32);
-            }
             self.by_service
                 .entry(dep.service)
                 .or_default()
@@ -159,8 +159,50 @@ impl TierIndex {
             self.row_of.insert(s, i as u32);
             self.slots.push(s);
         }
+        self.update_blocks(org, p);
         if attempts {
             self.update_attempts(org, tier, changed);
+        }
+    }
+
+    /// Rebuilds the lead-time blocks from the one holding row `p` on (the rows before it are
+    /// unchanged): each UTC day's lead times, sorted, so that a window's quantiles are found
+    /// by binary search across its days instead of by gathering every value.
+    fn update_blocks(&mut self, org: &Org, p: usize) {
+        let keep = self.block_row.partition_point(|&r| (r as usize) < p);
+        // The block holding `p` starts before it: rebuild that one too.
+        let keep = if keep > 0 && self.block_row.get(keep).is_none_or(|&r| r as usize > p) {
+            keep - 1
+        } else {
+            keep
+        };
+        let keep = keep.min(self.block_row.len());
+        let start = self.block_row.get(keep).map_or(p, |&r| r as usize).min(p);
+        self.block_row.truncate(keep);
+        for b in 0..3 {
+            let end = self.block_off[b][keep] as usize;
+            self.lead[b].truncate(end);
+            self.block_off[b].truncate(keep + 1);
+            self.block_sum[b].truncate(keep + 1);
+        }
+        let mut r = start;
+        while r < self.fin.len() {
+            let day = self.fin[r].div_euclid(DAY_MS);
+            let end = r + self.fin[r..].partition_point(|&f| f.div_euclid(DAY_MS) == day);
+            self.block_row.push(r as u32);
+            for b in 0..3 {
+                let from = self.lead[b].len();
+                for &s in &self.slots[r..end] {
+                    self.lead[b].extend_from_slice(&org.deps[s].d.lead[b]);
+                }
+                let block = &mut self.lead[b][from..];
+                block.sort_unstable();
+                let sum: i128 = block.iter().map(|&v| i128::from(v)).sum();
+                let before = self.block_sum[b].last().copied().unwrap_or(0);
+                self.block_sum[b].push(before + sum);
+                self.block_off[b].push(self.lead[b].len() as u32);
+            }
+            r = end;
         }
     }
 

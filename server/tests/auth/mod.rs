@@ -262,12 +262,30 @@ pub async fn signed_in(state: &AppState, idp: &Idp) -> Browser {
     }
 }
 
-/// Every `(method, path)` the router declares, read from the route modules' source.
-pub fn declared_routes() -> Vec<(String, String)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/http");
-    let mut out = Vec::new();
+/// Every `.rs` file under `dir`, at any depth.
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
-        let src = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Every `(method, path)` the router declares, read from the source of every module of the
+/// server at any depth (`http/` and its submodules, the router itself, and any other module
+/// that declares routes).
+pub fn declared_routes() -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    rust_files(
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")),
+        &mut files,
+    );
+    let mut out = Vec::new();
+    for file in files {
+        let src = std::fs::read_to_string(file).unwrap();
         for part in src.split(".route(\"").skip(1) {
             let path = part.split('"').next().unwrap().to_owned();
             let rest = part.split(".route(").next().unwrap();
