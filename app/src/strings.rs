@@ -1,5 +1,5 @@
 //! Every user-visible sentence of the UI, in one place so that a translation can follow.
-//! Metric definitions repeat `product.md` / `docs/metrics.md` in plain words.
+//! Metric definitions repeat `docs/metrics.md` in plain words.
 
 pub const PRODUCT: &str = "Nagare";
 pub const TAGLINE: &str = "Delivery flow";

@@ -1,5 +1,5 @@
 //! The JSON shapes of the public HTTP API (`/api/v1`), shared by the server and the app.
-//! `api-contract.md` fixes the DORA reply; fields may be added, never renamed or removed.
+//! `docs/api.md` fixes the DORA reply; fields may be added, never renamed or removed.
 
 use crate::events::{ChangeType, DeploymentStatus, EnvironmentTier};
 use crate::time::Timestamp;

@@ -1,7 +1,7 @@
 //! Canonical events: the shapes accepted by `POST /api/v1/events` and `nagare import`.
 //!
 //! An event is identified by `(kind, source, id)`; posting it again replaces it in place.
-//! See `api-contract.md` for the public contract these types implement.
+//! `docs/api.md` is the public contract these types implement.
 
 use crate::time::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize};

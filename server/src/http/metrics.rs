@@ -1,4 +1,4 @@
-//! `GET /api/v1/metrics/dora`, exactly as api-contract.md describes it.
+//! `GET /api/v1/metrics/dora`, exactly as docs/api.md describes it.
 
 use super::query::Params;
 use crate::auth::ReadScope;

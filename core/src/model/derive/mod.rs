@@ -9,7 +9,7 @@
 //!   at commits already assigned to an earlier deployment of the chain; the unassigned commits
 //!   it reaches are assigned to it: they are its changes. A commit assigned to an earlier
 //!   deployment has all its ancestors assigned too (that walk went through them), so this is
-//!   product.md's rule: a change belongs to the earliest deployment whose sha reaches it while
+//!   the rule of docs/metrics.md: a change belongs to the earliest deployment whose sha reaches it while
 //!   the previous one's does not. A commit reachable along two paths (merges) is one change.
 //! - **Incomplete graph.** A walk that meets an unknown commit (the deployed sha itself, or a
 //!   parent that never arrived), or a service without a repository, marks the deployment
