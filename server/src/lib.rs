@@ -6,8 +6,10 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod import;
+pub mod ingest;
 pub mod jobs;
 pub mod serve;
+pub mod sources;
 pub mod state;
 pub mod store;
 

@@ -4,6 +4,7 @@
 
 mod auth;
 mod common;
+mod hooks;
 mod probe;
 
 use common::*;

@@ -7,6 +7,7 @@
 //! the token scope, and the teams' data it needs ([`ReadScope`], [`Principal::write_scope`]).
 
 mod client;
+pub mod extract;
 pub mod guard;
 pub mod hosts;
 pub mod limiter;
@@ -35,12 +36,20 @@ pub const TOKEN_PREFIX: &str = "ngr_";
 
 /// Paths served without a session or token. Everything else requires one; a test walks
 /// every route of the router to hold this.
-pub const PUBLIC_API_PATHS: [&str; 4] = ["/healthz", "/readyz", "/auth/login", "/auth/callback"];
+pub const PUBLIC_API_PATHS: [&str; 5] = [
+    "/healthz",
+    "/readyz",
+    "/auth/login",
+    "/auth/callback",
+    // Webhooks: each delivery is verified by its source's signature (`sources/`).
+    "/hooks/{source}",
+];
 
 /// Whether `path` may be served anonymously: the probes, the two sign-in steps, and the
 /// static web app (which holds no data; it asks the API, which checks).
 pub fn is_public(path: &str) -> bool {
     PUBLIC_API_PATHS.contains(&path)
+        || path.starts_with("/hooks/")
         || !(path.starts_with("/api/") || path == "/api" || path.starts_with("/auth/"))
 }
 

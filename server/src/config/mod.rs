@@ -23,6 +23,26 @@ pub struct Config {
     pub auth: AuthConfig,
     /// How long raw deliveries are kept.
     pub retention: RetentionConfig,
+    /// Webhook sources (`POST /hooks/{source}`).
+    pub sources: SourcesConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SourcesConfig {
+    /// Canonical events posted by anything that can sign its body with a shared secret.
+    pub canonical: SignedSourceConfig,
+}
+
+/// A source verified by an HMAC-SHA256 signature of the body under one of its secrets.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SignedSourceConfig {
+    /// The secrets in use: more than one while a secret is rotated. Prefer `secrets_file` or
+    /// the environment over writing them here. None: the source is off.
+    pub secrets: Vec<String>,
+    /// A file with one secret per line (blank lines and `#` comments skipped).
+    pub secrets_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -236,7 +256,7 @@ pub struct ConfigError {
 }
 
 /// Environment variables that override the file, each naming the key it replaces.
-pub const ENV_OVERRIDES: [(&str, &str); 13] = [
+pub const ENV_OVERRIDES: [(&str, &str); 14] = [
     ("NAGARE_BIND", "server.bind"),
     ("NAGARE_DIST_DIR", "server.dist_dir"),
     ("DATABASE_URL", "database.url"),
@@ -250,6 +270,7 @@ pub const ENV_OVERRIDES: [(&str, &str); 13] = [
     ("NAGARE_OIDC_CLIENT_ID", "auth.client_id"),
     ("NAGARE_OIDC_CLIENT_SECRET", "auth.client_secret"),
     ("NAGARE_OIDC_REDIRECT_URL", "auth.redirect_url"),
+    ("NAGARE_HOOK_CANONICAL_SECRETS", "sources.canonical.secrets"),
 ];
 
 impl Config {
@@ -316,6 +337,15 @@ impl Config {
                 "NAGARE_OIDC_CLIENT_ID" => self.auth.client_id = value.clone(),
                 "NAGARE_OIDC_CLIENT_SECRET" => self.auth.client_secret = value.clone(),
                 "NAGARE_OIDC_REDIRECT_URL" => self.auth.redirect_url = value.clone(),
+                // Comma-separated: several while a secret is rotated.
+                "NAGARE_HOOK_CANONICAL_SECRETS" => {
+                    self.sources.canonical.secrets = value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect();
+                }
                 "NAGARE_CONFIG" => {}
                 other if other.starts_with("NAGARE_") => {
                     let known: Vec<&str> = ENV_OVERRIDES.iter().map(|(n, _)| *n).collect();

@@ -1,13 +1,13 @@
 //! `GET /api/v1/audit` (admins only): the append-only audit log, newest first.
 
 use super::query::Params;
-use crate::auth::{principal, Principal};
+use crate::auth::extract::{Admin, Requires};
 use crate::error::ApiResult;
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::routing::get;
-use axum::{Extension, Json, Router};
-use nagare_core::api::{AuditRow, Page, Role};
+use axum::{Json, Router};
+use nagare_core::api::{AuditRow, Page};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/audit", get(list))
@@ -15,10 +15,9 @@ pub fn router() -> Router<AppState> {
 
 async fn list(
     State(state): State<AppState>,
-    p: Option<Extension<Principal>>,
+    _: Requires<Admin>,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Page<AuditRow>>> {
-    principal(p)?.require_role(Role::Admin)?;
     let params = Params::parse(q.as_deref(), &["action", "actor", "page", "per_page"])?;
     let (page, per_page) = params.paging()?;
     let action = params.string("action").filter(|s| !s.is_empty());

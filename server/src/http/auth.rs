@@ -9,11 +9,12 @@
 //! - Failed callbacks are counted per client address ([`crate::auth::limiter`]).
 
 use super::query::Params;
+use crate::auth::extract::Signed;
 use crate::auth::limiter::Verdict;
 use crate::auth::oidc::OidcError;
 use crate::auth::{
-    audit, cookie_value, hash_secret, list_or, principal, random_token, see_other, ClientAddr,
-    Principal, Via, SESSION_COOKIE,
+    audit, cookie_value, hash_secret, list_or, random_token, see_other, ClientAddr, Via,
+    SESSION_COOKIE,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -22,7 +23,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 
 /// How long a sign-in may take between the redirect to the provider and its callback.
 const LOGIN_TTL_MS: i64 = 10 * 60 * 1000;
@@ -364,9 +365,8 @@ fn set_cookie(resp: &mut Response, cookie: &str) {
 async fn logout(
     State(state): State<AppState>,
     client: ClientAddr,
-    p: Option<Extension<Principal>>,
+    Signed(p): Signed,
 ) -> ApiResult<Response> {
-    let p = principal(p)?;
     let mut redirect = "/".to_owned();
     if let Via::Session { id_hash, .. } = &p.via {
         let id_token = state.store.session(id_hash).await?.and_then(|s| s.id_token);

@@ -1,8 +1,7 @@
 //! `GET /api/v1/services` and `GET /api/v1/teams`.
 
 use crate::error::ApiResult;
-use crate::state::AppState;
-use axum::extract::State;
+use crate::state::{AppState, Synced};
 use axum::routing::get;
 use axum::{Json, Router};
 use nagare_core::api::{ServiceRow, TeamRow};
@@ -13,12 +12,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/teams", get(list_teams))
 }
 
-async fn list_services(State(state): State<AppState>) -> ApiResult<Json<Vec<ServiceRow>>> {
-    state.sync().await?;
-    Ok(Json(state.model.read().await.org.services()))
+async fn list_services(model: Synced) -> ApiResult<Json<Vec<ServiceRow>>> {
+    Ok(Json(model.catalog().services()))
 }
 
-async fn list_teams(State(state): State<AppState>) -> ApiResult<Json<Vec<TeamRow>>> {
-    state.sync().await?;
-    Ok(Json(state.model.read().await.org.teams()))
+async fn list_teams(model: Synced) -> ApiResult<Json<Vec<TeamRow>>> {
+    Ok(Json(model.catalog().teams()))
 }

@@ -58,10 +58,7 @@ async fn list_deployments(
         per_page,
     };
     let _turn = state.compute.enter().await?;
-    state.sync().await?;
-    let model = state.model.read().await;
-    scope.check_filters(&model.org, q.team.as_deref(), q.service.as_deref())?;
-    Ok(Json(model.org.deployments(&q)))
+    Ok(Json(scope.open(&state).await?.deployments(&q)?))
 }
 
 /// One deployment, if the caller may see its service: the object's own service and teams
@@ -73,22 +70,17 @@ async fn get_deployment(
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<DeploymentDetail>> {
     Params::parse(query.as_deref(), &[])?;
-    state.sync().await?;
-    let model = state.model.read().await;
-    let missing = || {
+    let all = matches!(scope.scope, nagare_core::access::Scope::All);
+    let view = scope.open(&state).await?;
+    view.deployment(&id).map(Json).ok_or_else(|| {
         ApiError::NotFound(format!(
             "no deployment with id `{}`{}",
             nagare_core::text::printable(&id, 100),
-            if matches!(scope.scope, nagare_core::access::Scope::All) {
+            if all {
                 ""
             } else {
                 " among the services you may see"
             }
         ))
-    };
-    let detail = model.org.deployment(&id).ok_or_else(missing)?;
-    if !scope.admits(&model.org, &detail.deployment.service) {
-        return Err(missing());
-    }
-    Ok(Json(detail))
+    })
 }

@@ -32,8 +32,5 @@ async fn list_incidents(
         per_page,
     };
     let _turn = state.compute.enter().await?;
-    state.sync().await?;
-    let model = state.model.read().await;
-    scope.check_filters(&model.org, q.team.as_deref(), q.service.as_deref())?;
-    Ok(Json(model.org.incidents(&q)))
+    Ok(Json(scope.open(&state).await?.incidents(&q)?))
 }

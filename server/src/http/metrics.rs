@@ -100,13 +100,12 @@ async fn get_dora(
 ) -> ApiResult<Json<DoraReport>> {
     let q = parse_dora_query(query.as_deref(), Timestamp(crate::store::now_millis()))?;
     let _turn = state.compute.enter().await?;
-    state.sync().await?;
-    let model = state.model.clone().read_owned().await;
-    scope.check_filters(&model.org, q.team.as_deref(), q.service.as_deref())?;
+    let view = scope.open(&state).await?;
+    view.check_filters(q.team.as_deref(), q.service.as_deref())?;
     // Aggregating is CPU work (milliseconds on a large organisation): on a blocking thread, so
     // that the async workers stay free for the requests that only wait (ingest, probes).
-    let report = tokio::task::spawn_blocking(move || model.org.dora(&q))
+    let report = tokio::task::spawn_blocking(move || view.dora(&q))
         .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("DORA aggregation failed: {e}")))?;
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("DORA aggregation failed: {e}")))??;
     Ok(Json(report))
 }

@@ -3,7 +3,7 @@
 
 mod audit;
 mod auth;
-mod body;
+pub(crate) mod body;
 mod catalog;
 mod deployments;
 mod events;
@@ -50,6 +50,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(auth::router())
         .merge(tokens::router())
         .merge(audit::router())
+        .merge(crate::sources::router())
         .route("/api/{*rest}", any(api_not_found))
 }
 

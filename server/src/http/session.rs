@@ -1,12 +1,13 @@
 //! `GET /api/v1/session`: who is signed in, with what role and teams, and the CSRF token the
 //! app sends on unsafe requests. In local mode: the one local user, an admin.
 
-use crate::auth::{principal, Principal, Via};
+use crate::auth::extract::Signed;
+use crate::auth::Via;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use nagare_core::api::{Role, SessionInfo};
 
 pub fn router() -> Router<AppState> {
@@ -15,9 +16,8 @@ pub fn router() -> Router<AppState> {
 
 async fn get_session(
     State(state): State<AppState>,
-    p: Option<Extension<Principal>>,
+    Signed(p): Signed,
 ) -> ApiResult<Json<SessionInfo>> {
-    let p = principal(p)?;
     let csrf_token = match &p.via {
         Via::Session { csrf, .. } => csrf.clone(),
         Via::Local | Via::Token { .. } => String::new(),

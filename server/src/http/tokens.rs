@@ -2,18 +2,18 @@
 //! `DELETE /api/v1/tokens/{id}`. The secret is shown once, and stored only as a hash.
 
 use super::body;
+use crate::auth::extract::{Admin, Requires};
 use crate::auth::{
-    audit, hash_secret, list_or, principal, random_token, scope_name, ClientAddr, Principal,
-    TOKEN_PREFIX,
+    audit, hash_secret, list_or, random_token, scope_name, ClientAddr, TOKEN_PREFIX,
 };
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
+use crate::state::{AppState, Synced};
 use crate::store::{now_millis, AuditEntry};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get};
-use axum::{Extension, Json, Router};
-use nagare_core::api::{ApiTokenRow, CreatedApiToken, NewApiToken, Role};
+use axum::{Json, Router};
+use nagare_core::api::{ApiTokenRow, CreatedApiToken, NewApiToken};
 use nagare_core::Timestamp;
 
 pub fn router() -> Router<AppState> {
@@ -24,21 +24,18 @@ pub fn router() -> Router<AppState> {
 
 async fn list(
     State(state): State<AppState>,
-    p: Option<Extension<Principal>>,
+    _: Requires<Admin>,
 ) -> ApiResult<Json<Vec<ApiTokenRow>>> {
-    principal(p)?.require_role(Role::Admin)?;
     Ok(Json(state.store.tokens().await?))
 }
 
 async fn create(
     State(state): State<AppState>,
     client: ClientAddr,
-    p: Option<Extension<Principal>>,
+    Requires(p, ..): Requires<Admin>,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<CreatedApiToken>)> {
-    let p = principal(p)?;
-    p.require_role(Role::Admin)?;
     body::kind(&headers, false)?;
     let text = std::str::from_utf8(&body).map_err(|_| bad_body("it is not UTF-8"))?;
     let value = nagare_core::events::strict_value(text).map_err(|e| bad_body(&e.to_string()))?;
@@ -123,11 +120,9 @@ async fn create(
 async fn revoke(
     State(state): State<AppState>,
     client: ClientAddr,
-    p: Option<Extension<Principal>>,
+    Requires(p, ..): Requires<Admin>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ApiTokenRow>> {
-    let p = principal(p)?;
-    p.require_role(Role::Admin)?;
     let row = state
         .store
         .revoke_token(&id, now_millis())
@@ -160,10 +155,19 @@ fn bad_body(e: &str) -> ApiError {
 
 /// The token's team and service limit: names the catalogue knows, each once, sorted.
 async fn restriction(state: &AppState, new: &NewApiToken) -> ApiResult<(Vec<String>, Vec<String>)> {
-    state.sync().await?;
-    let model = state.model.read().await;
-    let known_teams: Vec<String> = model.org.teams().into_iter().map(|t| t.name).collect();
-    let known_services: Vec<String> = model.org.services().into_iter().map(|s| s.name).collect();
+    let model = Synced::now(state).await?;
+    let known_teams: Vec<String> = model
+        .catalog()
+        .teams()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    let known_services: Vec<String> = model
+        .catalog()
+        .services()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
     let check = |field: &str, names: &[String], known: &[String], what: &str| {
         let mut out: Vec<String> = names.iter().map(|n| n.trim().to_owned()).collect();
         out.sort();

@@ -8,7 +8,7 @@
 //!   a bound, oldest first. The events the accepted ones carried stay in `events`.
 
 use super::{Batch, Result, Store, Tx, Verdict};
-use axum::body::Bytes;
+use bytes::Bytes;
 use nagare_core::text::capped;
 use nagare_core::Timestamp;
 
@@ -101,6 +101,27 @@ impl Store {
             .record_delivery_capped(raw, Verdict::Rejected, Some(detail), keep_bytes)
             .await?;
         batch.commit().await
+    }
+
+    /// Keeps a verified delivery that maps to no events, with the reason.
+    pub async fn record_ignored(&self, raw: &RawDelivery, reason: &str) -> Result<()> {
+        let mut batch = self.begin().await?;
+        batch
+            .record_delivery_capped(raw, Verdict::Ignored, Some(reason), usize::MAX)
+            .await?;
+        batch.commit().await
+    }
+
+    /// Whether `source` already delivered `delivery_id` and it was stored or ignored (a
+    /// rejected one may be sent again).
+    pub async fn delivered(&self, source: &str, delivery_id: &str) -> Result<bool> {
+        let n: i64 = on_backend!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM raw_deliveries WHERE source = $1 AND delivery_id = $2 AND verdict <> 'rejected'"
+        )
+        .bind(capped(source, 100))
+        .bind(capped(delivery_id, 200))
+        .fetch_one(p).await)?;
+        Ok(n > 0)
     }
 
     /// Raw deliveries, newest first.

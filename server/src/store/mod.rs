@@ -98,6 +98,8 @@ pub use writer::Writer;
 pub enum Verdict {
     Accepted,
     Rejected,
+    /// Verified, but nothing its source maps to events (a ping, an event kind not used).
+    Ignored,
 }
 
 impl Verdict {
@@ -105,6 +107,7 @@ impl Verdict {
         match self {
             Verdict::Accepted => "accepted",
             Verdict::Rejected => "rejected",
+            Verdict::Ignored => "ignored",
         }
     }
 }

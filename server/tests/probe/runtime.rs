@@ -4,6 +4,7 @@
 use crate::auth::{request, sso_config, start_idp};
 use crate::common::{app_state, fresh_store, get, post};
 use axum::http::StatusCode;
+use nagare_server::state::Synced;
 use nagare_server::store::Store;
 use nagare_server::AppState;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -111,7 +112,7 @@ async fn requests_dropped_half_way_never_empty_the_model() {
     );
     let week = "/api/v1/metrics/dora?from=2024-03-04T00:00:00Z&to=2024-03-11T00:00:00Z";
     get(&state, week).await;
-    let mut last_rev = state.model.read().await.rev;
+    let mut last_rev = state.model_rev();
     assert!(last_rev > 0);
     let mut seed: u64 = 7;
     for i in 0..60 {
@@ -130,7 +131,7 @@ async fn requests_dropped_half_way_never_empty_the_model() {
         .await;
         let _ = tokio::time::timeout(cancel_after / 2, get(&state, week)).await;
         // Whatever was dropped, the model is whole: never emptied, never behind what it had.
-        let rev = state.model.read().await.rev;
+        let rev = state.model_rev();
         assert!(
             rev >= last_rev && rev > 0,
             "round {i}: model at revision {rev}, it was {last_rev}"
@@ -159,7 +160,7 @@ async fn requests_dropped_half_way_never_empty_the_model() {
     for round in 1..=12u32 {
         store.ingest(big(round as usize), &raw()).await.unwrap();
         let _ = tokio::time::timeout(whole * round / 12, state.sync()).await;
-        let rev = state.model.read().await.rev;
+        let rev = state.model_rev();
         assert!(
             rev >= last_rev && rev > 0,
             "big round {round}: model at revision {rev}, it was {last_rev}"
@@ -175,8 +176,8 @@ async fn requests_dropped_half_way_never_empty_the_model() {
         get(&state, staged).await.json,
         get(&fresh, staged).await.json
     );
-    let stored = fresh.model.read().await.org.event_count();
-    assert_eq!(state.model.read().await.org.event_count(), stored);
+    let stored = Synced::now(&fresh).await.unwrap().event_count();
+    assert_eq!(Synced::now(&state).await.unwrap().event_count(), stored);
 }
 
 #[tokio::test]

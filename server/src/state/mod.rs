@@ -21,7 +21,10 @@ use nagare_core::model::Org;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+
+mod view;
 use tokio::sync::{Mutex, OwnedRwLockWriteGuard, RwLock, Semaphore, SemaphorePermit};
+pub use view::{Catalog, Synced, TeamView};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -29,7 +32,8 @@ pub struct AppState {
     /// Stores ingested batches, several per transaction when they arrive together.
     pub writer: Writer,
     pub config: Arc<Config>,
-    pub model: Arc<RwLock<Model>>,
+    /// Private: handlers read it through [`Synced`] and [`TeamView`] (see `view.rs`).
+    model: Arc<RwLock<Model>>,
     /// No identity provider configured: one local user, loopback only.
     pub local_mode: bool,
     /// The OpenID Connect client when single sign-on is configured.
@@ -37,6 +41,8 @@ pub struct AppState {
     /// The `Host` names answered.
     pub hosts: Arc<HostPolicy>,
     pub trusted_proxies: Arc<TrustedProxies>,
+    /// The webhook sources configured (`POST /hooks/{source}`).
+    pub sources: Arc<crate::sources::Registry>,
     pub sign_in_failures: Arc<SignInFailures>,
     /// API requests in flight, and the kilobytes of ingest bodies in flight (a bounded line
     /// each; past it, 503).
@@ -55,9 +61,9 @@ pub struct AppState {
 }
 
 pub struct Model {
-    pub org: Org,
+    org: Org,
     /// The store revision the model reflects.
-    pub rev: i64,
+    rev: i64,
 }
 
 impl AppState {
@@ -82,9 +88,12 @@ impl AppState {
         .map_err(StoreError::Config)?;
         let trusted_proxies =
             TrustedProxies::parse(&config.server.trusted_proxies).map_err(StoreError::Config)?;
+        let sources = crate::sources::Registry::from_config(&config)
+            .map_err(|e| StoreError::Config(format!("{e:#}")))?;
         let s = &config.server;
         let wait = Duration::from_millis(s.queue_wait_ms);
         let state = AppState {
+            sources: Arc::new(sources),
             writer: Writer::start(store.clone()),
             store,
             local_mode,

@@ -1,0 +1,203 @@
+//! Webhook sources: one generic route, `POST /hooks/{source}`, for every system that pushes
+//! events to Nagare. A [`Source`] says how its deliveries are verified and mapped to canonical
+//! events; the route does the rest, the same for all:
+//!
+//! 1. **Verify** the delivery against the raw body bytes, before anything is parsed. A bad or
+//!    missing signature gets 401 and is logged (source address, source, delivery id), never
+//!    stored.
+//! 2. **Deduplicate** by the source's delivery id: a redelivery is answered 200 with
+//!    `duplicate: true` and changes nothing.
+//! 3. **Map** the payload to canonical events, and **ingest** them atomically through the same
+//!    path as `POST /api/v1/events` (`crate::ingest`), raw delivery and verdict included; a
+//!    payload the source does not use is kept with the verdict `ignored` (202).
+//! 4. **Answer only after the store commits.**
+//!
+//! The route is anonymous to the session layer (it is in `auth::PUBLIC_API_PATHS`): the
+//! signature is its authentication. A new source is a file here and one line in
+//! [`Registry::from_config`].
+
+mod canonical;
+
+use crate::auth::ClientAddr;
+use crate::config::Config;
+use crate::error::{ApiError, ApiResult};
+use crate::http::body;
+use crate::ingest;
+use crate::state::AppState;
+use crate::store::RawDelivery;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::{Json, Router};
+use nagare_core::access::Scope;
+use nagare_core::events::Event;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What a source made of a verified delivery.
+pub enum Mapped {
+    /// Canonical events, each with the line (or position) of the payload it came from.
+    Events(Vec<usize>, Vec<Event>),
+    /// Nothing this source turns into events (a ping, an event type it does not use): kept
+    /// raw with this reason.
+    Ignored(String),
+}
+
+/// A system that pushes deliveries to `POST /hooks/{name}`.
+pub trait Source: Send + Sync {
+    /// The path segment and the `source` of its raw deliveries.
+    fn name(&self) -> &'static str;
+    /// Checks the delivery's signature or token over the raw body; the reason when refused.
+    fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), String>;
+    /// The id the source gives the delivery, for deduplication.
+    fn delivery_id(&self, headers: &HeaderMap) -> Option<String>;
+    /// The canonical events of a verified payload; a 4xx error names what is wrong with it.
+    fn map(&self, headers: &HeaderMap, body: &[u8]) -> ApiResult<Mapped>;
+}
+
+/// The configured sources, by name.
+#[derive(Clone, Default)]
+pub struct Registry {
+    sources: BTreeMap<&'static str, Arc<dyn Source>>,
+}
+
+impl Registry {
+    /// Every source with its configuration present (a source without secrets is off).
+    pub fn from_config(config: &Config) -> anyhow::Result<Registry> {
+        let mut r = Registry::default();
+        if let Some(s) = canonical::Canonical::from_config(&config.sources.canonical)? {
+            r.add(Arc::new(s));
+        }
+        Ok(r)
+    }
+
+    pub fn add(&mut self, source: Arc<dyn Source>) {
+        self.sources.insert(source.name(), source);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn Source>> {
+        self.sources.get(name)
+    }
+
+    pub fn names(&self) -> Vec<&'static str> {
+        self.sources.keys().copied().collect()
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/hooks/{source}", post(deliver))
+        // The handler enforces the configured limit itself, with a JSON error.
+        .layer(DefaultBodyLimit::disable())
+}
+
+/// The reply to a delivery.
+#[derive(Debug, Serialize)]
+pub struct HookReply {
+    /// Events new to Nagare, and events that replaced an earlier version.
+    pub accepted: u64,
+    pub updated: u64,
+    /// This delivery id was already received: nothing changed.
+    pub duplicate: bool,
+    /// Why nothing of a verified delivery became events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ignored: Option<String>,
+}
+
+async fn deliver(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    client: ClientAddr,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<HookReply>)> {
+    let Some(source) = state.sources.get(&name).cloned() else {
+        let known = state.sources.names();
+        return Err(ApiError::NotFound(format!(
+            "no webhook source is named `{}`; configured: {}",
+            nagare_core::text::printable(&name, 40),
+            if known.is_empty() {
+                "none (see [sources] in the configuration)".to_owned()
+            } else {
+                known.join(", ")
+            }
+        )));
+    };
+    let max_mb = state.config.server.max_body_mb;
+    let kb = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        .filter(|_| headers.get(header::CONTENT_ENCODING).is_none())
+        .map_or(max_mb as usize * 1024, |len| len.div_ceil(1024));
+    let _room = state.ingest_kb.enter_many(kb).await?;
+    let bytes = body::read(&headers, body, max_mb as usize * 1024 * 1024, || {
+        ApiError::PayloadTooLarge(format!("the body is larger than {max_mb} MB"))
+    })
+    .await?;
+    let delivery_id = source.delivery_id(&headers);
+    if let Err(reason) = source.verify(&headers, &bytes) {
+        tracing::warn!(
+            source = source.name(),
+            client = client.shown.as_deref().unwrap_or("unknown"),
+            delivery = delivery_id.as_deref().map(|d| nagare_core::text::printable(d, 80)),
+            reason = %reason,
+            "webhook delivery refused: bad signature"
+        );
+        return Err(ApiError::Unauthorized(format!(
+            "the delivery's signature does not verify: {reason}"
+        )));
+    }
+    if let Some(id) = &delivery_id {
+        if state.store.delivered(source.name(), id).await? {
+            return Ok((StatusCode::OK, Json(duplicate())));
+        }
+    }
+    let raw = RawDelivery {
+        source: source.name().into(),
+        delivery_id,
+        content_type: headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        size_bytes: bytes.len() as i64,
+        payload: Some(bytes.clone()),
+    };
+    match source.map(&headers, &bytes) {
+        Ok(Mapped::Events(lines, events)) => {
+            let r = ingest::events(&state, &Scope::All, lines, events, &raw).await?;
+            Ok((
+                StatusCode::OK,
+                Json(HookReply {
+                    accepted: r.accepted,
+                    updated: r.updated,
+                    duplicate: false,
+                    ignored: None,
+                }),
+            ))
+        }
+        Ok(Mapped::Ignored(reason)) => {
+            state.store.record_ignored(&raw, &reason).await?;
+            Ok((
+                StatusCode::ACCEPTED,
+                Json(HookReply {
+                    accepted: 0,
+                    updated: 0,
+                    duplicate: false,
+                    ignored: Some(reason),
+                }),
+            ))
+        }
+        Err(e) => Err(ingest::reject(&state, &raw, e).await),
+    }
+}
+
+fn duplicate() -> HookReply {
+    HookReply {
+        accepted: 0,
+        updated: 0,
+        duplicate: true,
+        ignored: None,
+    }
+}

@@ -1,0 +1,124 @@
+//! The only ways a handler reads the model, as extractors it takes as arguments:
+//!
+//! - [`Synced`]: the model, caught up with the store first, so no handler can forget to sync.
+//!   It offers the [`Catalog`] (service and team names, the access rules) and nothing of any
+//!   team's deployments, incidents or metrics.
+//! - [`TeamView`]: a synced model seen through the caller's [`ReadScope`] (an extractor; its
+//!   `open` syncs and reads). Team data (metrics, deployments, incidents) is reachable only
+//!   here, and every method checks the query's `team`/`service` filters or the object's own
+//!   service first.
+//!
+//! The model itself is private to `state`, so a handler that serves team data cannot compile
+//! without taking the team scope.
+
+use super::{AppState, Model};
+use crate::auth::ReadScope;
+use crate::error::{ApiError, ApiResult};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use nagare_core::access::{Limit, OutOfScope};
+use nagare_core::api::{
+    DeploymentDetail, DeploymentQuery, DeploymentRow, DoraQuery, DoraReport, IncidentQuery,
+    IncidentRow, Page, ServiceRow, TeamRow,
+};
+use nagare_core::Event;
+use tokio::sync::OwnedRwLockReadGuard;
+
+/// A read of the model at (at least) the store's revision when the request arrived.
+pub struct Synced(OwnedRwLockReadGuard<Model>);
+
+impl FromRequestParts<AppState> for Synced {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(_: &mut Parts, state: &AppState) -> ApiResult<Synced> {
+        Synced::now(state).await
+    }
+}
+
+impl Synced {
+    /// Catches the model up with the store, then holds a read of it.
+    pub async fn now(state: &AppState) -> ApiResult<Synced> {
+        state.sync().await?;
+        Ok(Synced(state.model.clone().read_owned().await))
+    }
+
+    /// The store revision this read reflects.
+    pub fn rev(&self) -> i64 {
+        self.0.rev
+    }
+
+    /// Distinct events held.
+    pub fn event_count(&self) -> usize {
+        self.0.org.event_count()
+    }
+
+    pub fn catalog(&self) -> Catalog<'_> {
+        Catalog(&self.0)
+    }
+}
+
+/// What every signed-in caller may know of the organisation's shape: service and team names,
+/// who owns what, and which events a write limit admits.
+pub struct Catalog<'a>(&'a Model);
+
+impl Catalog<'_> {
+    pub fn services(&self) -> Vec<ServiceRow> {
+        self.0.org.services()
+    }
+    pub fn teams(&self) -> Vec<TeamRow> {
+        self.0.org.teams()
+    }
+    /// The first event of a batch that `limit` does not allow writing.
+    pub fn first_outside(&self, events: &[Event], limit: &Limit) -> Option<OutOfScope> {
+        self.0.org.first_outside(events, limit)
+    }
+}
+
+/// Team data, through the caller's scope.
+pub struct TeamView {
+    model: Synced,
+    scope: ReadScope,
+}
+
+impl ReadScope {
+    /// Team data seen through this scope, from the model caught up with the store. A handler
+    /// opens it once it has its turn at the compute gate, so that no read lock is held while
+    /// it waits there.
+    pub async fn open(self, state: &AppState) -> ApiResult<TeamView> {
+        let model = Synced::now(state).await?;
+        Ok(TeamView { model, scope: self })
+    }
+}
+
+impl TeamView {
+    pub fn scope(&self) -> &ReadScope {
+        &self.scope
+    }
+
+    /// A query's `team` and `service` filters: within the scope, or 403.
+    pub fn check_filters(&self, team: Option<&str>, service: Option<&str>) -> ApiResult<()> {
+        self.scope.check_filters(&self.model.0.org, team, service)
+    }
+
+    pub fn dora(&self, q: &DoraQuery) -> ApiResult<DoraReport> {
+        self.check_filters(q.team.as_deref(), q.service.as_deref())?;
+        Ok(self.model.0.org.dora(q))
+    }
+
+    pub fn deployments(&self, q: &DeploymentQuery) -> ApiResult<Page<DeploymentRow>> {
+        self.check_filters(q.team.as_deref(), q.service.as_deref())?;
+        Ok(self.model.0.org.deployments(q))
+    }
+
+    pub fn incidents(&self, q: &IncidentQuery) -> ApiResult<Page<IncidentRow>> {
+        self.check_filters(q.team.as_deref(), q.service.as_deref())?;
+        Ok(self.model.0.org.incidents(q))
+    }
+
+    /// One deployment, if the scope admits its service (the object's own service decides).
+    pub fn deployment(&self, id: &str) -> Option<DeploymentDetail> {
+        let org = &self.model.0.org;
+        org.deployment(id)
+            .filter(|d| self.scope.admits(org, &d.deployment.service))
+    }
+}
