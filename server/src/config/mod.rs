@@ -25,6 +25,22 @@ pub struct Config {
     pub retention: RetentionConfig,
     /// Webhook sources (`POST /hooks/{source}`).
     pub sources: SourcesConfig,
+    /// Background jobs.
+    pub jobs: JobsConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsConfig {
+    /// A replica holds a job that must run once across replicas for this long, renewing it
+    /// every third of it; another takes the job over this long after the holder died.
+    pub lease_secs: u64,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig { lease_secs: 60 }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

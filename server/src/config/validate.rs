@@ -186,6 +186,13 @@ impl Config {
                 ));
             }
         }
+        if self.jobs.lease_secs < 3 {
+            return Err(err(
+                "jobs.lease_secs",
+                "must be at least 3 (the lease is renewed every third of it); the default is 60"
+                    .into(),
+            ));
+        }
         Ok(())
     }
 }

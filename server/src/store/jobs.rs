@@ -15,15 +15,28 @@ impl Store {
         Ok(taken == 1)
     }
 
-    /// Records how a run of job `name` ended, and frees its lease.
-    pub async fn finish_job(&self, name: &str, holder: &str, now: i64, result: &str) -> Result<()> {
+    /// Records how a run of job `name` by `holder` ended; the lease stays with it.
+    pub async fn record_job_run(
+        &self,
+        name: &str,
+        holder: &str,
+        now: i64,
+        result: &str,
+    ) -> Result<()> {
         on_backend!(self, p => sqlx::query(
-            "UPDATE job_leases SET lease_until = $3, last_run_at = $3, last_result = $4 WHERE name = $1 AND holder = $2"
+            "UPDATE job_leases SET last_run_at = $3, last_result = $4 WHERE name = $1 AND holder = $2"
         ).bind(name).bind(holder).bind(now).bind(nagare_core::text::capped(result, 500)).execute(p).await.map(|_| ()))?;
         Ok(())
     }
 
-    /// Frees the lease of job `name` without recording a run (it was not due after all).
+    /// Who holds the lease of job `name`, and until when (ms).
+    pub async fn job_lease(&self, name: &str) -> Result<Option<(String, i64)>> {
+        Ok(on_backend!(self, p => sqlx::query_as(
+            "SELECT holder, lease_until FROM job_leases WHERE name = $1"
+        ).bind(name).fetch_optional(p).await)?)
+    }
+
+    /// Frees the lease of job `name` if `holder` has it (a process stopping).
     pub async fn release_lease(&self, name: &str, holder: &str, now: i64) -> Result<()> {
         on_backend!(self, p => sqlx::query(
             "UPDATE job_leases SET lease_until = $3 WHERE name = $1 AND holder = $2"

@@ -31,12 +31,19 @@ pub fn backends() -> Vec<&'static str> {
 
 /// A fresh, empty, migrated store: a new SQLite file, or a new PostgreSQL database.
 pub async fn fresh_store(backend: &str) -> (Store, Option<tempfile::TempDir>) {
+    let (url, dir) = fresh_url(backend).await;
+    (Store::open(&url).await.unwrap(), dir)
+}
+
+/// The URL of a fresh, empty database (a new SQLite file, or a new PostgreSQL database), for
+/// tests that start server processes on it.
+pub async fn fresh_url(backend: &str) -> (String, Option<tempfile::TempDir>) {
     capture_logs();
     match backend {
         "sqlite" => {
             let dir = tempfile::tempdir().unwrap();
             let url = format!("sqlite://{}", dir.path().join("t.db").display());
-            (Store::open(&url).await.unwrap(), Some(dir))
+            (url, Some(dir))
         }
         _ => {
             let base = std::env::var("NAGARE_TEST_DATABASE_URL").unwrap();
@@ -53,10 +60,7 @@ pub async fn fresh_store(backend: &str) -> (Store, Option<tempfile::TempDir>) {
                 .unwrap();
             admin.close().await;
             let (prefix, _) = base.rsplit_once('/').unwrap();
-            (
-                Store::open(&format!("{prefix}/{name}")).await.unwrap(),
-                None,
-            )
+            (format!("{prefix}/{name}"), None)
         }
     }
 }

@@ -343,8 +343,8 @@ async fn large_rejected_payloads_keep_their_head_and_digest_and_retention_bounds
             }
         }
         .unwrap();
-        let every = std::time::Duration::from_secs(3600);
-        nagare_server::jobs::run_retention(&state, "replica-a", every)
+        let retention = nagare_server::jobs::Retention;
+        nagare_server::jobs::turn_once(&retention, &state, "replica-a")
             .await
             .unwrap();
         let left = deliveries(&state).await;
@@ -357,10 +357,12 @@ async fn large_rejected_payloads_keep_their_head_and_digest_and_retention_bounds
             .unwrap()
             .unwrap();
         assert!(result.contains("deleted 1 by age"), "{backend}: {result}");
-        // Not due again for an hour, on this replica or another.
-        nagare_server::jobs::run_retention(&state, "replica-b", every)
-            .await
-            .unwrap();
+        // Not due again for an hour, on this replica; and another does not hold the job.
+        for replica in ["replica-a", "replica-b"] {
+            nagare_server::jobs::turn_once(&retention, &state, replica)
+                .await
+                .unwrap();
+        }
         assert_eq!(
             state
                 .store

@@ -439,3 +439,98 @@ fn at_log_level_warn_errors_still_carry_their_request_id() {
         "the error line lacks request id {id}: {line}"
     );
 }
+
+/// Two `nagare serve` processes on one database: a job that must run once across replicas runs
+/// on one of them only, keeps running there while it lives, moves to the other once the first
+/// is killed, and is handed back at once when a process stops gracefully.
+#[tokio::test]
+async fn a_leased_job_runs_on_one_replica_and_moves_when_it_dies() {
+    const JOB: &str = "raw_delivery_retention";
+    for backend in crate::common::backends() {
+        let (url, _db) = crate::common::fresh_url(backend).await;
+        let store = Store::open(&url).await.unwrap();
+        let toml = format!(
+            "[server]\nbind = \"127.0.0.1:0\"\ndist_dir = \"/nonexistent-dist\"\nshutdown_grace_secs = 2\n\n[database]\nurl = \"{url}\"\n\n[log]\nlevel = \"info\"\n\n[jobs]\nlease_secs = 3\n"
+        );
+        let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let mut a = Server::start(&toml, 1024, dir_a.path());
+        let pid_a = format!("{}-", a.child.id());
+        lease_held_by(&store, &pid_a, backend).await;
+        let started = Instant::now();
+        let (ran_at, result) = loop {
+            if let Some(run) = store.last_job_run(JOB).await.unwrap() {
+                break run;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{backend}: never ran"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert!(
+            result.starts_with("deleted 0 by age"),
+            "{backend}: {result}"
+        );
+
+        let mut b = Server::start(&toml, 1024, dir_b.path());
+        let pid_b = format!("{}-", b.child.id());
+        // Two lease periods: the first keeps renewing it; the second never holds or runs it.
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(6) {
+            let (who, lease_until) = store.job_lease(JOB).await.unwrap().unwrap();
+            assert!(
+                who.starts_with(&pid_a),
+                "{backend}: taken while its holder lives: {who}"
+            );
+            assert!(
+                lease_until > nagare_server::store::now_millis(),
+                "{backend}: renewed"
+            );
+            assert_eq!(store.last_job_run(JOB).await.unwrap().unwrap().0, ran_at);
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+
+        // Killed without a chance to release it: the other replica takes over once it expires.
+        let killed = Instant::now();
+        a.child.kill().unwrap();
+        a.child.wait().unwrap();
+        lease_held_by(&store, &pid_b, backend).await;
+        let took = killed.elapsed();
+        assert!(
+            took >= Duration::from_secs(1) && took < Duration::from_secs(8),
+            "{backend}: taken over {took:?} after the kill (lease 3 s)"
+        );
+        assert!(
+            b.stderr
+                .lock()
+                .unwrap()
+                .contains("this process now runs the job"),
+            "{backend}: {}",
+            b.stderr.lock().unwrap()
+        );
+
+        // A graceful stop hands it back at once.
+        b.terminate();
+        let (_, lease_until) = store.job_lease(JOB).await.unwrap().unwrap();
+        assert!(
+            lease_until <= nagare_server::store::now_millis(),
+            "{backend}: released"
+        );
+    }
+}
+
+/// Waits (at most 20 s) until the retention job's lease is held by a holder starting `prefix`.
+async fn lease_held_by(store: &Store, prefix: &str, backend: &str) {
+    let started = Instant::now();
+    loop {
+        let h = store.job_lease("raw_delivery_retention").await.unwrap();
+        if h.as_ref().is_some_and(|(who, _)| who.starts_with(prefix)) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{backend}: the lease is {h:?}, not held by {prefix}…"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
