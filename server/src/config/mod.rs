@@ -5,9 +5,30 @@ use nagare_core::events::EnvironmentTier;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+mod auth;
+mod database;
+mod demo;
+mod env;
+mod jobs;
+mod log;
+mod metrics;
+mod retention;
+mod server;
+mod sources;
 mod validate;
+
+pub use auth::AuthConfig;
+pub use database::DatabaseConfig;
+pub use demo::DemoConfig;
+pub use env::{EnvOverride, ENV_OVERRIDES};
+pub use jobs::JobsConfig;
+pub use log::LogConfig;
+pub use metrics::MetricsConfig;
+pub use retention::RetentionConfig;
+pub use server::ServerConfig;
+pub use sources::{SignedSourceConfig, SourcesConfig};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -29,240 +50,6 @@ pub struct Config {
     pub jobs: JobsConfig,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct JobsConfig {
-    /// A replica holds a job that must run once across replicas for this long, renewing it
-    /// every third of it; another takes the job over this long after the holder died.
-    pub lease_secs: u64,
-}
-
-impl Default for JobsConfig {
-    fn default() -> Self {
-        JobsConfig { lease_secs: 60 }
-    }
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SourcesConfig {
-    /// Canonical events posted by anything that can sign its body with a shared secret.
-    pub canonical: SignedSourceConfig,
-}
-
-/// A source verified by an HMAC-SHA256 signature of the body under one of its secrets.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SignedSourceConfig {
-    /// The secrets in use: more than one while a secret is rotated. Prefer `secrets_file` or
-    /// the environment over writing them here. None: the source is off.
-    pub secrets: Vec<String>,
-    /// A file with one secret per line (blank lines and `#` comments skipped).
-    pub secrets_file: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RetentionConfig {
-    /// Raw deliveries older than this many days are deleted (0: kept by age forever).
-    pub raw_deliveries_days: u64,
-    /// Raw deliveries are kept under this many megabytes in all, oldest deleted first (0: no bound).
-    pub raw_deliveries_max_mb: u64,
-    /// A rejected payload larger than this keeps only its first kilobytes and a SHA-256 digest.
-    pub rejected_payload_kb: u64,
-    /// How often the retention job runs.
-    pub interval_minutes: u64,
-}
-
-impl Default for RetentionConfig {
-    fn default() -> Self {
-        RetentionConfig {
-            raw_deliveries_days: 90,
-            raw_deliveries_max_mb: 1024,
-            rejected_payload_kb: 64,
-            interval_minutes: 60,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AuthConfig {
-    /// The OpenID provider's issuer URL (discovery at `{issuer}/.well-known/openid-configuration`).
-    pub issuer: String,
-    pub client_id: String,
-    /// Prefer `client_secret_file` or `NAGARE_OIDC_CLIENT_SECRET` over writing it here.
-    pub client_secret: String,
-    pub client_secret_file: Option<PathBuf>,
-    /// Nagare's callback as registered with the provider: `https://HOST/auth/callback`.
-    pub redirect_url: String,
-    /// Scopes asked for besides `openid profile email` (e.g. `groups`).
-    pub scopes: Vec<String>,
-    /// The claim carrying the user's groups, read from the ID token, else from userinfo.
-    pub groups_claim: String,
-    /// Group → role (`viewer`, `engineer`, `admin`). Several groups combine to the highest.
-    pub roles: BTreeMap<String, String>,
-    /// Group → team. A user may be in several teams.
-    pub teams: BTreeMap<String, String>,
-    /// The role of a user none of whose groups is mapped; empty refuses them.
-    pub default_role: String,
-    /// Viewers see every team (DevOps favours transparency); false: only their own teams.
-    pub viewers_see_all_teams: bool,
-    pub session_idle_minutes: u64,
-    pub session_absolute_hours: u64,
-    /// Failed sign-ins per client address and window before `/auth/callback` answers 429.
-    pub failed_sign_in_limit: u32,
-    pub failed_sign_in_window_minutes: u64,
-}
-
-impl Default for AuthConfig {
-    fn default() -> Self {
-        AuthConfig {
-            issuer: String::new(),
-            client_id: String::new(),
-            client_secret: String::new(),
-            client_secret_file: None,
-            redirect_url: String::new(),
-            scopes: Vec::new(),
-            groups_claim: "groups".into(),
-            roles: BTreeMap::new(),
-            teams: BTreeMap::new(),
-            default_role: String::new(),
-            viewers_see_all_teams: true,
-            session_idle_minutes: 8 * 60,
-            session_absolute_hours: 7 * 24,
-            failed_sign_in_limit: 20,
-            failed_sign_in_window_minutes: 10,
-        }
-    }
-}
-
-impl AuthConfig {
-    /// Whether single sign-on is configured (else local mode).
-    pub fn enabled(&self) -> bool {
-        !self.issuer.trim().is_empty()
-    }
-
-    /// Cookies get `Secure`, and responses HSTS, when Nagare is reached over https.
-    pub fn https(&self) -> bool {
-        self.redirect_url.starts_with("https://")
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ServerConfig {
-    pub bind: String,
-    pub dist_dir: PathBuf,
-    pub request_timeout_secs: u64,
-    pub max_body_mb: u64,
-    /// Host names answered besides the loopback names (local mode) or the host of
-    /// `auth.redirect_url` (single sign-on): `name` (any port) or `name:port`.
-    pub allowed_hosts: Vec<String>,
-    /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or networks).
-    pub trusted_proxies: Vec<String>,
-    /// Open connections at most (kept below the file-descriptor limit at start).
-    pub max_connections: u32,
-    /// A connection that has not sent a request's headers within this many seconds is closed.
-    pub header_read_timeout_secs: u64,
-    /// On SIGTERM, requests in flight get this long to finish; then the server stops anyway.
-    pub shutdown_grace_secs: u64,
-    /// Megabytes of `POST /api/v1/events` bodies read and stored at once; more wait in line.
-    pub ingest_buffer_mb: u32,
-    /// API requests served at once; more wait in line.
-    pub request_concurrency: u32,
-    /// Metric and list computations at once (CPU work); 0: twice the number of cores.
-    pub compute_concurrency: u32,
-    /// Longest wait in line before a request is shed with 503 and `Retry-After`.
-    pub queue_wait_ms: u64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DatabaseConfig {
-    pub url: String,
-    /// SQLite only: `full` (a commit survives power loss) or `normal` (faster; survives a
-    /// crash of the process, may lose the last commits on power loss).
-    pub sqlite_synchronous: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct MetricsConfig {
-    pub time_zone: String,
-    pub incident_attribution_window_hours: u64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DemoConfig {
-    pub seed_on_empty: bool,
-    pub seed: u64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct LogConfig {
-    pub level: String,
-    pub format: String,
-}
-
-impl Default for ServerConfig {
-    fn default() -> Self {
-        ServerConfig {
-            bind: "127.0.0.1:8080".into(),
-            dist_dir: "dist".into(),
-            request_timeout_secs: 30,
-            max_body_mb: 10,
-            allowed_hosts: Vec::new(),
-            trusted_proxies: Vec::new(),
-            max_connections: 1000,
-            header_read_timeout_secs: 10,
-            shutdown_grace_secs: 10,
-            ingest_buffer_mb: 40,
-            request_concurrency: 64,
-            compute_concurrency: 0,
-            queue_wait_ms: 500,
-        }
-    }
-}
-
-impl Default for DatabaseConfig {
-    fn default() -> Self {
-        DatabaseConfig {
-            url: "sqlite://data/nagare.db".into(),
-            sqlite_synchronous: "full".into(),
-        }
-    }
-}
-
-impl Default for MetricsConfig {
-    fn default() -> Self {
-        MetricsConfig {
-            time_zone: "UTC".into(),
-            incident_attribution_window_hours: 168,
-        }
-    }
-}
-
-impl Default for DemoConfig {
-    fn default() -> Self {
-        DemoConfig {
-            seed_on_empty: false,
-            seed: 42,
-        }
-    }
-}
-
-impl Default for LogConfig {
-    fn default() -> Self {
-        LogConfig {
-            level: "info".into(),
-            format: "text".into(),
-        }
-    }
-}
-
 /// A configuration problem: what, where, and how to fix it.
 #[derive(Debug, thiserror::Error)]
 #[error("configuration error in {origin}: {message}")]
@@ -270,24 +57,6 @@ pub struct ConfigError {
     pub origin: String,
     pub message: String,
 }
-
-/// Environment variables that override the file, each naming the key it replaces.
-pub const ENV_OVERRIDES: [(&str, &str); 14] = [
-    ("NAGARE_BIND", "server.bind"),
-    ("NAGARE_DIST_DIR", "server.dist_dir"),
-    ("DATABASE_URL", "database.url"),
-    ("NAGARE_DATABASE_URL", "database.url"),
-    ("NAGARE_SQLITE_SYNCHRONOUS", "database.sqlite_synchronous"),
-    ("NAGARE_TIME_ZONE", "metrics.time_zone"),
-    ("NAGARE_SEED_DEMO", "demo.seed_on_empty"),
-    ("NAGARE_LOG", "log.level"),
-    ("NAGARE_LOG_FORMAT", "log.format"),
-    ("NAGARE_OIDC_ISSUER", "auth.issuer"),
-    ("NAGARE_OIDC_CLIENT_ID", "auth.client_id"),
-    ("NAGARE_OIDC_CLIENT_SECRET", "auth.client_secret"),
-    ("NAGARE_OIDC_REDIRECT_URL", "auth.redirect_url"),
-    ("NAGARE_HOOK_CANONICAL_SECRETS", "sources.canonical.secrets"),
-];
 
 impl Config {
     /// Reads `path` when given (it must exist), else `./nagare.toml` when present, else defaults;
@@ -322,58 +91,6 @@ impl Config {
             origin: origin.to_owned(),
             message: describe_toml_error(&e),
         })
-    }
-
-    fn apply_env(&mut self, env: &[(String, String)]) -> Result<(), ConfigError> {
-        for (name, value) in env {
-            let err = |message: String| ConfigError {
-                origin: format!("environment variable {name}"),
-                message,
-            };
-            match name.as_str() {
-                "NAGARE_BIND" => self.server.bind = value.clone(),
-                "NAGARE_DIST_DIR" => self.server.dist_dir = value.into(),
-                "DATABASE_URL" | "NAGARE_DATABASE_URL" => self.database.url = value.clone(),
-                "NAGARE_SQLITE_SYNCHRONOUS" => self.database.sqlite_synchronous = value.clone(),
-                "NAGARE_TIME_ZONE" => self.metrics.time_zone = value.clone(),
-                "NAGARE_SEED_DEMO" => {
-                    self.demo.seed_on_empty = match value.as_str() {
-                        "1" | "true" | "yes" => true,
-                        "0" | "false" | "no" => false,
-                        _ => {
-                            return Err(err(format!(
-                                "`{value}` is not a boolean; use true or false"
-                            )))
-                        }
-                    }
-                }
-                "NAGARE_LOG" => self.log.level = value.clone(),
-                "NAGARE_LOG_FORMAT" => self.log.format = value.clone(),
-                "NAGARE_OIDC_ISSUER" => self.auth.issuer = value.clone(),
-                "NAGARE_OIDC_CLIENT_ID" => self.auth.client_id = value.clone(),
-                "NAGARE_OIDC_CLIENT_SECRET" => self.auth.client_secret = value.clone(),
-                "NAGARE_OIDC_REDIRECT_URL" => self.auth.redirect_url = value.clone(),
-                // Comma-separated: several while a secret is rotated.
-                "NAGARE_HOOK_CANONICAL_SECRETS" => {
-                    self.sources.canonical.secrets = value
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned)
-                        .collect();
-                }
-                "NAGARE_CONFIG" => {}
-                other if other.starts_with("NAGARE_") => {
-                    let known: Vec<&str> = ENV_OVERRIDES.iter().map(|(n, _)| *n).collect();
-                    return Err(err(format!(
-                        "unknown setting; the environment overrides are {} (and NAGARE_CONFIG for the file path)",
-                        known.join(", ")
-                    )));
-                }
-                _ => {}
-            }
-        }
-        Ok(())
     }
 
     /// The client secret: `auth.client_secret_file` when set, else `auth.client_secret`.
@@ -526,8 +243,8 @@ mod tests {
         }
 
         #[test]
-        fn any_environment_value_is_taken_or_named(value in "\\PC{0,40}", which in 0usize..13) {
-            let (name, key) = ENV_OVERRIDES[which];
+        fn any_environment_value_is_taken_or_named(value in "\\PC{0,40}", which in 0..ENV_OVERRIDES.len()) {
+            let (name, key) = (ENV_OVERRIDES[which].name, ENV_OVERRIDES[which].key);
             let mut c = Config::default();
             let applied = c.apply_env(&[(name.to_owned(), value)]).and_then(|()| c.validate());
             if let Err(e) = applied {
