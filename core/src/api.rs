@@ -241,6 +241,31 @@ pub struct DoraReport {
     pub series: Option<Vec<DoraReport>>,
 }
 
+/// The reply of `GET /api/v1/metrics/dora/teams`: one row per team, the window against the
+/// previous one of the same length.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamsDoraReport {
+    pub window: Window,
+    /// `[from − (to − from), from)`.
+    pub previous_window: Window,
+    pub environment_tier: EnvironmentTier,
+    pub lead_time_basis: LeadTimeBasis,
+    pub benchmark: Benchmark,
+    /// By team name.
+    pub teams: Vec<TeamDora>,
+}
+
+/// One team's metrics: its services' deployments, as `GET /api/v1/metrics/dora?team=…` counts
+/// them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamDora {
+    pub team: String,
+    pub display_name: Option<String>,
+    pub services: Vec<String>,
+    pub current: DoraReport,
+    pub previous: DoraReport,
+}
+
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Page<T> {

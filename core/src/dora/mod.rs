@@ -23,6 +23,7 @@ mod quality;
 mod recovery;
 mod rework;
 mod select;
+mod teams;
 
 /// What one query shares across its window and buckets.
 struct Ctx<'a> {

@@ -19,7 +19,7 @@ use axum::http::request::Parts;
 use nagare_core::access::{Limit, OutOfScope};
 use nagare_core::api::{
     DeploymentDetail, DeploymentQuery, DeploymentRow, DoraQuery, DoraReport, IncidentQuery,
-    IncidentRow, Page, ServiceRow, TeamRow,
+    IncidentRow, Page, ServiceRow, TeamRow, TeamsDoraReport,
 };
 use nagare_core::Event;
 use tokio::sync::OwnedRwLockReadGuard;
@@ -103,6 +103,14 @@ impl TeamView {
     pub fn dora(&self, q: &DoraQuery) -> ApiResult<DoraReport> {
         self.check_filters(q.team.as_deref(), q.service.as_deref())?;
         Ok(self.model.0.org.dora(q))
+    }
+
+    /// Every team's metrics the scope may read (a viewer limited to their teams sees theirs).
+    pub fn teams_dora(&self, q: &DoraQuery) -> TeamsDoraReport {
+        self.model
+            .0
+            .org
+            .teams_dora(q, |team| self.check_filters(Some(team), None).is_ok())
     }
 
     pub fn deployments(&self, q: &DeploymentQuery) -> ApiResult<Page<DeploymentRow>> {

@@ -5,7 +5,7 @@ use super::{deployment, TWO_TEAMS, WEEK};
 use crate::auth::{
     cookie_set, request, session_cookie, sign_in, signed_in, sso_config, start_idp, Browser, Idp,
 };
-use crate::common::{app_state, fresh_store, Reply};
+use crate::common::{app_state, fresh_store, get, Reply};
 use axum::http::{header, StatusCode};
 use nagare_core::events::parse_batch;
 use nagare_server::store::RawDelivery;
@@ -630,5 +630,67 @@ async fn only_the_portals_own_host_names_are_answered() {
     for host in ["127.0.0.1:8080", "localhost:9", "evil.example"] {
         let r = request(&sso, "GET", "/auth/login", &[("host", host)], "").await;
         assert_eq!(r.status, StatusCode::MISDIRECTED_REQUEST, "{host}");
+    }
+}
+
+/// The Teams view's endpoint: each row is what the team-filtered DORA endpoint answers, for
+/// the window and the one before; a viewer limited to their team gets their row only.
+#[tokio::test]
+async fn every_teams_metrics_at_once_within_the_scope() {
+    let (state, _idp, b, _dir) = portal_as(&["dev-viewers"]).await;
+    let admin_state = app_state(state.store.clone()).await;
+    let r = get(&admin_state, &format!("/api/v1/metrics/dora/teams?{WEEK}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    let teams: Vec<&str> = r.json["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["team"].as_str().unwrap())
+        .collect();
+    assert_eq!(teams, ["payments", "search"]);
+    let (from, to) = (
+        r.json["window"]["from"].as_str().unwrap(),
+        r.json["window"]["to"].as_str().unwrap(),
+    );
+    assert_eq!(r.json["previous_window"]["to"], from);
+    for row in r.json["teams"].as_array().unwrap() {
+        let team = row["team"].as_str().unwrap();
+        let one = get(
+            &admin_state,
+            &format!("/api/v1/metrics/dora?{WEEK}&team={team}"),
+        )
+        .await;
+        assert_eq!(row["current"], one.json, "{team}");
+        let prev_from = row["previous"]["window"]["from"].as_str().unwrap();
+        let before = get(
+            &admin_state,
+            &format!("/api/v1/metrics/dora?from={prev_from}&to={from}&team={team}"),
+        )
+        .await;
+        assert_eq!(row["previous"], before.json, "{team}");
+    }
+    assert!(!to.is_empty());
+    // The limited viewer: their own team only, not a 403.
+    let r = get_as(&state, &b, &format!("/api/v1/metrics/dora/teams?{WEEK}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(r.json["teams"].as_array().unwrap().len(), 1, "{}", r.json);
+    assert_eq!(r.json["teams"][0]["team"], "search");
+    assert_eq!(
+        r.json["teams"][0]["current"]["deployment_frequency"]["deployments"],
+        1
+    );
+    // Filters and series belong to the single-team endpoint.
+    for extra in [
+        "team=search",
+        "service=search-api",
+        "interval=week",
+        "bogus=1",
+    ] {
+        let r = get(
+            &admin_state,
+            &format!("/api/v1/metrics/dora/teams?{WEEK}&{extra}"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{extra}: {}", r.json);
     }
 }
