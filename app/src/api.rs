@@ -7,7 +7,7 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use nagare_core::api::{
     ApiTokenRow, AuditRow, CreatedApiToken, DeploymentDetail, DeploymentRow, DoraReport, ErrorBody,
-    IncidentRow, NewApiToken, Page, Role, ServiceRow, SessionInfo, TeamRow,
+    IncidentRow, NewApiToken, Page, Role, ServiceRow, SessionInfo, TeamRow, TeamsDoraReport,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -255,6 +255,10 @@ pub async fn sign_out() -> ApiResult<()> {
 
 pub async fn dora(query: Query) -> ApiResult<DoraReport> {
     get_json(&format!("/api/v1/metrics/dora{}", query.encode())).await
+}
+
+pub async fn teams_dora(query: Query) -> ApiResult<TeamsDoraReport> {
+    get_json(&format!("/api/v1/metrics/dora/teams{}", query.encode())).await
 }
 
 pub async fn deployments(query: Query) -> ApiResult<Page<DeploymentRow>> {

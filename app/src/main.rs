@@ -20,6 +20,7 @@ use pages::deployments::Deployments;
 use pages::incidents::Incidents;
 use pages::not_found::NotFound;
 use pages::overview::Overview;
+use pages::teams::Teams;
 use pages::tokens::Tokens;
 use session::Session;
 
@@ -33,11 +34,17 @@ struct NavItem {
     min_role: Option<Role>,
 }
 
-const NAV: [NavItem; 5] = [
+const NAV: [NavItem; 6] = [
     NavItem {
         href: "/",
         label: strings::NAV_OVERVIEW,
         name: "overview",
+        min_role: None,
+    },
+    NavItem {
+        href: "/teams",
+        label: strings::NAV_TEAMS,
+        name: "teams",
         min_role: None,
     },
     NavItem {
@@ -84,6 +91,7 @@ fn App() -> impl IntoView {
             <main id="main" tabindex="-1">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Overview />
+                    <Route path=path!("/teams") view=Teams />
                     <Route path=path!("/deployments") view=Deployments />
                     <Route path=path!("/incidents") view=Incidents />
                     <Route path=path!("/admin") view=|| view! { <Redirect path="/admin/tokens" /> } />

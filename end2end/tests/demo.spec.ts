@@ -121,3 +121,49 @@ test('the incidents page lists incidents with attribution and recovery', async (
   await screenshot(page, 'incidents');
   console.check();
 });
+
+test('the teams page shows every team with the API numbers, sorts, and opens a team overview', async ({ page, request }) => {
+  const console = watchConsole(page);
+  const { from, to } = window90();
+  const q = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+  await page.goto(`${DEMO}/teams?${q}`);
+  const rows = page.getByTestId('team-row');
+  await expect(rows.first()).toBeVisible();
+  const res = await request.get(`${DEMO}/api/v1/metrics/dora/teams?${q}`);
+  expect(res.status(), await res.text()).toBe(200);
+  const api = await res.json();
+  expect(api.teams.length, 'the demo has several teams').toBeGreaterThanOrEqual(3);
+  // The window from the URL is shown as such, with what it is compared against.
+  await expect(page.getByTestId('filter-period')).toHaveValue('custom');
+  await expect(page.getByTestId('window')).toContainText('against the 90 days before');
+  await expect(rows).toHaveCount(api.teams.length);
+
+  // Sorted by team name first; each row's numbers are the API's.
+  const names: string[] = api.teams.map((t: any) => t.display_name ?? t.team);
+  await expect(rows.locator('th a')).toHaveText(names);
+  for (const [i, t] of api.teams.entries()) {
+    for (const m of METRICS) {
+      const raw = await rows.nth(i).getByTestId(`cell-${m}`).getAttribute('data-raw');
+      expectSame(raw === null ? null : Number(raw), headline(t.current, m), `${t.team} ${m}`);
+    }
+  }
+
+  // Sorting by lead time puts the fastest team first, then reverses.
+  const byLead = [...api.teams]
+    .filter((t: any) => t.current.change_lead_time.median !== null)
+    .sort((a: any, b: any) => a.current.change_lead_time.median - b.current.change_lead_time.median);
+  await page.getByRole('button', { name: 'Sort by Change lead time' }).click();
+  await expect(rows.first().locator('th a')).toHaveText(byLead[0].display_name ?? byLead[0].team);
+  await expect(page.locator('th[aria-sort="ascending"]')).toHaveCount(1);
+  await page.getByRole('button', { name: 'Sort by Change lead time' }).click();
+  await expect(page.locator('th[aria-sort="descending"]')).toHaveCount(1);
+  await expect(rows.first().locator('th a')).toHaveText(byLead[byLead.length - 1].display_name ?? byLead[byLead.length - 1].team);
+  await screenshot(page, 'teams');
+
+  // A row opens the overview filtered to that team, over the same window.
+  const slowest = byLead[byLead.length - 1].team;
+  await rows.first().locator('td').first().click();
+  await expect(page).toHaveURL(new RegExp(`/\\?team=${slowest}&from=`));
+  await expect(page.getByTestId('filter-team')).toHaveValue(slowest);
+  console.check();
+});

@@ -5,4 +5,5 @@ pub mod deployments;
 pub mod incidents;
 pub mod not_found;
 pub mod overview;
+pub mod teams;
 pub mod tokens;

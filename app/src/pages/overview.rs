@@ -186,7 +186,8 @@ pub fn Overview() -> impl IntoView {
     }
 }
 
-fn window_caption(window: Option<(i64, i64)>) -> String {
+/// "from – to · changes are against the N days before", for a page's window.
+pub(crate) fn window_caption(window: Option<(i64, i64)>) -> String {
     match window {
         Some((f, t)) => {
             let days = (t - f) as f64 / DAY_MS as f64;

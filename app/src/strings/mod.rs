@@ -1,5 +1,9 @@
-//! Every user-visible sentence of the UI, in one place so that a translation can follow.
-//! Metric definitions repeat `docs/metrics.md` in plain words.
+//! Every user-visible sentence of the UI, so that a translation can follow: the shared ones
+//! here, a page's own beside it in a file of its name (re-exported, so they read
+//! `strings::X` everywhere). Metric definitions repeat `docs/metrics.md` in plain words.
+
+mod teams;
+pub use teams::*;
 
 pub const PRODUCT: &str = "Nagare";
 pub const TAGLINE: &str = "Delivery flow";
@@ -8,6 +12,7 @@ pub const SKIP_TO_CONTENT: &str = "Skip to content";
 pub const MAIN_NAV: &str = "Main";
 
 pub const NAV_OVERVIEW: &str = "Overview";
+pub const NAV_TEAMS: &str = "Teams";
 pub const NAV_DEPLOYMENTS: &str = "Deployments";
 pub const NAV_INCIDENTS: &str = "Incidents";
 pub const NAV_TOKENS: &str = "API tokens";
