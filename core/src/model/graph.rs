@@ -72,9 +72,12 @@ pub(crate) type FxSet<K> = HashSet<K, FxBuild>;
 
 /// Strings interned to dense ids `0..len`, in an open-addressing table of ids (the strings are
 /// stored once).
+/// The strings live end to end in one arena (no allocation per string).
 #[derive(Clone)]
 pub(crate) struct Interner<I> {
-    strs: Vec<Box<str>>,
+    text: String,
+    /// Where each string ends in `text`; string `i` starts where `i - 1` ends.
+    ends: Vec<usize>,
     table: Vec<Option<I>>,
     shift: u32,
 }
@@ -82,7 +85,8 @@ pub(crate) struct Interner<I> {
 impl<I> Default for Interner<I> {
     fn default() -> Self {
         Interner {
-            strs: Vec::new(),
+            text: String::new(),
+            ends: Vec::new(),
             table: Vec::new(),
             shift: 0,
         }
@@ -106,7 +110,7 @@ impl<I: Id> Interner<I> {
         let mut i = (hash_str(s) >> self.shift) as usize;
         loop {
             let id = self.table[i]?;
-            if self.strs.get(id.index()).is_some_and(|x| &**x == s) {
+            if self.resolve(id) == s {
                 return Some(id);
             }
             i = (i + 1) & mask;
@@ -117,17 +121,29 @@ impl<I: Id> Interner<I> {
         if let Some(id) = self.get(s) {
             return id;
         }
-        if (self.strs.len() + 1) * 2 > self.table.len() {
+        if (self.ends.len() + 1) * 2 > self.table.len() {
             self.grow();
         }
-        let id = I::from_index(self.strs.len());
-        self.strs.push(s.into());
+        let id = I::from_index(self.ends.len());
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
         self.place(id);
         id
     }
 
     pub(crate) fn resolve(&self, id: I) -> &str {
-        self.strs.get(id.index()).map_or("", |s| s)
+        let i = id.index();
+        let start = match i {
+            0 => 0,
+            _ => self.ends.get(i - 1).copied().unwrap_or(0),
+        };
+        let end = self.ends.get(i).copied().unwrap_or(start);
+        self.text.get(start..end).unwrap_or("")
+    }
+
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.text.shrink_to_fit();
+        self.ends.shrink_to_fit();
     }
 
     fn place(&mut self, id: I) {
@@ -143,9 +159,78 @@ impl<I: Id> Interner<I> {
         let size = (self.table.len() * 2).max(16);
         self.table = vec![None; size];
         self.shift = 64 - size.trailing_zeros();
-        for i in 0..self.strs.len() {
+        for i in 0..self.ends.len() {
             self.place(I::from_index(i));
         }
+    }
+}
+
+/// A map from a key to a few values, kept in the order they were added, that costs one map
+/// entry for the usual single value (a commit is in one pull request): the first value of
+/// each key in `one`, any further ones in `more`.
+#[derive(Clone)]
+pub(crate) struct MultiMap<K, V> {
+    one: FxMap<K, V>,
+    more: FxMap<K, Vec<V>>,
+}
+
+impl<K, V> Default for MultiMap<K, V> {
+    fn default() -> Self {
+        MultiMap {
+            one: FxMap::default(),
+            more: FxMap::default(),
+        }
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash, V: Copy + Eq> MultiMap<K, V> {
+    /// The values of `k`, in the order they were added.
+    pub(crate) fn get(&self, k: K) -> impl Iterator<Item = V> + '_ {
+        self.one
+            .get(&k)
+            .copied()
+            .into_iter()
+            .chain(self.more.get(&k).into_iter().flatten().copied())
+    }
+
+    /// Adds `v` to `k`'s values unless it is there already.
+    pub(crate) fn add(&mut self, k: K, v: V) {
+        match self.one.get(&k) {
+            None => {
+                self.one.insert(k, v);
+            }
+            Some(&first) if first == v => {}
+            Some(_) => {
+                let rest = self.more.entry(k).or_default();
+                if !rest.contains(&v) {
+                    rest.push(v);
+                }
+            }
+        }
+    }
+
+    /// Removes `v` from `k`'s values; the others keep their order.
+    pub(crate) fn remove(&mut self, k: K, v: V) {
+        if self.one.get(&k) == Some(&v) {
+            self.one.remove(&k);
+            if let Some(rest) = self.more.get_mut(&k) {
+                let next = rest.remove(0);
+                if rest.is_empty() {
+                    self.more.remove(&k);
+                }
+                self.one.insert(k, next);
+            }
+        } else if let Some(rest) = self.more.get_mut(&k) {
+            rest.retain(|&x| x != v);
+            if rest.is_empty() {
+                self.more.remove(&k);
+            }
+        }
+    }
+
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.one.shrink_to_fit();
+        self.more.shrink_to_fit();
     }
 }
 
@@ -185,9 +270,9 @@ pub(crate) struct Repo {
     known: usize,
     variant_count: usize,
     /// Merged pull requests anchored at a commit (merge commit, else last commit).
-    pub(crate) pr_anchor: FxMap<CommitId, Vec<PrId>>,
+    pub(crate) pr_anchor: MultiMap<CommitId, PrId>,
     /// Pull requests that list a commit (or have it as merge commit).
-    pub(crate) pr_member: FxMap<CommitId, Vec<PrId>>,
+    pub(crate) pr_member: MultiMap<CommitId, PrId>,
     /// Deployments whose last walk met this unknown commit.
     pub(crate) waiting: FxMap<CommitId, Vec<DepId>>,
     /// Chains (service, tier) deriving from this repository.
@@ -200,6 +285,23 @@ impl Repo {
             name: name.into(),
             ..Repo::default()
         }
+    }
+
+    /// Gives back the spare capacity of the columns (after a bulk load).
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.shas.shrink_to_fit();
+        self.authored.shrink_to_fit();
+        self.committed.shrink_to_fit();
+        self.p0.shrink_to_fit();
+        self.p1.shrink_to_fit();
+        self.author.shrink_to_fit();
+        self.source.shrink_to_fit();
+        self.message.shrink_to_fit();
+        self.extra.shrink_to_fit();
+        self.variants.shrink_to_fit();
+        self.pr_anchor.shrink_to_fit();
+        self.pr_member.shrink_to_fit();
+        self.waiting.shrink_to_fit();
     }
 
     /// The id of a sha, creating an unknown node when it is new.

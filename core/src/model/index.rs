@@ -165,6 +165,21 @@ impl TierIndex {
         }
     }
 
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.slots.shrink_to_fit();
+        self.row_of.shrink_to_fit();
+        self.fin.shrink_to_fit();
+        self.rows.shrink_to_fit();
+        self.block_row.shrink_to_fit();
+        for b in 0..3 {
+            self.lead[b].shrink_to_fit();
+            self.block_off[b].shrink_to_fit();
+            self.block_sum[b].shrink_to_fit();
+        }
+        self.by_service.values_mut().for_each(Vec::shrink_to_fit);
+        self.by_service.shrink_to_fit();
+    }
+
     /// Rebuilds the lead-time blocks from the one holding row `p` on (the rows before it are
     /// unchanged): each UTC day's lead times, sorted, so that a window's quantiles are found
     /// by binary search across its days instead of by gathering every value.

@@ -165,17 +165,17 @@ impl Org {
             for (i, &c) in dep.d.changes.iter().enumerate() {
                 let authored = r.authored[c];
                 let author = r.author[c];
-                let pull_request = r.pr_member.get(&c).and_then(|prs| {
-                    prs.iter()
-                        .map(|&p| &self.prs[p].ev)
-                        .min_by(|a, b| {
-                            b.merged_at
-                                .is_some()
-                                .cmp(&a.merged_at.is_some())
-                                .then_with(|| a.id.cmp(&b.id))
-                        })
-                        .map(|p| format!("{}#{}", p.repo, p.id))
-                });
+                let pull_request = r
+                    .pr_member
+                    .get(c)
+                    .map(|p| &self.prs[p].ev)
+                    .min_by(|a, b| {
+                        b.merged_at
+                            .is_some()
+                            .cmp(&a.merged_at.is_some())
+                            .then_with(|| a.id.cmp(&b.id))
+                    })
+                    .map(|p| format!("{}#{}", p.repo, p.id));
                 change_list.push(ChangeRow {
                     sha: r.sha(c).to_owned(),
                     author: author.map(|a| self.people.resolve(a).to_owned()),

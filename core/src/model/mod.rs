@@ -137,22 +137,6 @@ fn index_remove<I: Id>(map: &mut FxMap<String, Vec<I>>, key: &str, slot: I) {
     }
 }
 
-fn id_index_add<K: Id + std::hash::Hash, I: Id>(map: &mut FxMap<K, Vec<I>>, key: K, slot: I) {
-    let v = map.entry(key).or_default();
-    if !v.contains(&slot) {
-        v.push(slot);
-    }
-}
-
-fn id_index_remove<K: Id + std::hash::Hash, I: Id>(map: &mut FxMap<K, Vec<I>>, key: K, slot: I) {
-    if let Some(v) = map.get_mut(&key) {
-        v.retain(|&s| s != slot);
-        if v.is_empty() {
-            map.remove(&key);
-        }
-    }
-}
-
 /// Upserts `item` into `variants` (sorted by source); returns whether the key was new.
 fn upsert_variant<T: Clone>(variants: &mut Vec<T>, item: T, source: impl Fn(&T) -> &str) -> bool {
     let s = source(&item).to_owned();
@@ -208,23 +192,75 @@ impl Org {
     /// re-derives only what they affect. The result does not depend on the order events
     /// arrive in, nor on how they are split into calls.
     pub fn apply(&mut self, events: Vec<Event>) {
+        self.load(std::iter::once(events));
+    }
+
+    /// [`Org::apply`] of every chunk's events put together, with the chunks consumed one at a
+    /// time: each is upserted and dropped before the next is taken, and the derivation runs
+    /// once at the end. A start-up streams the whole store through this, so that it never
+    /// holds all the events twice (as rows and as the model).
+    pub fn load(&mut self, chunks: impl IntoIterator<Item = Vec<Event>>) {
         let mut dirty = Dirty::default();
-        for e in events {
-            match e {
-                Event::Commit(c) => self.upsert_commit(c, &mut dirty),
-                Event::PullRequest(p) => self.upsert_pr(p, &mut dirty),
-                Event::Deployment(d) => self.upsert_deployment(d, &mut dirty),
-                Event::Incident(i) => self.upsert_incident(i, &mut dirty),
-                Event::PipelineRun(r) => self.upsert_run(r),
-                Event::Service(s) => self.upsert_service(s, &mut dirty),
-                Event::Team(t) => {
-                    upsert_variant(self.teams.entry(t.name.clone()).or_default(), t, |t| {
-                        &t.source
-                    });
-                }
+        for chunk in chunks {
+            for e in chunk {
+                self.upsert(e, &mut dirty);
             }
         }
         self.derive(dirty);
+    }
+
+    /// Gives back the spare capacity that a bulk load leaves in the model's vectors and maps
+    /// (up to half of a vector that grew by doubling). Worth it once after a start-up load;
+    /// after each small batch it would only copy.
+    pub fn compact(&mut self) {
+        for r in self.repos.iter_mut() {
+            r.shrink_to_fit();
+        }
+        self.repos.shrink_to_fit();
+        for c in self.chains.iter_mut() {
+            c.owner.shrink_to_fit();
+            c.deps.shrink_to_fit();
+        }
+        self.chains.shrink_to_fit();
+        for d in self.deps.iter_mut() {
+            d.d.changes.shrink_to_fit();
+            for l in &mut d.d.lead {
+                l.shrink_to_fit();
+            }
+        }
+        self.deps.shrink_to_fit();
+        self.incs.shrink_to_fit();
+        self.prs.shrink_to_fit();
+        self.runs.shrink_to_fit();
+        self.sources.shrink_to_fit();
+        self.people.shrink_to_fit();
+        self.dep_keys.shrink_to_fit();
+        self.inc_keys.shrink_to_fit();
+        self.pr_keys.shrink_to_fit();
+        self.run_keys.shrink_to_fit();
+        self.repo_names.shrink_to_fit();
+        self.service_names.shrink_to_fit();
+        self.deps_by_id.shrink_to_fit();
+        self.incs_by_id.shrink_to_fit();
+        for t in EnvironmentTier::ALL {
+            self.tiers[t].shrink_to_fit();
+        }
+    }
+
+    fn upsert(&mut self, e: Event, dirty: &mut Dirty) {
+        match e {
+            Event::Commit(c) => self.upsert_commit(c, dirty),
+            Event::PullRequest(p) => self.upsert_pr(p, dirty),
+            Event::Deployment(d) => self.upsert_deployment(d, dirty),
+            Event::Incident(i) => self.upsert_incident(i, dirty),
+            Event::PipelineRun(r) => self.upsert_run(r),
+            Event::Service(s) => self.upsert_service(s, dirty),
+            Event::Team(t) => {
+                upsert_variant(self.teams.entry(t.name.clone()).or_default(), t, |t| {
+                    &t.source
+                });
+            }
+        }
     }
 
     /// Distinct event keys held.

@@ -5,7 +5,7 @@ use super::derive::Dirty;
 use super::graph::{CommitChange, Repo};
 use super::ids::{CommitId, RepoId, ServiceId};
 use super::state::{Dep, DepFacts, Inc, Pr, Svc};
-use super::{id_index_add, id_index_remove, index_add, index_remove, key_of, upsert_variant, Org};
+use super::{index_add, index_remove, key_of, upsert_variant, Org};
 use crate::api::Attribution;
 use crate::events::{Deployment, Incident, PipelineRun, PullRequest, Service};
 
@@ -52,11 +52,11 @@ impl Org {
             let (repo, anchor, members) = (old.repo, old.anchor, old.members.clone());
             let r = &mut self.repos[repo];
             if let Some(a) = anchor {
-                id_index_remove(&mut r.pr_anchor, a, slot);
+                r.pr_anchor.remove(a, slot);
                 dirty.pr_anchors.push((repo, a));
             }
             for m in members {
-                id_index_remove(&mut r.pr_member, m, slot);
+                r.pr_member.remove(m, slot);
             }
         }
         let repo = self.repo_idx(&p.repo);
@@ -73,11 +73,11 @@ impl Org {
         members.sort_unstable();
         members.dedup();
         if let Some(a) = anchor {
-            id_index_add(&mut r.pr_anchor, a, slot);
+            r.pr_anchor.add(a, slot);
             dirty.pr_anchors.push((repo, a));
         }
         for &m in &members {
-            id_index_add(&mut r.pr_member, m, slot);
+            r.pr_member.add(m, slot);
         }
         let rec = Pr {
             ev: p,

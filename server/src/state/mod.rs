@@ -151,9 +151,12 @@ impl AppState {
             return Ok(());
         }
         let target = latest.max(self.store.current_rev().await?);
+        let started = std::time::Instant::now();
+        if base == 0 {
+            return self.load_all(target, started).await;
+        }
         let events = self.store.events_between(base, target).await?;
         let n = events.len();
-        let started = std::time::Instant::now();
         let guard = self.model.clone().write_owned().await;
         let settings = self.config.core_settings();
         let mirror = self.model_rev.clone();
@@ -167,6 +170,65 @@ impl AppState {
             rev = target,
             took_ms = started.elapsed().as_millis() as u64,
             "model synced"
+        );
+        Ok(())
+    }
+
+    /// Loads an empty model (start-up, or after a failed update) with every event up to
+    /// `target`, streamed: the rows are read and parsed in chunks on one task while a blocking
+    /// task that owns the write guard upserts each chunk and drops it, then derives once. So
+    /// the events are never held twice, as rows and as the model. Both tasks run to their end
+    /// even if the caller is dropped; a load that fails half-way leaves an empty model at
+    /// revision 0 (the next request loads again), never a partial one.
+    async fn load_all(&self, target: i64, started: std::time::Instant) -> Result<(), StoreError> {
+        const CHUNK: usize = 20_000;
+        let (chunks, mut received) = tokio::sync::mpsc::channel::<Vec<nagare_core::Event>>(2);
+        let (done, finished) = tokio::sync::oneshot::channel();
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            let read = store.stream_events_between(0, target, CHUNK, &chunks).await;
+            drop(chunks);
+            let _ = done.send(read);
+        });
+        let mut guard = self.model.clone().write_owned().await;
+        let settings = self.config.core_settings();
+        let mirror = self.model_rev.clone();
+        let n = tokio::task::spawn_blocking(move || {
+            let chunks = std::iter::from_fn(|| received.blocking_recv());
+            let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                guard.org.load(chunks);
+                guard.org.compact();
+            }));
+            let read = finished
+                .blocking_recv()
+                .unwrap_or_else(|_| Err(StoreError::Config("the event reader stopped".into())));
+            match (loaded, read) {
+                (Ok(()), Ok(n)) => {
+                    guard.rev = target;
+                    mirror.store(target, Ordering::Release);
+                    Ok(n)
+                }
+                (loaded, read) => {
+                    guard.org = Org::new(settings);
+                    guard.rev = 0;
+                    mirror.store(0, Ordering::Release);
+                    Err(match (loaded, read) {
+                        (_, Err(e)) => e,
+                        _ => StoreError::Config(
+                            "loading the model panicked; it is loaded again on the next request"
+                                .into(),
+                        ),
+                    })
+                }
+            }
+        })
+        .await
+        .map_err(|e| StoreError::Config(format!("model load failed: {e}")))??;
+        tracing::info!(
+            events = n,
+            rev = target,
+            took_ms = started.elapsed().as_millis() as u64,
+            "model loaded"
         );
         Ok(())
     }

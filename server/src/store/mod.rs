@@ -211,6 +211,42 @@ impl Store {
             .collect()
     }
 
+    /// The events of revisions `(after, until]` in revision order, parsed as the rows stream
+    /// in and handed to `to` in chunks of `chunk`: no more than a chunk and the rows in flight
+    /// are held at once. Stops early when `to` is closed. Returns how many were sent.
+    pub async fn stream_events_between(
+        &self,
+        after: i64,
+        until: i64,
+        chunk: usize,
+        to: &tokio::sync::mpsc::Sender<Vec<Event>>,
+    ) -> Result<usize> {
+        use futures_util::TryStreamExt;
+        let mut sent = 0;
+        let mut buf: Vec<Event> = Vec::with_capacity(chunk);
+        on_backend!(self, p => {
+            let mut rows = sqlx::query_as::<_, (String, String, String)>(
+                "SELECT kind, id, body FROM events WHERE rev > $1 AND rev <= $2 ORDER BY rev"
+            ).bind(after).bind(until).fetch(p);
+            while let Some((kind, id, body)) = rows.try_next().await? {
+                let e = serde_json::from_str::<Event>(&body)
+                    .map_err(|e| StoreError::Corrupt { kind, id, error: e.to_string() })?;
+                buf.push(e);
+                if buf.len() >= chunk {
+                    sent += buf.len();
+                    if to.send(std::mem::replace(&mut buf, Vec::with_capacity(chunk))).await.is_err() {
+                        return Ok(sent);
+                    }
+                }
+            }
+        });
+        if !buf.is_empty() {
+            sent += buf.len();
+            let _ = to.send(buf).await;
+        }
+        Ok(sent)
+    }
+
     pub async fn event_count(&self) -> Result<i64> {
         let n: i64 = on_backend!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(p).await)?;
         Ok(n)

@@ -25,7 +25,7 @@ impl Org {
             lead[0].reserve(dep.d.changes.len());
             for &x in &dep.d.changes {
                 push_span(&mut lead[0], &mut negative[0], fin - r.authored[x]);
-                for &p in r.pr_anchor.get(&x).map_or(&[][..], |v| v) {
+                for p in r.pr_anchor.get(x) {
                     let pr = &self.prs[p];
                     let Some(merged) = pr.ev.merged_at else {
                         continue;
