@@ -167,6 +167,7 @@ $(uname -sr), rustc $(rustc --version | cut -d' ' -f2). Data: ${events} events
 | DORA, one service, 1 year: p50 / p95 (ms) | $(field "${R[sqlite_svc]}" p50_ms) / $(field "${R[sqlite_svc]}" p95_ms) | $(field "${R[postgres_svc]}" p50_ms) / $(field "${R[postgres_svc]}" p95_ms) | |
 | DORA, org-wide, 1 year, weekly series: p50 / p95 (ms) | $(field "${R[sqlite_week]}" p50_ms) / $(field "${R[sqlite_week]}" p95_ms) | $(field "${R[postgres_week]}" p50_ms) / $(field "${R[postgres_week]}" p95_ms) | |
 | server memory after the queries (MiB RSS) | ${R[sqlite_rss]} | ${R[postgres_rss]} | |
+| resident bytes per event (RSS ÷ events) | $(python3 -c "print(round(${R[sqlite_rss]} * 1048576 / ${events}))") | $(python3 -c "print(round(${R[postgres_rss]} * 1048576 / ${events}))") | ≤ 160 |
 
 - Org-wide window: $(field "${R[sqlite_org]}" deployments) deployments and $(field "${R[sqlite_org]}" changes) changes counted.
 - \`POST /api/v1/events\` (NDJSON, batches of 5 000, one keep-alive connection, SQLite):

@@ -152,10 +152,10 @@ test('the teams page shows every team with the API numbers, sorts, and opens a t
   const byLead = [...api.teams]
     .filter((t: any) => t.current.change_lead_time.median !== null)
     .sort((a: any, b: any) => a.current.change_lead_time.median - b.current.change_lead_time.median);
-  await page.getByRole('button', { name: 'Sort by Change lead time' }).click();
+  await page.getByRole('button', { name: 'Change lead time', exact: true }).click();
   await expect(rows.first().locator('th a')).toHaveText(byLead[0].display_name ?? byLead[0].team);
   await expect(page.locator('th[aria-sort="ascending"]')).toHaveCount(1);
-  await page.getByRole('button', { name: 'Sort by Change lead time' }).click();
+  await page.getByRole('button', { name: 'Change lead time', exact: true }).click();
   await expect(page.locator('th[aria-sort="descending"]')).toHaveCount(1);
   await expect(rows.first().locator('th a')).toHaveText(byLead[byLead.length - 1].display_name ?? byLead[byLead.length - 1].team);
   await screenshot(page, 'teams');

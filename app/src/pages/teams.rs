@@ -10,7 +10,7 @@ use crate::format;
 use crate::metric::Metric;
 use crate::strings;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 use nagare_core::api::{LeadTimeBasis, TeamDora};
 use nagare_core::time::{DAY_MS, MINUTE_MS};
 use std::cmp::Ordering;
@@ -121,16 +121,21 @@ pub fn Teams() -> impl IntoView {
         ascending: true,
     });
 
+    // One handler shape for every filter (one copy of the select's code in the app): a
+    // value equal to the default leaves the URL, and choosing a period replaces a window
+    // from the URL ("custom" is only shown, never chosen).
     let update = use_query_updater();
     let set = move |key: &'static str, default: &'static str| {
         let update = update.clone();
-        move |v: String| update(vec![(key, (v != default).then_some(v))])
-    };
-    let update_period = use_query_updater();
-    let on_period = move |v: String| {
-        if v != "custom" {
-            let days = (v != format!("{DEFAULT_DAYS}d")).then_some(v);
-            update_period(vec![("period", days), ("from", None), ("to", None)]);
+        move |v: String| {
+            if v == "custom" {
+                return;
+            }
+            let mut changes = vec![(key, (v != default).then_some(v))];
+            if key == "period" {
+                changes.extend([("from", None), ("to", None)]);
+            }
+            update(changes)
         }
     };
     // A window from the URL shows as "Custom"; choosing a period replaces it.
@@ -232,7 +237,7 @@ pub fn Teams() -> impl IntoView {
                     label=strings::F_PERIOD
                     value=Signal::derive(period_value)
                     options=Signal::derive(period_options)
-                    on_change=on_period
+                    on_change=set("period", "30d")
                 />
                 <FilterSelect
                     name="basis"
@@ -263,18 +268,13 @@ fn SortHeader(key: SortKey, title: &'static str, sort: RwSignal<Sort>) -> impl I
             (true, false) => "descending",
         }
     };
-    let arrow = move || match state() {
-        "ascending" => "▲",
-        "descending" => "▼",
-        _ => "",
-    };
     let class = if key == SortKey::Team { "" } else { "num" };
     view! {
         <th scope="col" class=class aria-sort=state>
+            // The arrow is drawn by the stylesheet from `aria-sort`.
             <button
                 type="button"
                 class="sort"
-                aria-label=strings::sort_by(title)
                 on:click=move |_| {
                     sort.update(|s| {
                         if s.key == key {
@@ -286,7 +286,6 @@ fn SortHeader(key: SortKey, title: &'static str, sort: RwSignal<Sort>) -> impl I
                 }
             >
                 {title}
-                <span class="sort-arrow" aria-hidden="true">{arrow}</span>
             </button>
         </th>
     }
@@ -294,8 +293,6 @@ fn SortHeader(key: SortKey, title: &'static str, sort: RwSignal<Sort>) -> impl I
 
 #[component]
 fn TeamLine(row: TeamDora, href: String) -> impl IntoView {
-    let navigate = use_navigate();
-    let go = href.clone();
     let name = row.display_name.clone().unwrap_or_else(|| row.team.clone());
     let cells = Metric::ALL
         .into_iter()
@@ -332,13 +329,10 @@ fn TeamLine(row: TeamDora, href: String) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <tr
-            class="clickable"
-            data-test="team-row"
-            on:click=move |_| navigate(&go, Default::default())
-        >
+        // The team's link covers the whole row (`.row-link`), so a click anywhere opens it.
+        <tr class="clickable" data-test="team-row">
             <th scope="row">
-                <a href=href on:click=|e| e.stop_propagation()>
+                <a class="row-link" href=href>
                     {name}
                 </a>
                 <div class="muted small">{strings::services_count(row.services.len())}</div>

@@ -18,8 +18,3 @@ pub fn services_count(n: usize) -> String {
         n => format!("{n} services"),
     }
 }
-
-/// The accessible name of a sortable column's button.
-pub fn sort_by(column: &str) -> String {
-    format!("Sort by {column}")
-}
