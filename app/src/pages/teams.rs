@@ -10,7 +10,7 @@ use crate::format;
 use crate::metric::Metric;
 use crate::strings;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use nagare_core::api::{LeadTimeBasis, TeamDora};
 use nagare_core::time::{DAY_MS, MINUTE_MS};
 use std::cmp::Ordering;
@@ -293,6 +293,8 @@ fn SortHeader(key: SortKey, title: &'static str, sort: RwSignal<Sort>) -> impl I
 
 #[component]
 fn TeamLine(row: TeamDora, href: String) -> impl IntoView {
+    let navigate = use_navigate();
+    let go = href.clone();
     let name = row.display_name.clone().unwrap_or_else(|| row.team.clone());
     let cells = Metric::ALL
         .into_iter()
@@ -329,10 +331,14 @@ fn TeamLine(row: TeamDora, href: String) -> impl IntoView {
         })
         .collect_view();
     view! {
-        // The team's link covers the whole row (`.row-link`), so a click anywhere opens it.
-        <tr class="clickable" data-test="team-row">
+        // A click anywhere on the row opens the team; the name is the link for the keyboard.
+        <tr
+            class="clickable"
+            data-test="team-row"
+            on:click=move |_| navigate(&go, Default::default())
+        >
             <th scope="row">
-                <a class="row-link" href=href>
+                <a href=href on:click=|e| e.stop_propagation()>
                     {name}
                 </a>
                 <div class="muted small">{strings::services_count(row.services.len())}</div>
