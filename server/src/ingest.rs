@@ -17,12 +17,59 @@
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Synced};
 use crate::store::{RawDelivery, StoreError};
+use axum::body::Body;
+use axum::http::{header, HeaderMap};
+use bytes::Bytes;
 use nagare_core::access::{Limit, Scope};
 use nagare_core::api::IngestReply;
 use nagare_core::events::{parse_numbered, Event};
+use tokio::sync::SemaphorePermit;
 
 /// How often a scoped batch is checked again when other batches keep committing meanwhile.
 const SCOPE_CHECK_TRIES: usize = 5;
+
+/// A payload received within the ingest line: room for it in `server.ingest_buffer_mb` (its
+/// announced size, else the largest allowed: a gzip body may decode to that much), then the
+/// body itself (gzip decoded, at most `server.max_body_mb`, else 413 with `hint`). The room is
+/// held until the returned permit is dropped.
+pub async fn receive<'s>(
+    state: &'s AppState,
+    headers: &HeaderMap,
+    body: Body,
+    hint: &str,
+) -> ApiResult<(SemaphorePermit<'s>, Bytes)> {
+    let max_mb = state.config.server.max_body_mb;
+    let kb = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        .filter(|_| headers.get(header::CONTENT_ENCODING).is_none())
+        .map_or(max_mb as usize * 1024, |len| len.div_ceil(1024));
+    let room = state.ingest_kb.enter_many(kb).await?;
+    let bytes = crate::http::body::read(headers, body, max_mb as usize * 1024 * 1024, || {
+        ApiError::PayloadTooLarge(format!("the body is larger than {max_mb} MB{hint}"))
+    })
+    .await?;
+    Ok((room, bytes))
+}
+
+/// The raw delivery of a received payload, kept whatever its verdict.
+pub fn raw_delivery(
+    source: &str,
+    delivery_id: Option<String>,
+    headers: &HeaderMap,
+    bytes: &Bytes,
+) -> RawDelivery {
+    RawDelivery {
+        source: source.to_owned(),
+        delivery_id,
+        content_type: headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        size_bytes: bytes.len() as i64,
+        payload: Some(bytes.clone()),
+    }
+}
 
 /// A body of canonical events (a JSON array, or NDJSON when `ndjson`), held as the raw
 /// delivery's payload: parsed, checked against `scope`, stored with it; or refused whole, and

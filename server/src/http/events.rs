@@ -8,13 +8,12 @@
 
 use super::body;
 use crate::auth::extract::{Ingest, Requires};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::ingest;
 use crate::state::AppState;
-use crate::store::RawDelivery;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
 use nagare_core::api::IngestReply;
@@ -33,36 +32,18 @@ async fn post_events(
     body: Body,
 ) -> ApiResult<Json<IngestReply>> {
     let kind = body::kind(&headers, true)?;
-    let max_mb = state.config.server.max_body_mb;
-    // Room for the body in the ingest buffer: its announced size, else the largest allowed
-    // (a gzip body may decode to that much).
-    let kb = match headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
-    {
-        Some(len) if headers.get(header::CONTENT_ENCODING).is_none() => len.div_ceil(1024),
-        _ => max_mb as usize * 1024,
-    };
-    let _room = state.ingest_kb.enter_many(kb).await?;
-    let bytes = body::read(&headers, body, max_mb as usize * 1024 * 1024, || {
-        ApiError::PayloadTooLarge(format!(
-            "the body is larger than {max_mb} MB; send the events in smaller batches, or use `nagare import FILE.ndjson` for bulk loads"
-        ))
-    })
+    let (_room, bytes) = ingest::receive(
+        &state,
+        &headers,
+        body,
+        "; send the events in smaller batches, or use `nagare import FILE.ndjson` for bulk loads",
+    )
     .await?;
-    let raw = RawDelivery {
-        source: "api".into(),
-        delivery_id: headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        content_type: headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        size_bytes: bytes.len() as i64,
-        payload: Some(bytes.clone()),
-    };
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let raw = ingest::raw_delivery("api", request_id, &headers, &bytes);
     let reply = ingest::body(&state, &p.write_scope(), &raw, kind == body::Kind::Ndjson).await?;
     Ok(Json(reply))
 }

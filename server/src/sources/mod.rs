@@ -21,13 +21,11 @@ mod canonical;
 use crate::auth::ClientAddr;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
-use crate::http::body;
 use crate::ingest;
 use crate::state::AppState;
-use crate::store::RawDelivery;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
 use nagare_core::access::Scope;
@@ -125,17 +123,7 @@ async fn deliver(
             }
         )));
     };
-    let max_mb = state.config.server.max_body_mb;
-    let kb = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
-        .filter(|_| headers.get(header::CONTENT_ENCODING).is_none())
-        .map_or(max_mb as usize * 1024, |len| len.div_ceil(1024));
-    let _room = state.ingest_kb.enter_many(kb).await?;
-    let bytes = body::read(&headers, body, max_mb as usize * 1024 * 1024, || {
-        ApiError::PayloadTooLarge(format!("the body is larger than {max_mb} MB"))
-    })
-    .await?;
+    let (_room, bytes) = ingest::receive(&state, &headers, body, "").await?;
     let delivery_id = source.delivery_id(&headers);
     if let Err(reason) = source.verify(&headers, &bytes) {
         tracing::warn!(
@@ -154,16 +142,7 @@ async fn deliver(
             return Ok((StatusCode::OK, Json(duplicate())));
         }
     }
-    let raw = RawDelivery {
-        source: source.name().into(),
-        delivery_id,
-        content_type: headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        size_bytes: bytes.len() as i64,
-        payload: Some(bytes.clone()),
-    };
+    let raw = ingest::raw_delivery(source.name(), delivery_id, &headers, &bytes);
     match source.map(&headers, &bytes) {
         Ok(Mapped::Events(lines, events)) => {
             let r = ingest::events(&state, &Scope::All, lines, events, &raw).await?;
