@@ -150,3 +150,16 @@ pub fn tier_options(with_all: bool) -> Vec<(String, String)> {
     }));
     out
 }
+
+/// The relative periods the pages offer, in days, and the default.
+pub const PERIODS: [u32; 5] = [7, 30, 90, 180, 365];
+pub const DEFAULT_DAYS: u32 = 30;
+
+/// The days of a `period=30d` URL parameter (1 to 1098, the API's longest window), else the
+/// default.
+pub fn period_days(value: Option<String>) -> u32 {
+    value
+        .and_then(|p| p.trim_end_matches('d').parse::<u32>().ok())
+        .filter(|d| (1..=1098).contains(d))
+        .unwrap_or(DEFAULT_DAYS)
+}

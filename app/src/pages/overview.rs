@@ -2,7 +2,9 @@
 //! period of the same length, with its weekly trend.
 
 use crate::api::{self, ApiError, Query};
-use crate::components::filters::{tier_options, use_query_updater, Catalog, FilterSelect};
+use crate::components::filters::{
+    period_days, tier_options, use_query_updater, Catalog, FilterSelect, DEFAULT_DAYS, PERIODS,
+};
 use crate::components::metric_card::{MetricCard, Pending};
 use crate::components::page::PageHead;
 use crate::components::states::{CardsSkeleton, EmptyState, ErrorState};
@@ -15,9 +17,6 @@ use nagare_core::api::{Benchmark, DataQuality, DoraReport, LeadTimeBasis};
 use nagare_core::time::{DAY_MS, MINUTE_MS};
 use nagare_core::Timestamp;
 
-/// The relative periods offered, in days.
-const PERIODS: [u32; 5] = [7, 30, 90, 180, 365];
-const DEFAULT_DAYS: u32 = 30;
 const DEFAULT_TIER: &str = "production";
 
 #[derive(Debug, Clone, PartialEq)]
@@ -50,12 +49,7 @@ impl Filters {
         let period = if from.is_some() || to.is_some() {
             Period::Absolute { from, to }
         } else {
-            Period::Days(
-                get("period")
-                    .and_then(|p| p.trim_end_matches('d').parse::<u32>().ok())
-                    .filter(|d| (1..=1098).contains(d))
-                    .unwrap_or(DEFAULT_DAYS),
-            )
+            Period::Days(period_days(get("period")))
         };
         Filters {
             team: get("team").unwrap_or_default(),

@@ -3,7 +3,9 @@
 
 use crate::api::{self, Query};
 use crate::components::badges::BandBadge;
-use crate::components::filters::{tier_options, use_query_updater, FilterSelect};
+use crate::components::filters::{
+    period_days, tier_options, use_query_updater, FilterSelect, PERIODS,
+};
 use crate::components::page::PageHead;
 use crate::components::states::{EmptyState, ErrorState, TableSkeleton};
 use crate::format;
@@ -15,8 +17,6 @@ use nagare_core::api::{LeadTimeBasis, TeamDora};
 use nagare_core::time::{DAY_MS, MINUTE_MS};
 use std::cmp::Ordering;
 
-const PERIODS: [u32; 5] = [7, 30, 90, 180, 365];
-const DEFAULT_DAYS: u32 = 30;
 const DEFAULT_TIER: &str = "production";
 
 #[derive(Debug, Clone, PartialEq)]
@@ -95,11 +95,7 @@ pub fn Teams() -> impl IntoView {
     let query = use_query_map();
     let filters = Memo::new(move |_| {
         query.with(|q| Filters {
-            days: q
-                .get("period")
-                .and_then(|p| p.trim_end_matches('d').parse::<u32>().ok())
-                .filter(|d| (1..=1098).contains(d))
-                .unwrap_or(DEFAULT_DAYS),
+            days: period_days(q.get("period")),
             absolute: q
                 .get("from")
                 .filter(|f| !f.is_empty())
