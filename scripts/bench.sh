@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: the performance targets of docs/PERFORMANCE.md, measured on this machine, and
 # written into docs/PERFORMANCE.md. Synthetic organisation: 100k deployments, 1M commits,
-# 50k pull requests, 10k incidents (BENCH_SCALE=0.1 for a quick run).
+# 50k pull requests, 10k incidents (BENCH_SCALE=0.1 for a quick run; BENCH_SCALE=10 for the scale
+# step, SQLite only, written into a section of its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -81,6 +82,45 @@ run_backend() { # name url
   R[${name}_rss]=$(ps -o rss= -p "$(cat "$work/$name.pid")" | awk '{printf "%.0f", $1/1024}')
   stop "$name"
 }
+
+# The scale step (BENCH_SCALE above 1, e.g. 10: 12.7 M events): how the model grows. SQLite
+# only, the measures of the issue's scale table; written into a block of its own, so that the
+# full scale-1 table above it stays.
+if python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > 1 else 1)" "$scale"; then
+  run_backend sqlite "sqlite://$work/bench.db"
+  cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -n1)
+  field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
+  python3 - <<PY
+import re
+doc = open("docs/PERFORMANCE.md").read()
+tag = "bench-scale-${scale}"
+block = f"""<!-- {tag}:start (written by scripts/bench.sh; do not edit by hand) -->
+Measured $(date -u +%Y-%m-%d) on: ${cpu}, $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB,
+$(uname -sr). Data: ${events} events (scale ${scale}). Command: \`BENCH_SCALE=${scale} make bench\`.
+
+| measure (SQLite) | result | target at scale 10 |
+|---|---|---|
+| \`nagare import\` (events/s) | ${R[sqlite_import]} | |
+| server start-up: load + derive the model (s) | ${R[sqlite_startup]} | ≤ 15 |
+| server memory after the queries (MiB RSS) | ${R[sqlite_rss]} | ≤ 2 560 (2.5 GB) |
+| resident bytes per event | $(python3 -c "print(round(${R[sqlite_rss]} * 1048576 / ${events}))") | ≤ 160 |
+| DORA, org-wide, 1 year: p50 / p95 (ms) | $(field "${R[sqlite_org]}" p50_ms) / $(field "${R[sqlite_org]}" p95_ms) | p95 ≤ 20 |
+| DORA, one service ($one_service), 1 year: p50 / p95 (ms) | $(field "${R[sqlite_svc]}" p50_ms) / $(field "${R[sqlite_svc]}" p95_ms) | |
+| DORA, org-wide, 1 year, weekly series: p50 / p95 (ms) | $(field "${R[sqlite_week]}" p50_ms) / $(field "${R[sqlite_week]}" p95_ms) | |
+
+Org-wide window: $(field "${R[sqlite_org]}" deployments) deployments and $(field "${R[sqlite_org]}" changes) changes counted.
+<!-- {tag}:end -->"""
+pat = re.compile(r"<!-- " + re.escape(tag) + r":start.*?<!-- " + re.escape(tag) + r":end -->", re.S)
+if pat.search(doc):
+    doc = pat.sub(lambda m: block, doc)
+else:
+    doc = doc.rstrip("\n") + f"\n\n## Scale {float('${scale}'):g}\n\n" + block + "\n"
+open("docs/PERFORMANCE.md", "w").write(doc)
+PY
+  say "results written to docs/PERFORMANCE.md"
+  sed -n "/bench-scale-$scale:start/,/bench-scale-$scale:end/p" docs/PERFORMANCE.md
+  exit 0
+fi
 
 run_backend sqlite "sqlite://$work/bench.db"
 say "sqlite: POST /api/v1/events in batches of 5000 into a fresh database"
