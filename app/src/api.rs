@@ -6,13 +6,16 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use nagare_core::api::{
-    ApiTokenRow, AuditRow, CreatedApiToken, DeploymentDetail, DeploymentRow, DoraReport, ErrorBody,
-    IncidentRow, NewApiToken, Page, Role, ServiceRow, SessionInfo, TeamRow, TeamsDoraReport,
+    ApiTokenRow, AuditQuery, AuditRow, CreatedApiToken, DeploymentDetail, DeploymentQuery,
+    DeploymentRow, DoraParams, DoraReport, ErrorBody, IncidentQuery, IncidentRow, NewApiToken,
+    Page, Role, ServiceRow, SessionInfo, TeamRow, TeamsDoraReport,
 };
+use nagare_core::query::query_string;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::str::FromStr;
 
 /// Why a call failed, as a sentence for the user.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,17 +86,28 @@ impl Query {
     }
 }
 
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-pub fn encode_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
+pub use nagare_core::query::encode_component;
+
+/// A filter value from the page's URL, read as the API reads it: empty is absent, anything else
+/// must be its type's text. The error is the API's own sentence, named after the parameter.
+pub fn param<T: FromStr>(name: &str, value: &str) -> ApiResult<Option<T>>
+where
+    T::Err: fmt::Display,
+{
+    if value.is_empty() {
+        return Ok(None);
     }
-    out
+    value.parse().map(Some).map_err(|e| ApiError {
+        status: None,
+        message: format!("`{name}`: {e}"),
+        field: Some(name.to_owned()),
+        required_role: None,
+    })
+}
+
+/// The URL of an API endpoint with a query struct's parameters.
+fn with_query<T: Serialize>(path: &str, query: &T) -> String {
+    format!("{path}{}", query_string(query))
 }
 
 /// What this tab knows about its session, for every request: the CSRF token for unsafe methods,
@@ -253,24 +267,24 @@ pub async fn sign_out() -> ApiResult<()> {
     Ok(())
 }
 
-pub async fn dora(query: Query) -> ApiResult<DoraReport> {
-    get_json(&format!("/api/v1/metrics/dora{}", query.encode())).await
+pub async fn dora(query: DoraParams) -> ApiResult<DoraReport> {
+    get_json(&with_query("/api/v1/metrics/dora", &query)).await
 }
 
-pub async fn teams_dora(query: Query) -> ApiResult<TeamsDoraReport> {
-    get_json(&format!("/api/v1/metrics/dora/teams{}", query.encode())).await
+pub async fn teams_dora(query: DoraParams) -> ApiResult<TeamsDoraReport> {
+    get_json(&with_query("/api/v1/metrics/dora/teams", &query)).await
 }
 
-pub async fn deployments(query: Query) -> ApiResult<Page<DeploymentRow>> {
-    get_json(&format!("/api/v1/deployments{}", query.encode())).await
+pub async fn deployments(query: DeploymentQuery) -> ApiResult<Page<DeploymentRow>> {
+    get_json(&with_query("/api/v1/deployments", &query)).await
 }
 
 pub async fn deployment(id: String) -> ApiResult<DeploymentDetail> {
     get_json(&format!("/api/v1/deployments/{}", encode_component(&id))).await
 }
 
-pub async fn incidents(query: Query) -> ApiResult<Page<IncidentRow>> {
-    get_json(&format!("/api/v1/incidents{}", query.encode())).await
+pub async fn incidents(query: IncidentQuery) -> ApiResult<Page<IncidentRow>> {
+    get_json(&with_query("/api/v1/incidents", &query)).await
 }
 
 pub async fn services() -> ApiResult<Vec<ServiceRow>> {
@@ -308,8 +322,8 @@ pub async fn revoke_token(id: String) -> ApiResult<ApiTokenRow> {
 }
 
 /// The audit log (admins only), newest first.
-pub async fn audit(query: Query) -> ApiResult<Page<AuditRow>> {
-    get_json(&format!("/api/v1/audit{}", query.encode())).await
+pub async fn audit(query: AuditQuery) -> ApiResult<Page<AuditRow>> {
+    get_json(&with_query("/api/v1/audit", &query)).await
 }
 
 #[cfg(test)]
@@ -327,6 +341,23 @@ mod tests {
             "?from=2024-03-04T00%3A00%3A00%2B09%3A00&service=a%20b"
         );
         assert_eq!(Query::new().encode(), "");
+    }
+
+    #[test]
+    fn url_values_read_as_the_api_reads_them() {
+        use nagare_core::events::EnvironmentTier;
+        assert_eq!(param::<EnvironmentTier>("environment_tier", ""), Ok(None));
+        assert_eq!(
+            param("environment_tier", "staging"),
+            Ok(Some(EnvironmentTier::Staging))
+        );
+        let e = param::<EnvironmentTier>("environment_tier", "prod").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("environment_tier"));
+        assert!(e
+            .message
+            .starts_with("`environment_tier`: `prod` is not an environment tier"));
+        let e = param::<nagare_core::Timestamp>("from", "2024-05-01T10:00:00").unwrap_err();
+        assert!(e.message.contains("has no zone"), "{}", e.message);
     }
 
     #[test]

@@ -38,7 +38,7 @@ impl Default for Session {
 
 /// The session's role; an unknown name counts as the lowest.
 pub fn role_of(info: &SessionInfo) -> Role {
-    Role::parse(&info.role).unwrap_or(Role::Viewer)
+    info.role.parse().unwrap_or(Role::Viewer)
 }
 
 /// The name to show: the display name, else the user id; "Local user" in local mode.

@@ -2,122 +2,55 @@
 //! `docs/api.md` fixes the DORA reply; fields may be added, never renamed or removed.
 
 use crate::events::{ChangeType, DeploymentStatus, EnvironmentTier};
+pub use crate::query::{AuditQuery, DeploymentQuery, DoraParams, IncidentQuery};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
-/// A performance level from a DORA benchmark table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Band {
-    Elite,
-    High,
-    Medium,
-    Low,
-}
-
-impl Band {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Band::Elite => "elite",
-            Band::High => "high",
-            Band::Medium => "medium",
-            Band::Low => "low",
-        }
+crate::named_enum! {
+    /// A performance level from a DORA benchmark table.
+    #[derive(PartialOrd, Ord)]
+    pub enum Band as "band" {
+        Elite = "elite",
+        High = "high",
+        Medium = "medium",
+        Low = "low",
     }
 }
 
-impl fmt::Display for Band {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+crate::named_enum! {
+    /// Which published DORA table assigns bands.
+    #[derive(Default)]
+    pub enum Benchmark as "benchmark" {
+        #[default]
+        Dora2024 = "dora-2024",
+        Dora2023 = "dora-2023",
+        Dora2021 = "dora-2021",
     }
 }
 
-/// Which published DORA table assigns bands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub enum Benchmark {
-    #[default]
-    #[serde(rename = "dora-2024")]
-    Dora2024,
-    #[serde(rename = "dora-2023")]
-    Dora2023,
-    #[serde(rename = "dora-2021")]
-    Dora2021,
-}
-
-impl Benchmark {
-    pub const ALL: [Benchmark; 3] = [
-        Benchmark::Dora2024,
-        Benchmark::Dora2023,
-        Benchmark::Dora2021,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Benchmark::Dora2024 => "dora-2024",
-            Benchmark::Dora2023 => "dora-2023",
-            Benchmark::Dora2021 => "dora-2021",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|b| b.as_str() == s)
+crate::named_enum! {
+    /// What a change's lead time is measured from.
+    #[derive(Default)]
+    pub enum LeadTimeBasis as "lead-time basis" {
+        /// Commit authored → deployed (DORA).
+        #[default]
+        Commit = "commit",
+        /// First commit of the pull request → deployed (DevLake).
+        PullRequest = "pull_request",
+        /// Pull request merged → deployed (GitLab).
+        Merge = "merge",
     }
 }
 
-/// What a change's lead time is measured from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LeadTimeBasis {
-    /// Commit authored → deployed (DORA).
-    #[default]
-    Commit,
-    /// First commit of the pull request → deployed (DevLake).
-    PullRequest,
-    /// Pull request merged → deployed (GitLab).
-    Merge,
-}
-
-impl LeadTimeBasis {
-    pub const ALL: [LeadTimeBasis; 3] = [
-        LeadTimeBasis::Commit,
-        LeadTimeBasis::PullRequest,
-        LeadTimeBasis::Merge,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LeadTimeBasis::Commit => "commit",
-            LeadTimeBasis::PullRequest => "pull_request",
-            LeadTimeBasis::Merge => "merge",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|b| b.as_str() == s)
-    }
-}
-
-/// Bucket size for the `series` of a DORA reply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Interval {
-    #[default]
-    All,
-    Day,
-    Week,
-    Month,
-}
-
-impl Interval {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "all" => Some(Interval::All),
-            "day" => Some(Interval::Day),
-            "week" => Some(Interval::Week),
-            "month" => Some(Interval::Month),
-            _ => None,
-        }
+crate::named_enum! {
+    /// Bucket size for the `series` of a DORA reply.
+    #[derive(Default)]
+    pub enum Interval as "interval" {
+        #[default]
+        All = "all",
+        Day = "day",
+        Week = "week",
+        Month = "month",
     }
 }
 
@@ -275,23 +208,6 @@ pub struct Page<T> {
     pub per_page: u32,
 }
 
-/// Filters for `GET /api/v1/deployments`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeploymentQuery {
-    pub from: Option<Timestamp>,
-    pub to: Option<Timestamp>,
-    pub service: Option<String>,
-    pub team: Option<String>,
-    /// `None` lists every tier.
-    pub environment_tier: Option<EnvironmentTier>,
-    pub status: Option<DeploymentStatus>,
-    /// Only deployments that caused a failure.
-    pub failed: Option<bool>,
-    /// 1-based.
-    pub page: u32,
-    pub per_page: u32,
-}
-
 /// A deployment with what was derived for it. Newest first in lists.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeploymentRow {
@@ -348,29 +264,18 @@ pub struct DeploymentDetail {
     pub change_list: Vec<ChangeRow>,
 }
 
-/// Filters for `GET /api/v1/incidents`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct IncidentQuery {
-    pub from: Option<Timestamp>,
-    pub to: Option<Timestamp>,
-    pub service: Option<String>,
-    pub team: Option<String>,
-    pub open: Option<bool>,
-    pub page: u32,
-    pub per_page: u32,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Attribution {
-    /// The incident named its deployment.
-    Explicit,
-    /// The latest earlier production deployment within the attribution window.
-    Window,
-    /// Marked as not caused by a deployment.
-    Excluded,
-    /// No deployment fits.
-    None,
+crate::named_enum! {
+    /// How an incident was tied to a deployment.
+    pub enum Attribution as "attribution" {
+        /// The incident named its deployment.
+        Explicit = "explicit",
+        /// The latest earlier production deployment within the attribution window.
+        Window = "window",
+        /// Marked as not caused by a deployment.
+        Excluded = "excluded",
+        /// No deployment fits.
+        None = "none",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -450,47 +355,30 @@ fn yes() -> bool {
     true
 }
 
-/// What a user may do. Ordered: a higher role includes the lower ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Reads everything it is allowed to see.
-    Viewer,
-    /// Also triggers runs for the services of their own teams.
-    Engineer,
-    /// Everything, including API tokens, configuration views and the audit log.
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Engineer => "engineer",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "viewer" => Some(Role::Viewer),
-            "engineer" => Some(Role::Engineer),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
+crate::named_enum! {
+    /// What a user may do. Ordered: a higher role includes the lower ones.
+    #[derive(PartialOrd, Ord)]
+    pub enum Role as "role" {
+        /// Reads everything it is allowed to see.
+        Viewer = "viewer",
+        /// Also triggers runs for the services of their own teams.
+        Engineer = "engineer",
+        /// Everything, including API tokens, configuration views and the audit log.
+        Admin = "admin",
     }
 }
 
-/// What an API token may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TokenScope {
-    /// Read every `GET` endpoint.
-    Read,
-    /// `POST /api/v1/events`.
-    Ingest,
-    /// Trigger pipeline runs and runbooks.
-    Trigger,
+crate::named_enum! {
+    /// What an API token may do.
+    #[derive(PartialOrd, Ord)]
+    pub enum TokenScope as "token scope" {
+        /// Read every `GET` endpoint.
+        Read = "read",
+        /// `POST /api/v1/events`.
+        Ingest = "ingest",
+        /// Trigger pipeline runs and runbooks.
+        Trigger = "trigger",
+    }
 }
 
 /// An API token as listed (the secret is never shown again after creation).

@@ -9,6 +9,8 @@ pub mod demo;
 pub mod dora;
 pub mod events;
 pub mod model;
+pub mod names;
+pub mod query;
 pub mod stats;
 pub mod text;
 pub mod time;

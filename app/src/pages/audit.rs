@@ -1,7 +1,7 @@
 //! The audit log (admins only): sign-ins, sign-outs, token changes and configuration reloads,
 //! newest first, filtered by action and actor in the URL.
 
-use crate::api::{self, Query};
+use crate::api;
 use crate::components::access::Forbidden;
 use crate::components::badges::Badge;
 use crate::components::filters::{use_query_updater, FilterSelect};
@@ -13,7 +13,7 @@ use crate::format;
 use crate::strings;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use nagare_core::api::{AuditRow, Role};
+use nagare_core::api::{AuditQuery, AuditRow, Role};
 
 const PER_PAGE: u32 = 50;
 const COLUMNS: usize = 6;
@@ -51,13 +51,12 @@ pub fn Audit() -> impl IntoView {
     });
     let list = LocalResource::new(move || {
         let f = filters.get();
-        api::audit(
-            Query::new()
-                .set("action", f.action)
-                .set("actor", f.actor.trim())
-                .set("page", f.page.to_string())
-                .set("per_page", PER_PAGE.to_string()),
-        )
+        api::audit(AuditQuery {
+            action: Some(f.action).filter(|a| !a.is_empty()),
+            actor: Some(f.actor.trim().to_owned()).filter(|a| !a.is_empty()),
+            page: f.page,
+            per_page: PER_PAGE,
+        })
     });
     let forbidden = Memo::new(move |_| match list.get() {
         Some(Err(e)) if e.is_forbidden() => Some(e.required_role.unwrap_or(Role::Admin)),

@@ -1,6 +1,6 @@
 //! Deployments, newest first, filtered and paged by the URL; a row expands to its changes.
 
-use crate::api::{self, Query};
+use crate::api;
 use crate::components::badges::Badge;
 use crate::components::filters::{tier_options, use_query_updater, Catalog, FilterSelect};
 use crate::components::page::{page_param, PageHead};
@@ -11,7 +11,7 @@ use crate::format;
 use crate::strings;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use nagare_core::api::{ChangeRow, DeploymentRow};
+use nagare_core::api::{ChangeRow, DeploymentQuery, DeploymentRow};
 use nagare_core::events::{ChangeType, DeploymentStatus};
 
 const PER_PAGE: u32 = 50;
@@ -42,18 +42,20 @@ pub fn Deployments() -> impl IntoView {
     });
     let list = LocalResource::new(move || {
         let f = filters.get();
-        let tier = if f.tier == "all" {
-            String::new()
-        } else {
-            f.tier
-        };
-        api::deployments(
-            Query::new()
-                .set("service", f.service)
-                .set("environment_tier", tier)
-                .set("page", f.page.to_string())
-                .set("per_page", PER_PAGE.to_string()),
-        )
+        let tier = if f.tier == "all" { "" } else { &f.tier };
+        let query = api::param("environment_tier", tier).map(|environment_tier| DeploymentQuery {
+            service: Some(f.service).filter(|s| !s.is_empty()),
+            environment_tier,
+            page: f.page,
+            per_page: PER_PAGE,
+            ..DeploymentQuery::default()
+        });
+        async move {
+            match query {
+                Ok(q) => api::deployments(q).await,
+                Err(e) => Err(e),
+            }
+        }
     });
 
     let catalog = Catalog::from_context();

@@ -1,6 +1,6 @@
 //! Incidents, newest first, with the deployment each is attributed to and its recovery time.
 
-use crate::api::{self, Query};
+use crate::api;
 use crate::components::badges::Badge;
 use crate::components::filters::{use_query_updater, Catalog, FilterSelect};
 use crate::components::page::{page_param, PageHead};
@@ -11,7 +11,7 @@ use crate::format;
 use crate::strings;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use nagare_core::api::{Attribution, IncidentRow};
+use nagare_core::api::{Attribution, IncidentQuery, IncidentRow};
 
 const PER_PAGE: u32 = 50;
 const COLUMNS: usize = 8;
@@ -38,17 +38,17 @@ pub fn Incidents() -> impl IntoView {
     let list = LocalResource::new(move || {
         let f = filters.get();
         let open = match f.status.as_str() {
-            "open" => "true",
-            "resolved" => "false",
-            _ => "",
+            "open" => Some(true),
+            "resolved" => Some(false),
+            _ => None,
         };
-        api::incidents(
-            Query::new()
-                .set("service", f.service)
-                .set("open", open)
-                .set("page", f.page.to_string())
-                .set("per_page", PER_PAGE.to_string()),
-        )
+        api::incidents(IncidentQuery {
+            service: Some(f.service).filter(|s| !s.is_empty()),
+            open,
+            page: f.page,
+            per_page: PER_PAGE,
+            ..IncidentQuery::default()
+        })
     });
 
     let catalog = Catalog::from_context();

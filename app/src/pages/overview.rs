@@ -1,7 +1,7 @@
 //! The overview: the five DORA metrics for the filters in the URL, each against the previous
 //! period of the same length, with its weekly trend.
 
-use crate::api::{self, ApiError, Query};
+use crate::api::{self, ApiError, ApiResult};
 use crate::components::filters::{
     period_days, tier_options, use_query_updater, Catalog, FilterSelect, DEFAULT_DAYS, PERIODS,
 };
@@ -13,7 +13,7 @@ use crate::metric::Metric;
 use crate::strings;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use nagare_core::api::{Benchmark, DataQuality, DoraReport, LeadTimeBasis};
+use nagare_core::api::{Benchmark, DataQuality, DoraParams, DoraReport, Interval, LeadTimeBasis};
 use nagare_core::time::{DAY_MS, MINUTE_MS};
 use nagare_core::Timestamp;
 
@@ -91,28 +91,34 @@ impl Filters {
 
     fn queries(&self, now: i64) -> Queries {
         let window = self.window_ms(now);
-        let base = |from: String, to: String| {
-            Query::new()
-                .set("from", from)
-                .set("to", to)
-                .set("team", self.team.clone())
-                .set("service", self.service.clone())
-                .set("environment_tier", self.tier.clone())
-                .set("lead_time_basis", self.basis.clone())
-                .set("benchmark", self.benchmark.clone())
+        let base = |from: Option<Timestamp>, to: Option<Timestamp>| {
+            Ok(DoraParams {
+                from,
+                to,
+                team: Some(self.team.clone()).filter(|t| !t.is_empty()),
+                service: Some(self.service.clone()).filter(|s| !s.is_empty()),
+                environment_tier: api::param("environment_tier", &self.tier)?,
+                lead_time_basis: api::param("lead_time_basis", &self.basis)?,
+                benchmark: api::param("benchmark", &self.benchmark)?,
+                ..DoraParams::default()
+            })
         };
         let current = match (&self.period, window) {
-            (Period::Absolute { from, to }, _) => base(
-                from.clone().unwrap_or_default(),
-                to.clone().unwrap_or_default(),
-            ),
-            (Period::Days(_), Some((f, t))) => base(format::rfc3339(f), format::rfc3339(t)),
-            (Period::Days(_), None) => base(String::new(), String::new()),
+            (Period::Absolute { from, to }, _) => {
+                let from = api::param("from", from.as_deref().unwrap_or_default());
+                let to = api::param("to", to.as_deref().unwrap_or_default());
+                from.and_then(|from| base(from, to?))
+            }
+            (Period::Days(_), Some((f, t))) => base(Some(Timestamp(f)), Some(Timestamp(t))),
+            (Period::Days(_), None) => base(None, None),
         };
         let previous = window
             .filter(|(f, t)| t > f)
-            .map(|(f, t)| base(format::rfc3339(f - (t - f)), format::rfc3339(f)));
-        let trend = current.clone().set("interval", "week");
+            .and_then(|(f, t)| base(Some(Timestamp(f - (t - f))), Some(Timestamp(f))).ok());
+        let trend = current.clone().map(|q| DoraParams {
+            interval: Some(Interval::Week),
+            ..q
+        });
         Queries {
             current,
             previous,
@@ -124,9 +130,10 @@ impl Filters {
 
 #[derive(Debug, Clone, PartialEq)]
 struct Queries {
-    current: Query,
-    previous: Option<Query>,
-    trend: Query,
+    /// A filter the URL gives wrongly is the API's error, said before asking it.
+    current: ApiResult<DoraParams>,
+    previous: Option<DoraParams>,
+    trend: ApiResult<DoraParams>,
     window: Option<(i64, i64)>,
 }
 
@@ -140,7 +147,7 @@ pub fn Overview() -> impl IntoView {
     // loads can be marked as stale.
     let current = LocalResource::new(move || {
         let q = queries.get().current;
-        async move { (q.clone(), api::dora(q).await) }
+        async move { (q.clone(), ask(q).await) }
     });
     let stale = move || {
         current
@@ -156,7 +163,7 @@ pub fn Overview() -> impl IntoView {
             }
         }
     });
-    let trend = LocalResource::new(move || api::dora(queries.get().trend));
+    let trend = LocalResource::new(move || ask(queries.get().trend));
 
     let body = move || match current.get().map(|(_, r)| r) {
         None => view! { <CardsSkeleton /> }.into_any(),
@@ -178,6 +185,11 @@ pub fn Overview() -> impl IntoView {
             </div>
         </div>
     }
+}
+
+/// The DORA report for a query, or the query's own error.
+async fn ask(query: ApiResult<DoraParams>) -> ApiResult<DoraReport> {
+    api::dora(query?).await
 }
 
 /// "from – to · changes are against the N days before", for a page's window.
@@ -414,41 +426,76 @@ mod tests {
         }
     }
 
+    fn at(text: &str) -> Option<Timestamp> {
+        Some(Timestamp::parse(text).unwrap())
+    }
+
     #[test]
     fn a_relative_period_asks_for_that_many_days_and_the_one_before() {
         let f = Filters::from_query(map(&[("period", "7d"), ("team", "payments")]));
         let q = f.queries(10 * DAY_MS + 123);
+        let current = q.current.unwrap();
         assert_eq!(
-            q.current.encode(),
-            "?from=1970-01-04T00%3A00%3A00Z&to=1970-01-11T00%3A00%3A00Z&team=payments&environment_tier=production&lead_time_basis=commit&benchmark=dora-2024"
+            current,
+            DoraParams {
+                from: at("1970-01-04T00:00:00Z"),
+                to: at("1970-01-11T00:00:00Z"),
+                team: Some("payments".into()),
+                environment_tier: Some(nagare_core::events::EnvironmentTier::Production),
+                lead_time_basis: Some(LeadTimeBasis::Commit),
+                benchmark: Some(Benchmark::Dora2024),
+                ..DoraParams::default()
+            }
         );
-        assert!(q
-            .previous
-            .map(|p| p.encode())
-            .unwrap_or_default()
-            .starts_with("?from=1969-12-28T00%3A00%3A00Z&to=1970-01-04T00%3A00%3A00Z"));
-        assert!(q.trend.encode().ends_with("&interval=week"));
+        let previous = q.previous.unwrap();
+        assert_eq!(
+            (previous.from, previous.to),
+            (at("1969-12-28T00:00:00Z"), at("1970-01-04T00:00:00Z"))
+        );
+        assert_eq!(
+            q.trend.unwrap(),
+            DoraParams {
+                interval: Some(Interval::Week),
+                ..current
+            }
+        );
     }
 
     #[test]
     fn from_and_to_in_the_url_win_over_the_period() {
         let f = Filters::from_query(map(&[
             ("period", "7d"),
-            ("from", "2024-03-04T00:00:00Z"),
+            ("from", "2024-03-04T09:00:00+09:00"),
             ("to", "2024-03-11T00:00:00Z"),
             ("basis", "merge"),
         ]));
         assert_eq!(f.period_value(), "custom");
         let q = f.queries(0);
-        assert!(q
-            .current
-            .encode()
-            .starts_with("?from=2024-03-04T00%3A00%3A00Z&to=2024-03-11T00%3A00%3A00Z"));
-        assert!(q.current.encode().contains("lead_time_basis=merge"));
-        assert!(q
-            .previous
-            .map(|p| p.encode())
-            .unwrap_or_default()
-            .starts_with("?from=2024-02-26T00%3A00%3A00Z&to=2024-03-04T00%3A00%3A00Z"));
+        let current = q.current.unwrap();
+        assert_eq!(
+            (current.from, current.to),
+            (at("2024-03-04T00:00:00Z"), at("2024-03-11T00:00:00Z"))
+        );
+        assert_eq!(current.lead_time_basis, Some(LeadTimeBasis::Merge));
+        let previous = q.previous.unwrap();
+        assert_eq!(
+            (previous.from, previous.to),
+            (at("2024-02-26T00:00:00Z"), at("2024-03-04T00:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn a_bad_filter_in_the_url_is_said_before_asking() {
+        for (k, v) in [
+            ("from", "2024-03-04T00:00:00"),
+            ("environment_tier", "prod"),
+            ("basis", "x"),
+        ] {
+            let f = Filters::from_query(map(&[(k, v)]));
+            let e = f.queries(0).current.unwrap_err();
+            let field = if k == "basis" { "lead_time_basis" } else { k };
+            assert_eq!(e.field.as_deref(), Some(field), "{k}={v}: {e}");
+            assert!(e.message.contains(v), "{k}={v}: {}", e.message);
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Teams: one row per team with the five DORA metrics, their bands and the change against the
 //! previous period, sortable by any column. A row opens the overview filtered to that team.
 
-use crate::api::{self, Query};
+use crate::api::{self, ApiResult, Query};
 use crate::components::badges::BandBadge;
 use crate::components::filters::{
     period_days, tier_options, use_query_updater, FilterSelect, PERIODS,
@@ -13,8 +13,9 @@ use crate::metric::Metric;
 use crate::strings;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use nagare_core::api::{LeadTimeBasis, TeamDora};
+use nagare_core::api::{DoraParams, LeadTimeBasis, TeamDora};
 use nagare_core::time::{DAY_MS, MINUTE_MS};
+use nagare_core::Timestamp;
 use std::cmp::Ordering;
 
 const DEFAULT_TIER: &str = "production";
@@ -29,20 +30,22 @@ struct Filters {
 }
 
 impl Filters {
-    fn query(&self, now: i64) -> Query {
+    fn query(&self, now: i64) -> ApiResult<DoraParams> {
         let (from, to) = match &self.absolute {
-            Some((from, to)) => (from.clone(), to.clone()),
+            Some((from, to)) => (api::param("from", from)?, api::param("to", to)?),
             None => {
                 let to = now - now.rem_euclid(MINUTE_MS);
                 let from = to - i64::from(self.days) * DAY_MS;
-                (format::rfc3339(from), format::rfc3339(to))
+                (Some(Timestamp(from)), Some(Timestamp(to)))
             }
         };
-        Query::new()
-            .set("from", from)
-            .set("to", to)
-            .set("environment_tier", self.tier.clone())
-            .set("lead_time_basis", self.basis.clone())
+        Ok(DoraParams {
+            from,
+            to,
+            environment_tier: api::param("environment_tier", &self.tier)?,
+            lead_time_basis: api::param("lead_time_basis", &self.basis)?,
+            ..DoraParams::default()
+        })
     }
 
     /// The overview of `team` with these filters (the same URL parameters).
@@ -110,8 +113,10 @@ pub fn Teams() -> impl IntoView {
                 .unwrap_or_else(|| LeadTimeBasis::default().as_str().to_owned()),
         })
     });
-    let report =
-        LocalResource::new(move || api::teams_dora(filters.get().query(format::now_millis())));
+    let report = LocalResource::new(move || {
+        let query = filters.get().query(format::now_millis());
+        async move { api::teams_dora(query?).await }
+    });
     let sort = RwSignal::new(Sort {
         key: SortKey::Team,
         ascending: true,

@@ -5,7 +5,6 @@
 
 use crate::time::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize};
-use std::fmt;
 
 mod parse;
 mod strict;
@@ -72,61 +71,40 @@ pub struct PullRequest {
     pub commits: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeploymentStatus {
-    Success,
-    Failure,
-    InProgress,
-    Cancelled,
+crate::named_enum! {
+    #[derive(PartialOrd, Ord)]
+    pub enum DeploymentStatus as "deployment status" {
+        Success = "success",
+        Failure = "failure",
+        InProgress = "in_progress",
+        Cancelled = "cancelled",
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChangeType {
-    #[default]
-    Normal,
-    Hotfix,
-    Rollback,
+crate::named_enum! {
+    #[derive(Default)]
+    pub enum ChangeType as "change type" {
+        #[default]
+        Normal = "normal",
+        Hotfix = "hotfix",
+        Rollback = "rollback",
+    }
 }
 
-/// Environment tiers, as GitLab names them.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum EnvironmentTier {
-    #[default]
-    Production,
-    Staging,
-    Testing,
-    Development,
-    Other,
+crate::named_enum! {
+    /// Environment tiers, as GitLab names them.
+    #[derive(PartialOrd, Ord, Default)]
+    pub enum EnvironmentTier as "environment tier" {
+        #[default]
+        Production = "production",
+        Staging = "staging",
+        Testing = "testing",
+        Development = "development",
+        Other = "other",
+    }
 }
 
 impl EnvironmentTier {
-    pub const ALL: [EnvironmentTier; 5] = [
-        EnvironmentTier::Production,
-        EnvironmentTier::Staging,
-        EnvironmentTier::Testing,
-        EnvironmentTier::Development,
-        EnvironmentTier::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EnvironmentTier::Production => "production",
-            EnvironmentTier::Staging => "staging",
-            EnvironmentTier::Testing => "testing",
-            EnvironmentTier::Development => "development",
-            EnvironmentTier::Other => "other",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == s)
-    }
-
     /// GitLab's default mapping from an environment name to its tier.
     pub fn from_environment_name(name: &str) -> Self {
         let n = name.to_ascii_lowercase();
@@ -146,12 +124,6 @@ impl EnvironmentTier {
         } else {
             EnvironmentTier::Other
         }
-    }
-}
-
-impl fmt::Display for EnvironmentTier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -24,7 +24,6 @@ use crate::store::AuditEntry;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use nagare_core::api::TokenScope;
 use sha2::{Digest, Sha256};
 
 /// The session cookie: an opaque random id; the database keeps only its hash.
@@ -59,14 +58,6 @@ pub fn list_or(items: &[String], empty: &str) -> String {
         empty.to_owned()
     } else {
         items.join(", ")
-    }
-}
-
-pub fn scope_name(s: TokenScope) -> &'static str {
-    match s {
-        TokenScope::Read => "read",
-        TokenScope::Ingest => "ingest",
-        TokenScope::Trigger => "trigger",
     }
 }
 

@@ -130,14 +130,14 @@ impl Client {
             roles: a
                 .roles
                 .iter()
-                .filter_map(|(g, r)| Role::parse(r).map(|r| (g.clone(), r)))
+                .filter_map(|(g, r)| r.parse().ok().map(|r| (g.clone(), r)))
                 .collect(),
             teams: a
                 .teams
                 .iter()
                 .map(|(g, t)| (g.clone(), t.clone()))
                 .collect(),
-            default_role: Role::parse(&a.default_role),
+            default_role: a.default_role.parse().ok(),
         })
     }
 

@@ -1,7 +1,7 @@
 //! Who made a request, and what they may reach: roles, token scopes, and the services a
 //! principal may read ([`ReadScope`]) and write ([`Principal::write_scope`]).
 
-use super::{list_or, scope_name};
+use super::list_or;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
@@ -80,7 +80,7 @@ impl Principal {
         match &self.via {
             Via::Token { scopes, .. } if scopes.contains(&scope) => Ok(()),
             Via::Token { .. } => Err(ApiError::Forbidden {
-                error: format!("this API token lacks the `{}` scope", scope_name(scope)),
+                error: format!("this API token lacks the `{}` scope", scope.as_str()),
                 required_role: None,
             }),
             Via::Local | Via::Session { .. } => match scope {

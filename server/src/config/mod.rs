@@ -147,9 +147,9 @@ impl Config {
         self.environments
             .iter()
             .map(|(name, tier)| {
-                EnvironmentTier::parse(tier).map(|t| (name.clone(), t)).ok_or_else(|| {
-                    (name.clone(), format!("`{tier}` is not a tier; use production, staging, testing, development or other"))
-                })
+                tier.parse::<EnvironmentTier>()
+                    .map(|t| (name.clone(), t))
+                    .map_err(|e| (name.clone(), e.to_string()))
             })
             .collect()
     }

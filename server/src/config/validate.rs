@@ -64,14 +64,11 @@ impl Config {
     fn validate_auth(&self, err: &dyn Fn(&str, String) -> ConfigError) -> Result<(), ConfigError> {
         let a = &self.auth;
         for (group, role) in &a.roles {
-            if nagare_core::api::Role::parse(role).is_none() {
-                return Err(err(
-                    &format!("auth.roles.\"{group}\""),
-                    format!("`{role}` is not a role; use viewer, engineer or admin"),
-                ));
+            if let Err(e) = role.parse::<nagare_core::api::Role>() {
+                return Err(err(&format!("auth.roles.\"{group}\""), e.to_string()));
             }
         }
-        if !a.default_role.is_empty() && nagare_core::api::Role::parse(&a.default_role).is_none() {
+        if !a.default_role.is_empty() && a.default_role.parse::<nagare_core::api::Role>().is_err() {
             return Err(err(
                 "auth.default_role",
                 format!(

@@ -6,11 +6,14 @@
 //! URL can disagree about which value counts.
 
 use crate::error::ApiError;
+use axum::extract::FromRequestParts;
 use axum::extract::Request;
+use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use nagare_core::query::{fields_of, from_pairs};
 use nagare_core::text::printable;
-use nagare_core::Timestamp;
+use serde::de::DeserializeOwned;
 
 /// The decoded `(key, value)` pairs of a query string, or the first key given twice.
 pub fn pairs(query: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
@@ -82,54 +85,23 @@ impl Params {
             .map(|(_, v)| v.as_str())
             .filter(|v| !v.is_empty())
     }
+}
 
-    pub fn string(&self, key: &str) -> Option<String> {
-        self.get(key).map(str::to_owned)
-    }
+/// A query struct of `nagare_core::query` read from the request: every parameter one of its
+/// fields, each at most once, no control characters, each value of its field's type.
+pub fn typed<T: DeserializeOwned>(query: Option<&str>) -> Result<T, ApiError> {
+    let p = Params::parse(query, fields_of::<T>())?;
+    from_pairs(&p.pairs).map_err(|e| ApiError::bad_param(&e.field, e.message))
+}
 
-    pub fn time(&self, key: &str) -> Result<Option<Timestamp>, ApiError> {
-        self.get(key)
-            .map(|v| {
-                Timestamp::parse(v).map_err(|e| ApiError::bad_param(key, format!("`{key}`: {e}")))
-            })
-            .transpose()
-    }
+/// The extractor form of [`typed`]: `Query(q): Query<DeploymentQuery>`.
+pub struct Query<T>(pub T);
 
-    pub fn parse_with<T>(
-        &self,
-        key: &str,
-        expected: &str,
-        f: impl Fn(&str) -> Option<T>,
-    ) -> Result<Option<T>, ApiError> {
-        self.get(key)
-            .map(|v| {
-                f(v).ok_or_else(|| {
-                    ApiError::bad_param(
-                        key,
-                        format!("`{key}` is `{}`; expected {expected}", printable(v, 60)),
-                    )
-                })
-            })
-            .transpose()
-    }
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
 
-    pub fn bool(&self, key: &str) -> Result<Option<bool>, ApiError> {
-        self.parse_with(key, "true or false", |v| match v {
-            "true" | "1" => Some(true),
-            "false" | "0" => Some(false),
-            _ => None,
-        })
-    }
-
-    /// `page` (1-based) and `per_page` (1–500, default 50).
-    pub fn paging(&self) -> Result<(u32, u32), ApiError> {
-        let page = self.parse_with("page", "a page number from 1", |v| {
-            v.parse::<u32>().ok().filter(|p| *p >= 1)
-        })?;
-        let per_page = self.parse_with("per_page", "a number from 1 to 500", |v| {
-            v.parse::<u32>().ok().filter(|p| (1..=500).contains(p))
-        })?;
-        Ok((page.unwrap_or(1), per_page.unwrap_or(50)))
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        typed(parts.uri.query()).map(Query)
     }
 }
 
@@ -170,11 +142,8 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn any_query_string_parses_or_names_the_parameter(q in "\\PC{0,80}") {
-            match Params::parse(Some(&q), &["from", "to", "team", "service", "page", "per_page"]) {
-                Ok(p) => {
-                    let _ = p.paging();
-                    let _ = p.time("from");
-                }
+            match typed::<nagare_core::query::IncidentQuery>(Some(&q)) {
+                Ok(_) => {}
                 Err(ApiError::BadRequest { error, field, .. }) => {
                     proptest::prop_assert!(!error.is_empty());
                     proptest::prop_assert!(field.is_some());

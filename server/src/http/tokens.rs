@@ -3,9 +3,7 @@
 
 use super::body;
 use crate::auth::extract::{Admin, Requires};
-use crate::auth::{
-    audit, hash_secret, list_or, random_token, scope_name, ClientAddr, TOKEN_PREFIX,
-};
+use crate::auth::{audit, hash_secret, list_or, random_token, ClientAddr, TOKEN_PREFIX};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Synced};
 use crate::store::{now_millis, AuditEntry};
@@ -94,7 +92,7 @@ async fn create(
                 row.id,
                 row.scopes
                     .iter()
-                    .map(|s| scope_name(*s))
+                    .map(|s| s.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
                 if row.teams.is_empty() && row.services.is_empty() {

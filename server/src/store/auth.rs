@@ -98,24 +98,13 @@ pub fn audit_detail(detail: &str) -> String {
 fn scopes_text(scopes: &[TokenScope]) -> String {
     scopes
         .iter()
-        .map(|s| match s {
-            TokenScope::Read => "read",
-            TokenScope::Ingest => "ingest",
-            TokenScope::Trigger => "trigger",
-        })
+        .map(|s| s.as_str())
         .collect::<Vec<_>>()
         .join(",")
 }
 
 fn parse_scopes(text: &str) -> Vec<TokenScope> {
-    text.split(',')
-        .filter_map(|s| match s {
-            "read" => Some(TokenScope::Read),
-            "ingest" => Some(TokenScope::Ingest),
-            "trigger" => Some(TokenScope::Trigger),
-            _ => None,
-        })
-        .collect()
+    text.split(',').filter_map(|s| s.parse().ok()).collect()
 }
 
 fn token_row(t: TokenTuple) -> ApiTokenRow {
@@ -161,7 +150,7 @@ impl Store {
             subject: r.0,
             name: r.1,
             email: r.2,
-            role: Role::parse(&r.3).unwrap_or(Role::Viewer),
+            role: r.3.parse().unwrap_or(Role::Viewer),
             teams: serde_json::from_str(&r.4).unwrap_or_default(),
             csrf: r.5,
             id_token: r.6,

@@ -1,0 +1,558 @@
+//! The query strings of the API's `GET` endpoints, as serde structs: the server reads a request's
+//! parameters into them (unknown ones refused), and the app writes its requests from them, so
+//! that both sides name each parameter in one place.
+//!
+//! Every value travels as text: an empty value reads as absent, and each field's type parses its
+//! own text (`FromStr`), so that an error names the value and what was expected.
+
+use crate::api::{Benchmark, DoraQuery, Interval, LeadTimeBasis};
+use crate::events::{DeploymentStatus, EnvironmentTier};
+use crate::time::{Timestamp, DAY_MS};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The longest DORA window, so that a day series stays a sane size.
+pub const MAX_WINDOW_DAYS: i64 = 3 * 366;
+/// Rows per page when `per_page` is not given, and the most a page may hold.
+pub const DEFAULT_PER_PAGE: u32 = 50;
+pub const MAX_PER_PAGE: u32 = 500;
+
+/// A parameter that cannot be used, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamError {
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// `GET /api/v1/metrics/dora` (and `/dora/teams`): the window `[from, to)`, 30 days up to now
+/// by default, and the filters.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DoraParams {
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub from: Option<Timestamp>,
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub to: Option<Timestamp>,
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub environment_tier: Option<EnvironmentTier>,
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub lead_time_basis: Option<LeadTimeBasis>,
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub benchmark: Option<Benchmark>,
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub interval: Option<Interval>,
+    /// An IANA zone for day, week and month buckets (UTC when absent); `tz` for short.
+    #[serde(
+        default,
+        alias = "tz",
+        with = "zone",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub time_zone: Option<chrono_tz::Tz>,
+}
+
+impl DoraParams {
+    /// The validated query: a window that is not empty, not reversed and at most
+    /// [`MAX_WINDOW_DAYS`] long.
+    pub fn resolve(self, now: Timestamp) -> Result<DoraQuery, ParamError> {
+        let to = self.to.unwrap_or(now);
+        let from = self.from.unwrap_or(Timestamp(to.0 - 30 * DAY_MS));
+        let bad = |message: String| ParamError {
+            field: "from".into(),
+            message,
+        };
+        if from >= to {
+            return Err(bad(format!(
+                "`from` ({from}) must be before `to` ({to}); the window is [from, to)"
+            )));
+        }
+        if to.0 - from.0 > MAX_WINDOW_DAYS * DAY_MS {
+            return Err(bad(format!(
+                "the window is longer than {MAX_WINDOW_DAYS} days; narrow `from`/`to`"
+            )));
+        }
+        Ok(DoraQuery {
+            from,
+            to,
+            service: self.service,
+            team: self.team,
+            environment_tier: self.environment_tier.unwrap_or_default(),
+            basis: self.lead_time_basis.unwrap_or_default(),
+            benchmark: self.benchmark.unwrap_or_default(),
+            interval: self.interval.unwrap_or_default(),
+            time_zone: self.time_zone,
+        })
+    }
+}
+
+/// `GET /api/v1/deployments`: filters and a page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentQuery {
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub from: Option<Timestamp>,
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub to: Option<Timestamp>,
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// `None` lists every tier.
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub environment_tier: Option<EnvironmentTier>,
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub status: Option<DeploymentStatus>,
+    /// Only deployments that caused a failure (`true`), or only the others (`false`).
+    #[serde(default, with = "flag", skip_serializing_if = "Option::is_none")]
+    pub failed: Option<bool>,
+    /// 1-based.
+    #[serde(default = "first_page", with = "page_number")]
+    pub page: u32,
+    #[serde(default = "default_per_page", with = "per_page")]
+    pub per_page: u32,
+}
+
+impl Default for DeploymentQuery {
+    fn default() -> Self {
+        DeploymentQuery {
+            from: None,
+            to: None,
+            service: None,
+            team: None,
+            environment_tier: None,
+            status: None,
+            failed: None,
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+        }
+    }
+}
+
+/// `GET /api/v1/incidents`: filters and a page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentQuery {
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub from: Option<Timestamp>,
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub to: Option<Timestamp>,
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// Only open incidents (`true`), or only resolved ones (`false`).
+    #[serde(default, with = "flag", skip_serializing_if = "Option::is_none")]
+    pub open: Option<bool>,
+    #[serde(default = "first_page", with = "page_number")]
+    pub page: u32,
+    #[serde(default = "default_per_page", with = "per_page")]
+    pub per_page: u32,
+}
+
+impl Default for IncidentQuery {
+    fn default() -> Self {
+        IncidentQuery {
+            from: None,
+            to: None,
+            service: None,
+            team: None,
+            open: None,
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+        }
+    }
+}
+
+/// `GET /api/v1/audit`: exact action and actor, and a page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    #[serde(default = "first_page", with = "page_number")]
+    pub page: u32,
+    #[serde(default = "default_per_page", with = "per_page")]
+    pub per_page: u32,
+}
+
+impl Default for AuditQuery {
+    fn default() -> Self {
+        AuditQuery {
+            action: None,
+            actor: None,
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+        }
+    }
+}
+
+/// An endpoint that takes no parameters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
+fn first_page() -> u32 {
+    1
+}
+
+fn default_per_page() -> u32 {
+    DEFAULT_PER_PAGE
+}
+
+/// The parameter names a query struct accepts (its fields and their aliases), read from its
+/// own `Deserialize`, so that an error can list them without a second list to keep in step.
+pub fn fields_of<T: DeserializeOwned>() -> &'static [&'static str] {
+    match T::deserialize(probe::Probe) {
+        Err(probe::Found(Some(fields))) => fields,
+        _ => &[],
+    }
+}
+
+/// Reads a query struct from decoded `(name, value)` pairs. Each name must be one of
+/// [`fields_of`] and given once: callers check that first, to say which name is wrong.
+pub fn from_pairs<T: DeserializeOwned>(pairs: &[(String, String)]) -> Result<T, ParamError> {
+    let map: serde_json::Map<String, serde_json::Value> = pairs
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    serde_path_to_error::deserialize(serde_json::Value::Object(map)).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        ParamError {
+            message: format!("`{field}`: {inner}"),
+            field,
+        }
+    })
+}
+
+/// The query string (`?a=1&b=x%20y`, or empty) of a query struct, absent values left out.
+pub fn query_string<T: Serialize>(params: &T) -> String {
+    let parts: Vec<String> = match serde_json::to_value(params) {
+        Ok(serde_json::Value::Object(map)) => map
+            .into_iter()
+            .filter_map(|(k, v)| {
+                let v = match v {
+                    serde_json::Value::String(s) if !s.is_empty() => s,
+                    serde_json::Value::Number(n) => n.to_string(),
+                    serde_json::Value::Bool(b) => b.to_string(),
+                    _ => return None,
+                };
+                Some(format!("{k}={}", encode_component(&v)))
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+    out
+}
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Any `FromStr` value as its text; an empty text is absent.
+mod word {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::fmt::Display;
+    use std::str::FromStr;
+
+    pub fn serialize<T: Display, S: Serializer>(v: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => s.collect_str(v),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, T, D>(d: D) -> Result<Option<T>, D::Error>
+    where
+        T: FromStr,
+        T::Err: Display,
+        D: Deserializer<'de>,
+    {
+        let s = String::deserialize(d)?;
+        if s.is_empty() {
+            return Ok(None);
+        }
+        s.parse().map(Some).map_err(serde::de::Error::custom)
+    }
+}
+
+/// An IANA time zone.
+mod zone {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<chrono_tz::Tz>, s: S) -> Result<S::Ok, S::Error> {
+        super::word::serialize(v, s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<chrono_tz::Tz>, D::Error> {
+        let s = String::deserialize(d)?;
+        if s.is_empty() {
+            return Ok(None);
+        }
+        s.parse().map(Some).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "`{}` is not an IANA time zone; write one such as UTC or Asia/Tokyo",
+                crate::text::printable(&s, 60)
+            ))
+        })
+    }
+}
+
+/// `true` or `1`, `false` or `0`.
+mod flag {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<bool>, s: S) -> Result<S::Ok, S::Error> {
+        super::word::serialize(v, s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+        match String::deserialize(d)?.as_str() {
+            "" => Ok(None),
+            "true" | "1" => Ok(Some(true)),
+            "false" | "0" => Ok(Some(false)),
+            other => Err(serde::de::Error::custom(format!(
+                "`{}` is not true or false",
+                crate::text::printable(other, 60)
+            ))),
+        }
+    }
+}
+
+/// A whole number in a range, from its text (empty: the default).
+fn bounded<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    range: std::ops::RangeInclusive<u32>,
+    default: u32,
+    expected: &str,
+) -> Result<u32, D::Error> {
+    let s = String::deserialize(d)?;
+    if s.is_empty() {
+        return Ok(default);
+    }
+    s.parse::<u32>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`{}` is not {expected}",
+                crate::text::printable(&s, 60)
+            ))
+        })
+}
+
+/// `page`: from 1.
+mod page_number {
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &u32, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        super::bounded(d, 1..=u32::MAX, 1, "a page number from 1")
+    }
+}
+
+/// `per_page`: 1 to [`MAX_PER_PAGE`](super::MAX_PER_PAGE).
+mod per_page {
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &u32, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        super::bounded(
+            d,
+            1..=super::MAX_PER_PAGE,
+            super::DEFAULT_PER_PAGE,
+            "a number from 1 to 500",
+        )
+    }
+}
+
+/// A deserializer that answers nothing but the field names a struct asks it for.
+mod probe {
+    use serde::de::{Deserializer, Visitor};
+    use std::fmt;
+
+    pub struct Probe;
+
+    #[derive(Debug)]
+    pub struct Found(pub Option<&'static [&'static str]>);
+
+    impl fmt::Display for Found {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("field names")
+        }
+    }
+
+    impl std::error::Error for Found {}
+
+    impl serde::de::Error for Found {
+        fn custom<T: fmt::Display>(_: T) -> Self {
+            Found(None)
+        }
+    }
+
+    impl<'de> Deserializer<'de> for Probe {
+        type Error = Found;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Found> {
+            Err(Found(None))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Found> {
+            Err(Found(Some(fields)))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+            ignored_any
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(q: &[(&str, &str)]) -> Vec<(String, String)> {
+        q.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn field_names_come_from_the_structs() {
+        assert_eq!(
+            fields_of::<IncidentQuery>(),
+            ["from", "to", "service", "team", "open", "page", "per_page"]
+        );
+        assert!(fields_of::<DoraParams>().contains(&"tz"));
+        assert!(fields_of::<DoraParams>().contains(&"time_zone"));
+        assert!(fields_of::<NoParams>().is_empty());
+    }
+
+    #[test]
+    fn values_parse_and_errors_name_the_field_and_the_value() {
+        let q: DeploymentQuery = from_pairs(&pairs(&[
+            ("environment_tier", "staging"),
+            ("failed", "1"),
+            ("team", ""),
+            ("from", "2024-03-04T00:00:00+09:00"),
+            ("per_page", "500"),
+        ]))
+        .unwrap();
+        assert_eq!(q.environment_tier, Some(EnvironmentTier::Staging));
+        assert_eq!(q.failed, Some(true));
+        assert_eq!(q.team, None, "an empty value is absent");
+        assert_eq!(q.from, Some(Timestamp(1_709_478_000_000)));
+        assert_eq!((q.page, q.per_page), (1, 500));
+
+        for (k, v, says) in [
+            ("environment_tier", "prod", "`environment_tier`: `prod` is not an environment tier; expected production, staging, testing, development or other"),
+            ("per_page", "501", "`per_page`: `501` is not a number from 1 to 500"),
+            ("page", "0", "`page`: `0` is not a page number from 1"),
+            ("failed", "yes", "`failed`: `yes` is not true or false"),
+            ("status", "ok", "`status`: `ok` is not a deployment status; expected success, failure, in_progress or cancelled"),
+        ] {
+            let e = from_pairs::<DeploymentQuery>(&pairs(&[(k, v)])).unwrap_err();
+            assert_eq!((e.field.as_str(), e.message.as_str()), (k, says));
+        }
+        let e = from_pairs::<DoraParams>(&pairs(&[("tz", "Mars/Olympus")])).unwrap_err();
+        assert_eq!(e.field, "tz");
+        assert!(e.message.contains("not an IANA time zone"), "{}", e.message);
+        assert!(from_pairs::<IncidentQuery>(&pairs(&[("x", "1")])).is_err());
+    }
+
+    #[test]
+    fn a_written_query_reads_back_the_same() {
+        let q = DeploymentQuery {
+            from: Some(Timestamp(1_709_478_000_000)),
+            service: Some("a b&c".into()),
+            environment_tier: Some(EnvironmentTier::Testing),
+            failed: Some(false),
+            page: 3,
+            ..DeploymentQuery::default()
+        };
+        let s = query_string(&q);
+        assert_eq!(
+            s,
+            "?environment_tier=testing&failed=false&from=2024-03-03T15%3A00%3A00Z&page=3&per_page=50&service=a%20b%26c"
+        );
+        let back: Vec<(String, String)> = s[1..]
+            .split('&')
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap();
+                let v = v
+                    .replace("%20", " ")
+                    .replace("%26", "&")
+                    .replace("%3A", ":");
+                (k.to_owned(), v)
+            })
+            .collect();
+        assert_eq!(from_pairs::<DeploymentQuery>(&back).unwrap(), q);
+        assert_eq!(query_string(&DoraParams::default()), "");
+    }
+
+    #[test]
+    fn the_dora_window_is_checked() {
+        let now = Timestamp(100 * DAY_MS);
+        let q = DoraParams::default().resolve(now).unwrap();
+        assert_eq!((q.from, q.to), (Timestamp(70 * DAY_MS), now));
+        let reversed = DoraParams {
+            from: Some(now),
+            to: Some(now),
+            ..DoraParams::default()
+        };
+        assert_eq!(reversed.resolve(now).unwrap_err().field, "from");
+        let long = DoraParams {
+            from: Some(Timestamp(0)),
+            to: Some(Timestamp((MAX_WINDOW_DAYS + 1) * DAY_MS)),
+            ..DoraParams::default()
+        };
+        assert!(long
+            .resolve(now)
+            .unwrap_err()
+            .message
+            .contains("longer than"));
+    }
+}
