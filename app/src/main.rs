@@ -145,6 +145,13 @@ fn Header() -> impl IntoView {
                             })
                             .collect_view()
                     }}
+                    // A page of the server, not of the app: `rel="external"` keeps the router
+                    // from taking the click.
+                    <li>
+                        <a href="/api/docs" rel="external" data-test="nav-api">
+                            {strings::NAV_API}
+                        </a>
+                    </li>
                 </ul>
             </nav>
             <UserMenu />

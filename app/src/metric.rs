@@ -128,7 +128,7 @@ impl Metric {
                         format::opt_duration(l.mean)
                     ));
                 }
-                out.push(strings::basis_note(l.basis.as_str()));
+                out.push(strings::basis_note(l.basis));
                 out
             }
             Metric::ChangeFailureRate => {

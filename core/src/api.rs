@@ -70,12 +70,14 @@ pub struct DoraQuery {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Window {
     pub from: Timestamp,
     pub to: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Filters {
     pub service: Option<String>,
     pub team: Option<String>,
@@ -83,6 +85,7 @@ pub struct Filters {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeploymentFrequency {
     /// Successful deployments (of the tier) that finished in the window.
     pub deployments: u64,
@@ -101,6 +104,7 @@ pub struct DeploymentFrequency {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangeLeadTime {
     pub basis: LeadTimeBasis,
     pub changes: u64,
@@ -113,6 +117,7 @@ pub struct ChangeLeadTime {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangeFailureRate {
     pub deployments: u64,
     pub failed: u64,
@@ -121,6 +126,7 @@ pub struct ChangeFailureRate {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecoveryTime {
     pub recoveries: u64,
     pub median: Option<f64>,
@@ -133,6 +139,7 @@ pub struct RecoveryTime {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReworkRate {
     pub deployments: u64,
     pub unplanned: u64,
@@ -141,6 +148,7 @@ pub struct ReworkRate {
 
 /// What was left out or approximated, so that a number is never silently wrong.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DataQuality {
     /// Changes whose span was negative (deployed before they were made): left out of the stats.
     pub negative_lead_times: u64,
@@ -158,6 +166,7 @@ pub struct DataQuality {
 
 /// The reply of `GET /api/v1/metrics/dora`. Durations are seconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DoraReport {
     pub window: Window,
     pub filters: Filters,
@@ -171,12 +180,14 @@ pub struct DoraReport {
     pub data_quality: DataQuality,
     /// One report per bucket when `interval` is not `all`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
     pub series: Option<Vec<DoraReport>>,
 }
 
 /// The reply of `GET /api/v1/metrics/dora/teams`: one row per team, the window against the
 /// previous one of the same length.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TeamsDoraReport {
     pub window: Window,
     /// `[from − (to − from), from)`.
@@ -191,6 +202,7 @@ pub struct TeamsDoraReport {
 /// One team's metrics: its services' deployments, as `GET /api/v1/metrics/dora?team=…` counts
 /// them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TeamDora {
     pub team: String,
     pub display_name: Option<String>,
@@ -201,6 +213,7 @@ pub struct TeamDora {
 
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: u64,
@@ -210,6 +223,7 @@ pub struct Page<T> {
 
 /// A deployment with what was derived for it. Newest first in lists.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeploymentRow {
     pub id: String,
     pub source: String,
@@ -244,6 +258,7 @@ pub struct DeploymentRow {
 
 /// One change (commit) first deployed by a deployment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangeRow {
     pub sha: String,
     pub author: Option<String>,
@@ -258,6 +273,7 @@ pub struct ChangeRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeploymentDetail {
     #[serde(flatten)]
     pub deployment: DeploymentRow,
@@ -279,6 +295,7 @@ crate::named_enum! {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IncidentRow {
     pub id: String,
     pub source: String,
@@ -298,6 +315,7 @@ pub struct IncidentRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceRow {
     pub name: String,
     pub repo: Option<String>,
@@ -310,6 +328,7 @@ pub struct ServiceRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TeamRow {
     pub name: String,
     pub display_name: Option<String>,
@@ -319,6 +338,7 @@ pub struct TeamRow {
 
 /// The reply of `POST /api/v1/events`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IngestReply {
     pub accepted: u64,
     pub updated: u64,
@@ -326,6 +346,7 @@ pub struct IngestReply {
 
 /// `GET /api/v1/session`: who is using the portal, and how it runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionInfo {
     /// The signed-in user's stable id (`sub`), or `local` in local mode.
     pub user: String,
@@ -383,6 +404,7 @@ crate::named_enum! {
 
 /// An API token as listed (the secret is never shown again after creation).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiTokenRow {
     pub id: String,
     pub name: String,
@@ -404,6 +426,7 @@ pub struct ApiTokenRow {
 
 /// `POST /api/v1/tokens`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewApiToken {
     pub name: String,
     pub scopes: Vec<TokenScope>,
@@ -419,6 +442,7 @@ pub struct NewApiToken {
 
 /// The reply to `POST /api/v1/tokens`: the only time the secret is shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedApiToken {
     #[serde(flatten)]
     pub token: ApiTokenRow,
@@ -428,6 +452,7 @@ pub struct CreatedApiToken {
 
 /// One line of the audit log (`GET /api/v1/audit`, admins only).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditRow {
     pub id: i64,
     pub at: Timestamp,
@@ -454,6 +479,7 @@ fn one() -> u64 {
 
 /// Every error body: a human sentence plus optional detail.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -35,21 +35,31 @@ impl fmt::Display for ParamError {
 /// by default, and the filters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct DoraParams {
+    /// Window start, RFC 3339 with a zone (default: `to` − 30 days).
     #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
     pub from: Option<Timestamp>,
+    /// Window end, exclusive, RFC 3339 with a zone (default: now).
     #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
     pub to: Option<Timestamp>,
+    /// Only this service.
     #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
+    /// Only this team's services.
     #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
+    /// The tier whose deployments count (default `production`).
     #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
     pub environment_tier: Option<EnvironmentTier>,
+    /// What lead time is measured from (default `commit`).
     #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
     pub lead_time_basis: Option<LeadTimeBasis>,
+    /// The DORA table that assigns bands (default `dora-2024`).
     #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
     pub benchmark: Option<Benchmark>,
+    /// Also a `series` of reports by day, week or month (default `all`: none).
     #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
     pub interval: Option<Interval>,
     /// An IANA zone for day, week and month buckets (UTC when absent); `tz` for short.
@@ -59,6 +69,7 @@ pub struct DoraParams {
         with = "zone",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<String>))]
     pub time_zone: Option<chrono_tz::Tz>,
 }
 
@@ -99,26 +110,34 @@ impl DoraParams {
 /// `GET /api/v1/deployments`: filters and a page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct DeploymentQuery {
+    /// Finished at or after, RFC 3339 with a zone.
     #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
     pub from: Option<Timestamp>,
+    /// Finished before, RFC 3339 with a zone.
     #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
     pub to: Option<Timestamp>,
+    /// Only this service.
     #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
+    /// Only this team's services.
     #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
-    /// `None` lists every tier.
+    /// Only this tier (absent: every tier).
     #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
     pub environment_tier: Option<EnvironmentTier>,
+    /// Only deployments with this status.
     #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
     pub status: Option<DeploymentStatus>,
     /// Only deployments that caused a failure (`true`), or only the others (`false`).
     #[serde(default, with = "flag", skip_serializing_if = "Option::is_none")]
     pub failed: Option<bool>,
-    /// 1-based.
+    /// The page, from 1.
     #[serde(default = "first_page", with = "page_number")]
     pub page: u32,
+    /// Rows per page, 1 to 500 (default 50).
     #[serde(default = "default_per_page", with = "per_page")]
     pub per_page: u32,
 }
@@ -142,20 +161,28 @@ impl Default for DeploymentQuery {
 /// `GET /api/v1/incidents`: filters and a page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct IncidentQuery {
+    /// Started at or after, RFC 3339 with a zone.
     #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
     pub from: Option<Timestamp>,
+    /// Started before, RFC 3339 with a zone.
     #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
     pub to: Option<Timestamp>,
+    /// Only this service.
     #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
+    /// Only this team's services.
     #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
     /// Only open incidents (`true`), or only resolved ones (`false`).
     #[serde(default, with = "flag", skip_serializing_if = "Option::is_none")]
     pub open: Option<bool>,
+    /// The page, from 1.
     #[serde(default = "first_page", with = "page_number")]
     pub page: u32,
+    /// Rows per page, 1 to 500 (default 50).
     #[serde(default = "default_per_page", with = "per_page")]
     pub per_page: u32,
 }
@@ -177,13 +204,19 @@ impl Default for IncidentQuery {
 /// `GET /api/v1/audit`: exact action and actor, and a page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct AuditQuery {
+    /// Only this action (`sign_in`, `token_created`, …).
     #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
+    /// Only this actor (a user id, `token:<id>`, `local`).
     #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
+    /// The page, from 1.
     #[serde(default = "first_page", with = "page_number")]
     pub page: u32,
+    /// Rows per page, 1 to 500 (default 50).
     #[serde(default = "default_per_page", with = "per_page")]
     pub per_page: u32,
 }

@@ -167,3 +167,24 @@ test('the teams page shows every team with the API numbers, sorts, and opens a t
   await expect(page.getByTestId('filter-team')).toHaveValue(slowest);
   console.check();
 });
+
+test('the API reference opens from the nav and lists every operation of the document', async ({ page, request }) => {
+  const console = watchConsole(page);
+  await page.goto(`${DEMO}/`);
+  await page.getByTestId('nav-api').click();
+  await expect(page).toHaveURL(`${DEMO}/api/docs`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Nagare API reference');
+  const doc = await (await request.get(`${DEMO}/api/v1/openapi.json`)).json();
+  let operations = 0;
+  for (const [path, item] of Object.entries<any>(doc.paths)) {
+    for (const method of Object.keys(item)) {
+      operations += 1;
+      await expect(page.locator(`section.op h2:has-text("${path}")`).first(), `${method} ${path}`).toBeVisible();
+    }
+  }
+  await expect(page.locator('section.op')).toHaveCount(operations);
+  await expect(page.locator('section.schema')).toHaveCount(Object.keys(doc.components.schemas).length);
+  await page.locator('#op-get-api-v1-deployments').scrollIntoViewIfNeeded();
+  await screenshot(page, 'api-docs');
+  console.check();
+});

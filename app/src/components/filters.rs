@@ -142,12 +142,11 @@ pub fn tier_options(with_all: bool) -> Vec<(String, String)> {
     if with_all {
         out.push(("all".to_owned(), strings::ALL_TIERS.to_owned()));
     }
-    out.extend(EnvironmentTier::ALL.iter().map(|t| {
-        (
-            t.as_str().to_owned(),
-            strings::tier_label(t.as_str()).to_owned(),
-        )
-    }));
+    out.extend(
+        EnvironmentTier::ALL
+            .iter()
+            .map(|t| (t.as_str().to_owned(), strings::tier_label(*t).to_owned())),
+    );
     out
 }
 

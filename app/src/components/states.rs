@@ -44,7 +44,7 @@ pub fn EmptyState(title: &'static str, hint: &'static str) -> impl IntoView {
             <p class="state-title">{title}</p>
             <p class="state-detail">{parts}</p>
             <p class="state-detail">
-                <a href="/api/v1/openapi.json">{strings::API_REFERENCE}</a>
+                <a href="/api/docs" rel="external">{strings::API_REFERENCE}</a>
             </p>
         </div>
     }

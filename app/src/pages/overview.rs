@@ -261,19 +261,14 @@ fn OverviewFilters(filters: Memo<Filters>) -> impl IntoView {
     };
     let basis_options: Vec<(String, String)> = LeadTimeBasis::ALL
         .iter()
-        .map(|b| {
-            (
-                b.as_str().to_owned(),
-                strings::basis_label(b.as_str()).to_owned(),
-            )
-        })
+        .map(|b| (b.as_str().to_owned(), strings::basis_label(*b).to_owned()))
         .collect();
     let benchmark_options: Vec<(String, String)> = Benchmark::ALL
         .iter()
         .map(|b| {
             (
                 b.as_str().to_owned(),
-                strings::benchmark_label(b.as_str()).to_owned(),
+                strings::benchmark_label(*b).to_owned(),
             )
         })
         .collect();

@@ -163,12 +163,7 @@ pub fn Teams() -> impl IntoView {
     };
     let basis_options: Vec<(String, String)> = LeadTimeBasis::ALL
         .iter()
-        .map(|b| {
-            (
-                b.as_str().to_owned(),
-                strings::basis_label(b.as_str()).to_owned(),
-            )
-        })
+        .map(|b| (b.as_str().to_owned(), strings::basis_label(*b).to_owned()))
         .collect();
 
     let body = move || match report.get() {

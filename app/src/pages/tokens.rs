@@ -18,32 +18,24 @@ use nagare_core::Timestamp;
 
 const COLUMNS: usize = 10;
 
-/// Every scope, with its `data-test` name, label and what it allows.
+/// Every scope, with its `data-test` name (its wire name), label and what it allows.
 const SCOPES: [(TokenScope, &str, &str); 3] = [
     (
         TokenScope::Read,
-        strings::SCOPE_READ,
+        TokenScope::Read.as_str(),
         strings::SCOPE_READ_HINT,
     ),
     (
         TokenScope::Ingest,
-        strings::SCOPE_INGEST,
+        TokenScope::Ingest.as_str(),
         strings::SCOPE_INGEST_HINT,
     ),
     (
         TokenScope::Trigger,
-        strings::SCOPE_TRIGGER,
+        TokenScope::Trigger.as_str(),
         strings::SCOPE_TRIGGER_HINT,
     ),
 ];
-
-fn scope_name(scope: TokenScope) -> &'static str {
-    match scope {
-        TokenScope::Read => strings::SCOPE_READ,
-        TokenScope::Ingest => strings::SCOPE_INGEST,
-        TokenScope::Trigger => strings::SCOPE_TRIGGER,
-    }
-}
 
 /// `2025-06-30` from a date input → the end of that day in UTC.
 pub fn end_of_day_utc(date: &str) -> Option<Timestamp> {
@@ -491,7 +483,7 @@ fn TokenLine(
                     {row
                         .scopes
                         .iter()
-                        .map(|s| view! { <Badge tone="info" text=scope_name(*s).to_owned() /> })
+                        .map(|s| view! { <Badge tone="info" text=s.as_str().to_owned() /> })
                         .collect_view()}
                 </span>
             </td>

@@ -5,6 +5,9 @@
 mod teams;
 pub use teams::*;
 
+use nagare_core::api::{Benchmark, LeadTimeBasis};
+use nagare_core::events::EnvironmentTier;
+
 pub const PRODUCT: &str = "Nagare";
 pub const TAGLINE: &str = "Delivery flow";
 pub const LOCAL_MODE_BANNER: &str = "Local mode — single user, no sign-in";
@@ -49,7 +52,8 @@ pub const PAGES: &str = "Pages";
 pub const ERROR_PREFIX: &str = "Could not load";
 pub const NO_DATA: &str = "No data";
 pub const SEND_EVENTS_HINT: &str = "Send deployment, commit and incident events with `POST /api/v1/events` (JSON or NDJSON), import a file with `nagare import FILE.ndjson`, or seed a demo organisation with `nagare demo`.";
-pub const API_REFERENCE: &str = "API reference (OpenAPI)";
+pub const API_REFERENCE: &str = "API reference";
+pub const NAV_API: &str = "API";
 pub const NO_DEPLOYMENTS: &str = "No deployments in this period";
 pub const NO_DEPLOYMENTS_FILTERED: &str = "No deployments match these filters";
 pub const NO_INCIDENTS: &str = "No incidents";
@@ -82,29 +86,29 @@ pub fn period_label(days: u32) -> String {
     format!("Last {days} days")
 }
 
-pub fn tier_label(tier: &str) -> &'static str {
+pub fn tier_label(tier: EnvironmentTier) -> &'static str {
     match tier {
-        "production" => "Production",
-        "staging" => "Staging",
-        "testing" => "Testing",
-        "development" => "Development",
-        _ => "Other",
+        EnvironmentTier::Production => "Production",
+        EnvironmentTier::Staging => "Staging",
+        EnvironmentTier::Testing => "Testing",
+        EnvironmentTier::Development => "Development",
+        EnvironmentTier::Other => "Other",
     }
 }
 
-pub fn basis_label(basis: &str) -> &'static str {
+pub fn basis_label(basis: LeadTimeBasis) -> &'static str {
     match basis {
-        "pull_request" => "First PR commit (DevLake)",
-        "merge" => "Merge (GitLab)",
-        _ => "Commit (DORA)",
+        LeadTimeBasis::Commit => "Commit (DORA)",
+        LeadTimeBasis::PullRequest => "First PR commit (DevLake)",
+        LeadTimeBasis::Merge => "Merge (GitLab)",
     }
 }
 
-pub fn benchmark_label(benchmark: &str) -> &'static str {
+pub fn benchmark_label(benchmark: Benchmark) -> &'static str {
     match benchmark {
-        "dora-2023" => "DORA 2023",
-        "dora-2021" => "DORA 2021",
-        _ => "DORA 2024",
+        Benchmark::Dora2024 => "DORA 2024",
+        Benchmark::Dora2023 => "DORA 2023",
+        Benchmark::Dora2021 => "DORA 2021",
     }
 }
 
@@ -189,7 +193,7 @@ pub fn unplanned_of(unplanned: u64, total: u64) -> String {
 pub fn unrecovered(n: u64) -> String {
     format!("{n} not yet recovered")
 }
-pub fn basis_note(basis: &str) -> String {
+pub fn basis_note(basis: LeadTimeBasis) -> String {
     format!("measured from: {}", basis_label(basis))
 }
 pub const P75: &str = "p75";
@@ -301,11 +305,8 @@ pub const NEW_TOKEN: &str = "New token";
 pub const TOKEN_NAME: &str = "Name";
 pub const TOKEN_NAME_HINT: &str = "What uses it, e.g. ci-ingest";
 pub const TOKEN_SCOPES: &str = "Scopes";
-pub const SCOPE_READ: &str = "read";
 pub const SCOPE_READ_HINT: &str = "read every GET endpoint";
-pub const SCOPE_INGEST: &str = "ingest";
 pub const SCOPE_INGEST_HINT: &str = "send events (POST /api/v1/events)";
-pub const SCOPE_TRIGGER: &str = "trigger";
 pub const SCOPE_TRIGGER_HINT: &str = "trigger pipeline runs and runbooks";
 pub const TOKEN_EXPIRY: &str = "Expires (optional)";
 pub const TOKEN_EXPIRY_HINT: &str = "At the end of that day, UTC. Leave empty for no expiry.";

@@ -31,6 +31,7 @@ fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error>
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Commit {
     #[serde(default = "default_source")]
     pub source: String,
@@ -49,6 +50,7 @@ pub struct Commit {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullRequest {
     #[serde(default = "default_source")]
     pub source: String,
@@ -128,6 +130,7 @@ impl EnvironmentTier {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Deployment {
     #[serde(default = "default_source")]
     pub source: String,
@@ -159,6 +162,7 @@ pub struct Deployment {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Incident {
     #[serde(default = "default_source")]
     pub source: String,
@@ -182,6 +186,7 @@ pub struct Incident {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PipelineJob {
     pub name: String,
     #[serde(default)]
@@ -197,6 +202,7 @@ pub struct PipelineJob {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PipelineRun {
     #[serde(default = "default_source")]
     pub source: String,
@@ -227,6 +233,7 @@ pub struct PipelineRun {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Service {
     #[serde(default = "default_source")]
     pub source: String,
@@ -245,6 +252,7 @@ pub struct Service {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Team {
     #[serde(default = "default_source")]
     pub source: String,
@@ -257,6 +265,7 @@ pub struct Team {
 
 /// One canonical event. Serialized with its `kind` tag, exactly as it is accepted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
     Commit(Commit),

@@ -93,7 +93,7 @@ pub(super) fn is_page_navigation(method: &Method, path: &str, headers: &HeaderMa
         && document
         && !PUBLIC_API_PATHS.contains(&path)
         && !path.starts_with("/auth/")
-        && !path.starts_with("/api/")
+        && (!path.starts_with("/api/") || path == "/api/docs")
 }
 
 async fn resolve(
@@ -316,6 +316,9 @@ mod tests {
         assert!(!is_page_navigation(&Method::GET, "/healthz", &doc));
         assert!(!is_page_navigation(&Method::GET, "/auth/logout", &doc));
         assert!(!is_page_navigation(&Method::GET, "/api/v1/session", &doc));
+        // The API reference is a page: without a session it goes through sign-in too.
+        assert!(is_page_navigation(&Method::GET, "/api/docs", &doc));
+        assert!(!is_page_navigation(&Method::GET, "/api/v1/openapi.json", &doc));
         let script = with(&[("sec-fetch-dest", "script"), ("accept", "text/html")]);
         assert!(!is_page_navigation(&Method::GET, "/app.js", &script));
         let old_browser = with(&[("accept", "text/html,application/xhtml+xml")]);

@@ -24,6 +24,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use nagare_core::api::ErrorBody;
 
 /// How long a sign-in may take between the redirect to the provider and its callback.
 const LOGIN_TTL_MS: i64 = 10 * 60 * 1000;
@@ -95,6 +96,18 @@ fn login_binding(headers: &HeaderMap) -> ApiResult<(String, bool)> {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/auth/login",
+    tag = "sign-in",
+    summary = "Start single sign-on: redirects to the identity provider",
+    security(()),
+    params(("return_to" = Option<String>, Query, description = "The portal path to come back to after sign-in")),
+    responses(
+        (status = 303, description = "To the provider's authorization endpoint"),
+        (status = 404, description = "Single sign-on is not configured (local mode)", body = ErrorBody),
+    )
+)]
 async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -193,6 +206,26 @@ async fn refuse(
     sign_in_failed(status, page)
 }
 
+#[utoipa::path(
+    get,
+    path = "/auth/callback",
+    tag = "sign-in",
+    summary = "The provider's redirect back: validates the sign-in and starts a session",
+    security(()),
+    params(
+        ("code" = Option<String>, Query, description = "The authorization code"),
+        ("state" = Option<String>, Query, description = "The state this sign-in began with"),
+        ("error" = Option<String>, Query, description = "The provider's error, when it refused"),
+        ("error_description" = Option<String>, Query, description = "The provider's explanation"),
+    ),
+    responses(
+        (status = 303, description = "Signed in: session cookie set, on to return_to"),
+        (status = 400, description = "Unknown, reused or expired state (an HTML page saying so)"),
+        (status = 401, description = "The ID token was refused (an HTML page naming why)"),
+        (status = 403, description = "No role for the user's groups (an HTML page)"),
+        (status = 429, description = "Too many failed sign-ins from this address; retry after Retry-After seconds"),
+    )
+)]
 async fn callback(
     State(state): State<AppState>,
     client: ClientAddr,
@@ -361,7 +394,25 @@ fn set_cookie(resp: &mut Response, cookie: &str) {
     }
 }
 
+/// The reply to `POST /auth/logout`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SignedOut {
+    /// Where to send the browser: the provider's end-session address, or `/`.
+    pub redirect: String,
+}
+
 /// Ends the server session and tells the app where to send the browser next.
+#[utoipa::path(
+    post,
+    path = "/auth/logout",
+    tag = "sign-in",
+    summary = "End the session",
+    description = "Tells the app where to send the browser next: the provider's end-session address, or `/`.",
+    responses(
+        (status = 200, description = "Signed out", body = SignedOut),
+        (status = 403, description = "A missing or wrong CSRF token", body = ErrorBody),
+    )
+)]
 async fn logout(
     State(state): State<AppState>,
     client: ClientAddr,
@@ -386,7 +437,7 @@ async fn logout(
         )
         .await;
     }
-    let mut resp = Json(serde_json::json!({ "redirect": redirect })).into_response();
+    let mut resp = Json(SignedOut { redirect }).into_response();
     set_cookie(&mut resp, &session_cookie(&state, "", 0));
     Ok(resp)
 }

@@ -12,10 +12,24 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/teams", get(list_teams))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/services",
+    tag = "catalogue",
+    summary = "Services, by name",
+    responses((status = 200, description = "Services", body = Vec<ServiceRow>))
+)]
 async fn list_services(model: Synced) -> ApiResult<Json<Vec<ServiceRow>>> {
     Ok(Json(model.catalog().services()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/teams",
+    tag = "catalogue",
+    summary = "Teams, by name",
+    responses((status = 200, description = "Teams", body = Vec<TeamRow>))
+)]
 async fn list_teams(model: Synced) -> ApiResult<Json<Vec<TeamRow>>> {
     Ok(Json(model.catalog().teams()))
 }

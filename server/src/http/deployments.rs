@@ -7,7 +7,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use nagare_core::api::{DeploymentDetail, DeploymentQuery, DeploymentRow, Page};
+use nagare_core::api::{DeploymentDetail, DeploymentQuery, DeploymentRow, ErrorBody, Page};
 use nagare_core::query::NoParams;
 
 pub fn router() -> Router<AppState> {
@@ -16,6 +16,19 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/deployments/{id}", get(get_deployment))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/deployments",
+    tag = "deployments",
+    summary = "Deployments, newest first",
+    description = "With the changes each first deployed, their median lead time, attributed incidents and failure status.",
+    params(DeploymentQuery),
+    responses(
+        (status = 200, description = "A page", body = Page<DeploymentRow>),
+        (status = 400, description = "A bad parameter: `field` names it", body = ErrorBody),
+        (status = 403, description = "A team or service outside what the caller may read", body = ErrorBody),
+    )
+)]
 async fn list_deployments(
     State(state): State<AppState>,
     scope: ReadScope,
@@ -27,6 +40,17 @@ async fn list_deployments(
 
 /// One deployment, if the caller may see its service: the object's own service and teams
 /// decide, whatever the query string says.
+#[utoipa::path(
+    get,
+    path = "/api/v1/deployments/{id}",
+    tag = "deployments",
+    summary = "One deployment with its changes",
+    params(("id" = String, Path, description = "The deployment's id")),
+    responses(
+        (status = 200, description = "The deployment", body = DeploymentDetail),
+        (status = 404, description = "No such deployment among the services the caller may see", body = ErrorBody),
+    )
+)]
 async fn get_deployment(
     State(state): State<AppState>,
     scope: ReadScope,

@@ -16,7 +16,8 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
-use nagare_core::api::IngestReply;
+use nagare_core::api::{ErrorBody, IngestReply};
+use nagare_core::events::Event;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -25,6 +26,29 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::disable())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/events",
+    tag = "ingest",
+    summary = "Ingest canonical events",
+    description = "A JSON array or NDJSON, optionally gzip. All or nothing, idempotent by (kind, source, id): an event posted again replaces the earlier one. Answered once the store commits. The fields per kind: docs/api.md.",
+    request_body(
+        description = "Canonical events",
+        content(
+            (Vec<Event> = "application/json"),
+            (String = "application/x-ndjson"),
+        )
+    ),
+    params(("Content-Encoding" = Option<String>, Header, description = "`gzip` bodies are decoded; other encodings get 415")),
+    responses(
+        (status = 200, description = "Stored", body = IngestReply),
+        (status = 400, description = "Malformed body: not UTF-8, not JSON, a duplicate key, a NUL character; `line` and `field` say where", body = ErrorBody),
+        (status = 403, description = "An event outside the caller's scope (an engineer's teams' services, or a token's limit); `line` and `service` name the first. Nothing is stored", body = ErrorBody),
+        (status = 413, description = "The body is larger than server.max_body_mb", body = ErrorBody),
+        (status = 415, description = "A content type other than application/json or application/x-ndjson, or an encoding other than gzip", body = ErrorBody),
+        (status = 422, description = "An invalid event; `line` and `field` say where. Nothing is stored", body = ErrorBody),
+    )
+)]
 async fn post_events(
     State(state): State<AppState>,
     Requires(p, ..): Requires<Ingest>,

@@ -7,7 +7,7 @@ use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use nagare_core::api::{DoraParams, DoraQuery, DoraReport, Interval, TeamsDoraReport};
+use nagare_core::api::{DoraParams, DoraQuery, DoraReport, ErrorBody, Interval, TeamsDoraReport};
 use nagare_core::Timestamp;
 
 pub fn router() -> Router<AppState> {
@@ -23,6 +23,19 @@ pub fn parse_dora_query(query: Option<&str>, now: Timestamp) -> ApiResult<DoraQu
         .map_err(|e| ApiError::bad_param(&e.field, e.message))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/metrics/dora",
+    tag = "metrics",
+    summary = "The five DORA metrics for a window [from, to)",
+    description = "Deployment frequency, change lead time, change failure rate, failed-deployment recovery time and rework rate, with their bands and what was left out (`data_quality`). Definitions: docs/metrics.md.",
+    params(DoraParams),
+    responses(
+        (status = 200, description = "The report", body = DoraReport),
+        (status = 400, description = "A bad parameter: `field` names it", body = ErrorBody),
+        (status = 403, description = "A team or service outside what the caller may read", body = ErrorBody),
+    )
+)]
 async fn get_dora(
     State(state): State<AppState>,
     scope: ReadScope,
@@ -42,6 +55,18 @@ async fn get_dora(
 
 /// `GET /api/v1/metrics/dora/teams`: every team the caller may read, this window against the
 /// previous one. It takes the DORA query's parameters except the filters and the interval.
+#[utoipa::path(
+    get,
+    path = "/api/v1/metrics/dora/teams",
+    tag = "metrics",
+    summary = "Every team's DORA metrics, this window against the previous one",
+    description = "Every team the caller may read (a limited viewer: their own), each with the five metrics of the window and of the previous window of the same length; each row equals GET /api/v1/metrics/dora?team=…. Takes the DORA parameters except `team`, `service` and `interval`.",
+    params(DoraParams),
+    responses(
+        (status = 200, description = "One row per team, by name", body = TeamsDoraReport),
+        (status = 400, description = "A bad parameter, or `team`, `service` or `interval` given", body = ErrorBody),
+    )
+)]
 async fn get_teams_dora(
     State(state): State<AppState>,
     scope: ReadScope,

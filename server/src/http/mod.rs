@@ -6,6 +6,7 @@ mod auth;
 pub(crate) mod body;
 mod catalog;
 mod deployments;
+mod docs_page;
 mod events;
 mod health;
 mod incidents;
@@ -34,7 +35,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-pub use openapi::OPENAPI_JSON;
+pub use openapi::{document as openapi_document, openapi_json};
 
 /// Routes under `/api/v1` and the probes; exposed for the route audit test.
 pub fn api_router() -> Router<AppState> {

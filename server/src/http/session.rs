@@ -14,6 +14,13 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/session", get(get_session))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/session",
+    tag = "session",
+    summary = "The current user, role, teams and mode",
+    responses((status = 200, description = "The session", body = SessionInfo))
+)]
 async fn get_session(
     State(state): State<AppState>,
     Signed(p): Signed,

@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
-use nagare_core::api::{ApiTokenRow, CreatedApiToken, NewApiToken};
+use nagare_core::api::{ApiTokenRow, CreatedApiToken, ErrorBody, NewApiToken};
 use nagare_core::Timestamp;
 
 pub fn router() -> Router<AppState> {
@@ -20,6 +20,16 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/tokens/{id}", delete(revoke))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/tokens",
+    tag = "administration",
+    summary = "API tokens, newest first (admin)",
+    responses(
+        (status = 200, description = "Tokens; never their secrets", body = Vec<ApiTokenRow>),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     _: Requires<Admin>,
@@ -27,6 +37,20 @@ async fn list(
     Ok(Json(state.store.tokens().await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens",
+    tag = "administration",
+    summary = "Create an API token (admin)",
+    description = "The secret is in this reply only; Nagare stores a hash.",
+    request_body(content = NewApiToken, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = CreatedApiToken),
+        (status = 400, description = "Invalid name, scopes, expiry or limit", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 415, description = "A content type other than application/json", body = ErrorBody),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     client: ClientAddr,
@@ -115,6 +139,18 @@ async fn create(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tokens/{id}",
+    tag = "administration",
+    summary = "Revoke an API token at once (admin)",
+    params(("id" = String, Path, description = "The token's id")),
+    responses(
+        (status = 200, description = "Revoked", body = ApiTokenRow),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such token", body = ErrorBody),
+    )
+)]
 async fn revoke(
     State(state): State<AppState>,
     client: ClientAddr,

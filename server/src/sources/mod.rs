@@ -29,6 +29,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
 use nagare_core::access::Scope;
+use nagare_core::api::ErrorBody;
 use nagare_core::events::Event;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -92,7 +93,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The reply to a delivery.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HookReply {
     /// Events new to Nagare, and events that replaced an earlier version.
     pub accepted: u64,
@@ -104,6 +105,26 @@ pub struct HookReply {
     pub ignored: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/hooks/{source}",
+    tag = "ingest",
+    summary = "A webhook delivery from a configured source",
+    description = "`canonical`: canonical events signed with X-Nagare-Signature-256. Verified before parsing, deduplicated by delivery id, stored atomically with the raw delivery, answered after the commit. No session or token: the signature authenticates.",
+    security(()),
+    params(("source" = String, Path, description = "The source's name, e.g. `canonical`")),
+    request_body(content = String, description = "The source's payload, as it signed it"),
+    responses(
+        (status = 200, description = "Stored, or a duplicate delivery (`duplicate`)", body = HookReply),
+        (status = 202, description = "Verified and kept raw; nothing to map (`ignored` says why)", body = HookReply),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 401, description = "A missing or bad signature: logged, never stored", body = ErrorBody),
+        (status = 404, description = "No such source configured", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 415, description = "Not a JSON content type, or an unsupported content encoding", body = ErrorBody),
+        (status = 422, description = "An invalid event: `line` and `field` say where; kept as a rejected delivery", body = ErrorBody),
+    )
+)]
 async fn deliver(
     State(state): State<AppState>,
     Path(name): Path<String>,

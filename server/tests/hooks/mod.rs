@@ -34,14 +34,19 @@ fn the_reference_hmac_matches_rfc_4231() {
     );
 }
 
-async fn hook_state(store: nagare_server::store::Store, secrets: &[&str]) -> AppState {
+pub(crate) async fn hook_state(store: nagare_server::store::Store, secrets: &[&str]) -> AppState {
     let mut config = Config::default();
     config.server.dist_dir = "/nonexistent-dist".into();
     config.sources.canonical.secrets = secrets.iter().map(|s| s.to_string()).collect();
     AppState::new(store, config).await.unwrap()
 }
 
-async fn deliver(state: &AppState, body: &str, signature: Option<String>, id: &str) -> Reply {
+pub(crate) async fn deliver(
+    state: &AppState,
+    body: &str,
+    signature: Option<String>,
+    id: &str,
+) -> Reply {
     let sig = signature.unwrap_or_default();
     let mut headers = vec![
         ("content-type", "application/x-ndjson"),
@@ -53,7 +58,7 @@ async fn deliver(state: &AppState, body: &str, signature: Option<String>, id: &s
     request(state, "POST", "/hooks/canonical", &headers, body).await
 }
 
-fn signed(secret: &str, body: &str) -> Option<String> {
+pub(crate) fn signed(secret: &str, body: &str) -> Option<String> {
     Some(format!(
         "sha256={}",
         hmac_sha256(secret.as_bytes(), body.as_bytes())
