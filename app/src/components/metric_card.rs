@@ -107,7 +107,7 @@ pub fn MetricCard(
             let empty = if no_deployments {
                 strings::NO_DEPLOYMENTS.to_owned()
             } else {
-                strings::chart_empty(&metric.title().to_lowercase())
+                strings::chart_empty(&metric.title().to_ascii_lowercase())
             };
             match svg {
                 Some(svg) => view! {

@@ -4,6 +4,7 @@ pub mod access;
 pub mod badges;
 pub mod filters;
 pub mod limit_picker;
+pub mod list;
 pub mod metric_card;
 pub mod page;
 pub mod paging;

@@ -2,21 +2,26 @@
 //! newest first, filtered by action and actor in the URL.
 
 use crate::api;
-use crate::components::access::Forbidden;
 use crate::components::badges::Badge;
 use crate::components::filters::{use_query_updater, FilterSelect};
+use crate::components::list::{col, Column, ListTable};
 use crate::components::page::{page_param, PageHead};
-use crate::components::paging::Pager;
-use crate::components::states::{EmptyState, ErrorState, TableSkeleton};
 use crate::components::time::RelativeTime;
 use crate::format;
 use crate::strings;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use nagare_core::api::{AuditQuery, AuditRow, Role};
+use nagare_core::api::{AuditQuery, AuditRow};
 
 const PER_PAGE: u32 = 50;
-const COLUMNS: usize = 6;
+const COLUMNS: [Column; 6] = [
+    col(strings::COL_TIME),
+    col(strings::COL_ACTOR),
+    col(strings::COL_ACTION),
+    col(strings::COL_OUTCOME),
+    col(strings::COL_DETAIL),
+    col(strings::COL_IP),
+];
 
 /// Every action the log records, as the API names them.
 pub const ACTIONS: [&str; 6] = [
@@ -58,11 +63,6 @@ pub fn Audit() -> impl IntoView {
             per_page: PER_PAGE,
         })
     });
-    let forbidden = Memo::new(move |_| match list.get() {
-        Some(Err(e)) if e.is_forbidden() => Some(e.required_role.unwrap_or(Role::Admin)),
-        _ => None,
-    });
-
     let update = use_query_updater();
     let set_action = {
         let update = update.clone();
@@ -73,8 +73,6 @@ pub fn Audit() -> impl IntoView {
     };
     let set_actor =
         move |v: String| update(vec![("actor", Some(v.trim().to_owned())), ("page", None)]);
-    let update_page = use_query_updater();
-    let go_page = move |p: u32| update_page(vec![("page", (p > 1).then(|| p.to_string()))]);
     let mut action_options = vec![(ALL.to_owned(), strings::ALL_ACTIONS.to_owned())];
     action_options.extend(
         ACTIONS
@@ -82,83 +80,42 @@ pub fn Audit() -> impl IntoView {
             .map(|a| ((*a).to_owned(), strings::action_label(a).to_owned())),
     );
 
-    let body = move || match list.get() {
-        None => view! { <TableSkeleton columns=COLUMNS /> }.into_any(),
-        Some(Err(e)) => view! {
-            <ErrorState what=strings::WHAT_AUDIT error=e on_retry=move || list.refetch() />
-        }
-        .into_any(),
-        Some(Ok(page)) if page.items.is_empty() => {
-            view! { <EmptyState title=strings::NO_AUDIT hint=strings::NO_AUDIT_HINT /> }.into_any()
-        }
-        Some(Ok(page)) => {
-            let go_page = go_page.clone();
-            view! {
-                <div class="table-wrap">
-                    <table class="table" data-test="audit-table">
-                        <thead>
-                            <tr>
-                                <th scope="col">{strings::COL_TIME}</th>
-                                <th scope="col">{strings::COL_ACTOR}</th>
-                                <th scope="col">{strings::COL_ACTION}</th>
-                                <th scope="col">{strings::COL_OUTCOME}</th>
-                                <th scope="col">{strings::COL_DETAIL}</th>
-                                <th scope="col">{strings::COL_IP}</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {page
-                                .items
-                                .into_iter()
-                                .map(|row| view! { <AuditLine row /> })
-                                .collect_view()}
-                        </tbody>
-                    </table>
-                </div>
-                <Pager page=page.page per_page=page.per_page total=page.total on_page=go_page />
-            }
-            .into_any()
-        }
-    };
-
     view! {
         <div class="page">
-            <Show
-                when=move || forbidden.get().is_none()
-                fallback=move || {
-                    view! { <Forbidden required=forbidden.get().unwrap_or(Role::Admin) /> }
-                }
-            >
-                <PageHead title=strings::AUDIT_TITLE caption=strings::AUDIT_CAPTION />
-                <div class="filters" role="group" aria-label=strings::FILTERS>
-                    <FilterSelect
-                        name="action"
-                        label=strings::F_ACTION
-                        value=Signal::derive(move || {
-                            let a = filters.get().action;
-                            if a.is_empty() { ALL.to_owned() } else { a }
-                        })
-                        options=action_options.clone()
-                        on_change=set_action.clone()
+            <PageHead title=strings::AUDIT_TITLE caption=strings::AUDIT_CAPTION />
+            <div class="filters" role="group" aria-label=strings::FILTERS>
+                <FilterSelect
+                    name="action"
+                    label=strings::F_ACTION
+                    value=Signal::derive(move || {
+                        let a = filters.get().action;
+                        if a.is_empty() { ALL.to_owned() } else { a }
+                    })
+                    options=action_options
+                    on_change=set_action
+                />
+                <label class="filter" for="filter-actor">
+                    <span class="filter-label">{strings::F_ACTOR}</span>
+                    <input
+                        id="filter-actor"
+                        type="search"
+                        data-test="filter-actor"
+                        placeholder=strings::F_ACTOR_HINT
+                        autocomplete="off"
+                        prop:value=move || filters.get().actor
+                        on:change=move |ev| set_actor(event_target_value(&ev))
                     />
-                    <label class="filter" for="filter-actor">
-                        <span class="filter-label">{strings::F_ACTOR}</span>
-                        <input
-                            id="filter-actor"
-                            type="search"
-                            data-test="filter-actor"
-                            placeholder=strings::F_ACTOR_HINT
-                            autocomplete="off"
-                            prop:value=move || filters.get().actor
-                            on:change={
-                                let set_actor = set_actor.clone();
-                                move |ev| set_actor(event_target_value(&ev))
-                            }
-                        />
-                    </label>
-                </div>
-                {body.clone()}
-            </Show>
+                </label>
+            </div>
+            <ListTable
+                list
+                columns=&COLUMNS
+                row=|row| view! { <AuditLine row /> }.into_any()
+                what=strings::WHAT_AUDIT
+                empty_title=strings::NO_AUDIT
+                empty_hint=strings::NO_AUDIT_HINT
+                test="audit-table"
+            />
         </div>
     }
 }

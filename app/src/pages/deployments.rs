@@ -3,9 +3,9 @@
 use crate::api;
 use crate::components::badges::Badge;
 use crate::components::filters::{tier_options, use_query_updater, Catalog, FilterSelect};
+use crate::components::list::{col, num, Column, ListTable};
 use crate::components::page::{page_param, PageHead};
-use crate::components::paging::Pager;
-use crate::components::states::{EmptyState, ErrorState, TableSkeleton};
+use crate::components::states::ErrorState;
 use crate::components::time::RelativeTime;
 use crate::format;
 use crate::strings;
@@ -16,7 +16,16 @@ use nagare_core::events::{ChangeType, DeploymentStatus};
 
 const PER_PAGE: u32 = 50;
 const DEFAULT_TIER: &str = "production";
-const COLUMNS: usize = 8;
+const COLUMNS: [Column; 8] = [
+    col(strings::COL_SERVICE),
+    col(strings::COL_ENVIRONMENT),
+    col(strings::COL_SHA),
+    col(strings::COL_FINISHED),
+    num(strings::COL_CHANGES),
+    num(strings::COL_LEAD_TIME),
+    col(strings::COL_STATUS),
+    col(strings::COL_INCIDENTS),
+];
 
 #[derive(Debug, Clone, PartialEq)]
 struct Filters {
@@ -64,53 +73,14 @@ pub fn Deployments() -> impl IntoView {
         let update = update.clone();
         move |v: String| update(vec![(key, (v != default).then_some(v)), ("page", None)])
     };
-    let update_page = use_query_updater();
-    let go_page = move |p: u32| update_page(vec![("page", (p > 1).then(|| p.to_string()))]);
-
-    let body = move || match list.get() {
-        None => view! { <TableSkeleton columns=COLUMNS /> }.into_any(),
-        Some(Err(e)) => view! {
-            <ErrorState what=strings::WHAT_DEPLOYMENTS error=e on_retry=move || list.refetch() />
+    let empty_title = Signal::derive(move || {
+        let f = filters.get();
+        if f.service.is_empty() && f.page == 1 {
+            strings::NO_DEPLOYMENTS
+        } else {
+            strings::NO_DEPLOYMENTS_FILTERED
         }
-        .into_any(),
-        Some(Ok(page)) if page.items.is_empty() => {
-            let f = filters.get_untracked();
-            let title = if f.service.is_empty() && f.page == 1 {
-                strings::NO_DEPLOYMENTS
-            } else {
-                strings::NO_DEPLOYMENTS_FILTERED
-            };
-            view! { <EmptyState title hint=strings::SEND_EVENTS_HINT /> }.into_any()
-        }
-        Some(Ok(page)) => {
-            let go_page = go_page.clone();
-            view! {
-                <div class="table-wrap">
-                    <table class="table">
-                        <thead>
-                            <tr>
-                                <th scope="col">{strings::COL_SERVICE}</th>
-                                <th scope="col">{strings::COL_ENVIRONMENT}</th>
-                                <th scope="col">{strings::COL_SHA}</th>
-                                <th scope="col">{strings::COL_FINISHED}</th>
-                                <th scope="col" class="num">{strings::COL_CHANGES}</th>
-                                <th scope="col" class="num">{strings::COL_LEAD_TIME}</th>
-                                <th scope="col">{strings::COL_STATUS}</th>
-                                <th scope="col">{strings::COL_INCIDENTS}</th>
-                            </tr>
-                        </thead>
-                        {page
-                            .items
-                            .into_iter()
-                            .map(|row| view! { <DeploymentGroup row /> })
-                            .collect_view()}
-                    </table>
-                </div>
-                <Pager page=page.page per_page=page.per_page total=page.total on_page=go_page />
-            }
-            .into_any()
-        }
-    };
+    });
 
     view! {
         <div class="page">
@@ -133,7 +103,15 @@ pub fn Deployments() -> impl IntoView {
                     on_change=set("environment_tier", DEFAULT_TIER)
                 />
             </div>
-            {body}
+            <ListTable
+                list
+                columns=&COLUMNS
+                row=|row| view! { <DeploymentGroup row /> }.into_any()
+                what=strings::WHAT_DEPLOYMENTS
+                empty_title
+                empty_hint=strings::SEND_EVENTS_HINT
+                grouped=true
+            />
         </div>
     }
 }
@@ -205,7 +183,7 @@ fn DeploymentGroup(row: DeploymentRow) -> impl IntoView {
             </tr>
             <Show when=move || open.get()>
                 <tr class="detail" id=detail_id.clone()>
-                    <td colspan=COLUMNS.to_string()>
+                    <td colspan=COLUMNS.len().to_string()>
                         <ChangeList id=id.clone() />
                     </td>
                 </tr>

@@ -3,9 +3,8 @@
 use crate::api;
 use crate::components::badges::Badge;
 use crate::components::filters::{use_query_updater, Catalog, FilterSelect};
+use crate::components::list::{col, num, Column, ListTable};
 use crate::components::page::{page_param, PageHead};
-use crate::components::paging::Pager;
-use crate::components::states::{EmptyState, ErrorState, TableSkeleton};
 use crate::components::time::RelativeTime;
 use crate::format;
 use crate::strings;
@@ -14,7 +13,16 @@ use leptos_router::hooks::use_query_map;
 use nagare_core::api::{Attribution, IncidentQuery, IncidentRow};
 
 const PER_PAGE: u32 = 50;
-const COLUMNS: usize = 8;
+const COLUMNS: [Column; 8] = [
+    col(strings::COL_INCIDENT),
+    col(strings::COL_SERVICE),
+    col(strings::COL_SEVERITY),
+    col(strings::COL_STARTED),
+    col(strings::COL_RESOLVED),
+    col(strings::COL_DEPLOYMENT),
+    col(strings::COL_ATTRIBUTION),
+    num(strings::COL_RECOVERY),
+];
 
 #[derive(Debug, Clone, PartialEq)]
 struct Filters {
@@ -57,55 +65,11 @@ pub fn Incidents() -> impl IntoView {
         let update = update.clone();
         move |v: String| update(vec![(key, Some(v)), ("page", None)])
     };
-    let update_page = use_query_updater();
-    let go_page = move |p: u32| update_page(vec![("page", (p > 1).then(|| p.to_string()))]);
     let status_options = vec![
         (String::new(), strings::ALL_INCIDENTS.to_owned()),
         ("open".to_owned(), strings::OPEN_ONLY.to_owned()),
         ("resolved".to_owned(), strings::RESOLVED_ONLY.to_owned()),
     ];
-
-    let body = move || match list.get() {
-        None => view! { <TableSkeleton columns=COLUMNS /> }.into_any(),
-        Some(Err(e)) => view! {
-            <ErrorState what=strings::WHAT_INCIDENTS error=e on_retry=move || list.refetch() />
-        }
-        .into_any(),
-        Some(Ok(page)) if page.items.is_empty() => {
-            view! { <EmptyState title=strings::NO_INCIDENTS hint=strings::NO_INCIDENTS_HINT /> }
-                .into_any()
-        }
-        Some(Ok(page)) => {
-            let go_page = go_page.clone();
-            view! {
-                <div class="table-wrap">
-                    <table class="table">
-                        <thead>
-                            <tr>
-                                <th scope="col">{strings::COL_INCIDENT}</th>
-                                <th scope="col">{strings::COL_SERVICE}</th>
-                                <th scope="col">{strings::COL_SEVERITY}</th>
-                                <th scope="col">{strings::COL_STARTED}</th>
-                                <th scope="col">{strings::COL_RESOLVED}</th>
-                                <th scope="col">{strings::COL_DEPLOYMENT}</th>
-                                <th scope="col">{strings::COL_ATTRIBUTION}</th>
-                                <th scope="col" class="num">{strings::COL_RECOVERY}</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {page
-                                .items
-                                .into_iter()
-                                .map(|row| view! { <IncidentLine row /> })
-                                .collect_view()}
-                        </tbody>
-                    </table>
-                </div>
-                <Pager page=page.page per_page=page.per_page total=page.total on_page=go_page />
-            }
-            .into_any()
-        }
-    };
 
     view! {
         <div class="page">
@@ -128,7 +92,14 @@ pub fn Incidents() -> impl IntoView {
                     on_change=set("status")
                 />
             </div>
-            {body}
+            <ListTable
+                list
+                columns=&COLUMNS
+                row=|row| view! { <IncidentLine row /> }.into_any()
+                what=strings::WHAT_INCIDENTS
+                empty_title=strings::NO_INCIDENTS
+                empty_hint=strings::NO_INCIDENTS_HINT
+            />
         </div>
     }
 }

@@ -318,7 +318,11 @@ mod tests {
         assert!(!is_page_navigation(&Method::GET, "/api/v1/session", &doc));
         // The API reference is a page: without a session it goes through sign-in too.
         assert!(is_page_navigation(&Method::GET, "/api/docs", &doc));
-        assert!(!is_page_navigation(&Method::GET, "/api/v1/openapi.json", &doc));
+        assert!(!is_page_navigation(
+            &Method::GET,
+            "/api/v1/openapi.json",
+            &doc
+        ));
         let script = with(&[("sec-fetch-dest", "script"), ("accept", "text/html")]);
         assert!(!is_page_navigation(&Method::GET, "/app.js", &script));
         let old_browser = with(&[("accept", "text/html,application/xhtml+xml")]);
