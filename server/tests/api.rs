@@ -488,6 +488,55 @@ async fn probes_headers_and_request_ids() {
     assert_eq!(s.json["local_mode"], true);
 }
 
+/// Commit messages are not held in memory: the detail page reads them from the store, from
+/// the event the model holds (of two sources, the one that sorts first), on both backends.
+#[tokio::test]
+async fn change_messages_come_from_the_held_commit_event_in_the_store() {
+    let events = [
+        r#"{"kind":"service","name":"shop","repo":"acme/shop"}"#,
+        r#"{"kind":"commit","source":"b-mirror","repo":"acme/shop","sha":"m1","parents":[],"authored_at":"2024-03-01T09:00:00Z","message":"from the mirror"}"#,
+        r#"{"kind":"commit","source":"a-git","repo":"acme/shop","sha":"m1","parents":[],"authored_at":"2024-03-01T09:00:00Z","message":"Fix the cart total"}"#,
+        r#"{"kind":"commit","repo":"acme/shop","sha":"m2","parents":["m1"],"authored_at":"2024-03-02T09:00:00Z"}"#,
+        r#"{"kind":"commit","repo":"acme/shop","sha":"m3","parents":["m2"],"authored_at":"2024-03-03T09:00:00Z","message":"Say \"thanks\" in Japanese: ありがとう"}"#,
+        r#"{"kind":"deployment","id":"d0","service":"shop","environment":"production","status":"success","finished_at":"2024-03-01T12:00:00Z","sha":"m1"}"#,
+        r#"{"kind":"deployment","id":"d1","service":"shop","environment":"production","status":"success","finished_at":"2024-03-04T12:00:00Z","sha":"m3"}"#,
+    ]
+    .join("\n");
+    for backend in backends() {
+        let (store, _dir) = fresh_store(backend).await;
+        let state = app_state(store).await;
+        let r = post(
+            &state,
+            "/api/v1/events",
+            "application/x-ndjson",
+            events.clone(),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{backend}: {}", r.json);
+        let r = get(&state, "/api/v1/deployments/d1").await;
+        assert_eq!(r.status, 200, "{backend}: {}", r.json);
+        let changes: Vec<(&str, &Value)> = r.json["change_list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["sha"].as_str().unwrap(), &c["message"]))
+            .collect();
+        assert_eq!(
+            changes,
+            [
+                ("m3", &json!("Say \"thanks\" in Japanese: ありがとう")),
+                ("m2", &Value::Null)
+            ],
+            "{backend}"
+        );
+        let r = get(&state, "/api/v1/deployments/d0").await;
+        assert_eq!(
+            r.json["change_list"][0]["message"], "Fix the cart total",
+            "{backend}"
+        );
+    }
+}
+
 /// Every route the server defines is described in the OpenAPI document, and every described
 /// path answers (not with the API's 404).
 #[tokio::test]

@@ -263,7 +263,6 @@ pub(crate) struct Repo {
     pub(crate) author: IdVec<CommitId, Option<PersonId>>,
     /// Source of the held event.
     source: IdVec<CommitId, Option<SourceId>>,
-    pub(crate) message: IdVec<CommitId, Option<Box<str>>>,
     /// Events for the same commit from other sources. The held one is the event whose source
     /// sorts first, so the result never depends on arrival order.
     variants: FxMap<CommitId, Vec<Commit>>,
@@ -296,7 +295,6 @@ impl Repo {
         self.p1.shrink_to_fit();
         self.author.shrink_to_fit();
         self.source.shrink_to_fit();
-        self.message.shrink_to_fit();
         self.extra.shrink_to_fit();
         self.variants.shrink_to_fit();
         self.pr_anchor.shrink_to_fit();
@@ -314,13 +312,17 @@ impl Repo {
             self.p1.push(None);
             self.author.push(None);
             self.source.push(None);
-            self.message.push(None);
         }
         id
     }
 
     pub(crate) fn sha(&self, id: CommitId) -> &str {
         self.shas.resolve(id)
+    }
+
+    /// The source of the held event of a known commit.
+    pub(crate) fn held_source(&self, id: CommitId) -> Option<SourceId> {
+        self.source.get(id).copied().flatten()
     }
 
     #[inline]
@@ -419,10 +421,9 @@ impl Repo {
         }
         self.author[id] = author;
         self.source[id] = Some(source);
-        self.message[id] = c.message.as_deref().map(Into::into);
     }
 
-    /// The held event of a known commit, rebuilt.
+    /// The held event of a known commit, rebuilt, without its message.
     pub(crate) fn commit_event(
         &self,
         id: CommitId,
@@ -443,7 +444,8 @@ impl Repo {
             author: self.author[id].map(|a| people.resolve(a).to_owned()),
             authored_at: Timestamp(self.authored[id]),
             committed_at: (self.committed[id] != i64::MIN).then_some(Timestamp(self.committed[id])),
-            message: self.message[id].as_deref().map(str::to_owned),
+            // Not held in memory (no metric reads it): the store has it.
+            message: None,
         }
     }
 

@@ -7,7 +7,7 @@ use crate::api::{
     ChangeRow, DeploymentDetail, DeploymentQuery, DeploymentRow, IncidentQuery, IncidentRow, Page,
     ServiceRow, TeamRow,
 };
-use crate::events::{ChangeType, Deployment, EnvironmentTier};
+use crate::events::{ChangeType, Deployment, EnvironmentTier, EventKey};
 use crate::time::Timestamp;
 use std::collections::BTreeMap;
 
@@ -149,8 +149,15 @@ impl Org {
     }
 
     /// One deployment with its change list. With the same id from several sources, the one
-    /// whose source sorts first.
+    /// whose source sorts first. Commit messages are not held in memory: each change's
+    /// `message` is `None` here, and [`Org::deployment_with_keys`] says where to read them.
     pub fn deployment(&self, id: &str) -> Option<DeploymentDetail> {
+        self.deployment_with_keys(id).map(|(d, _)| d)
+    }
+
+    /// [`Org::deployment`], with the key of the held commit event behind each change of
+    /// `change_list` (same order): its message is in the store under that key.
+    pub fn deployment_with_keys(&self, id: &str) -> Option<(DeploymentDetail, Vec<EventKey>)> {
         let slot = self
             .deps_by_id
             .get(id)?
@@ -176,26 +183,41 @@ impl Org {
                             .then_with(|| a.id.cmp(&b.id))
                     })
                     .map(|p| format!("{}#{}", p.repo, p.id));
-                change_list.push(ChangeRow {
-                    sha: r.sha(c).to_owned(),
-                    author: author.map(|a| self.people.resolve(a).to_owned()),
-                    message: r.message[c].as_deref().map(str::to_owned),
-                    authored_at: Timestamp(authored),
-                    lead_time: (fin - authored) as f64 / 1000.0,
-                    pull_request,
-                    from_push_list: i >= dep.d.n_graph,
-                });
+                let key = EventKey {
+                    kind: "commit",
+                    source: r
+                        .held_source(c)
+                        .map_or("", |s| self.sources.resolve(s))
+                        .to_owned(),
+                    id: format!("{}@{}", r.name, r.sha(c)),
+                };
+                change_list.push((
+                    ChangeRow {
+                        sha: r.sha(c).to_owned(),
+                        author: author.map(|a| self.people.resolve(a).to_owned()),
+                        message: None,
+                        authored_at: Timestamp(authored),
+                        lead_time: (fin - authored) as f64 / 1000.0,
+                        pull_request,
+                        from_push_list: i >= dep.d.n_graph,
+                    },
+                    key,
+                ));
             }
         }
-        change_list.sort_by(|a, b| {
+        change_list.sort_by(|(a, _), (b, _)| {
             b.authored_at
                 .cmp(&a.authored_at)
                 .then_with(|| a.sha.cmp(&b.sha))
         });
-        Some(DeploymentDetail {
-            deployment: self.deployment_row(slot),
-            change_list,
-        })
+        let (change_list, keys) = change_list.into_iter().unzip();
+        Some((
+            DeploymentDetail {
+                deployment: self.deployment_row(slot),
+                change_list,
+            },
+            keys,
+        ))
     }
 
     /// Incidents, newest started first.

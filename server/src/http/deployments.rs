@@ -59,7 +59,10 @@ async fn get_deployment(
 ) -> ApiResult<Json<DeploymentDetail>> {
     let all = matches!(scope.scope, nagare_core::access::Scope::All);
     let view = scope.open(&state).await?;
-    view.deployment(&id).map(Json).ok_or_else(|| {
+    let found = view.deployment(&id);
+    // The model's read guard goes before the store is asked for the commit messages.
+    drop(view);
+    let (mut detail, keys) = found.ok_or_else(|| {
         ApiError::NotFound(format!(
             "no deployment with id `{}`{}",
             nagare_core::text::printable(&id, 100),
@@ -69,5 +72,10 @@ async fn get_deployment(
                 " among the services you may see"
             }
         ))
-    })
+    })?;
+    let messages = state.store.commit_messages(&keys).await?;
+    for (change, message) in detail.change_list.iter_mut().zip(messages) {
+        change.message = message;
+    }
+    Ok(Json(detail))
 }

@@ -21,6 +21,7 @@ use nagare_core::api::{
     DeploymentDetail, DeploymentQuery, DeploymentRow, DoraQuery, DoraReport, IncidentQuery,
     IncidentRow, Page, ServiceRow, TeamRow, TeamsDoraReport,
 };
+use nagare_core::events::EventKey;
 use nagare_core::Event;
 use tokio::sync::OwnedRwLockReadGuard;
 
@@ -124,9 +125,11 @@ impl TeamView {
     }
 
     /// One deployment, if the scope admits its service (the object's own service decides).
-    pub fn deployment(&self, id: &str) -> Option<DeploymentDetail> {
+    /// One deployment the caller may see, and the store keys of its changes' commit events
+    /// (their messages are read from the store, not held in memory).
+    pub fn deployment(&self, id: &str) -> Option<(DeploymentDetail, Vec<EventKey>)> {
         let org = &self.model.0.org;
-        org.deployment(id)
-            .filter(|d| self.scope.admits(org, &d.deployment.service))
+        org.deployment_with_keys(id)
+            .filter(|(d, _)| self.scope.admits(org, &d.deployment.service))
     }
 }

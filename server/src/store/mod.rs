@@ -247,6 +247,43 @@ impl Store {
         Ok(sent)
     }
 
+    /// The `message` of each commit event named by `keys` (same order; `None` when the event
+    /// has none or is not stored). The model does not hold messages; a detail page reads them
+    /// here, a few hundred at a time.
+    pub async fn commit_messages(&self, keys: &[EventKey]) -> Result<Vec<Option<String>>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(200) {
+            // (source, id) pairs as bound parameters: ($1, $2), ($3, $4), …
+            let pairs: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+                .collect();
+            let sql = format!(
+                "SELECT source, id, body FROM events WHERE kind = 'commit' AND (source, id) IN (VALUES {})",
+                pairs.join(", ")
+            );
+            let rows: Vec<(String, String, String)> = on_backend!(self, p => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+                for k in chunk {
+                    q = q.bind(k.source.clone()).bind(k.id.clone());
+                }
+                q.fetch_all(p).await
+            })?;
+            let found: HashMap<(String, String), String> = rows
+                .into_iter()
+                .map(|(source, id, body)| ((source, id), body))
+                .collect();
+            for k in chunk {
+                let body = found.get(&(k.source.clone(), k.id.clone()));
+                out.push(body.and_then(|b| {
+                    serde_json::from_str::<serde_json::Value>(b)
+                        .ok()
+                        .and_then(|v| v.get("message")?.as_str().map(str::to_owned))
+                }));
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn event_count(&self) -> Result<i64> {
         let n: i64 = on_backend!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(p).await)?;
         Ok(n)
