@@ -488,14 +488,14 @@ async fn probes_headers_and_request_ids() {
     assert_eq!(s.json["local_mode"], true);
 }
 
-/// Commit messages are not held in memory: the detail page reads them from the store, from
+/// Commit authors and messages are not held in memory: the detail page reads them from the store, from
 /// the event the model holds (of two sources, the one that sorts first), on both backends.
 #[tokio::test]
-async fn change_messages_come_from_the_held_commit_event_in_the_store() {
+async fn change_authors_and_messages_come_from_the_held_commit_event_in_the_store() {
     let events = [
         r#"{"kind":"service","name":"shop","repo":"acme/shop"}"#,
-        r#"{"kind":"commit","source":"b-mirror","repo":"acme/shop","sha":"m1","parents":[],"authored_at":"2024-03-01T09:00:00Z","message":"from the mirror"}"#,
-        r#"{"kind":"commit","source":"a-git","repo":"acme/shop","sha":"m1","parents":[],"authored_at":"2024-03-01T09:00:00Z","message":"Fix the cart total"}"#,
+        r#"{"kind":"commit","source":"b-mirror","repo":"acme/shop","sha":"m1","parents":[],"author":"mirror-bot","authored_at":"2024-03-01T09:00:00Z","message":"from the mirror"}"#,
+        r#"{"kind":"commit","source":"a-git","repo":"acme/shop","sha":"m1","parents":[],"author":"aiko","authored_at":"2024-03-01T09:00:00Z","message":"Fix the cart total"}"#,
         r#"{"kind":"commit","repo":"acme/shop","sha":"m2","parents":["m1"],"authored_at":"2024-03-02T09:00:00Z"}"#,
         r#"{"kind":"commit","repo":"acme/shop","sha":"m3","parents":["m2"],"authored_at":"2024-03-03T09:00:00Z","message":"Say \"thanks\" in Japanese: ありがとう"}"#,
         r#"{"kind":"deployment","id":"d0","service":"shop","environment":"production","status":"success","finished_at":"2024-03-01T12:00:00Z","sha":"m1"}"#,
@@ -530,9 +530,11 @@ async fn change_messages_come_from_the_held_commit_event_in_the_store() {
             "{backend}"
         );
         let r = get(&state, "/api/v1/deployments/d0").await;
+        let m1 = &r.json["change_list"][0];
         assert_eq!(
-            r.json["change_list"][0]["message"], "Fix the cart total",
-            "{backend}"
+            (&m1["message"], &m1["author"]),
+            (&json!("Fix the cart total"), &json!("aiko")),
+            "{backend}: the held event is a-git's"
         );
     }
 }

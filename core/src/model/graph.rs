@@ -3,7 +3,8 @@
 //!
 //! A million commits take on the order of a hundred bytes each.
 
-use super::ids::{ChainId, CommitId, DepId, Id, IdVec, PersonId, PrId, SourceId};
+use super::ids::{ChainId, CommitId, DepId, Id, IdVec, PrId, SourceId};
+use super::shas::ShaTable;
 use crate::events::Commit;
 use crate::time::Timestamp;
 use std::collections::{HashMap, HashSet};
@@ -250,17 +251,14 @@ pub(crate) enum CommitChange {
 #[derive(Clone, Default)]
 pub(crate) struct Repo {
     pub(crate) name: Box<str>,
-    pub(crate) shas: Interner<CommitId>,
+    pub(crate) shas: ShaTable<CommitId>,
     /// Authored time, ms; [`UNKNOWN`] until the commit arrives.
     pub(crate) authored: IdVec<CommitId, i64>,
-    /// Committed time, ms; `i64::MIN` when absent.
-    committed: IdVec<CommitId, i64>,
     /// First and second parent.
     p0: IdVec<CommitId, Option<CommitId>>,
     p1: IdVec<CommitId, Option<CommitId>>,
     /// Parents beyond the second (octopus merges).
     extra: FxMap<CommitId, Vec<CommitId>>,
-    pub(crate) author: IdVec<CommitId, Option<PersonId>>,
     /// Source of the held event.
     source: IdVec<CommitId, Option<SourceId>>,
     /// Events for the same commit from other sources. The held one is the event whose source
@@ -290,10 +288,8 @@ impl Repo {
     pub(crate) fn shrink_to_fit(&mut self) {
         self.shas.shrink_to_fit();
         self.authored.shrink_to_fit();
-        self.committed.shrink_to_fit();
         self.p0.shrink_to_fit();
         self.p1.shrink_to_fit();
-        self.author.shrink_to_fit();
         self.source.shrink_to_fit();
         self.extra.shrink_to_fit();
         self.variants.shrink_to_fit();
@@ -307,16 +303,14 @@ impl Repo {
         let id = self.shas.intern(sha);
         if id == self.authored.next_id() {
             self.authored.push(UNKNOWN);
-            self.committed.push(i64::MIN);
             self.p0.push(None);
             self.p1.push(None);
-            self.author.push(None);
             self.source.push(None);
         }
         id
     }
 
-    pub(crate) fn sha(&self, id: CommitId) -> &str {
+    pub(crate) fn sha(&self, id: CommitId) -> String {
         self.shas.resolve(id)
     }
 
@@ -355,25 +349,31 @@ impl Repo {
         v
     }
 
-    /// Upserts a commit event. `source` and `author` are ids in the org's `sources` and
-    /// `people` interners.
+    /// Upserts a commit event. `source` is an id in the org's `sources` interner. Only what
+    /// the metrics read is kept (sha, parents, authored time, source); the author, committed
+    /// time and message stay in the store, where a detail page reads them.
     pub(crate) fn upsert(
         &mut self,
         c: Commit,
         source: SourceId,
-        author: Option<PersonId>,
         sources: &Interner<SourceId>,
-        people: &Interner<PersonId>,
     ) -> (CommitId, CommitChange) {
         let id = self.node(&c.sha);
         if !self.is_known(id) {
-            self.store(id, &c, source, author);
+            self.store(id, &c, source);
             self.known += 1;
             return (id, CommitChange::NewlyKnown);
         }
         let held = self.source[id];
         if held != Some(source) && held.is_some_and(|h| c.source.as_str() > sources.resolve(h)) {
-            // Another source's duplicate that loses: kept for the record only.
+            // Another source's duplicate that loses: kept for the record only (without what
+            // the model never holds: the store has it).
+            let c = Commit {
+                author: None,
+                committed_at: None,
+                message: None,
+                ..c
+            };
             let list = self.variants.entry(id).or_default();
             match list.iter_mut().find(|v| v.source == c.source) {
                 Some(v) => *v = c,
@@ -386,13 +386,13 @@ impl Repo {
         }
         if held != Some(source) {
             // The new event wins over the held one, which becomes a variant.
-            let old = self.commit_event(id, sources, people);
+            let old = self.commit_event(id, sources);
             self.variants.entry(id).or_default().push(old);
             self.variant_count += 1;
         }
         let parents_before = self.parent_ids(id);
         let authored_before = self.authored[id];
-        self.store(id, &c, source, author);
+        self.store(id, &c, source);
         let parents = parents_before != self.parent_ids(id);
         let authored = authored_before != self.authored[id];
         let change = if parents || authored {
@@ -403,7 +403,7 @@ impl Repo {
         (id, change)
     }
 
-    fn store(&mut self, id: CommitId, c: &Commit, source: SourceId, author: Option<PersonId>) {
+    fn store(&mut self, id: CommitId, c: &Commit, source: SourceId) {
         let parents: Vec<CommitId> = c.parents.iter().map(|p| self.node(p)).collect();
         // An authored time equal to the sentinel is shifted by a millisecond: it would read as unknown.
         self.authored[id] = if c.authored_at.0 == UNKNOWN {
@@ -411,7 +411,6 @@ impl Repo {
         } else {
             c.authored_at.0
         };
-        self.committed[id] = c.committed_at.map_or(i64::MIN, |t| t.0);
         self.p0[id] = parents.first().copied();
         self.p1[id] = parents.get(1).copied();
         if parents.len() > 2 {
@@ -419,46 +418,36 @@ impl Repo {
         } else {
             self.extra.remove(&id);
         }
-        self.author[id] = author;
         self.source[id] = Some(source);
     }
 
-    /// The held event of a known commit, rebuilt, without its message.
-    pub(crate) fn commit_event(
-        &self,
-        id: CommitId,
-        sources: &Interner<SourceId>,
-        people: &Interner<PersonId>,
-    ) -> Commit {
+    /// The held event of a known commit, rebuilt from what the model keeps (no author,
+    /// committed time or message).
+    pub(crate) fn commit_event(&self, id: CommitId, sources: &Interner<SourceId>) -> Commit {
         Commit {
             source: self.source[id]
                 .map_or("", |s| sources.resolve(s))
                 .to_owned(),
             repo: self.name.to_string(),
-            sha: self.sha(id).to_owned(),
+            sha: self.sha(id),
             parents: self
                 .parent_ids(id)
                 .into_iter()
-                .map(|p| self.sha(p).to_owned())
+                .map(|p| self.sha(p))
                 .collect(),
-            author: self.author[id].map(|a| people.resolve(a).to_owned()),
+            author: None,
             authored_at: Timestamp(self.authored[id]),
-            committed_at: (self.committed[id] != i64::MIN).then_some(Timestamp(self.committed[id])),
-            // Not held in memory (no metric reads it): the store has it.
+            committed_at: None,
             message: None,
         }
     }
 
     /// Every held commit event (winning and duplicate).
-    pub(crate) fn events(
-        &self,
-        sources: &Interner<SourceId>,
-        people: &Interner<PersonId>,
-    ) -> Vec<Commit> {
+    pub(crate) fn events(&self, sources: &Interner<SourceId>) -> Vec<Commit> {
         let mut out = Vec::with_capacity(self.event_count());
         for id in self.authored.ids() {
             if self.is_known(id) {
-                out.push(self.commit_event(id, sources, people));
+                out.push(self.commit_event(id, sources));
             }
             if let Some(v) = self.variants.get(&id) {
                 out.extend(v.iter().cloned());

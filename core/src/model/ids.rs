@@ -58,8 +58,6 @@ ids! {
     RunId;
     /// A (service, tier) chain of successful deployments (`Org::chains`).
     ChainId;
-    /// A person (commit author), by name (`Org::people`).
-    PersonId;
     /// An event source, by name (`Org::sources`).
     SourceId;
 }

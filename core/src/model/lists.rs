@@ -171,7 +171,6 @@ impl Org {
             let fin = dep.fin();
             for (i, &c) in dep.d.changes.iter().enumerate() {
                 let authored = r.authored[c];
-                let author = r.author[c];
                 let pull_request = r
                     .pr_member
                     .get(c)
@@ -193,8 +192,8 @@ impl Org {
                 };
                 change_list.push((
                     ChangeRow {
-                        sha: r.sha(c).to_owned(),
-                        author: author.map(|a| self.people.resolve(a).to_owned()),
+                        sha: r.sha(c),
+                        author: None,
                         message: None,
                         authored_at: Timestamp(authored),
                         lead_time: (fin - authored) as f64 / 1000.0,

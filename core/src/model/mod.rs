@@ -14,9 +14,7 @@ use crate::events::{Deployment, EnvironmentTier, Event, PipelineRun, Team};
 use crate::time::DAY_MS;
 use derive::Dirty;
 use graph::{FxMap, Interner, Repo};
-use ids::{
-    ChainId, DepId, Id, IdVec, IncidentId, PersonId, PrId, RepoId, RunId, ServiceId, SourceId,
-};
+use ids::{ChainId, DepId, Id, IdVec, IncidentId, PrId, RepoId, RunId, ServiceId, SourceId};
 use index::{IncidentIndex, TierIndex};
 use state::{Chain, Dep, Inc, Pr, Svc};
 use std::collections::BTreeMap;
@@ -28,6 +26,7 @@ pub(crate) mod ids;
 pub(crate) mod index;
 mod lists;
 pub(crate) mod order;
+mod shas;
 pub(crate) mod state;
 pub(crate) mod tiers;
 mod upsert;
@@ -75,7 +74,6 @@ impl Settings {
 pub struct Org {
     pub(crate) settings: Settings,
     pub(crate) sources: Interner<SourceId>,
-    pub(crate) people: Interner<PersonId>,
     pub(crate) repo_names: Interner<RepoId>,
     pub(crate) repos: IdVec<RepoId, Repo>,
     pub(crate) service_names: Interner<ServiceId>,
@@ -157,7 +155,6 @@ impl Org {
         Org {
             settings,
             sources: Interner::default(),
-            people: Interner::default(),
             repo_names: Interner::default(),
             repos: IdVec::default(),
             service_names: Interner::default(),
@@ -233,7 +230,6 @@ impl Org {
         self.prs.shrink_to_fit();
         self.runs.shrink_to_fit();
         self.sources.shrink_to_fit();
-        self.people.shrink_to_fit();
         self.dep_keys.shrink_to_fit();
         self.inc_keys.shrink_to_fit();
         self.pr_keys.shrink_to_fit();
@@ -283,11 +279,7 @@ impl Org {
     pub fn events(&self) -> Vec<Event> {
         let mut out: Vec<Event> = Vec::with_capacity(self.event_count());
         for r in &self.repos {
-            out.extend(
-                r.events(&self.sources, &self.people)
-                    .into_iter()
-                    .map(Event::Commit),
-            );
+            out.extend(r.events(&self.sources).into_iter().map(Event::Commit));
         }
         out.extend(self.prs.iter().map(|p| Event::PullRequest(p.ev.clone())));
         out.extend(self.deps.iter().map(|d| Event::Deployment(d.ev.clone())));

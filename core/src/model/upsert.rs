@@ -34,8 +34,7 @@ impl Org {
     pub(super) fn upsert_commit(&mut self, c: crate::events::Commit, dirty: &mut Dirty) {
         let repo = self.repo_idx(&c.repo);
         let source = self.sources.intern(&c.source);
-        let author = c.author.as_deref().map(|a| self.people.intern(a));
-        let (id, change) = self.repos[repo].upsert(c, source, author, &self.sources, &self.people);
+        let (id, change) = self.repos[repo].upsert(c, source, &self.sources);
         if change != CommitChange::Nothing {
             dirty.commits.push((repo, id, change));
         }

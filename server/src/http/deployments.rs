@@ -60,7 +60,8 @@ async fn get_deployment(
     let all = matches!(scope.scope, nagare_core::access::Scope::All);
     let view = scope.open(&state).await?;
     let found = view.deployment(&id);
-    // The model's read guard goes before the store is asked for the commit messages.
+    // The model's read guard goes before the store is asked for the commits' authors and
+    // messages (not held in memory).
     drop(view);
     let (mut detail, keys) = found.ok_or_else(|| {
         ApiError::NotFound(format!(
@@ -73,9 +74,10 @@ async fn get_deployment(
             }
         ))
     })?;
-    let messages = state.store.commit_messages(&keys).await?;
-    for (change, message) in detail.change_list.iter_mut().zip(messages) {
-        change.message = message;
+    let details = state.store.commit_details(&keys).await?;
+    for (change, d) in detail.change_list.iter_mut().zip(details) {
+        change.author = d.author;
+        change.message = d.message;
     }
     Ok(Json(detail))
 }

@@ -60,6 +60,13 @@ pub enum Store {
     Postgres(PgPool),
 }
 
+/// What a commit's detail shows that the model does not hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommitDetails {
+    pub author: Option<String>,
+    pub message: Option<String>,
+}
+
 /// Runs `$body` with `$pool` bound to whichever backend `$store` is.
 macro_rules! on_backend {
     ($store:expr, $pool:ident => $body:expr) => {
@@ -247,10 +254,10 @@ impl Store {
         Ok(sent)
     }
 
-    /// The `message` of each commit event named by `keys` (same order; `None` when the event
-    /// has none or is not stored). The model does not hold messages; a detail page reads them
-    /// here, a few hundred at a time.
-    pub async fn commit_messages(&self, keys: &[EventKey]) -> Result<Vec<Option<String>>> {
+    /// The `author` and `message` of each commit event named by `keys` (same order; `None`
+    /// when the event has none or is not stored). The model does not hold them; a detail page
+    /// reads them here, a few hundred at a time.
+    pub async fn commit_details(&self, keys: &[EventKey]) -> Result<Vec<CommitDetails>> {
         let mut out = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(200) {
             // (source, id) pairs as bound parameters: ($1, $2), ($3, $4), …
@@ -274,11 +281,15 @@ impl Store {
                 .collect();
             for k in chunk {
                 let body = found.get(&(k.source.clone(), k.id.clone()));
-                out.push(body.and_then(|b| {
-                    serde_json::from_str::<serde_json::Value>(b)
-                        .ok()
-                        .and_then(|v| v.get("message")?.as_str().map(str::to_owned))
-                }));
+                let v = body.and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok());
+                let text = |field: &str| {
+                    v.as_ref()
+                        .and_then(|v| v.get(field)?.as_str().map(str::to_owned))
+                };
+                out.push(CommitDetails {
+                    author: text("author"),
+                    message: text("message"),
+                });
             }
         }
         Ok(out)
