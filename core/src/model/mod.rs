@@ -26,6 +26,7 @@ pub(crate) mod ids;
 pub(crate) mod index;
 mod lists;
 pub(crate) mod order;
+mod owners;
 mod shas;
 pub(crate) mod state;
 pub(crate) mod tiers;

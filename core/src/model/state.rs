@@ -1,7 +1,7 @@
 //! The records the model keeps per deployment, chain, incident, pull request and service.
 
-use super::graph::FxMap;
 use super::ids::{ChainId, CommitId, DepId, IncidentId, RepoId, ServiceId};
+use super::owners::Owners;
 use super::tiers::PerTier;
 use crate::api::Attribution;
 use crate::events::{
@@ -67,7 +67,7 @@ pub(crate) struct Chain {
     pub(crate) repo: Option<RepoId>,
     pub(crate) deps: Vec<DepId>,
     /// Commit → the deployment it is assigned to.
-    pub(crate) owner: FxMap<CommitId, DepId>,
+    pub(crate) owner: Owners,
     /// The baseline (first deployment) facts were last derived with.
     pub(crate) baseline: Option<DepId>,
 }

@@ -38,10 +38,11 @@
 //! 5. Lead times, attributions and failure facts are recomputed for what changed, then the
 //!    query indexes of the touched tiers are rebuilt.
 
-use super::graph::{CommitChange, FxMap, FxSet, Repo};
+use super::graph::{CommitChange, FxSet, Repo};
 use super::ids::{ChainId, CommitId, DepId, IdVec, IncidentId, RepoId, ServiceId};
 use super::index::IncidentIndex;
 use super::order::{dep_order, list_order, merge_sorted};
+use super::owners::Owners;
 use super::state::{Chain, Dep, DepFacts};
 use super::tiers::PerTier;
 use super::Org;
@@ -150,7 +151,7 @@ impl Org {
         let id = self.chains.push(Chain {
             repo,
             deps: Vec::new(),
-            owner: FxMap::default(),
+            owner: Owners::default(),
             baseline: None,
         });
         self.services[s].chains[tier] = Some(id);
@@ -171,7 +172,7 @@ impl Org {
         }
         let chain = &mut self.chains[c];
         chain.repo = repo;
-        chain.owner = FxMap::default();
+        chain.owner = Owners::default();
         for &s in &chain.deps {
             let d = &mut self.deps[s].d;
             d.changes.clear();

@@ -35,10 +35,7 @@ fn rewalk(
             let deps_ro: &IdVec<DepId, Dep> = deps;
             // May `slot` take commit `x`? Not if it holds it already or an earlier one does;
             // taking it from a later deployment makes that one pending.
-            let claim = |x: CommitId,
-                         owner: &FxMap<CommitId, DepId>,
-                         pending: &mut BTreeSet<u32>|
-             -> bool {
+            let claim = |x: CommitId, owner: &Owners, pending: &mut BTreeSet<u32>| -> bool {
                 match owner.get(&x) {
                     Some(&o) if o == slot => false,
                     Some(&o) => {
