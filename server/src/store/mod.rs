@@ -60,6 +60,15 @@ pub enum Store {
     Postgres(PgPool),
 }
 
+/// The event of a stored row; a body that no longer parses names its row.
+fn event_of_row(kind: String, id: String, body: &str) -> Result<Event> {
+    serde_json::from_str::<Event>(body).map_err(|e| StoreError::Corrupt {
+        kind,
+        id,
+        error: e.to_string(),
+    })
+}
+
 /// What a commit's detail shows that the model does not hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CommitDetails {
@@ -208,13 +217,7 @@ impl Store {
             "SELECT kind, id, body FROM events WHERE rev > $1 AND rev <= $2 ORDER BY rev"
         ).bind(after).bind(until).fetch_all(p).await)?;
         rows.into_iter()
-            .map(|(kind, id, body)| {
-                serde_json::from_str::<Event>(&body).map_err(|e| StoreError::Corrupt {
-                    kind,
-                    id,
-                    error: e.to_string(),
-                })
-            })
+            .map(|(kind, id, body)| event_of_row(kind, id, &body))
             .collect()
     }
 
@@ -236,9 +239,7 @@ impl Store {
                 "SELECT kind, id, body FROM events WHERE rev > $1 AND rev <= $2 ORDER BY rev"
             ).bind(after).bind(until).fetch(p);
             while let Some((kind, id, body)) = rows.try_next().await? {
-                let e = serde_json::from_str::<Event>(&body)
-                    .map_err(|e| StoreError::Corrupt { kind, id, error: e.to_string() })?;
-                buf.push(e);
+                buf.push(event_of_row(kind, id, &body)?);
                 if buf.len() >= chunk {
                     sent += buf.len();
                     if to.send(std::mem::replace(&mut buf, Vec::with_capacity(chunk))).await.is_err() {
