@@ -57,6 +57,13 @@ pub enum ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// A query parameter that cannot be used (`nagare_core::query`): a 400 naming it.
+impl From<nagare_core::query::ParamError> for ApiError {
+    fn from(e: nagare_core::query::ParamError) -> Self {
+        ApiError::bad_param(&e.field, e.message)
+    }
+}
+
 impl ApiError {
     pub fn bad_param(field: &str, error: impl Into<String>) -> Self {
         ApiError::BadRequest {

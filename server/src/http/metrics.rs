@@ -1,10 +1,10 @@
 //! `GET /api/v1/metrics/dora`, exactly as docs/api.md describes it.
 
-use super::query::typed;
+use super::query::Query;
 use crate::auth::ReadScope;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use nagare_core::api::{DoraParams, DoraQuery, DoraReport, ErrorBody, Interval, TeamsDoraReport};
@@ -17,10 +17,8 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The DORA query of a request: its parameters, the window resolved against now.
-pub fn parse_dora_query(query: Option<&str>, now: Timestamp) -> ApiResult<DoraQuery> {
-    typed::<DoraParams>(query)?
-        .resolve(now)
-        .map_err(|e| ApiError::bad_param(&e.field, e.message))
+fn dora_query(p: DoraParams) -> ApiResult<DoraQuery> {
+    Ok(p.resolve(Timestamp(crate::store::now_millis()))?)
 }
 
 #[utoipa::path(
@@ -39,9 +37,9 @@ pub fn parse_dora_query(query: Option<&str>, now: Timestamp) -> ApiResult<DoraQu
 async fn get_dora(
     State(state): State<AppState>,
     scope: ReadScope,
-    RawQuery(query): RawQuery,
+    Query(params): Query<DoraParams>,
 ) -> ApiResult<Json<DoraReport>> {
-    let q = parse_dora_query(query.as_deref(), Timestamp(crate::store::now_millis()))?;
+    let q = dora_query(params)?;
     let _turn = state.compute.enter().await?;
     let view = scope.open(&state).await?;
     view.check_filters(q.team.as_deref(), q.service.as_deref())?;
@@ -70,9 +68,9 @@ async fn get_dora(
 async fn get_teams_dora(
     State(state): State<AppState>,
     scope: ReadScope,
-    RawQuery(query): RawQuery,
+    Query(params): Query<DoraParams>,
 ) -> ApiResult<Json<TeamsDoraReport>> {
-    let q = parse_dora_query(query.as_deref(), Timestamp(crate::store::now_millis()))?;
+    let q = dora_query(params)?;
     for (given, name) in [
         (q.team.is_some(), "team"),
         (q.service.is_some(), "service"),

@@ -91,7 +91,7 @@ impl Params {
 /// fields, each at most once, no control characters, each value of its field's type.
 pub fn typed<T: DeserializeOwned>(query: Option<&str>) -> Result<T, ApiError> {
     let p = Params::parse(query, fields_of::<T>())?;
-    from_pairs(&p.pairs).map_err(|e| ApiError::bad_param(&e.field, e.message))
+    Ok(from_pairs(&p.pairs)?)
 }
 
 /// The extractor form of [`typed`]: `Query(q): Query<DeploymentQuery>`.
