@@ -648,3 +648,97 @@ proptest! {
         }
     }
 }
+
+/// A snapshot read back is the same model: it answers the same, and later batches apply to it
+/// as to the model it was written from.
+#[cfg(feature = "snapshot")]
+mod snapshots {
+    use super::*;
+    use nagare_core::model::snapshot::{SnapshotError, Stamp};
+    use std::io::Cursor;
+
+    const STAMP: Stamp = Stamp {
+        store_id: 42,
+        rev: 7,
+    };
+
+    fn write(o: &Org) -> Vec<u8> {
+        let mut file = Cursor::new(b"prefix".to_vec());
+        file.set_position(6);
+        let header = o.write_snapshot(STAMP, &mut file).unwrap();
+        let bytes = file.into_inner();
+        assert_eq!(&bytes[..6], b"prefix", "written from the position given");
+        assert_eq!(header.file_len, bytes.len() as u64 - 6);
+        bytes[6..].to_vec()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: std::env::var("NAGARE_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64), failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn a_snapshot_reads_back_the_same_model(seed in any::<u64>(), parts in 1usize..4) {
+            let events = gen_org(seed);
+            let mut rng = Rng::new(seed ^ 0x5a5a);
+            let mut shuffled = events.clone();
+            rng.shuffle(&mut shuffled);
+            let (head, tail) = shuffled.split_at(shuffled.len() / 2);
+            let half = build(&split(head.to_vec(), parts, &mut rng));
+            let bytes = write(&half);
+            let (mut back, header) = Org::read_snapshot(&bytes, settings()).unwrap();
+            prop_assert_eq!(header.stamp, STAMP);
+            prop_assert_eq!(header.events, half.event_count() as u64);
+            prop_assert_eq!(diff(&snapshot(&back), &snapshot(&half)), None, "read back");
+            back.apply(tail.to_vec());
+            let reference = snapshot(&build(std::slice::from_ref(&events)));
+            prop_assert_eq!(diff(&snapshot(&back), &reference), None, "read back, then the rest applied");
+        }
+    }
+
+    /// Every truncation and every single flipped byte is refused, never read as a model; and
+    /// so are other settings, another engine build and trailing bytes.
+    #[test]
+    fn a_damaged_snapshot_is_refused() {
+        let o = build(&[gen_org(11)]);
+        let bytes = write(&o);
+        assert!(bytes.len() > 2_000, "a real model: {} bytes", bytes.len());
+        assert!(Org::read_snapshot(&bytes, settings()).is_ok());
+        for n in 0..bytes.len() {
+            match Org::read_snapshot(&bytes[..n], settings()) {
+                Err(SnapshotError::Truncated { found, .. }) => assert_eq!(found, n as u64),
+                Err(SnapshotError::NotASnapshot) if n == 0 => {}
+                other => panic!("truncated to {n} bytes: {:?}", other.map(|(_, h)| h)),
+            }
+        }
+        let mut damaged = bytes.clone();
+        for i in 0..bytes.len() {
+            damaged[i] ^= 0x20;
+            let got = Org::read_snapshot(&damaged, settings());
+            assert!(got.is_err(), "byte {i} flipped was read as a model");
+            damaged[i] = bytes[i];
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(matches!(
+            Org::read_snapshot(&longer, settings()),
+            Err(SnapshotError::Length { .. })
+        ));
+        let mut other = settings();
+        other.incident_window_ms += 1;
+        assert!(matches!(
+            Org::read_snapshot(&bytes, other),
+            Err(SnapshotError::Settings)
+        ));
+        let mut engine = bytes.clone();
+        engine[12] = if engine[12] == b'0' { b'1' } else { b'0' };
+        assert!(matches!(
+            Org::read_snapshot(&engine, settings()),
+            Err(SnapshotError::Engine { .. })
+        ));
+        let mut format = bytes.clone();
+        format[8] ^= 1;
+        assert!(matches!(
+            Org::read_snapshot(&format, settings()),
+            Err(SnapshotError::Format { .. })
+        ));
+    }
+}

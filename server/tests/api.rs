@@ -7,6 +7,7 @@ mod common;
 mod hooks;
 mod probe;
 mod schema;
+mod snapshot;
 
 use common::*;
 use nagare_core::events::parse_batch;

@@ -7,6 +7,7 @@ use super::ids::{ChainId, CommitId, DepId, Id, IdVec, PrId, SourceId};
 use super::shas::ShaTable;
 use crate::events::Commit;
 use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -74,7 +75,8 @@ pub(crate) type FxSet<K> = HashSet<K, FxBuild>;
 /// Strings interned to dense ids `0..len`, in an open-addressing table of ids (the strings are
 /// stored once).
 /// The strings live end to end in one arena (no allocation per string).
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(bound(serialize = "I: Serialize", deserialize = "I: Deserialize<'de>"))]
 pub(crate) struct Interner<I> {
     text: String,
     /// Where each string ends in `text`; string `i` starts where `i - 1` ends.
@@ -169,7 +171,11 @@ impl<I: Id> Interner<I> {
 /// A map from a key to a few values, kept in the order they were added, that costs one map
 /// entry for the usual single value (a commit is in one pull request): the first value of
 /// each key in `one`, any further ones in `more`.
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(bound(
+    serialize = "K: Serialize + Eq + std::hash::Hash, V: Serialize",
+    deserialize = "K: Deserialize<'de> + Eq + std::hash::Hash, V: Deserialize<'de>"
+))]
 pub(crate) struct MultiMap<K, V> {
     one: FxMap<K, V>,
     more: FxMap<K, Vec<V>>,
@@ -248,7 +254,7 @@ pub(crate) enum CommitChange {
 
 /// One repository's commit graph. Ids are dense; a sha named only as a parent (or deployed)
 /// gets an id and stays unknown until its commit arrives.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Repo {
     pub(crate) name: Box<str>,
     pub(crate) shas: ShaTable<CommitId>,
@@ -263,6 +269,7 @@ pub(crate) struct Repo {
     source: IdVec<CommitId, Option<SourceId>>,
     /// Events for the same commit from other sources. The held one is the event whose source
     /// sorts first, so the result never depends on arrival order.
+    #[serde(with = "super::as_json")]
     variants: FxMap<CommitId, Vec<Commit>>,
     known: usize,
     variant_count: usize,

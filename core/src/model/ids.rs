@@ -5,13 +5,14 @@
 //! bare `u32::MAX` used to: an id holds its position plus one in a `NonZeroU32`, so an
 //! `Option` of it is still four bytes.
 
+use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
 use std::num::NonZeroU32;
 
 macro_rules! ids {
     ($($(#[$doc:meta])* $name:ident;)*) => {$(
         $(#[$doc])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         pub(crate) struct $name(NonZeroU32);
 
         impl Id for $name {
@@ -63,7 +64,8 @@ ids! {
 }
 
 /// A vector of records indexed by their typed id.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(serialize = "T: Serialize", deserialize = "T: Deserialize<'de>"))]
 pub(crate) struct IdVec<I, T> {
     items: Vec<T>,
     id: PhantomData<fn(I) -> I>,

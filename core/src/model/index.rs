@@ -10,6 +10,7 @@ use super::Org;
 use crate::api::Attribution;
 use crate::events::{DeploymentStatus, EnvironmentTier};
 use crate::time::DAY_MS;
+use serde::{Deserialize, Serialize};
 
 pub(crate) const BASELINE: u8 = 1;
 pub(crate) const FAILED: u8 = 2;
@@ -17,7 +18,7 @@ pub(crate) const UNPLANNED: u8 = 4;
 pub(crate) const INCOMPLETE: u8 = 8;
 
 /// One successful deployment, as the query needs it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub(crate) struct Row {
     pub(crate) service: ServiceId,
     pub(crate) flags: u8,
@@ -28,7 +29,7 @@ pub(crate) struct Row {
 }
 
 /// The successful deployments of one tier, sorted by (finish, id, source).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct TierIndex {
     /// Deployments, in row order.
     pub(crate) slots: Vec<DepId>,
@@ -256,7 +257,7 @@ impl TierIndex {
 }
 
 /// Incidents attributed to no deployment: (started, service), sorted.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct IncidentIndex {
     pub(crate) unattributed: Vec<(i64, ServiceId)>,
 }

@@ -17,6 +17,7 @@ use graph::{FxMap, Interner, Repo};
 use ids::{ChainId, DepId, Id, IdVec, IncidentId, PrId, RepoId, RunId, ServiceId, SourceId};
 use index::{IncidentIndex, TierIndex};
 use state::{Chain, Dep, Inc, Pr, Svc};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tiers::PerTier;
 
@@ -27,6 +28,8 @@ pub(crate) mod index;
 mod lists;
 pub(crate) mod order;
 mod owners;
+#[cfg(feature = "snapshot")]
+pub mod snapshot;
 mod shas;
 pub(crate) mod state;
 pub(crate) mod tiers;
@@ -71,14 +74,17 @@ impl Settings {
 }
 
 /// All canonical events of an organisation and what is derived from them.
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Org {
+    /// Not in a snapshot: the reader supplies it (and the snapshot checks it is the same).
+    #[serde(skip)]
     pub(crate) settings: Settings,
     pub(crate) sources: Interner<SourceId>,
     pub(crate) repo_names: Interner<RepoId>,
     pub(crate) repos: IdVec<RepoId, Repo>,
     pub(crate) service_names: Interner<ServiceId>,
     pub(crate) services: IdVec<ServiceId, Svc>,
+    #[serde(with = "as_json")]
     pub(crate) teams: BTreeMap<String, Vec<Team>>,
     pub(crate) dep_keys: Interner<DepId>,
     pub(crate) deps: IdVec<DepId, Dep>,
@@ -96,6 +102,7 @@ pub struct Org {
     pub(crate) pr_keys: Interner<PrId>,
     pub(crate) prs: IdVec<PrId, Pr>,
     pub(crate) run_keys: Interner<RunId>,
+    #[serde(with = "as_json")]
     pub(crate) runs: IdVec<RunId, PipelineRun>,
     // Query indexes, rebuilt for what changed at the end of `apply`.
     pub(crate) tiers: PerTier<TierIndex>,
@@ -313,5 +320,27 @@ impl ServiceSet {
     /// The admitted services, in id order.
     pub(crate) fn members(&self) -> impl Iterator<Item = ServiceId> + '_ {
         self.0.enumerate().filter(|(_, &ok)| ok).map(|(s, _)| s)
+    }
+}
+
+/// Serde `with` for the event records the model keeps whole (a deployment, a pull request, …):
+/// as their canonical JSON text, the form the store keeps them in, so that a compact binary
+/// encoding (the snapshot) needs nothing of their JSON-only attributes.
+pub(crate) mod as_json {
+    use serde::de::{DeserializeOwned, Error as _};
+    use serde::ser::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::borrow::Cow;
+
+    pub(crate) fn serialize<T: Serialize, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+        let text = serde_json::to_string(v).map_err(S::Error::custom)?;
+        s.serialize_str(&text)
+    }
+
+    pub(crate) fn deserialize<'de, T: DeserializeOwned, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<T, D::Error> {
+        let text = Cow::<'de, str>::deserialize(d)?;
+        serde_json::from_str(&text).map_err(D::Error::custom)
     }
 }

@@ -5,8 +5,9 @@
 
 use super::graph::FxMap;
 use super::ids::{CommitId, DepId, Id};
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Owners {
     /// The owner of commit `i`, for `i < dense.len()`.
     dense: Vec<Option<DepId>>,

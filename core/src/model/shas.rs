@@ -5,12 +5,14 @@
 
 use super::graph::FxHasher;
 use super::ids::Id;
+use serde::{Deserialize, Serialize};
 use std::hash::Hasher;
 
 /// Set in an entry's end offset when the entry is a packed SHA-1.
 const PACKED: u64 = 1 << 63;
 
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(bound(serialize = "I: Serialize", deserialize = "I: Deserialize<'de>"))]
 pub(crate) struct ShaTable<I> {
     /// The entries end to end: 20 bytes for a packed sha, else the text's bytes.
     bytes: Vec<u8>,

@@ -4,12 +4,13 @@ use super::ids::{ChainId, CommitId, DepId, IncidentId, RepoId, ServiceId};
 use super::owners::Owners;
 use super::tiers::PerTier;
 use crate::api::Attribution;
+use serde::{Deserialize, Serialize};
 use crate::events::{
     Deployment, DeploymentStatus, EnvironmentTier, Incident, PullRequest, Service,
 };
 
 /// What was derived for one deployment.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct DepFacts {
     /// Commit ids (in the chain's repository) first deployed by this deployment: the first
     /// `n_graph` from the graph walk, the rest from the pushed commit list.
@@ -34,8 +35,9 @@ pub(crate) struct DepFacts {
     pub(crate) unplanned: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Dep {
+    #[serde(with = "super::as_json")]
     pub(crate) ev: Deployment,
     pub(crate) service: ServiceId,
     pub(crate) tier: EnvironmentTier,
@@ -62,7 +64,7 @@ impl Dep {
 
 /// The successful deployments of one (service, tier), in finish order, and which commits
 /// of the service's repository each one first deployed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Chain {
     pub(crate) repo: Option<RepoId>,
     pub(crate) deps: Vec<DepId>,
@@ -72,16 +74,18 @@ pub(crate) struct Chain {
     pub(crate) baseline: Option<DepId>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Inc {
+    #[serde(with = "super::as_json")]
     pub(crate) ev: Incident,
     pub(crate) service: ServiceId,
     pub(crate) attribution: Attribution,
     pub(crate) target: Option<DepId>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Pr {
+    #[serde(with = "super::as_json")]
     pub(crate) ev: PullRequest,
     pub(crate) repo: RepoId,
     /// The commit it is counted at (merge commit, else last commit), when merged.
@@ -92,9 +96,10 @@ pub(crate) struct Pr {
     pub(crate) members: Vec<CommitId>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Svc {
     /// Service events by source, sorted; the first is the one in effect.
+    #[serde(with = "super::as_json")]
     pub(crate) variants: Vec<Service>,
     /// Its chain per tier, once it has one.
     pub(crate) chains: PerTier<Option<ChainId>>,

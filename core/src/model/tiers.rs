@@ -1,10 +1,11 @@
 //! One value per environment tier, indexed by the tier itself.
 
 use crate::events::EnvironmentTier;
+use serde::{Deserialize, Serialize};
 
 /// A value for each [`EnvironmentTier`], so that "production" is `per_tier[Production]`, never
 /// an array position.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct PerTier<T>([T; 5]);
 
 #[inline]

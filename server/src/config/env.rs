@@ -67,6 +67,11 @@ pub const ENV_OVERRIDES: &[EnvOverride] = &[
         apply: set!(database.sqlite_synchronous),
     },
     EnvOverride {
+        name: "NAGARE_MODEL_SNAPSHOT",
+        key: "database.snapshot",
+        apply: set!(database.snapshot),
+    },
+    EnvOverride {
         name: "NAGARE_TIME_ZONE",
         key: "metrics.time_zone",
         apply: set!(metrics.time_zone),
@@ -166,6 +171,7 @@ mod tests {
                 "server.dist_dir" => c.server.dist_dir.display().to_string(),
                 "database.url" => c.database.url.clone(),
                 "database.sqlite_synchronous" => c.database.sqlite_synchronous.clone(),
+                "database.snapshot" => c.database.snapshot.clone(),
                 "metrics.time_zone" => c.metrics.time_zone.clone(),
                 "demo.seed_on_empty" => c.demo.seed_on_empty.to_string(),
                 "log.level" => c.log.level.clone(),

@@ -52,6 +52,18 @@ impl Config {
                 ),
             ));
         }
+        if self.database.snapshot.trim().is_empty() {
+            return Err(err(
+                "database.snapshot",
+                "must not be empty; use \"auto\" (beside the SQLite file), \"off\", or a file path".into(),
+            ));
+        }
+        if self.database.snapshot_every_minutes == 0 {
+            return Err(err(
+                "database.snapshot_every_minutes",
+                "must be at least 1 (minutes); to keep no snapshot, set database.snapshot = \"off\"".into(),
+            ));
+        }
         if self.database.url.trim().is_empty() {
             return Err(err(
                 "database.url",

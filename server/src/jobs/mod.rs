@@ -17,6 +17,7 @@
 
 mod retention;
 mod sign_ins;
+mod snapshot;
 
 pub use retention::Retention;
 pub use sign_ins::{write_repeats, SignInSummaries};
@@ -61,6 +62,7 @@ impl Jobs {
         let jobs: Vec<Arc<dyn Job>> = vec![
             Arc::new(retention::Retention),
             Arc::new(sign_ins::SignInSummaries),
+            Arc::new(snapshot::ModelSnapshot),
         ];
         Jobs::start_these(state, jobs)
     }

@@ -22,7 +22,9 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod snapshot;
 mod view;
+pub use snapshot::SnapshotFile;
 use tokio::sync::{Mutex, OwnedRwLockWriteGuard, RwLock, Semaphore, SemaphorePermit};
 pub use view::{Catalog, Synced, TeamView};
 
@@ -58,6 +60,8 @@ pub struct AppState {
     /// The background catch-up: the revision it is asked for, and whether it runs.
     wanted: Arc<AtomicI64>,
     catching_up: Arc<AtomicBool>,
+    /// The model's snapshot file (`database.snapshot`).
+    pub snapshot: Arc<SnapshotFile>,
 }
 
 pub struct Model {
@@ -67,7 +71,8 @@ pub struct Model {
 }
 
 impl AppState {
-    /// Opens the model by loading every stored event (start-up only).
+    /// Opens the model from its snapshot when one may be used and catches it up, else by
+    /// loading every stored event (start-up only).
     pub async fn new(store: Store, config: Config) -> Result<AppState, StoreError> {
         let org = Org::new(config.core_settings());
         let oidc = if config.auth.enabled() {
@@ -90,6 +95,11 @@ impl AppState {
             TrustedProxies::parse(&config.server.trusted_proxies).map_err(StoreError::Config)?;
         let sources = crate::sources::Registry::from_config(&config)
             .map_err(|e| StoreError::Config(format!("{e:#}")))?;
+        let snapshot = Arc::new(SnapshotFile::new(
+            config
+                .database
+                .snapshot_path(store.sqlite_file().as_deref()),
+        ));
         let s = &config.server;
         let wait = Duration::from_millis(s.queue_wait_ms);
         let state = AppState {
@@ -128,8 +138,14 @@ impl AppState {
             model_rev: Arc::new(AtomicI64::new(0)),
             wanted: Arc::new(AtomicI64::new(0)),
             catching_up: Arc::new(AtomicBool::new(false)),
+            snapshot,
         };
+        let restored = state.restore_snapshot().await;
         state.sync().await?;
+        if !restored && state.model_rev() > 0 {
+            // Derived from scratch: keep it for the next start.
+            state.write_snapshot_later();
+        }
         Ok(state)
     }
 

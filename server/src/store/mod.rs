@@ -184,6 +184,19 @@ impl Store {
         Ok(store)
     }
 
+    /// The SQLite database file, when the store is one (not in memory).
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        match self {
+            Store::Sqlite(p) => {
+                let opts = p.connect_options();
+                let f = opts.get_filename();
+                let name = f.to_string_lossy();
+                (!name.is_empty() && !name.starts_with(':')).then(|| f.to_owned())
+            }
+            Store::Postgres(_) => None,
+        }
+    }
+
     pub fn backend(&self) -> &'static str {
         match self {
             Store::Sqlite(_) => "sqlite",
@@ -209,6 +222,12 @@ impl Store {
     pub async fn current_rev(&self) -> Result<i64> {
         let rev: i64 = on_backend!(self, p => sqlx::query_scalar("SELECT value FROM meta WHERE key = 'rev'").fetch_one(p).await)?;
         Ok(rev)
+    }
+
+    /// This database's random id (set when it was created), which a model snapshot records.
+    pub async fn store_id(&self) -> Result<i64> {
+        let id: i64 = on_backend!(self, p => sqlx::query_scalar("SELECT value FROM meta WHERE key = 'store_id'").fetch_one(p).await)?;
+        Ok(id)
     }
 
     /// Events written after `after`, up to and including `until`, in revision order.
