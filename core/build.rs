@@ -25,7 +25,11 @@ fn main() {
         feed(&std::fs::read(f).unwrap_or_default());
         println!("cargo:rerun-if-changed={}", f.display());
     }
-    feed(std::env::var("CARGO_PKG_VERSION").unwrap_or_default().as_bytes());
+    feed(
+        std::env::var("CARGO_PKG_VERSION")
+            .unwrap_or_default()
+            .as_bytes(),
+    );
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rustc-env=NAGARE_ENGINE_FINGERPRINT={h:016x}");
 }

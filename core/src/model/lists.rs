@@ -174,14 +174,14 @@ impl Org {
                 let pull_request = r
                     .pr_member
                     .get(c)
-                    .map(|p| &self.prs[p].ev)
-                    .min_by(|a, b| {
-                        b.merged_at
+                    .min_by(|&a, &b| {
+                        let (pa, pb) = (&self.prs[a], &self.prs[b]);
+                        pb.merged_at
                             .is_some()
-                            .cmp(&a.merged_at.is_some())
-                            .then_with(|| a.id.cmp(&b.id))
+                            .cmp(&pa.merged_at.is_some())
+                            .then_with(|| self.pr_id(a).cmp(self.pr_id(b)))
                     })
-                    .map(|p| format!("{}#{}", p.repo, p.id));
+                    .map(|p| self.pr_name(p).to_owned());
                 let key = EventKey {
                     kind: "commit",
                     source: r

@@ -11,13 +11,13 @@
 //! events plus small derived records.
 
 use crate::events::{Deployment, EnvironmentTier, Event, PipelineRun, Team};
-use crate::time::DAY_MS;
+use crate::time::{Timestamp, DAY_MS};
 use derive::Dirty;
 use graph::{FxMap, Interner, Repo};
 use ids::{ChainId, DepId, Id, IdVec, IncidentId, PrId, RepoId, RunId, ServiceId, SourceId};
 use index::{IncidentIndex, TierIndex};
-use state::{Chain, Dep, Inc, Pr, Svc};
 use serde::{Deserialize, Serialize};
+use state::{Chain, Dep, Inc, Pr, Svc};
 use std::collections::BTreeMap;
 use tiers::PerTier;
 
@@ -28,9 +28,9 @@ pub(crate) mod index;
 mod lists;
 pub(crate) mod order;
 mod owners;
+mod shas;
 #[cfg(feature = "snapshot")]
 pub mod snapshot;
-mod shas;
 pub(crate) mod state;
 pub(crate) mod tiers;
 mod upsert;
@@ -267,6 +267,36 @@ impl Org {
         }
     }
 
+    /// A pull request's `repo#id` (its key after the source).
+    pub(crate) fn pr_name(&self, p: PrId) -> &str {
+        let key = self.pr_keys.resolve(p);
+        key.split_once('\u{0}').map_or(key, |(_, name)| name)
+    }
+
+    /// A pull request's id.
+    pub(crate) fn pr_id(&self, p: PrId) -> &str {
+        let repo = self.repos[self.prs[p].repo].name.len();
+        self.pr_name(p).get(repo + 1..).unwrap_or("")
+    }
+
+    /// The event a pull request was read from, less its title and author (not held).
+    fn pr_event(&self, p: PrId) -> crate::events::PullRequest {
+        let pr = &self.prs[p];
+        let r = &self.repos[pr.repo];
+        crate::events::PullRequest {
+            source: self.sources.resolve(pr.source).to_owned(),
+            repo: r.name.to_string(),
+            id: self.pr_id(p).to_owned(),
+            title: None,
+            author: None,
+            opened_at: Timestamp(pr.opened_at),
+            first_review_at: pr.first_review_at.map(Timestamp),
+            merged_at: pr.merged_at.map(Timestamp),
+            merge_commit: pr.merge_commit.map(|c| r.sha(c)),
+            commits: pr.commits.iter().map(|&c| r.sha(c)).collect(),
+        }
+    }
+
     /// Distinct event keys held.
     pub fn event_count(&self) -> usize {
         self.repos.iter().map(Repo::event_count).sum::<usize>()
@@ -282,14 +312,16 @@ impl Org {
             + self.teams.values().map(Vec::len).sum::<usize>()
     }
 
-    /// Every event held (the latest version per key), sorted by kind, then source and id.
-    /// For tests and exports; not a hot path.
+    /// Every event held (the latest version per key), sorted by kind, then source and id, as
+    /// the model holds them: without the fields no metric reads (commit messages, authors and
+    /// committed times; pull request titles and authors), which the store keeps. For tests;
+    /// not a hot path.
     pub fn events(&self) -> Vec<Event> {
         let mut out: Vec<Event> = Vec::with_capacity(self.event_count());
         for r in &self.repos {
             out.extend(r.events(&self.sources).into_iter().map(Event::Commit));
         }
-        out.extend(self.prs.iter().map(|p| Event::PullRequest(p.ev.clone())));
+        out.extend(self.prs.ids().map(|p| Event::PullRequest(self.pr_event(p))));
         out.extend(self.deps.iter().map(|d| Event::Deployment(d.ev.clone())));
         out.extend(self.incs.iter().map(|i| Event::Incident(i.ev.clone())));
         out.extend(self.runs.iter().cloned().map(Event::PipelineRun));

@@ -61,7 +61,9 @@ pub enum SnapshotError {
     Format { found: u32 },
     #[error("written by another build of the engine ({found}; this build is {ENGINE})")]
     Engine { found: String },
-    #[error("written with other metric settings (incident window, environment tiers or time zone)")]
+    #[error(
+        "written with other metric settings (incident window, environment tiers or time zone)"
+    )]
     Settings,
     #[error("truncated: {found} bytes of {expected}")]
     Truncated { found: u64, expected: u64 },

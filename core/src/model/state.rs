@@ -1,13 +1,11 @@
 //! The records the model keeps per deployment, chain, incident, pull request and service.
 
-use super::ids::{ChainId, CommitId, DepId, IncidentId, RepoId, ServiceId};
+use super::ids::{ChainId, CommitId, DepId, IncidentId, RepoId, ServiceId, SourceId};
 use super::owners::Owners;
 use super::tiers::PerTier;
 use crate::api::Attribution;
+use crate::events::{Deployment, DeploymentStatus, EnvironmentTier, Incident, Service};
 use serde::{Deserialize, Serialize};
-use crate::events::{
-    Deployment, DeploymentStatus, EnvironmentTier, Incident, PullRequest, Service,
-};
 
 /// What was derived for one deployment.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -83,17 +81,41 @@ pub(crate) struct Inc {
     pub(crate) target: Option<DepId>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A pull request, as the metrics read it: its times and commits as ids in its repository's
+/// graph. Its title and author are not held (no metric reads them); its id is the tail of its
+/// key in `Org::pr_keys` (`repo#id`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Pr {
-    #[serde(with = "super::as_json")]
-    pub(crate) ev: PullRequest,
+    pub(crate) source: SourceId,
     pub(crate) repo: RepoId,
+    pub(crate) opened_at: i64,
+    pub(crate) first_review_at: Option<i64>,
+    pub(crate) merged_at: Option<i64>,
+    pub(crate) merge_commit: Option<CommitId>,
+    /// Its own commits, as listed.
+    pub(crate) commits: Box<[CommitId]>,
+}
+
+impl Pr {
     /// The commit it is counted at (merge commit, else last commit), when merged.
-    pub(crate) anchor: Option<CommitId>,
-    /// Its own commits.
-    pub(crate) commits: Vec<CommitId>,
-    /// The commits it is indexed under in `pr_member` (its commits and merge commit).
-    pub(crate) members: Vec<CommitId>,
+    pub(crate) fn anchor(&self) -> Option<CommitId> {
+        self.merged_at?;
+        self.merge_commit.or(self.commits.last().copied())
+    }
+
+    /// The commits it is indexed under in `pr_member`: its commits and merge commit, sorted,
+    /// each once.
+    pub(crate) fn members(&self) -> Vec<CommitId> {
+        let mut m: Vec<CommitId> = self
+            .commits
+            .iter()
+            .copied()
+            .chain(self.merge_commit)
+            .collect();
+        m.sort_unstable();
+        m.dedup();
+        m
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

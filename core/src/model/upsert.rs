@@ -3,7 +3,7 @@
 
 use super::derive::Dirty;
 use super::graph::{CommitChange, Repo};
-use super::ids::{CommitId, RepoId, ServiceId};
+use super::ids::{RepoId, ServiceId};
 use super::state::{Dep, DepFacts, Inc, Pr, Svc};
 use super::{index_add, index_remove, key_of, upsert_variant, Org};
 use crate::api::Attribution;
@@ -44,47 +44,40 @@ impl Org {
         let slot = self
             .pr_keys
             .intern(&key_of(&p.source, &format!("{}#{}", p.repo, p.id)));
+        let repo = self.repo_idx(&p.repo);
+        let source = self.sources.intern(&p.source);
+        let r = &mut self.repos[repo];
+        let rec = Pr {
+            source,
+            repo,
+            opened_at: p.opened_at.0,
+            first_review_at: p.first_review_at.map(|t| t.0),
+            merged_at: p.merged_at.map(|t| t.0),
+            merge_commit: p.merge_commit.as_deref().map(|s| r.node(s)),
+            commits: p.commits.iter().map(|s| r.node(s)).collect(),
+        };
         if let Some(old) = self.prs.get(slot) {
-            if old.ev == p {
+            if *old == rec {
                 return;
             }
-            let (repo, anchor, members) = (old.repo, old.anchor, old.members.clone());
-            let r = &mut self.repos[repo];
+            let (anchor, members) = (old.anchor(), old.members());
+            let r = &mut self.repos[old.repo];
             if let Some(a) = anchor {
                 r.pr_anchor.remove(a, slot);
-                dirty.pr_anchors.push((repo, a));
+                dirty.pr_anchors.push((old.repo, a));
             }
             for m in members {
                 r.pr_member.remove(m, slot);
             }
         }
-        let repo = self.repo_idx(&p.repo);
         let r = &mut self.repos[repo];
-        let commits: Vec<CommitId> = p.commits.iter().map(|s| r.node(s)).collect();
-        let merge = p.merge_commit.as_deref().map(|s| r.node(s));
-        let anchor = if p.merged_at.is_some() {
-            merge.or(commits.last().copied())
-        } else {
-            None
-        };
-        let mut members = commits.clone();
-        members.extend(merge);
-        members.sort_unstable();
-        members.dedup();
-        if let Some(a) = anchor {
+        if let Some(a) = rec.anchor() {
             r.pr_anchor.add(a, slot);
             dirty.pr_anchors.push((repo, a));
         }
-        for &m in &members {
+        for m in rec.members() {
             r.pr_member.add(m, slot);
         }
-        let rec = Pr {
-            ev: p,
-            repo,
-            anchor,
-            commits,
-            members,
-        };
         if slot == self.prs.next_id() {
             self.prs.push(rec);
         } else {

@@ -55,7 +55,8 @@ impl Config {
         if self.database.snapshot.trim().is_empty() {
             return Err(err(
                 "database.snapshot",
-                "must not be empty; use \"auto\" (beside the SQLite file), \"off\", or a file path".into(),
+                "must not be empty; use \"auto\" (beside the SQLite file), \"off\", or a file path"
+                    .into(),
             ));
         }
         if self.database.snapshot_every_minutes == 0 {

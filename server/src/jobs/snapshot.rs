@@ -20,10 +20,12 @@ impl Job for ModelSnapshot {
     }
     fn run<'a>(&'a self, state: &'a AppState) -> BoxFuture<'a, anyhow::Result<String>> {
         Box::pin(async move {
-            Ok(match state.write_snapshot().await.map_err(anyhow::Error::msg)? {
-                Some(h) => format!("snapshot written at revision {}", h.stamp.rev),
-                None => "the snapshot is current".into(),
-            })
+            Ok(
+                match state.write_snapshot().await.map_err(anyhow::Error::msg)? {
+                    Some(h) => format!("snapshot written at revision {}", h.stamp.rev),
+                    None => "the snapshot is current".into(),
+                },
+            )
         })
     }
     fn at_stop<'a>(&'a self, state: &'a AppState) -> BoxFuture<'a, ()> {

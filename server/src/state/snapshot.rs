@@ -167,14 +167,17 @@ impl AppState {
 /// reader sees the old snapshot or the new one, never half of one.
 fn write_file(org: &Org, stamp: Stamp, path: &Path) -> Result<Header, String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp-{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
     let written = (|| {
         let mut f = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
-        let header = org.write_snapshot(stamp, &mut f).map_err(|e| e.to_string())?;
+        let header = org
+            .write_snapshot(stamp, &mut f)
+            .map_err(|e| e.to_string())?;
         f.sync_all().map_err(|e| e.to_string())?;
         std::fs::rename(&tmp, path).map_err(|e| e.to_string())?;
         Ok(header)

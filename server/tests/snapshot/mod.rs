@@ -42,7 +42,9 @@ async fn answers(state: &AppState) -> Vec<Value> {
     let window = "from=2026-01-01T00:00:00Z&to=2026-06-01T00:00:00Z";
     let mut uris = vec![
         format!("/api/v1/metrics/dora?{window}&interval=week"),
-        format!("/api/v1/metrics/dora?{window}&interval=day&team=payments&lead_time_basis=pull_request"),
+        format!(
+            "/api/v1/metrics/dora?{window}&interval=day&team=payments&lead_time_basis=pull_request"
+        ),
         format!("/api/v1/metrics/dora?{window}&environment_tier=staging&lead_time_basis=merge"),
         "/api/v1/metrics/dora/teams?from=2026-03-01T00:00:00Z&to=2026-06-01T00:00:00Z".into(),
         "/api/v1/deployments?per_page=500".into(),
@@ -74,7 +76,9 @@ fn demo() -> (Vec<nagare_core::Event>, Vec<nagare_core::Event>) {
     // The last fortnight arrives after the snapshot.
     let cut = Timestamp::parse("2026-05-18T00:00:00Z").unwrap().0;
     let late = |e: &nagare_core::Event| match e {
-        nagare_core::Event::Deployment(d) => d.started_at.or(d.finished_at).is_some_and(|t| t.0 >= cut),
+        nagare_core::Event::Deployment(d) => {
+            d.started_at.or(d.finished_at).is_some_and(|t| t.0 >= cut)
+        }
         nagare_core::Event::Incident(i) => i.started_at.0 >= cut,
         nagare_core::Event::Commit(c) => c.authored_at.0 >= cut,
         nagare_core::Event::PullRequest(p) => p.opened_at.0 >= cut,
@@ -118,7 +122,10 @@ async fn a_restart_reads_the_snapshot_and_catches_up_from_its_revision() {
         assert_eq!(c.snapshot.restored(), Some(rev), "{backend}");
         assert_eq!(c.model_rev(), rev2, "{backend}");
         let caught_up = answers(&c).await;
-        assert_ne!(caught_up, want, "{backend}: the later events changed the answers");
+        assert_ne!(
+            caught_up, want,
+            "{backend}: the later events changed the answers"
+        );
         assert_eq!(caught_up, derived(&store).await, "{backend}: caught up");
         // Written again at shutdown (the job's final step), then read at the new revision.
         assert_eq!(
@@ -126,7 +133,11 @@ async fn a_restart_reads_the_snapshot_and_catches_up_from_its_revision() {
             Some(rev2),
             "{backend}"
         );
-        assert_eq!(c.write_snapshot().await.unwrap(), None, "{backend}: current");
+        assert_eq!(
+            c.write_snapshot().await.unwrap(),
+            None,
+            "{backend}: current"
+        );
         let d = start(&store, &path).await;
         assert_eq!(d.snapshot.restored(), Some(rev2), "{backend}");
         assert_eq!(answers(&d).await, caught_up, "{backend}");
@@ -155,10 +166,20 @@ async fn a_snapshot_that_does_not_fit_is_refused_and_never_changes_an_answer() {
     flipped[mid] ^= 0x01;
     refused(&store, &path, &flipped, "checksum does not match", &want).await;
     let other_file = b"not a snapshot";
-    refused(&store, &path, other_file, "not a Nagare model snapshot", &want).await;
+    refused(
+        &store,
+        &path,
+        other_file,
+        "not a Nagare model snapshot",
+        &want,
+    )
+    .await;
     // Another database holding the very same events.
     let (other, _db2) = fresh_store("sqlite").await;
-    let events = store.events_between(0, store.current_rev().await.unwrap()).await.unwrap();
+    let events = store
+        .events_between(0, store.current_rev().await.unwrap())
+        .await
+        .unwrap();
     other.ingest(events, &raw()).await.unwrap();
     std::fs::write(&path, &good).unwrap();
     let s = start(&other, &path).await;
@@ -176,7 +197,10 @@ async fn a_snapshot_that_does_not_fit_is_refused_and_never_changes_an_answer() {
     settle(&s).await;
     // Ahead of the database: a database restored from a copy taken before the snapshot.
     let (backup, _db3) = fresh_store("sqlite").await;
-    let mut older = store.events_between(0, store.current_rev().await.unwrap()).await.unwrap();
+    let mut older = store
+        .events_between(0, store.current_rev().await.unwrap())
+        .await
+        .unwrap();
     older.truncate(older.len() / 2);
     backup.ingest(older, &raw()).await.unwrap();
     copy_store_id(&store, &backup).await;
@@ -196,7 +220,11 @@ async fn refused(store: &Store, path: &Path, bytes: &[u8], reason: &str, want: &
     std::fs::write(path, bytes).unwrap();
     let s = start(store, path).await;
     assert_eq!(s.snapshot.restored(), None, "{reason}");
-    assert!(logs().contains(reason), "the log says `{reason}`:\n{}", logs());
+    assert!(
+        logs().contains(reason),
+        "the log says `{reason}`:\n{}",
+        logs()
+    );
     assert_eq!(answers(&s).await, want, "{reason}");
     settle(&s).await;
 }

@@ -27,7 +27,7 @@ impl Org {
                 push_span(&mut lead[0], &mut negative[0], fin - r.authored[x]);
                 for p in r.pr_anchor.get(x) {
                     let pr = &self.prs[p];
-                    let Some(merged) = pr.ev.merged_at else {
+                    let Some(merged) = pr.merged_at else {
                         continue;
                     };
                     let first = pr
@@ -36,9 +36,9 @@ impl Org {
                         .filter(|&&c| r.is_known(c))
                         .map(|&c| r.authored[c])
                         .min()
-                        .unwrap_or(pr.ev.opened_at.0);
+                        .unwrap_or(pr.opened_at);
                     push_span(&mut lead[1], &mut negative[1], fin - first);
-                    push_span(&mut lead[2], &mut negative[2], fin - merged.0);
+                    push_span(&mut lead[2], &mut negative[2], fin - merged);
                 }
             }
             if !lead[0].is_empty() {

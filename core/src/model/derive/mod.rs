@@ -362,7 +362,7 @@ impl Org {
             if touch_prs {
                 for p in r.pr_member.get(id) {
                     let pr = &self.prs[p];
-                    if let Some(a) = pr.anchor {
+                    if let Some(a) = pr.anchor() {
                         dirty.pr_anchors.push((pr.repo, a));
                     }
                 }
