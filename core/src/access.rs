@@ -322,7 +322,9 @@ impl Org {
 
     fn stored_deployment_service(&self, source: &str, id: &str) -> Option<&str> {
         let slot = self.dep_keys.get(&crate::model::key_of(source, id))?;
-        self.deps.get(slot).map(|d| d.ev.service.as_str())
+        self.deps
+            .get(slot)
+            .map(|d| self.service_names.resolve(d.service))
     }
 
     fn stored_incident_service(&self, source: &str, id: &str) -> Option<&str> {

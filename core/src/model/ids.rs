@@ -61,6 +61,10 @@ ids! {
     ChainId;
     /// An event source, by name (`Org::sources`).
     SourceId;
+    /// A deployment environment's name (`Org::environments`).
+    EnvId;
+    /// A deployed sha (`Org::dep_shas`).
+    ShaId;
 }
 
 /// A vector of records indexed by their typed id.

@@ -90,7 +90,7 @@ impl TierIndex {
         attempts: bool,
     ) {
         let deps = &org.deps;
-        let order = |a: &DepId, b: &DepId| dep_order(&deps[*a], &deps[*b]);
+        let order = |a: &DepId, b: &DepId| dep_order(&org.sources, &deps[*a], &deps[*b]);
         let mut added: Vec<DepId> = changed
             .iter()
             .copied()

@@ -2,12 +2,14 @@
 //! paged, and one deployment with its change list.
 
 use super::ids::{DepId, IncidentId};
+use super::order::by_source;
+use super::state::DepEv;
 use super::{Org, ServiceSet};
 use crate::api::{
     ChangeRow, DeploymentDetail, DeploymentQuery, DeploymentRow, IncidentQuery, IncidentRow, Page,
     ServiceRow, TeamRow,
 };
-use crate::events::{ChangeType, Deployment, EnvironmentTier, EventKey};
+use crate::events::{ChangeType, EnvironmentTier, EventKey};
 use crate::time::Timestamp;
 use std::collections::BTreeMap;
 
@@ -97,31 +99,32 @@ impl Org {
 
     /// Whether a deployment is unplanned: a hotfix or rollback, or it remediates an incident
     /// (its `remediates`, or an incident's `remediated_by_deployment` names it).
-    pub(crate) fn is_unplanned(&self, d: &Deployment) -> bool {
+    pub(crate) fn is_unplanned(&self, d: &DepEv) -> bool {
         d.change_type != ChangeType::Normal
             || d.remediates.as_deref().is_some_and(|r| !r.is_empty())
-            || self.incs_by_remedy.contains_key(&d.id)
+            || self.incs_by_remedy.contains_key(&*d.id)
     }
 
     pub(crate) fn deployment_row(&self, slot: DepId) -> DeploymentRow {
         let dep = &self.deps[slot];
         let ev = &dep.ev;
+        let sha = self.dep_shas.resolve(ev.sha);
         let sha_url = self
             .service_event(dep.service)
             .and_then(|s| s.repo_url.as_deref())
-            .map(|u| format!("{}/commit/{}", u.trim_end_matches('/'), ev.sha));
+            .map(|u| format!("{}/commit/{sha}", u.trim_end_matches('/')));
         let in_chain = dep.chain.is_some();
         DeploymentRow {
-            id: ev.id.clone(),
-            source: ev.source.clone(),
-            service: ev.service.clone(),
-            environment: ev.environment.clone(),
+            id: ev.id.to_string(),
+            source: self.sources.resolve(ev.source).to_owned(),
+            service: self.service_names.resolve(dep.service).to_owned(),
+            environment: self.environments.resolve(ev.environment).to_owned(),
             environment_tier: dep.tier,
             status: ev.status,
             change_type: ev.change_type,
             started_at: ev.started_at,
             finished_at: ev.finished_at,
-            sha: ev.sha.clone(),
+            sha,
             sha_url,
             changes: dep.d.changes.len() as u64,
             lead_time: if dep.is_baseline() {
@@ -163,7 +166,7 @@ impl Org {
             .get(id)?
             .iter()
             .copied()
-            .min_by(|&a, &b| self.deps[a].ev.source.cmp(&self.deps[b].ev.source))?;
+            .min_by(|&a, &b| by_source(&self.sources, &self.deps[a], &self.deps[b]))?;
         let dep = &self.deps[slot];
         let mut change_list = Vec::new();
         if let Some(repo) = dep.chain.and_then(|c| self.chains[c].repo) {
@@ -260,7 +263,7 @@ impl Org {
             open: ev.resolved_at.is_none(),
             excluded: ev.excluded,
             attribution: inc.attribution,
-            deployment: target.map(|d| d.ev.id.clone()),
+            deployment: target.map(|d| d.ev.id.to_string()),
             duration: ev.resolved_at.map(|r| ev.started_at.seconds_until(r)),
             recovery_time: target
                 .and_then(|d| d.d.recovery_ms)

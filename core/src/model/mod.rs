@@ -14,7 +14,9 @@ use crate::events::{Deployment, EnvironmentTier, Event, PipelineRun, Team};
 use crate::time::{Timestamp, DAY_MS};
 use derive::Dirty;
 use graph::{FxMap, Interner, Repo};
-use ids::{ChainId, DepId, Id, IdVec, IncidentId, PrId, RepoId, RunId, ServiceId, SourceId};
+use ids::{
+    ChainId, DepId, EnvId, Id, IdVec, IncidentId, PrId, RepoId, RunId, ServiceId, ShaId, SourceId,
+};
 use index::{IncidentIndex, TierIndex};
 use serde::{Deserialize, Serialize};
 use state::{Chain, Dep, Inc, Pr, Svc};
@@ -87,6 +89,8 @@ pub struct Org {
     #[serde(with = "as_json")]
     pub(crate) teams: BTreeMap<String, Vec<Team>>,
     pub(crate) dep_keys: Interner<DepId>,
+    pub(crate) environments: Interner<EnvId>,
+    pub(crate) dep_shas: shas::ShaTable<ShaId>,
     pub(crate) deps: IdVec<DepId, Dep>,
     pub(crate) deps_by_id: FxMap<String, Vec<DepId>>,
     /// Incident id → deployments whose `remediates` names it.
@@ -169,6 +173,8 @@ impl Org {
             services: IdVec::default(),
             teams: BTreeMap::new(),
             dep_keys: Interner::default(),
+            environments: Interner::default(),
+            dep_shas: shas::ShaTable::default(),
             deps: IdVec::default(),
             deps_by_id: FxMap::default(),
             deps_by_remediates: FxMap::default(),
@@ -239,6 +245,8 @@ impl Org {
         self.runs.shrink_to_fit();
         self.sources.shrink_to_fit();
         self.dep_keys.shrink_to_fit();
+        self.environments.shrink_to_fit();
+        self.dep_shas.shrink_to_fit();
         self.inc_keys.shrink_to_fit();
         self.pr_keys.shrink_to_fit();
         self.run_keys.shrink_to_fit();
@@ -264,6 +272,27 @@ impl Org {
                     &t.source
                 });
             }
+        }
+    }
+
+    /// The deployment event a record holds, as it was given.
+    pub(crate) fn deployment_event(&self, slot: DepId) -> Deployment {
+        let dep = &self.deps[slot];
+        let ev = &dep.ev;
+        Deployment {
+            source: self.sources.resolve(ev.source).to_owned(),
+            id: ev.id.to_string(),
+            service: self.service_names.resolve(dep.service).to_owned(),
+            environment: self.environments.resolve(ev.environment).to_owned(),
+            environment_tier: ev.environment_tier,
+            status: ev.status,
+            started_at: ev.started_at,
+            finished_at: ev.finished_at,
+            sha: self.dep_shas.resolve(ev.sha),
+            change_type: ev.change_type,
+            remediates: ev.remediates.as_deref().map(str::to_owned),
+            marked_failed: ev.marked_failed,
+            commits: ev.commits.iter().map(|c| c.to_string()).collect(),
         }
     }
 
@@ -322,7 +351,11 @@ impl Org {
             out.extend(r.events(&self.sources).into_iter().map(Event::Commit));
         }
         out.extend(self.prs.ids().map(|p| Event::PullRequest(self.pr_event(p))));
-        out.extend(self.deps.iter().map(|d| Event::Deployment(d.ev.clone())));
+        out.extend(
+            self.deps
+                .ids()
+                .map(|d| Event::Deployment(self.deployment_event(d))),
+        );
         out.extend(self.incs.iter().map(|i| Event::Incident(i.ev.clone())));
         out.extend(self.runs.iter().cloned().map(Event::PipelineRun));
         out.extend(

@@ -90,7 +90,6 @@ impl<I: Id> ShaTable<I> {
         }
     }
 
-    #[cfg(test)]
     pub(crate) fn get(&self, sha: &str) -> Option<I> {
         match pack(sha) {
             Some(p) => self.find(true, &p),

@@ -1,10 +1,11 @@
 //! The records the model keeps per deployment, chain, incident, pull request and service.
 
-use super::ids::{ChainId, CommitId, DepId, IncidentId, RepoId, ServiceId, SourceId};
+use super::ids::{ChainId, CommitId, DepId, EnvId, IncidentId, RepoId, ServiceId, ShaId, SourceId};
 use super::owners::Owners;
 use super::tiers::PerTier;
 use crate::api::Attribution;
-use crate::events::{Deployment, DeploymentStatus, EnvironmentTier, Incident, Service};
+use crate::events::{ChangeType, DeploymentStatus, EnvironmentTier, Incident, Service};
+use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// What was derived for one deployment.
@@ -33,10 +34,27 @@ pub(crate) struct DepFacts {
     pub(crate) unplanned: bool,
 }
 
+/// A deployment event as the model holds it: its strings that repeat (source, environment,
+/// sha) interned, its service as the record's `service`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DepEv {
+    pub(crate) id: Box<str>,
+    pub(crate) source: SourceId,
+    pub(crate) environment: EnvId,
+    pub(crate) environment_tier: Option<EnvironmentTier>,
+    pub(crate) status: DeploymentStatus,
+    pub(crate) change_type: ChangeType,
+    pub(crate) marked_failed: bool,
+    pub(crate) started_at: Option<Timestamp>,
+    pub(crate) finished_at: Option<Timestamp>,
+    pub(crate) sha: ShaId,
+    pub(crate) remediates: Option<Box<str>>,
+    pub(crate) commits: Box<[Box<str>]>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Dep {
-    #[serde(with = "super::as_json")]
-    pub(crate) ev: Deployment,
+    pub(crate) ev: DepEv,
     pub(crate) service: ServiceId,
     pub(crate) tier: EnvironmentTier,
     /// The (service, tier) chain it is in: successful and finished only.

@@ -4,7 +4,7 @@
 use super::derive::Dirty;
 use super::graph::{CommitChange, Repo};
 use super::ids::{RepoId, ServiceId};
-use super::state::{Dep, DepFacts, Inc, Pr, Svc};
+use super::state::{Dep, DepEv, DepFacts, Inc, Pr, Svc};
 use super::{index_add, index_remove, key_of, upsert_variant, Org};
 use crate::api::Attribution;
 use crate::events::{Deployment, Incident, PipelineRun, PullRequest, Service};
@@ -89,21 +89,35 @@ impl Org {
         let slot = self.dep_keys.intern(&key_of(&d.source, &d.id));
         let service = self.service_idx(&d.service);
         let tier = self.settings.tier_of(&d);
+        let ev = DepEv {
+            id: d.id.as_str().into(),
+            source: self.sources.intern(&d.source),
+            environment: self.environments.intern(&d.environment),
+            environment_tier: d.environment_tier,
+            status: d.status,
+            change_type: d.change_type,
+            marked_failed: d.marked_failed,
+            started_at: d.started_at,
+            finished_at: d.finished_at,
+            sha: self.dep_shas.intern(&d.sha),
+            remediates: d.remediates.as_deref().map(Into::into),
+            commits: d.commits.iter().map(|c| c.as_str().into()).collect(),
+        };
         if let Some(old) = self.deps.get(slot) {
-            if old.ev == d {
+            if old.ev == ev && old.service == service && old.tier == tier {
                 return;
             }
             let (old_service, old_tier) = (old.service, old.tier);
             let svc = &mut self.services[old_service];
             svc.deployments = svc.deployments.saturating_sub(1);
-            if let Some(r) = old.ev.remediates.clone() {
+            if let Some(r) = old.ev.remediates.as_deref().map(str::to_owned) {
                 index_remove(&mut self.deps_by_remediates, &r, slot);
                 dirty.remediated_incident_ids.insert(r);
             }
             dirty.note_dep_tier(old_service, old_tier);
         } else {
             self.deps.push(Dep {
-                ev: d.clone(),
+                ev: ev.clone(),
                 service,
                 tier,
                 chain: None,
@@ -127,7 +141,7 @@ impl Org {
         dirty.note_dep_tier(service, tier);
         self.services[service].deployments += 1;
         let rec = &mut self.deps[slot];
-        rec.ev = d;
+        rec.ev = ev;
         rec.service = service;
         rec.tier = tier;
         dirty.deps.insert(slot);

@@ -3,6 +3,7 @@
 use crate::api::Attribution;
 use crate::events::EnvironmentTier;
 use crate::model::ids::{DepId, IncidentId};
+use crate::model::order::by_source;
 use crate::model::Org;
 
 impl Org {
@@ -38,13 +39,14 @@ impl Org {
                     (db.service == inc.service)
                         .cmp(&(da.service == inc.service))
                         .then_with(|| db.is_success().cmp(&da.is_success()))
-                        .then_with(|| da.ev.source.cmp(&db.ev.source))
+                        .then_with(|| by_source(&self.sources, da, db))
                 });
                 if let Some(b) = best {
                     return (Attribution::Explicit, Some(b));
                 }
             }
-            let by_sha = |s: &&DepId| self.deps[**s].ev.sha == x;
+            let sha = self.dep_shas.get(x);
+            let by_sha = |s: &&DepId| Some(self.deps[**s].ev.sha) == sha;
             let before = prod_deps
                 .iter()
                 .rev()

@@ -188,8 +188,11 @@ impl Org {
         let changes = std::mem::take(&mut dep.d.changes);
         let missing = std::mem::take(&mut dep.d.missing);
         let mr = dep.d.missing_repo;
-        w.removed
-            .push((dep.chain_fin, dep.ev.id.clone(), dep.ev.source.clone()));
+        w.removed.push((
+            dep.chain_fin,
+            dep.ev.id.to_string(),
+            self.sources.resolve(dep.ev.source).to_owned(),
+        ));
         dep.chain = None;
         dep.pos = 0;
         let incidents = std::mem::take(&mut dep.d.incidents);
@@ -291,7 +294,8 @@ impl Org {
                 w.pending.insert(s);
             }
             let deps = &self.deps;
-            let order = |a: &DepId, b: &DepId| dep_order(&deps[*a], &deps[*b]);
+            let sources = &self.sources;
+            let order = |a: &DepId, b: &DepId| dep_order(sources, &deps[*a], &deps[*b]);
             if inserted.len() <= 8 {
                 for s in inserted {
                     let at = members.partition_point(|m| order(m, &s).is_lt());
@@ -323,7 +327,7 @@ impl Org {
             for (fin, id, source) in &w.removed {
                 let p = members.partition_point(|&m| {
                     let d = &self.deps[m];
-                    (d.chain_fin, d.ev.id.as_str(), d.ev.source.as_str())
+                    (d.chain_fin, &*d.ev.id, self.sources.resolve(d.ev.source))
                         < (*fin, id.as_str(), source.as_str())
                 });
                 if p > 0 {
@@ -475,7 +479,8 @@ impl Org {
         if deps_changed {
             let mut list = std::mem::take(&mut self.dep_list);
             let deps = &self.deps;
-            let order = |a: &DepId, b: &DepId| list_order(&deps[*a], &deps[*b]);
+            let sources = &self.sources;
+            let order = |a: &DepId, b: &DepId| list_order(sources, &deps[*a], &deps[*b]);
             let mut changed: Vec<DepId> = dirty.deps.iter().copied().collect();
             changed.sort_by(order);
             list.retain(|s| !dirty.deps.contains(s));

@@ -2,6 +2,8 @@
 //! its sha reaches that no earlier deployment of the chain holds (step 4 of `derive`).
 
 use super::*;
+use crate::model::ids::ShaId;
+use crate::model::shas::ShaTable;
 
 /// Re-walks the deployment at position `q` of `chain` (see the module documentation).
 #[allow(clippy::too_many_arguments)]
@@ -9,6 +11,7 @@ fn rewalk(
     chain: &mut Chain,
     deps: &mut IdVec<DepId, Dep>,
     repos: &mut IdVec<RepoId, Repo>,
+    dep_shas: &ShaTable<ShaId>,
     slot: DepId,
     q: u32,
     pending: &mut BTreeSet<u32>,
@@ -52,7 +55,9 @@ fn rewalk(
             };
             scratch.stack.clear();
             scratch.seen_missing.clear();
-            scratch.stack.push(r.node(&deps_ro[s].ev.sha));
+            scratch
+                .stack
+                .push(r.node(&dep_shas.resolve(deps_ro[s].ev.sha)));
             while let Some(x) = scratch.stack.pop() {
                 if !claim(x, &chain.owner, pending) {
                     continue;
@@ -122,6 +127,8 @@ impl Org {
             chains,
             deps,
             repos,
+            dep_shas,
+            sources,
             ..
         } = self;
         let chain = &mut chains[c];
@@ -136,7 +143,7 @@ impl Org {
         for (fin, id, source) in &w.removed {
             let p = chain.deps.partition_point(|&s| {
                 let d = &deps[s];
-                (d.chain_fin, d.ev.id.as_str(), d.ev.source.as_str())
+                (d.chain_fin, &*d.ev.id, sources.resolve(d.ev.source))
                     < (*fin, id.as_str(), source.as_str())
             }) as u32;
             start = Some(start.map_or(p, |s| s.min(p)));
@@ -153,6 +160,7 @@ impl Org {
                     chain,
                     deps,
                     repos,
+                    dep_shas,
                     slot,
                     q,
                     &mut pending,
