@@ -65,6 +65,8 @@ ids! {
     EnvId;
     /// A deployed sha (`Org::dep_shas`).
     ShaId;
+    /// A deployment's id, as text (`Org::dep_names`); one per id whatever its sources.
+    DepName;
 }
 
 /// A vector of records indexed by their typed id.

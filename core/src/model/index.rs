@@ -5,7 +5,7 @@
 
 use super::graph::{FxMap, FxSet};
 use super::ids::{DepId, ServiceId};
-use super::order::{dep_order, merge_sorted};
+use super::order::merge_sorted;
 use super::Org;
 use crate::api::Attribution;
 use crate::events::{DeploymentStatus, EnvironmentTier};
@@ -90,7 +90,8 @@ impl TierIndex {
         attempts: bool,
     ) {
         let deps = &org.deps;
-        let order = |a: &DepId, b: &DepId| dep_order(&org.sources, &deps[*a], &deps[*b]);
+        let names = org.dep_names();
+        let order = |a: &DepId, b: &DepId| names.chain_order(&deps[*a], &deps[*b]);
         let mut added: Vec<DepId> = changed
             .iter()
             .copied()

@@ -2,7 +2,6 @@
 //! paged, and one deployment with its change list.
 
 use super::ids::{DepId, IncidentId};
-use super::order::by_source;
 use super::state::DepEv;
 use super::{Org, ServiceSet};
 use crate::api::{
@@ -102,7 +101,9 @@ impl Org {
     pub(crate) fn is_unplanned(&self, d: &DepEv) -> bool {
         d.change_type != ChangeType::Normal
             || d.remediates.as_deref().is_some_and(|r| !r.is_empty())
-            || self.incs_by_remedy.contains_key(&*d.id)
+            || self
+                .incs_by_remedy
+                .contains_key(self.dep_names.resolve(d.id))
     }
 
     pub(crate) fn deployment_row(&self, slot: DepId) -> DeploymentRow {
@@ -115,7 +116,7 @@ impl Org {
             .map(|u| format!("{}/commit/{sha}", u.trim_end_matches('/')));
         let in_chain = dep.chain.is_some();
         DeploymentRow {
-            id: ev.id.to_string(),
+            id: self.dep_names.resolve(ev.id).to_owned(),
             source: self.sources.resolve(ev.source).to_owned(),
             service: self.service_names.resolve(dep.service).to_owned(),
             environment: self.environments.resolve(ev.environment).to_owned(),
@@ -161,12 +162,10 @@ impl Org {
     /// [`Org::deployment`], with the key of the held commit event behind each change of
     /// `change_list` (same order): its message is in the store under that key.
     pub fn deployment_with_keys(&self, id: &str) -> Option<(DeploymentDetail, Vec<EventKey>)> {
+        let names = self.dep_names();
         let slot = self
-            .deps_by_id
-            .get(id)?
-            .iter()
-            .copied()
-            .min_by(|&a, &b| by_source(&self.sources, &self.deps[a], &self.deps[b]))?;
+            .deps_with_id(id)
+            .min_by(|&a, &b| names.by_source(&self.deps[a], &self.deps[b]))?;
         let dep = &self.deps[slot];
         let mut change_list = Vec::new();
         if let Some(repo) = dep.chain.and_then(|c| self.chains[c].repo) {
@@ -263,7 +262,7 @@ impl Org {
             open: ev.resolved_at.is_none(),
             excluded: ev.excluded,
             attribution: inc.attribution,
-            deployment: target.map(|d| d.ev.id.to_string()),
+            deployment: target.map(|d| self.dep_names.resolve(d.ev.id).to_owned()),
             duration: ev.resolved_at.map(|r| ev.started_at.seconds_until(r)),
             recovery_time: target
                 .and_then(|d| d.d.recovery_ms)

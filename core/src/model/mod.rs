@@ -13,9 +13,10 @@
 use crate::events::{Deployment, EnvironmentTier, Event, PipelineRun, Team};
 use crate::time::{Timestamp, DAY_MS};
 use derive::Dirty;
-use graph::{FxMap, Interner, Repo};
+use graph::{FxMap, Interner, MultiMap, Repo};
 use ids::{
-    ChainId, DepId, EnvId, Id, IdVec, IncidentId, PrId, RepoId, RunId, ServiceId, ShaId, SourceId,
+    ChainId, DepId, DepName, EnvId, Id, IdVec, IncidentId, PrId, RepoId, RunId, ServiceId, ShaId,
+    SourceId,
 };
 use index::{IncidentIndex, TierIndex};
 use serde::{Deserialize, Serialize};
@@ -92,7 +93,9 @@ pub struct Org {
     pub(crate) environments: Interner<EnvId>,
     pub(crate) dep_shas: shas::ShaTable<ShaId>,
     pub(crate) deps: IdVec<DepId, Dep>,
-    pub(crate) deps_by_id: FxMap<String, Vec<DepId>>,
+    /// Deployment ids as text, and the deployments (of any source) with each.
+    pub(crate) dep_names: Interner<DepName>,
+    pub(crate) deps_by_id: MultiMap<DepName, DepId>,
     /// Incident id → deployments whose `remediates` names it.
     pub(crate) deps_by_remediates: FxMap<String, Vec<DepId>>,
     pub(crate) chains: IdVec<ChainId, Chain>,
@@ -176,7 +179,8 @@ impl Org {
             environments: Interner::default(),
             dep_shas: shas::ShaTable::default(),
             deps: IdVec::default(),
-            deps_by_id: FxMap::default(),
+            dep_names: Interner::default(),
+            deps_by_id: MultiMap::default(),
             deps_by_remediates: FxMap::default(),
             chains: IdVec::default(),
             inc_keys: Interner::default(),
@@ -252,6 +256,7 @@ impl Org {
         self.run_keys.shrink_to_fit();
         self.repo_names.shrink_to_fit();
         self.service_names.shrink_to_fit();
+        self.dep_names.shrink_to_fit();
         self.deps_by_id.shrink_to_fit();
         self.incs_by_id.shrink_to_fit();
         for t in EnvironmentTier::ALL {
@@ -275,13 +280,21 @@ impl Org {
         }
     }
 
+    /// The deployments (of any source) whose id is `id`, in the order they were first held.
+    pub(crate) fn deps_with_id(&self, id: &str) -> impl Iterator<Item = DepId> + '_ {
+        self.dep_names
+            .get(id)
+            .into_iter()
+            .flat_map(|n| self.deps_by_id.get(n))
+    }
+
     /// The deployment event a record holds, as it was given.
     pub(crate) fn deployment_event(&self, slot: DepId) -> Deployment {
         let dep = &self.deps[slot];
         let ev = &dep.ev;
         Deployment {
             source: self.sources.resolve(ev.source).to_owned(),
-            id: ev.id.to_string(),
+            id: self.dep_names.resolve(ev.id).to_owned(),
             service: self.service_names.resolve(dep.service).to_owned(),
             environment: self.environments.resolve(ev.environment).to_owned(),
             environment_tier: ev.environment_tier,

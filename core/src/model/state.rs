@@ -1,6 +1,8 @@
 //! The records the model keeps per deployment, chain, incident, pull request and service.
 
-use super::ids::{ChainId, CommitId, DepId, EnvId, IncidentId, RepoId, ServiceId, ShaId, SourceId};
+use super::ids::{
+    ChainId, CommitId, DepId, DepName, EnvId, IncidentId, RepoId, ServiceId, ShaId, SourceId,
+};
 use super::owners::Owners;
 use super::tiers::PerTier;
 use crate::api::Attribution;
@@ -38,7 +40,7 @@ pub(crate) struct DepFacts {
 /// sha) interned, its service as the record's `service`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct DepEv {
-    pub(crate) id: Box<str>,
+    pub(crate) id: DepName,
     pub(crate) source: SourceId,
     pub(crate) environment: EnvId,
     pub(crate) environment_tier: Option<EnvironmentTier>,

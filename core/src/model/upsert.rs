@@ -90,7 +90,7 @@ impl Org {
         let service = self.service_idx(&d.service);
         let tier = self.settings.tier_of(&d);
         let ev = DepEv {
-            id: d.id.as_str().into(),
+            id: self.dep_names.intern(&d.id),
             source: self.sources.intern(&d.source),
             environment: self.environments.intern(&d.environment),
             environment_tier: d.environment_tier,
@@ -125,7 +125,7 @@ impl Org {
                 pos: 0,
                 d: DepFacts::default(),
             });
-            index_add(&mut self.deps_by_id, &d.id, slot);
+            self.deps_by_id.add(ev.id, slot);
         }
         if let Some(r) = &d.remediates {
             index_add(&mut self.deps_by_remediates, r, slot);

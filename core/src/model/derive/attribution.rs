@@ -3,7 +3,6 @@
 use crate::api::Attribution;
 use crate::events::EnvironmentTier;
 use crate::model::ids::{DepId, IncidentId};
-use crate::model::order::by_source;
 use crate::model::Org;
 
 impl Org {
@@ -33,13 +32,14 @@ impl Org {
             .as_deref()
             .filter(|x| !x.trim().is_empty())
         {
-            if let Some(v) = self.deps_by_id.get(x) {
-                let best = v.iter().copied().min_by(|&a, &b| {
+            {
+                let names = self.dep_names();
+                let best = self.deps_with_id(x).min_by(|&a, &b| {
                     let (da, db) = (&self.deps[a], &self.deps[b]);
                     (db.service == inc.service)
                         .cmp(&(da.service == inc.service))
                         .then_with(|| db.is_success().cmp(&da.is_success()))
-                        .then_with(|| by_source(&self.sources, da, db))
+                        .then_with(|| names.by_source(da, db))
                 });
                 if let Some(b) = best {
                     return (Attribution::Explicit, Some(b));

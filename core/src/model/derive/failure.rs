@@ -32,8 +32,10 @@ impl Org {
             let remedy_next = next.filter(|n| n.ev.change_type != ChangeType::Normal);
             if let Some(n) = remedy_next {
                 reasons.push(match n.ev.change_type {
-                    ChangeType::Rollback => format!("rolled back by {}", n.ev.id),
-                    _ => format!("hotfixed by {}", n.ev.id),
+                    ChangeType::Rollback => {
+                        format!("rolled back by {}", self.dep_names.resolve(n.ev.id))
+                    }
+                    _ => format!("hotfixed by {}", self.dep_names.resolve(n.ev.id)),
                 });
             }
             if dep.ev.marked_failed {
@@ -70,11 +72,7 @@ impl Org {
                         .flatten()
                         .for_each(|&s| consider(s));
                     if let Some(id) = &ev.remediated_by_deployment {
-                        self.deps_by_id
-                            .get(id)
-                            .into_iter()
-                            .flatten()
-                            .for_each(|&s| consider(s));
+                        self.deps_with_id(id).for_each(&mut consider);
                     }
                 }
                 let mut at = match (resolved, remedy) {

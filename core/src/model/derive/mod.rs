@@ -41,7 +41,7 @@
 use super::graph::{CommitChange, FxSet, Repo};
 use super::ids::{ChainId, CommitId, DepId, IdVec, IncidentId, RepoId, ServiceId};
 use super::index::IncidentIndex;
-use super::order::{dep_order, list_order, merge_sorted};
+use super::order::merge_sorted;
 use super::owners::Owners;
 use super::state::{Chain, Dep, DepFacts};
 use super::tiers::PerTier;
@@ -190,7 +190,7 @@ impl Org {
         let mr = dep.d.missing_repo;
         w.removed.push((
             dep.chain_fin,
-            dep.ev.id.to_string(),
+            self.dep_names.resolve(dep.ev.id).to_owned(),
             self.sources.resolve(dep.ev.source).to_owned(),
         ));
         dep.chain = None;
@@ -294,8 +294,8 @@ impl Org {
                 w.pending.insert(s);
             }
             let deps = &self.deps;
-            let sources = &self.sources;
-            let order = |a: &DepId, b: &DepId| dep_order(sources, &deps[*a], &deps[*b]);
+            let names = self.dep_names();
+            let order = |a: &DepId, b: &DepId| names.chain_order(&deps[*a], &deps[*b]);
             if inserted.len() <= 8 {
                 for s in inserted {
                     let at = members.partition_point(|m| order(m, &s).is_lt());
@@ -322,13 +322,13 @@ impl Org {
                 }
             }
         }
+        let names = self.dep_names();
         for (&c, w) in &work {
             let members = &self.chains[c].deps;
             for (fin, id, source) in &w.removed {
                 let p = members.partition_point(|&m| {
                     let d = &self.deps[m];
-                    (d.chain_fin, &*d.ev.id, self.sources.resolve(d.ev.source))
-                        < (*fin, id.as_str(), source.as_str())
+                    names.chain_key(d) < (*fin, id.as_str(), source.as_str())
                 });
                 if p > 0 {
                     fail.insert(members[p - 1]);
@@ -407,13 +407,7 @@ impl Org {
             );
         }
         for id in &dirty.remedy_dep_ids {
-            fail.extend(
-                self.deps_by_id
-                    .get(id)
-                    .map_or(&[][..], |v| v)
-                    .iter()
-                    .copied(),
-            );
+            fail.extend(self.deps_with_id(id));
         }
         for i in incs {
             let (attribution, target) = self.attribute(i);
@@ -479,8 +473,8 @@ impl Org {
         if deps_changed {
             let mut list = std::mem::take(&mut self.dep_list);
             let deps = &self.deps;
-            let sources = &self.sources;
-            let order = |a: &DepId, b: &DepId| list_order(sources, &deps[*a], &deps[*b]);
+            let names = self.dep_names();
+            let order = |a: &DepId, b: &DepId| names.list_order(&deps[*a], &deps[*b]);
             let mut changed: Vec<DepId> = dirty.deps.iter().copied().collect();
             changed.sort_by(order);
             list.retain(|s| !dirty.deps.contains(s));

@@ -129,8 +129,13 @@ impl Org {
             repos,
             dep_shas,
             sources,
+            dep_names,
             ..
         } = self;
+        let names = super::super::order::DepNames {
+            sources,
+            ids: dep_names,
+        };
         let chain = &mut chains[c];
         let n = chain.deps.len() as u32;
         let mut pending: BTreeSet<u32> = w
@@ -143,8 +148,7 @@ impl Org {
         for (fin, id, source) in &w.removed {
             let p = chain.deps.partition_point(|&s| {
                 let d = &deps[s];
-                (d.chain_fin, &*d.ev.id, sources.resolve(d.ev.source))
-                    < (*fin, id.as_str(), source.as_str())
+                names.chain_key(d) < (*fin, id.as_str(), source.as_str())
             }) as u32;
             start = Some(start.map_or(p, |s| s.min(p)));
         }
