@@ -15,11 +15,11 @@ pub(crate) fn basis_index(b: LeadTimeBasis) -> usize {
     }
 }
 
-/// The lead times (ms) of rows, taken from their deployments' facts.
+/// The lead times (ms) of rows, computed from their deployments' changes.
 fn gather(org: &Org, ix: &TierIndex, rows: impl Iterator<Item = usize>, b: usize) -> Vec<i64> {
     let mut v = Vec::new();
     for r in rows {
-        v.extend_from_slice(&org.deps[ix.slots[r]].d.lead[b]);
+        org.lead_times(ix.slots[r], b, &mut v);
     }
     v
 }

@@ -40,7 +40,7 @@ pub(crate) struct TierIndex {
     /// The rows in blocks, one per UTC day of their finish time: the first row of each block.
     pub(crate) block_row: Vec<u32>,
     /// Non-negative lead times in ms per basis, block after block, each block sorted by value
-    /// (a row's own are in its deployment's facts).
+    /// (the only copy: a row's own are computed again by `Org::lead_times`).
     pub(crate) lead: [Vec<i64>; 3],
     /// `lead[b][block_off[b][k]..block_off[b][k + 1]]` are block `k`'s; one more entry than
     /// blocks.
@@ -210,7 +210,7 @@ impl TierIndex {
             for b in 0..3 {
                 let from = self.lead[b].len();
                 for &s in &self.slots[r..end] {
-                    self.lead[b].extend_from_slice(&org.deps[s].d.lead[b]);
+                    org.lead_times(s, b, &mut self.lead[b]);
                 }
                 let block = &mut self.lead[b][from..];
                 block.sort_unstable();

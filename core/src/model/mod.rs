@@ -239,9 +239,6 @@ impl Org {
         self.chains.shrink_to_fit();
         for d in self.deps.iter_mut() {
             d.d.changes.shrink_to_fit();
-            for l in &mut d.d.lead {
-                l.shrink_to_fit();
-            }
         }
         self.deps.shrink_to_fit();
         self.incs.shrink_to_fit();

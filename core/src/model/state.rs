@@ -22,11 +22,10 @@ pub(crate) struct DepFacts {
     pub(crate) missing: Vec<CommitId>,
     /// The repository `missing` is registered in.
     pub(crate) missing_repo: Option<RepoId>,
-    /// Non-negative lead times in ms per basis (commit, pull_request, merge); empty for a baseline.
-    pub(crate) lead: [Vec<i64>; 3],
-    /// Negative spans per basis (left out of `lead`).
+    /// Negative spans per basis (commit, pull_request, merge), left out of its lead times
+    /// (`Org::lead_times`).
     pub(crate) negative: [u32; 3],
-    /// Median commit lead time of `lead[0]`, ms.
+    /// Median commit lead time, ms.
     pub(crate) median_commit_ms: Option<f64>,
     /// Incidents attributed to this deployment, ordered by (id, source).
     pub(crate) incidents: Vec<IncidentId>,

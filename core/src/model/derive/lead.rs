@@ -1,35 +1,49 @@
 //! Lead times of a deployment's changes on the three bases (step 6 of `derive`).
+//!
+//! The values are not kept per deployment: the tier index holds them, each day's sorted
+//! (`index.rs`), and [`Org::lead_times`] computes one deployment's again when a query needs
+//! them row by row (a service or team filter, the partial days at a window's ends). Derivation
+//! keeps only what the rows carry: the negative spans per basis and the median commit lead
+//! time.
 
 use super::push_span;
 use crate::model::ids::DepId;
 use crate::model::Org;
 
 impl Org {
-    /// Lead times of a deployment's changes on the three bases, in ms, from its finish:
-    /// - `commit`: each change's authored time;
-    /// - `pull_request`: per merged pull request anchored at one of its changes (merge commit,
-    ///   else last commit), the earliest authored time of its commits known in the graph, else
-    ///   its opened time;
-    /// - `merge`: per such pull request, its merged time.
+    /// Appends the non-negative lead times (ms, from the deployment's finish) of a
+    /// deployment's changes on basis `b` to `out`; returns how many spans were negative (left
+    /// out, never clamped):
+    /// - 0, `commit`: each change's authored time;
+    /// - 1, `pull_request`: per merged pull request anchored at one of its changes (merge
+    ///   commit, else last commit), the earliest authored time of its commits known in the
+    ///   graph, else its opened time;
+    /// - 2, `merge`: per such pull request, its merged time.
     ///
-    /// A baseline counts none. Negative spans are counted apart, never clamped.
-    pub(crate) fn derive_lead(&mut self, slot: DepId) {
+    /// A baseline, or a deployment outside a chain with a repository, has none.
+    pub(crate) fn lead_times(&self, slot: DepId, b: usize, out: &mut Vec<i64>) -> u32 {
         let dep = &self.deps[slot];
-        let mut lead: [Vec<i64>; 3] = Default::default();
-        let mut negative = [0u32; 3];
-        let mut median = None;
+        let mut negative = 0;
         let repo = dep.chain.and_then(|c| self.chains[c].repo);
-        if let (Some(ri), false) = (repo, dep.is_baseline()) {
-            let r = &self.repos[ri];
-            let fin = dep.chain_fin;
-            lead[0].reserve(dep.d.changes.len());
+        let (Some(ri), false) = (repo, dep.is_baseline()) else {
+            return 0;
+        };
+        let r = &self.repos[ri];
+        let fin = dep.chain_fin;
+        if b == 0 {
+            out.reserve(dep.d.changes.len());
             for &x in &dep.d.changes {
-                push_span(&mut lead[0], &mut negative[0], fin - r.authored[x]);
-                for p in r.pr_anchor.get(x) {
-                    let pr = &self.prs[p];
-                    let Some(merged) = pr.merged_at else {
-                        continue;
-                    };
+                push_span(out, &mut negative, fin - r.authored[x]);
+            }
+            return negative;
+        }
+        for &x in &dep.d.changes {
+            for p in r.pr_anchor.get(x) {
+                let pr = &self.prs[p];
+                let Some(merged) = pr.merged_at else {
+                    continue;
+                };
+                let span = if b == 1 {
                     let first = pr
                         .commits
                         .iter()
@@ -37,17 +51,28 @@ impl Org {
                         .map(|&c| r.authored[c])
                         .min()
                         .unwrap_or(pr.opened_at);
-                    push_span(&mut lead[1], &mut negative[1], fin - first);
-                    push_span(&mut lead[2], &mut negative[2], fin - merged);
-                }
-            }
-            if !lead[0].is_empty() {
-                let mut v = lead[0].clone();
-                median = crate::stats::summarize_millis(&mut v).map(|s| s.median * 1000.0);
+                    fin - first
+                } else {
+                    fin - merged
+                };
+                push_span(out, &mut negative, span);
             }
         }
+        negative
+    }
+
+    /// What the rows carry of a deployment's lead times: the negative spans per basis, and
+    /// the median commit lead time.
+    pub(crate) fn derive_lead(&mut self, slot: DepId) {
+        let mut negative = [0u32; 3];
+        let mut values = Vec::new();
+        for (b, n) in negative.iter_mut().enumerate().rev() {
+            values.clear();
+            *n = self.lead_times(slot, b, &mut values);
+        }
+        // `values` holds basis 0's (the last computed).
+        let median = crate::stats::summarize_millis(&mut values).map(|s| s.median * 1000.0);
         let d = &mut self.deps[slot].d;
-        d.lead = lead;
         d.negative = negative;
         d.median_commit_ms = median;
     }
