@@ -241,6 +241,84 @@ impl<K: Copy + Eq + std::hash::Hash, V: Copy + Eq> MultiMap<K, V> {
     }
 }
 
+/// [`MultiMap`] for keys that are dense ids, as when nearly every commit has a value (the pull
+/// request it is in): the first value of each key in a column indexed by the key (4 bytes a
+/// key, no hashing), any further ones in a map.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(bound(
+    serialize = "K: Serialize + Eq + std::hash::Hash, V: Serialize",
+    deserialize = "K: Deserialize<'de> + Eq + std::hash::Hash, V: Deserialize<'de>"
+))]
+pub(crate) struct ColumnMultiMap<K, V> {
+    one: IdVec<K, Option<V>>,
+    more: FxMap<K, Vec<V>>,
+}
+
+impl<K, V> Default for ColumnMultiMap<K, V> {
+    fn default() -> Self {
+        ColumnMultiMap {
+            one: IdVec::default(),
+            more: FxMap::default(),
+        }
+    }
+}
+
+impl<K: Id + std::hash::Hash, V: Copy + Eq> ColumnMultiMap<K, V> {
+    /// The values of `k`, in the order they were added.
+    pub(crate) fn get(&self, k: K) -> impl Iterator<Item = V> + '_ {
+        self.one
+            .get(k)
+            .copied()
+            .flatten()
+            .into_iter()
+            .chain(self.more.get(&k).into_iter().flatten().copied())
+    }
+
+    /// Adds `v` to `k`'s values unless it is there already.
+    pub(crate) fn add(&mut self, k: K, v: V) {
+        while self.one.len() <= k.index() {
+            self.one.push(None);
+        }
+        match self.one[k] {
+            None => self.one[k] = Some(v),
+            Some(first) if first == v => {}
+            Some(_) => {
+                let rest = self.more.entry(k).or_default();
+                if !rest.contains(&v) {
+                    rest.push(v);
+                }
+            }
+        }
+    }
+
+    /// Removes `v` from `k`'s values; the others keep their order.
+    pub(crate) fn remove(&mut self, k: K, v: V) {
+        let Some(slot) = self.one.get_mut(k) else {
+            return;
+        };
+        if *slot == Some(v) {
+            *slot = None;
+            if let Some(rest) = self.more.get_mut(&k) {
+                let next = rest.remove(0);
+                if rest.is_empty() {
+                    self.more.remove(&k);
+                }
+                self.one[k] = Some(next);
+            }
+        } else if let Some(rest) = self.more.get_mut(&k) {
+            rest.retain(|&x| x != v);
+            if rest.is_empty() {
+                self.more.remove(&k);
+            }
+        }
+    }
+
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.one.shrink_to_fit();
+        self.more.shrink_to_fit();
+    }
+}
+
 /// What an upserted commit changed, for re-deriving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CommitChange {
@@ -276,7 +354,7 @@ pub(crate) struct Repo {
     /// Merged pull requests anchored at a commit (merge commit, else last commit).
     pub(crate) pr_anchor: MultiMap<CommitId, PrId>,
     /// Pull requests that list a commit (or have it as merge commit).
-    pub(crate) pr_member: MultiMap<CommitId, PrId>,
+    pub(crate) pr_member: ColumnMultiMap<CommitId, PrId>,
     /// Deployments whose last walk met this unknown commit.
     pub(crate) waiting: FxMap<CommitId, Vec<DepId>>,
     /// Chains (service, tier) deriving from this repository.
@@ -480,5 +558,37 @@ mod tests {
             assert_eq!(i.resolve(id), format!("sha{n}"));
         }
         assert_eq!(i.get("nope"), None);
+    }
+
+    /// The column multimap answers as the hashed one, and as a plain list per key, after any
+    /// sequence of adds and removes.
+    #[test]
+    fn column_multimap_behaves_as_the_hashed_one() {
+        let mut col: ColumnMultiMap<CommitId, PrId> = ColumnMultiMap::default();
+        let mut hashed: MultiMap<CommitId, PrId> = MultiMap::default();
+        let mut plain: Vec<Vec<PrId>> = vec![Vec::new(); 40];
+        let mut x: u64 = 7;
+        for _ in 0..20_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let k = CommitId::from_index((x >> 33) as usize % 40);
+            let v = PrId::from_index((x >> 45) as usize % 5);
+            if (x >> 20) % 3 == 0 {
+                col.remove(k, v);
+                hashed.remove(k, v);
+                plain[k.index()].retain(|&p| p != v);
+            } else {
+                col.add(k, v);
+                hashed.add(k, v);
+                if !plain[k.index()].contains(&v) {
+                    plain[k.index()].push(v);
+                }
+            }
+            let got: Vec<PrId> = col.get(k).collect();
+            assert_eq!(got, hashed.get(k).collect::<Vec<_>>());
+            assert_eq!(got, plain[k.index()]);
+        }
+        assert_eq!(col.get(CommitId::from_index(1000)).count(), 0);
     }
 }

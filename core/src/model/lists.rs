@@ -142,7 +142,7 @@ impl Org {
                 .map(|&i| self.incs[i].ev.id.clone())
                 .collect(),
             failed: dep.d.failed,
-            failure_reasons: dep.d.reasons.clone(),
+            failure_reasons: dep.d.reasons.to_vec(),
             recovery_time: dep.d.recovery_ms.map(|m| m as f64 / 1000.0),
             unplanned: if in_chain {
                 dep.d.unplanned

@@ -237,9 +237,6 @@ impl Org {
             c.deps.shrink_to_fit();
         }
         self.chains.shrink_to_fit();
-        for d in self.deps.iter_mut() {
-            d.d.changes.shrink_to_fit();
-        }
         self.deps.shrink_to_fit();
         self.incs.shrink_to_fit();
         self.prs.shrink_to_fit();

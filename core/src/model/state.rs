@@ -15,11 +15,11 @@ use serde::{Deserialize, Serialize};
 pub(crate) struct DepFacts {
     /// Commit ids (in the chain's repository) first deployed by this deployment: the first
     /// `n_graph` from the graph walk, the rest from the pushed commit list.
-    pub(crate) changes: Vec<CommitId>,
+    pub(crate) changes: Box<[CommitId]>,
     pub(crate) n_graph: usize,
     pub(crate) incomplete: bool,
     /// Unknown commit ids the last walk met (registered in the repository's `waiting`).
-    pub(crate) missing: Vec<CommitId>,
+    pub(crate) missing: Box<[CommitId]>,
     /// The repository `missing` is registered in.
     pub(crate) missing_repo: Option<RepoId>,
     /// Negative spans per basis (commit, pull_request, merge), left out of its lead times
@@ -30,7 +30,7 @@ pub(crate) struct DepFacts {
     /// Incidents attributed to this deployment, ordered by (id, source).
     pub(crate) incidents: Vec<IncidentId>,
     pub(crate) failed: bool,
-    pub(crate) reasons: Vec<String>,
+    pub(crate) reasons: Box<[String]>,
     pub(crate) recovery_ms: Option<i64>,
     pub(crate) unplanned: bool,
 }

@@ -88,11 +88,11 @@ impl Org {
             let unplanned = self.is_unplanned(&dep.ev);
             let d = &mut self.deps[slot].d;
             let changed = d.failed != failed
-                || d.reasons != reasons
+                || *d.reasons != *reasons
                 || d.recovery_ms != recovery
                 || d.unplanned != unplanned;
             d.failed = failed;
-            d.reasons = reasons;
+            d.reasons = reasons.into_boxed_slice();
             d.recovery_ms = recovery;
             d.unplanned = unplanned;
             changed

@@ -111,11 +111,11 @@ struct Scratch {
 fn remove_waiting(
     repos: &mut IdVec<RepoId, Repo>,
     repo: Option<RepoId>,
-    missing: Vec<CommitId>,
+    missing: Box<[CommitId]>,
     slot: DepId,
 ) {
     if let Some(r) = repo.and_then(|repo| repos.get_mut(repo)) {
-        for m in missing {
+        for &m in &missing {
             if let Some(v) = r.waiting.get_mut(&m) {
                 v.retain(|&s| s != slot);
                 if v.is_empty() {
@@ -175,7 +175,7 @@ impl Org {
         chain.owner = Owners::default();
         for &s in &chain.deps {
             let d = &mut self.deps[s].d;
-            d.changes.clear();
+            d.changes = Box::default();
             let missing = std::mem::take(&mut d.missing);
             let mr = d.missing_repo;
             remove_waiting(&mut self.repos, mr, missing, s);

@@ -108,10 +108,10 @@ fn rewalk(
         }
     }
     let d = &mut deps[s].d;
-    d.changes = changes;
+    d.changes = changes.into_boxed_slice();
     d.n_graph = n_graph;
     d.incomplete = incomplete;
-    d.missing = missing;
+    d.missing = missing.into_boxed_slice();
     d.missing_repo = chain.repo;
 }
 
