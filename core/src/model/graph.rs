@@ -574,7 +574,7 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             let k = CommitId::from_index((x >> 33) as usize % 40);
             let v = PrId::from_index((x >> 45) as usize % 5);
-            if (x >> 20) % 3 == 0 {
+            if (x >> 20).is_multiple_of(3) {
                 col.remove(k, v);
                 hashed.remove(k, v);
                 plain[k.index()].retain(|&p| p != v);
