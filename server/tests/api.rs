@@ -18,13 +18,7 @@ const SCENARIO: &str = include_str!("fixtures/scenario.ndjson");
 const WEEK: &str = "from=2024-03-04T00:00:00Z&to=2024-03-11T00:00:00Z";
 
 fn raw(source: &str) -> RawDelivery {
-    RawDelivery {
-        source: source.into(),
-        delivery_id: None,
-        content_type: None,
-        size_bytes: 0,
-        payload: None,
-    }
+    raw_delivery(source)
 }
 
 fn approx(v: &Value, expected: f64) {

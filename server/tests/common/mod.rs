@@ -65,6 +65,17 @@ pub async fn fresh_url(backend: &str) -> (String, Option<tempfile::TempDir>) {
     }
 }
 
+/// A raw delivery record for a batch stored directly (no HTTP request behind it).
+pub fn raw_delivery(source: &str) -> nagare_server::store::RawDelivery {
+    nagare_server::store::RawDelivery {
+        source: source.into(),
+        delivery_id: None,
+        content_type: None,
+        size_bytes: 0,
+        payload: None,
+    }
+}
+
 pub async fn app_state(store: Store) -> AppState {
     let mut config = Config::default();
     config.server.dist_dir = "/nonexistent-dist".into();

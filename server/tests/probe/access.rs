@@ -5,20 +5,14 @@ use super::{deployment, TWO_TEAMS, WEEK};
 use crate::auth::{
     cookie_set, request, session_cookie, sign_in, signed_in, sso_config, start_idp, Browser, Idp,
 };
-use crate::common::{app_state, fresh_store, get, Reply};
+use crate::common::{app_state, fresh_store, get, raw_delivery, Reply};
 use axum::http::{header, StatusCode};
 use nagare_core::events::parse_batch;
 use nagare_server::store::RawDelivery;
 use nagare_server::AppState;
 
 fn raw() -> RawDelivery {
-    RawDelivery {
-        source: "test".into(),
-        delivery_id: None,
-        content_type: None,
-        size_bytes: 0,
-        payload: None,
-    }
+    raw_delivery("test")
 }
 
 async fn seeded(state: &AppState) {

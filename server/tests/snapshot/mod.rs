@@ -14,13 +14,7 @@ use std::path::{Path, PathBuf};
 const NOW: &str = "2026-06-01T00:00:00Z";
 
 fn raw() -> RawDelivery {
-    RawDelivery {
-        source: "test".into(),
-        delivery_id: None,
-        content_type: None,
-        size_bytes: 0,
-        payload: None,
-    }
+    raw_delivery("test")
 }
 
 fn config(snapshot: &str) -> Config {
