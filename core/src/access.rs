@@ -321,7 +321,7 @@ impl Org {
     }
 
     fn stored_deployment_service(&self, source: &str, id: &str) -> Option<&str> {
-        let slot = self.dep_keys.get(&crate::model::key_of(source, id))?;
+        let slot = self.dep_slot(source, id)?;
         self.deps
             .get(slot)
             .map(|d| self.service_names.resolve(d.service))

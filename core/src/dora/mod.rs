@@ -61,7 +61,7 @@ impl Ctx<'_> {
             }
             if row.flags & FAILED != 0 {
                 failed += 1;
-                match row.recovery_ms {
+                match row.recovery_ms.get() {
                     Some(ms) => recoveries.push(ms),
                     None => unrecovered += 1,
                 }

@@ -45,7 +45,7 @@ pub(crate) trait Id: Copy + Eq {
 ids! {
     /// A service, by name (`Org::service_names`).
     ServiceId;
-    /// A deployment, by (source, id) (`Org::dep_keys`).
+    /// A deployment, by (source, id) (`Org::dep_slot`).
     DepId;
     /// A commit within its repository's graph (`Repo::shas`).
     CommitId;

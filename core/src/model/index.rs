@@ -9,6 +9,7 @@ use super::order::merge_sorted;
 use super::Org;
 use crate::api::Attribution;
 use crate::events::{DeploymentStatus, EnvironmentTier};
+use crate::model::state::OptI64;
 use crate::time::DAY_MS;
 use serde::{Deserialize, Serialize};
 
@@ -25,7 +26,7 @@ pub(crate) struct Row {
     pub(crate) negative: [u32; 3],
     pub(crate) fallback: u32,
     /// Recovery time in ms of a failed deployment; `None` when not failed or not recovered.
-    pub(crate) recovery_ms: Option<i64>,
+    pub(crate) recovery_ms: OptI64,
 }
 
 /// The successful deployments of one tier, sorted by (finish, id, source).
@@ -151,8 +152,12 @@ impl TierIndex {
                 service: dep.service,
                 flags,
                 negative: d.negative,
-                fallback: (d.changes.len() - d.n_graph.min(d.changes.len())) as u32,
-                recovery_ms: if d.failed { d.recovery_ms } else { None },
+                fallback: (d.changes.len() - (d.n_graph as usize).min(d.changes.len())) as u32,
+                recovery_ms: if d.failed {
+                    d.recovery_ms
+                } else {
+                    OptI64::NONE
+                },
             });
             self.by_service
                 .entry(dep.service)
@@ -228,7 +233,7 @@ impl TierIndex {
         let attempt = |s: DepId| {
             let d = &org.deps[s];
             (d.tier == tier && d.ev.status == DeploymentStatus::Failure)
-                .then_some(d.ev.finished_at)
+                .then_some(d.ev.finished_at())
                 .flatten()
                 .map(|f| (f.0, d.service))
         };

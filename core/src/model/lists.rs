@@ -81,7 +81,7 @@ impl Org {
                 continue;
             }
             if q.from.is_some() || q.to.is_some() {
-                let Some(t) = d.ev.finished_at.or(d.ev.started_at) else {
+                let Some(t) = d.ev.finished_at().or(d.ev.started_at()) else {
                     continue;
                 };
                 if q.from.is_some_and(|f| t < f) || q.to.is_some_and(|to| t >= to) {
@@ -100,7 +100,7 @@ impl Org {
     /// (its `remediates`, or an incident's `remediated_by_deployment` names it).
     pub(crate) fn is_unplanned(&self, d: &DepEv) -> bool {
         d.change_type != ChangeType::Normal
-            || d.remediates.as_deref().is_some_and(|r| !r.is_empty())
+            || d.remediates().is_some_and(|r| !r.is_empty())
             || self
                 .incs_by_remedy
                 .contains_key(self.dep_names.resolve(d.id))
@@ -123,15 +123,15 @@ impl Org {
             environment_tier: dep.tier,
             status: ev.status,
             change_type: ev.change_type,
-            started_at: ev.started_at,
-            finished_at: ev.finished_at,
+            started_at: ev.started_at(),
+            finished_at: ev.finished_at(),
             sha,
             sha_url,
             changes: dep.d.changes.len() as u64,
             lead_time: if dep.is_baseline() {
                 None
             } else {
-                dep.d.median_commit_ms.map(|m| m / 1000.0)
+                dep.d.median_commit_ms.get().map(|m| m / 1000.0)
             },
             baseline: dep.is_baseline(),
             incomplete_graph: in_chain && dep.d.incomplete,
@@ -143,7 +143,7 @@ impl Org {
                 .collect(),
             failed: dep.d.failed,
             failure_reasons: dep.d.reasons.to_vec(),
-            recovery_time: dep.d.recovery_ms.map(|m| m as f64 / 1000.0),
+            recovery_time: dep.d.recovery_ms.get().map(|m| m as f64 / 1000.0),
             unplanned: if in_chain {
                 dep.d.unplanned
             } else {
@@ -200,7 +200,7 @@ impl Org {
                         authored_at: Timestamp(authored),
                         lead_time: (fin - authored) as f64 / 1000.0,
                         pull_request,
-                        from_push_list: i >= dep.d.n_graph,
+                        from_push_list: i >= dep.d.n_graph as usize,
                     },
                     key,
                 ));
@@ -265,7 +265,7 @@ impl Org {
             deployment: target.map(|d| self.dep_names.resolve(d.ev.id).to_owned()),
             duration: ev.resolved_at.map(|r| ev.started_at.seconds_until(r)),
             recovery_time: target
-                .and_then(|d| d.d.recovery_ms)
+                .and_then(|d| d.d.recovery_ms.get())
                 .map(|m| m as f64 / 1000.0),
         }
     }
@@ -286,7 +286,7 @@ impl Org {
                         let c = &self.chains[prod];
                         (
                             c.deps.len() as u64,
-                            c.deps.last().and_then(|&d| self.deps[d].ev.finished_at),
+                            c.deps.last().and_then(|&d| self.deps[d].ev.finished_at()),
                         )
                     }
                 };

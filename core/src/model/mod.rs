@@ -13,7 +13,7 @@
 use crate::events::{Deployment, EnvironmentTier, Event, PipelineRun, Team};
 use crate::time::{Timestamp, DAY_MS};
 use derive::Dirty;
-use graph::{FxMap, Interner, MultiMap, Repo};
+use graph::{ColumnMultiMap, FxMap, Interner, Repo};
 use ids::{
     ChainId, DepId, DepName, EnvId, Id, IdVec, IncidentId, PrId, RepoId, RunId, ServiceId, ShaId,
     SourceId,
@@ -89,13 +89,14 @@ pub struct Org {
     pub(crate) services: IdVec<ServiceId, Svc>,
     #[serde(with = "as_json")]
     pub(crate) teams: BTreeMap<String, Vec<Team>>,
-    pub(crate) dep_keys: Interner<DepId>,
     pub(crate) environments: Interner<EnvId>,
     pub(crate) dep_shas: shas::ShaTable<ShaId>,
     pub(crate) deps: IdVec<DepId, Dep>,
-    /// Deployment ids as text, and the deployments (of any source) with each.
+    /// Deployment ids as text, and the deployments (of any source) with each, in the order
+    /// they were first held: a deployment's key is (source, id), and few ids have more than
+    /// one source.
     pub(crate) dep_names: Interner<DepName>,
-    pub(crate) deps_by_id: MultiMap<DepName, DepId>,
+    pub(crate) deps_by_id: ColumnMultiMap<DepName, DepId>,
     /// Incident id → deployments whose `remediates` names it.
     pub(crate) deps_by_remediates: FxMap<String, Vec<DepId>>,
     pub(crate) chains: IdVec<ChainId, Chain>,
@@ -175,12 +176,11 @@ impl Org {
             service_names: Interner::default(),
             services: IdVec::default(),
             teams: BTreeMap::new(),
-            dep_keys: Interner::default(),
             environments: Interner::default(),
             dep_shas: shas::ShaTable::default(),
             deps: IdVec::default(),
             dep_names: Interner::default(),
-            deps_by_id: MultiMap::default(),
+            deps_by_id: ColumnMultiMap::default(),
             deps_by_remediates: FxMap::default(),
             chains: IdVec::default(),
             inc_keys: Interner::default(),
@@ -242,7 +242,6 @@ impl Org {
         self.prs.shrink_to_fit();
         self.runs.shrink_to_fit();
         self.sources.shrink_to_fit();
-        self.dep_keys.shrink_to_fit();
         self.environments.shrink_to_fit();
         self.dep_shas.shrink_to_fit();
         self.inc_keys.shrink_to_fit();
@@ -253,6 +252,8 @@ impl Org {
         self.dep_names.shrink_to_fit();
         self.deps_by_id.shrink_to_fit();
         self.incs_by_id.shrink_to_fit();
+        self.dep_list.shrink_to_fit();
+        self.inc_list.shrink_to_fit();
         for t in EnvironmentTier::ALL {
             self.tiers[t].shrink_to_fit();
         }
@@ -282,6 +283,18 @@ impl Org {
             .flat_map(|n| self.deps_by_id.get(n))
     }
 
+    /// The deployment with key (`source`, `id`).
+    pub(crate) fn dep_slot_of(&self, id: DepName, source: SourceId) -> Option<DepId> {
+        self.deps_by_id
+            .get(id)
+            .find(|&slot| self.deps[slot].ev.source == source)
+    }
+
+    /// The deployment with key (`source`, `id`), by their text.
+    pub(crate) fn dep_slot(&self, source: &str, id: &str) -> Option<DepId> {
+        self.dep_slot_of(self.dep_names.get(id)?, self.sources.get(source)?)
+    }
+
     /// The deployment event a record holds, as it was given.
     pub(crate) fn deployment_event(&self, slot: DepId) -> Deployment {
         let dep = &self.deps[slot];
@@ -293,13 +306,13 @@ impl Org {
             environment: self.environments.resolve(ev.environment).to_owned(),
             environment_tier: ev.environment_tier,
             status: ev.status,
-            started_at: ev.started_at,
-            finished_at: ev.finished_at,
+            started_at: ev.started_at(),
+            finished_at: ev.finished_at(),
             sha: self.dep_shas.resolve(ev.sha),
             change_type: ev.change_type,
-            remediates: ev.remediates.as_deref().map(str::to_owned),
+            remediates: ev.remediates().map(str::to_owned),
             marked_failed: ev.marked_failed,
-            commits: ev.commits.iter().map(|c| c.to_string()).collect(),
+            commits: ev.commits().iter().map(|c| c.to_string()).collect(),
         }
     }
 

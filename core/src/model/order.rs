@@ -46,11 +46,11 @@ impl<'a> DepNames<'a> {
     /// finished; then id and source.
     pub(crate) fn list_order(self, da: &Dep, db: &Dep) -> Ordering {
         let (a, b) = (&da.ev, &db.ev);
-        a.finished_at
-            .is_some()
-            .cmp(&b.finished_at.is_some())
-            .then_with(|| b.finished_at.cmp(&a.finished_at))
-            .then_with(|| b.started_at.cmp(&a.started_at))
+        let (fa, fb) = (a.finished_at(), b.finished_at());
+        fa.is_some()
+            .cmp(&fb.is_some())
+            .then_with(|| fb.cmp(&fa))
+            .then_with(|| b.started_at().cmp(&a.started_at()))
             .then_with(|| self.by_id(da, db))
             .then_with(|| self.by_source(da, db))
     }

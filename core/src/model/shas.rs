@@ -3,21 +3,22 @@
 //! other name (uppercase, abbreviated, a SHA-256, a test's `c1`) as its text, so that every sha
 //! reads back exactly as it was given.
 
-use super::graph::FxHasher;
+use super::graph::{FxHasher, FxMap};
 use super::ids::Id;
 use serde::{Deserialize, Serialize};
 use std::hash::Hasher;
 
-/// Set in an entry's end offset when the entry is a packed SHA-1.
-const PACKED: u64 = 1 << 63;
-
 #[derive(Clone, Serialize, Deserialize)]
-#[serde(bound(serialize = "I: Serialize", deserialize = "I: Deserialize<'de>"))]
+#[serde(bound(
+    serialize = "I: Serialize + Eq + std::hash::Hash",
+    deserialize = "I: Deserialize<'de> + Eq + std::hash::Hash"
+))]
 pub(crate) struct ShaTable<I> {
-    /// The entries end to end: 20 bytes for a packed sha, else the text's bytes.
-    bytes: Vec<u8>,
-    /// Where each entry ends in `bytes` (entry `i` starts where `i - 1` ends), with [`PACKED`].
-    ends: Vec<u64>,
+    /// Entry `i`'s 20 bytes when it is a packed SHA-1 (zeros when it is text).
+    packed: Vec<[u8; 20]>,
+    /// Bit `i` is set when entry `i` is text, kept in `text`.
+    is_text: Vec<u64>,
+    text: FxMap<I, Box<str>>,
     /// Open addressing over the ids, at most half full.
     table: Vec<Option<I>>,
     shift: u32,
@@ -26,8 +27,9 @@ pub(crate) struct ShaTable<I> {
 impl<I> Default for ShaTable<I> {
     fn default() -> Self {
         ShaTable {
-            bytes: Vec::new(),
-            ends: Vec::new(),
+            packed: Vec::new(),
+            is_text: Vec::new(),
+            text: FxMap::default(),
             table: Vec::new(),
             shift: 0,
         }
@@ -62,17 +64,18 @@ fn hash(packed: bool, bytes: &[u8]) -> u64 {
     h.finish().wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
-impl<I: Id> ShaTable<I> {
-    fn entry(&self, i: usize) -> (bool, &[u8]) {
-        let start = match i {
-            0 => 0,
-            _ => self.ends.get(i - 1).map_or(0, |e| e & !PACKED),
-        };
-        let end = self.ends.get(i).copied().unwrap_or(0);
-        let packed = end & PACKED != 0;
-        let range =
-            usize::try_from(start).unwrap_or(0)..usize::try_from(end & !PACKED).unwrap_or(0);
-        (packed, self.bytes.get(range).unwrap_or_default())
+impl<I: Id + std::hash::Hash> ShaTable<I> {
+    fn entry(&self, id: I) -> (bool, &[u8]) {
+        let i = id.index();
+        let text = self
+            .is_text
+            .get(i / 64)
+            .is_some_and(|w| w >> (i % 64) & 1 == 1);
+        if text {
+            (false, self.text.get(&id).map_or(&[][..], |t| t.as_bytes()))
+        } else {
+            (true, self.packed.get(i).map_or(&[][..], |p| &p[..]))
+        }
     }
 
     fn find(&self, packed: bool, bytes: &[u8]) -> Option<I> {
@@ -83,7 +86,7 @@ impl<I: Id> ShaTable<I> {
         let mut i = (hash(packed, bytes) >> self.shift) as usize;
         loop {
             let id = self.table[i]?;
-            if self.entry(id.index()) == (packed, bytes) {
+            if self.entry(id) == (packed, bytes) {
                 return Some(id);
             }
             i = (i + 1) & mask;
@@ -106,20 +109,31 @@ impl<I: Id> ShaTable<I> {
         if let Some(id) = self.find(is_packed, bytes) {
             return id;
         }
-        if (self.ends.len() + 1) * 2 > self.table.len() {
+        let n = self.packed.len();
+        if (n + 1) * 2 > self.table.len() {
             self.grow();
         }
-        let id = I::from_index(self.ends.len());
-        self.bytes.extend_from_slice(bytes);
-        let end = self.bytes.len() as u64 | if is_packed { PACKED } else { 0 };
-        self.ends.push(end);
+        let id = I::from_index(n);
+        if n.is_multiple_of(64) {
+            self.is_text.push(0);
+        }
+        match packed {
+            Some(p) => self.packed.push(p),
+            None => {
+                self.packed.push([0; 20]);
+                if let Some(w) = self.is_text.last_mut() {
+                    *w |= 1 << (n % 64);
+                }
+                self.text.insert(id, sha.into());
+            }
+        }
         self.place(id);
         id
     }
 
     /// The sha of `id`, as it was given.
     pub(crate) fn resolve(&self, id: I) -> String {
-        let (packed, bytes) = self.entry(id.index());
+        let (packed, bytes) = self.entry(id);
         if packed {
             let mut s = String::with_capacity(40);
             for b in bytes {
@@ -133,13 +147,14 @@ impl<I: Id> ShaTable<I> {
     }
 
     pub(crate) fn shrink_to_fit(&mut self) {
-        self.bytes.shrink_to_fit();
-        self.ends.shrink_to_fit();
+        self.packed.shrink_to_fit();
+        self.is_text.shrink_to_fit();
+        self.text.shrink_to_fit();
     }
 
     fn place(&mut self, id: I) {
         let mask = self.table.len() - 1;
-        let (packed, bytes) = self.entry(id.index());
+        let (packed, bytes) = self.entry(id);
         let mut i = (hash(packed, bytes) >> self.shift) as usize;
         while self.table[i].is_some() {
             i = (i + 1) & mask;
@@ -151,7 +166,7 @@ impl<I: Id> ShaTable<I> {
         let size = (self.table.len() * 2).max(16);
         self.table = vec![None; size];
         self.shift = 64 - size.trailing_zeros();
-        for i in 0..self.ends.len() {
+        for i in 0..self.packed.len() {
             self.place(I::from_index(i));
         }
     }
@@ -183,8 +198,12 @@ mod tests {
         }
         let distinct: std::collections::HashSet<_> = ids.iter().map(|i| i.index()).collect();
         assert_eq!(distinct.len(), names.len());
-        let text: usize = names.iter().skip(1).map(String::len).sum();
-        assert_eq!(t.bytes.len(), 20 + text, "the lowercase SHA-1 is packed");
+        assert_eq!(
+            t.text.len(),
+            names.len() - 1,
+            "the lowercase SHA-1 is packed"
+        );
+        assert!(!t.text.contains_key(&ids[0]));
         for n in 0..5_000 {
             let sha = format!("{n:040x}");
             let id = t.intern(&sha);

@@ -235,6 +235,9 @@ impl Org {
             )));
         }
         org.settings = settings;
+        // Decoding grows each vector by doubling from a capped first guess (serde's cautious
+        // size hint), so it leaves up to half of the large ones spare.
+        org.compact();
         Ok((org, header))
     }
 }

@@ -16,7 +16,7 @@ pub(crate) struct DepFacts {
     /// Commit ids (in the chain's repository) first deployed by this deployment: the first
     /// `n_graph` from the graph walk, the rest from the pushed commit list.
     pub(crate) changes: Box<[CommitId]>,
-    pub(crate) n_graph: usize,
+    pub(crate) n_graph: u32,
     pub(crate) incomplete: bool,
     /// Unknown commit ids the last walk met (registered in the repository's `waiting`).
     pub(crate) missing: Box<[CommitId]>,
@@ -26,12 +26,12 @@ pub(crate) struct DepFacts {
     /// (`Org::lead_times`).
     pub(crate) negative: [u32; 3],
     /// Median commit lead time, ms.
-    pub(crate) median_commit_ms: Option<f64>,
+    pub(crate) median_commit_ms: OptF64,
     /// Incidents attributed to this deployment, ordered by (id, source).
     pub(crate) incidents: Vec<IncidentId>,
     pub(crate) failed: bool,
     pub(crate) reasons: Box<[String]>,
-    pub(crate) recovery_ms: Option<i64>,
+    pub(crate) recovery_ms: OptI64,
     pub(crate) unplanned: bool,
 }
 
@@ -46,11 +46,107 @@ pub(crate) struct DepEv {
     pub(crate) status: DeploymentStatus,
     pub(crate) change_type: ChangeType,
     pub(crate) marked_failed: bool,
-    pub(crate) started_at: Option<Timestamp>,
-    pub(crate) finished_at: Option<Timestamp>,
+    started: OptI64,
+    finished: OptI64,
     pub(crate) sha: ShaId,
-    pub(crate) remediates: Option<Box<str>>,
-    pub(crate) commits: Box<[Box<str>]>,
+    /// `remediates` and `commits`, which few deployments have.
+    rare: Option<Box<DepRare>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct DepRare {
+    remediates: Option<Box<str>>,
+    commits: Box<[Box<str>]>,
+}
+
+impl DepEv {
+    pub(crate) fn new(
+        id: DepName,
+        source: SourceId,
+        environment: EnvId,
+        d: &crate::events::Deployment,
+        sha: ShaId,
+    ) -> DepEv {
+        let rare = (d.remediates.is_some() || !d.commits.is_empty()).then(|| {
+            Box::new(DepRare {
+                remediates: d.remediates.as_deref().map(Into::into),
+                commits: d.commits.iter().map(|c| c.as_str().into()).collect(),
+            })
+        });
+        DepEv {
+            id,
+            source,
+            environment,
+            environment_tier: d.environment_tier,
+            status: d.status,
+            change_type: d.change_type,
+            marked_failed: d.marked_failed,
+            started: OptI64::new(d.started_at.map(|t| t.0)),
+            finished: OptI64::new(d.finished_at.map(|t| t.0)),
+            sha,
+            rare,
+        }
+    }
+
+    pub(crate) fn started_at(&self) -> Option<Timestamp> {
+        self.started.get().map(Timestamp)
+    }
+
+    pub(crate) fn finished_at(&self) -> Option<Timestamp> {
+        self.finished.get().map(Timestamp)
+    }
+
+    pub(crate) fn remediates(&self) -> Option<&str> {
+        self.rare.as_ref()?.remediates.as_deref()
+    }
+
+    /// The pushed commit list, as given.
+    pub(crate) fn commits(&self) -> &[Box<str>] {
+        self.rare.as_ref().map_or(&[], |r| &r.commits)
+    }
+}
+
+/// An `Option<i64>` in 8 bytes: `i64::MIN` is none. No value the model holds is `i64::MIN`
+/// (times are within chrono's range, about ±8.3e15 ms, and so are their differences).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct OptI64(i64);
+
+impl OptI64 {
+    pub(crate) const NONE: OptI64 = OptI64(i64::MIN);
+
+    pub(crate) fn new(v: Option<i64>) -> OptI64 {
+        OptI64(v.unwrap_or(i64::MIN))
+    }
+
+    pub(crate) fn get(self) -> Option<i64> {
+        (self.0 != i64::MIN).then_some(self.0)
+    }
+}
+
+impl Default for OptI64 {
+    fn default() -> Self {
+        OptI64::NONE
+    }
+}
+
+/// An `Option<f64>` in 8 bytes: NaN is none (a median of lead times is never NaN).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub(crate) struct OptF64(f64);
+
+impl OptF64 {
+    pub(crate) fn new(v: Option<f64>) -> OptF64 {
+        OptF64(v.unwrap_or(f64::NAN))
+    }
+
+    pub(crate) fn get(self) -> Option<f64> {
+        (!self.0.is_nan()).then_some(self.0)
+    }
+}
+
+impl Default for OptF64 {
+    fn default() -> Self {
+        OptF64(f64::NAN)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,10 +165,10 @@ pub(crate) struct Dep {
 
 impl Dep {
     pub(crate) fn fin(&self) -> i64 {
-        self.ev.finished_at.map_or(i64::MIN, |t| t.0)
+        self.ev.finished.0
     }
     pub(crate) fn is_success(&self) -> bool {
-        self.ev.status == DeploymentStatus::Success && self.ev.finished_at.is_some()
+        self.ev.status == DeploymentStatus::Success && self.ev.finished.get().is_some()
     }
     pub(crate) fn is_baseline(&self) -> bool {
         self.chain.is_some() && self.pos == 0

@@ -86,23 +86,13 @@ impl Org {
     }
 
     pub(super) fn upsert_deployment(&mut self, d: Deployment, dirty: &mut Dirty) {
-        let slot = self.dep_keys.intern(&key_of(&d.source, &d.id));
+        let id = self.dep_names.intern(&d.id);
+        let source = self.sources.intern(&d.source);
+        let slot = self.dep_slot_of(id, source).unwrap_or(self.deps.next_id());
         let service = self.service_idx(&d.service);
         let tier = self.settings.tier_of(&d);
-        let ev = DepEv {
-            id: self.dep_names.intern(&d.id),
-            source: self.sources.intern(&d.source),
-            environment: self.environments.intern(&d.environment),
-            environment_tier: d.environment_tier,
-            status: d.status,
-            change_type: d.change_type,
-            marked_failed: d.marked_failed,
-            started_at: d.started_at,
-            finished_at: d.finished_at,
-            sha: self.dep_shas.intern(&d.sha),
-            remediates: d.remediates.as_deref().map(Into::into),
-            commits: d.commits.iter().map(|c| c.as_str().into()).collect(),
-        };
+        let environment = self.environments.intern(&d.environment);
+        let ev = DepEv::new(id, source, environment, &d, self.dep_shas.intern(&d.sha));
         if let Some(old) = self.deps.get(slot) {
             if old.ev == ev && old.service == service && old.tier == tier {
                 return;
@@ -110,7 +100,7 @@ impl Org {
             let (old_service, old_tier) = (old.service, old.tier);
             let svc = &mut self.services[old_service];
             svc.deployments = svc.deployments.saturating_sub(1);
-            if let Some(r) = old.ev.remediates.as_deref().map(str::to_owned) {
+            if let Some(r) = old.ev.remediates().map(str::to_owned) {
                 index_remove(&mut self.deps_by_remediates, &r, slot);
                 dirty.remediated_incident_ids.insert(r);
             }

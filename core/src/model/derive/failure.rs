@@ -2,6 +2,7 @@
 
 use crate::events::{ChangeType, DeploymentStatus};
 use crate::model::ids::DepId;
+use crate::model::state::OptI64;
 use crate::model::Org;
 
 impl Org {
@@ -59,7 +60,7 @@ impl Org {
                     let d = &self.deps[s];
                     if d.ev.status == DeploymentStatus::Success
                         && d.fin() >= fin
-                        && d.ev.finished_at.is_some()
+                        && d.ev.finished_at().is_some()
                     {
                         remedy = Some(remedy.map_or(d.fin(), |r| r.min(d.fin())));
                     }
@@ -89,11 +90,11 @@ impl Org {
             let d = &mut self.deps[slot].d;
             let changed = d.failed != failed
                 || *d.reasons != *reasons
-                || d.recovery_ms != recovery
+                || d.recovery_ms.get() != recovery
                 || d.unplanned != unplanned;
             d.failed = failed;
             d.reasons = reasons.into_boxed_slice();
-            d.recovery_ms = recovery;
+            d.recovery_ms = OptI64::new(recovery);
             d.unplanned = unplanned;
             changed
         }

@@ -8,6 +8,7 @@
 
 use super::push_span;
 use crate::model::ids::DepId;
+use crate::model::state::OptF64;
 use crate::model::Org;
 
 impl Org {
@@ -74,6 +75,6 @@ impl Org {
         let median = crate::stats::summarize_millis(&mut values).map(|s| s.median * 1000.0);
         let d = &mut self.deps[slot].d;
         d.negative = negative;
-        d.median_commit_ms = median;
+        d.median_commit_ms = OptF64::new(median);
     }
 }

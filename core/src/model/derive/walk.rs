@@ -77,7 +77,7 @@ fn rewalk(
             incomplete = !missing.is_empty();
             if incomplete {
                 // Fallback: the pushed commit list, for known commits not yet assigned.
-                for sha in &deps_ro[s].ev.commits {
+                for sha in deps_ro[s].ev.commits() {
                     let x = r.node(sha);
                     if !r.is_known(x) {
                         if scratch.seen_missing.insert(x) {
@@ -109,7 +109,7 @@ fn rewalk(
     }
     let d = &mut deps[s].d;
     d.changes = changes.into_boxed_slice();
-    d.n_graph = n_graph;
+    d.n_graph = n_graph as u32;
     d.incomplete = incomplete;
     d.missing = missing.into_boxed_slice();
     d.missing_repo = chain.repo;
