@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod heap;
 mod snapshot;
 mod view;
 pub use snapshot::SnapshotFile;
@@ -214,6 +215,7 @@ impl AppState {
             let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 guard.org.load(chunks);
                 guard.org.compact();
+                heap::release_free_memory();
             }));
             let read = finished
                 .blocking_recv()
