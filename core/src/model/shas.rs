@@ -16,8 +16,7 @@ use std::hash::Hasher;
 pub(crate) struct ShaTable<I> {
     /// Entry `i`'s 20 bytes when it is a packed SHA-1 (zeros when it is text).
     packed: Vec<[u8; 20]>,
-    /// Bit `i` is set when entry `i` is text, kept in `text`.
-    is_text: Vec<u64>,
+    /// The entries that are text (empty when every sha is a lowercase SHA-1).
     text: FxMap<I, Box<str>>,
     /// Open addressing over the ids, at most half full.
     table: Vec<Option<I>>,
@@ -28,7 +27,6 @@ impl<I> Default for ShaTable<I> {
     fn default() -> Self {
         ShaTable {
             packed: Vec::new(),
-            is_text: Vec::new(),
             text: FxMap::default(),
             table: Vec::new(),
             shift: 0,
@@ -66,15 +64,12 @@ fn hash(packed: bool, bytes: &[u8]) -> u64 {
 
 impl<I: Id + std::hash::Hash> ShaTable<I> {
     fn entry(&self, id: I) -> (bool, &[u8]) {
-        let i = id.index();
-        let text = self
-            .is_text
-            .get(i / 64)
-            .is_some_and(|w| w >> (i % 64) & 1 == 1);
-        if text {
-            (false, self.text.get(&id).map_or(&[][..], |t| t.as_bytes()))
-        } else {
-            (true, self.packed.get(i).map_or(&[][..], |p| &p[..]))
+        match self.text.get(&id) {
+            Some(t) => (false, t.as_bytes()),
+            None => (
+                true,
+                self.packed.get(id.index()).map_or(&[][..], |p| &p[..]),
+            ),
         }
     }
 
@@ -114,18 +109,9 @@ impl<I: Id + std::hash::Hash> ShaTable<I> {
             self.grow();
         }
         let id = I::from_index(n);
-        if n.is_multiple_of(64) {
-            self.is_text.push(0);
-        }
-        match packed {
-            Some(p) => self.packed.push(p),
-            None => {
-                self.packed.push([0; 20]);
-                if let Some(w) = self.is_text.last_mut() {
-                    *w |= 1 << (n % 64);
-                }
-                self.text.insert(id, sha.into());
-            }
+        self.packed.push(packed.unwrap_or([0; 20]));
+        if packed.is_none() {
+            self.text.insert(id, sha.into());
         }
         self.place(id);
         id
@@ -148,7 +134,6 @@ impl<I: Id + std::hash::Hash> ShaTable<I> {
 
     pub(crate) fn shrink_to_fit(&mut self) {
         self.packed.shrink_to_fit();
-        self.is_text.shrink_to_fit();
         self.text.shrink_to_fit();
     }
 

@@ -165,7 +165,7 @@ pub(crate) struct Dep {
 
 impl Dep {
     pub(crate) fn fin(&self) -> i64 {
-        self.ev.finished.0
+        self.ev.finished.get().unwrap_or(i64::MIN)
     }
     pub(crate) fn is_success(&self) -> bool {
         self.ev.status == DeploymentStatus::Success && self.ev.finished.get().is_some()

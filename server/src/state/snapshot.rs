@@ -107,10 +107,7 @@ impl AppState {
         let path = path.to_owned();
         tokio::task::spawn_blocking(move || {
             let bytes = std::fs::read(&path).map_err(|e| format!("cannot read it: {e}"))?;
-            let read = Org::read_snapshot(&bytes, settings).map_err(|e| e.to_string());
-            drop(bytes);
-            super::heap::release_free_memory();
-            read
+            Org::read_snapshot(&bytes, settings).map_err(|e| e.to_string())
         })
         .await
         .map_err(|e| format!("reading it failed: {e}"))?
