@@ -87,6 +87,23 @@ pub fn summarize_sorted_runs(runs: &[&[i64]], sum: i128) -> Option<Summary> {
     summary_of(n, sum, |ranks| order_statistics_of_runs(runs, ranks))
 }
 
+/// [`summarize_sorted_runs`] of `runs` (with total `sum`) and of the unsorted `more`: the
+/// same numbers as [`summarize_millis`] of all their values put together. Without runs it is
+/// `summarize_millis(more)`.
+pub fn summarize_runs_and<'a>(
+    mut runs: Vec<&'a [i64]>,
+    sum: i128,
+    more: &'a mut [i64],
+) -> Option<Summary> {
+    if runs.is_empty() {
+        return summarize_millis(more);
+    }
+    more.sort_unstable();
+    let sum = sum + more.iter().map(|&v| i128::from(v)).sum::<i128>();
+    runs.push(more);
+    summarize_sorted_runs(&runs, sum)
+}
+
 /// The values at ascending, distinct ranks (0-based) among the values of sorted runs, as if
 /// they were merged.
 ///

@@ -94,6 +94,18 @@ impl Frequency {
         }
     }
 
+    /// [`Frequency::add`] of each of `fins`, sorted ascending, with the same result: only the
+    /// first finish of each (day, 7-day block, 30-day block) can count, so the rest of it is
+    /// skipped by binary search.
+    pub(crate) fn add_sorted(&mut self, fins: &[i64], days: &Days) {
+        let mut i = 0;
+        while let Some(&fin) = fins.get(i) {
+            self.add(fin, days);
+            let next = self.day_end.min(self.week.1).min(self.month.1);
+            i += fins[i..].partition_point(|&f| f < next).max(1);
+        }
+    }
+
     /// The reply, for `deployments` counted and `attempts` failed attempts in the window.
     pub(crate) fn finish(
         self,
@@ -144,4 +156,59 @@ pub(crate) fn failed_attempts(
     let lo = a.partition_point(|&(f, _)| f < from);
     let hi = a.partition_point(|&(f, _)| f < to);
     a[lo..hi].iter().filter(|&&(_, s)| admits(s)).count() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::HOUR_MS;
+
+    /// `add_sorted` (skipping by binary search) counts what `add` of every finish counts: the
+    /// same deployment days, and the same days in each 7- and 30-day block, also when a block
+    /// boundary falls inside a local day that has deployments on both sides of it.
+    #[test]
+    fn skipping_counts_what_adding_each_counts() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: i64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            ((seed >> 33) as i64).rem_euclid(n)
+        };
+        let start = crate::Timestamp::parse("2025-02-20T00:00:00Z").map_or(0, |t| t.0);
+        // Bursts of deployments minutes apart, with gaps of hours to days between bursts.
+        let mut fins = Vec::new();
+        let mut t = start;
+        while t < start + 200 * DAY_MS {
+            for _ in 0..next(6) {
+                t += next(20 * 60_000) + 1;
+                fins.push(t);
+            }
+            t += next(40 * HOUR_MS);
+        }
+        let mut compared = 0;
+        for tz in [chrono_tz::UTC, chrono_tz::America::New_York] {
+            for offset in [
+                0,
+                7 * HOUR_MS + 13,
+                23 * HOUR_MS + 59 * 60_000,
+                3 * DAY_MS + HOUR_MS,
+            ] {
+                let (from, to) = (start + offset, start + 190 * DAY_MS - offset);
+                let days = Days::new(tz, from, to);
+                let inside: Vec<i64> = fins
+                    .iter()
+                    .copied()
+                    .filter(|&f| f >= from && f < to)
+                    .collect();
+                let (mut each, mut skipping) = (Frequency::new(from, to), Frequency::new(from, to));
+                inside.iter().for_each(|&f| each.add(f, &days));
+                skipping.add_sorted(&inside, &days);
+                assert_eq!(each.days, skipping.days);
+                assert_eq!(each.per_week, skipping.per_week, "{tz} +{offset}");
+                assert_eq!(each.per_month, skipping.per_month, "{tz} +{offset}");
+                assert!(each.days > 100 && each.per_month.iter().all(|&d| d > 5));
+                compared += 1;
+            }
+        }
+        assert_eq!(compared, 8);
+    }
 }

@@ -33,32 +33,14 @@ fn gather(org: &Org, ix: &TierIndex, rows: impl Iterator<Item = usize>, b: usize
 /// those of gathering every value. Other selections (a service or team filter) gather.
 fn summary(org: &Org, ix: &TierIndex, sel: Sel<'_>, b: usize) -> Option<stats::Summary> {
     match sel {
-        Sel::Range(lo, hi) => {
-            // Blocks wholly inside rows lo..hi: first starting at or after lo, up to the last
-            // ending at or before hi.
-            let starts = &ix.block_row;
-            let k0 = starts.partition_point(|&r| (r as usize) < lo);
-            let end_of = |k: usize| starts.get(k + 1).map_or(ix.fin.len(), |&r| r as usize);
-            let mut k1 = k0;
-            while k1 < starts.len() && end_of(k1) <= hi {
-                k1 += 1;
+        Sel::Range(lo, hi) => match ix.whole_blocks(lo, hi) {
+            Some(w) => {
+                let runs = ix.lead[b].runs(w.blocks.clone()).collect();
+                let mut edges = gather(org, ix, (lo..w.rows.start).chain(w.rows.end..hi), b);
+                stats::summarize_runs_and(runs, ix.lead[b].sum(w.blocks), &mut edges)
             }
-            if k0 == k1 {
-                let mut v = gather(org, ix, lo..hi, b);
-                return stats::summarize_millis(&mut v);
-            }
-            let (full_lo, full_hi) = (starts[k0] as usize, end_of(k1 - 1));
-            let mut edges = gather(org, ix, (lo..full_lo).chain(full_hi..hi), b);
-            edges.sort_unstable();
-            let off = &ix.block_off[b];
-            let mut runs: Vec<&[i64]> = (k0..k1)
-                .map(|k| &ix.lead[b][off[k] as usize..off[k + 1] as usize])
-                .collect();
-            runs.push(&edges);
-            let sum = ix.block_sum[b][k1] - ix.block_sum[b][k0]
-                + edges.iter().map(|&v| i128::from(v)).sum::<i128>();
-            stats::summarize_sorted_runs(&runs, sum)
-        }
+            None => stats::summarize_millis(&mut gather(org, ix, lo..hi, b)),
+        },
         Sel::List(l) => {
             let mut v = gather(org, ix, l.iter().map(|&r| r as usize), b);
             stats::summarize_millis(&mut v)

@@ -4,13 +4,13 @@ use super::bands;
 use crate::api::{Benchmark, RecoveryTime};
 use crate::stats;
 
-/// `recoveries`: the recovery times (ms) of the recovered failures; `unrecovered`: the others.
+/// `rec`: the summary of the recovery times of the recovered failures; `unrecovered`: the
+/// number of the others.
 pub(crate) fn recovery_time(
-    mut recoveries: Vec<i64>,
+    rec: Option<stats::Summary>,
     unrecovered: u64,
     benchmark: Benchmark,
 ) -> RecoveryTime {
-    let rec = stats::summarize_millis(&mut recoveries);
     RecoveryTime {
         recoveries: rec.map_or(0, |s| s.count),
         median: rec.map(|s| s.median),

@@ -38,13 +38,6 @@ impl<'a> Sel<'a> {
             }
         }
     }
-
-    pub(crate) fn for_each(&self, mut f: impl FnMut(usize)) {
-        match self {
-            Sel::Range(lo, hi) => (*lo..*hi).for_each(f),
-            Sel::List(l) => l.iter().for_each(|&r| f(r as usize)),
-        }
-    }
 }
 
 /// Local midnights inside a window, so that a day is a binary search away.

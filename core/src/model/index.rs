@@ -9,14 +9,16 @@ use super::order::merge_sorted;
 use super::Org;
 use crate::api::Attribution;
 use crate::events::{DeploymentStatus, EnvironmentTier};
-use crate::model::state::OptI64;
 use crate::time::DAY_MS;
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 
 pub(crate) const BASELINE: u8 = 1;
 pub(crate) const FAILED: u8 = 2;
 pub(crate) const UNPLANNED: u8 = 4;
 pub(crate) const INCOMPLETE: u8 = 8;
+/// A failed deployment with a recovery time (`DepFacts::recovery_ms`).
+pub(crate) const RECOVERED: u8 = 16;
 
 /// One successful deployment, as the query needs it.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -25,8 +27,119 @@ pub(crate) struct Row {
     pub(crate) flags: u8,
     pub(crate) negative: [u32; 3],
     pub(crate) fallback: u32,
-    /// Recovery time in ms of a failed deployment; `None` when not failed or not recovered.
-    pub(crate) recovery_ms: OptI64,
+}
+
+/// What a window's rows add up to, apart from their times and durations: the counts behind
+/// the failure rate, the rework rate and the data-quality notes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Counts {
+    pub(crate) baselines: u64,
+    pub(crate) unplanned: u64,
+    pub(crate) incomplete: u64,
+    pub(crate) failed: u64,
+    /// Failed deployments with no recovery time.
+    pub(crate) unrecovered: u64,
+    /// Changes attributed from a pushed commit list, not the graph.
+    pub(crate) fallback: u64,
+    /// Negative spans per lead-time basis.
+    pub(crate) negative: [u64; 3],
+}
+
+impl Counts {
+    pub(crate) fn add(&mut self, row: &Row) {
+        let has = |flag: u8| u64::from(row.flags & flag != 0);
+        self.baselines += has(BASELINE);
+        self.unplanned += has(UNPLANNED);
+        self.incomplete += has(INCOMPLETE);
+        self.failed += has(FAILED);
+        self.unrecovered += u64::from(row.flags & (FAILED | RECOVERED) == FAILED);
+        self.fallback += u64::from(row.fallback);
+        for (n, &v) in self.negative.iter_mut().zip(&row.negative) {
+            *n += u64::from(v);
+        }
+    }
+
+    /// The counts a running total `self` holds beyond an earlier total `before`.
+    fn since(&self, before: &Counts) -> Counts {
+        Counts {
+            baselines: self.baselines - before.baselines,
+            unplanned: self.unplanned - before.unplanned,
+            incomplete: self.incomplete - before.incomplete,
+            failed: self.failed - before.failed,
+            unrecovered: self.unrecovered - before.unrecovered,
+            fallback: self.fallback - before.fallback,
+            negative: std::array::from_fn(|b| self.negative[b] - before.negative[b]),
+        }
+    }
+}
+
+/// Values in blocks, one block after another, each sorted ascending, with running sums: the
+/// values of a run of whole blocks are that many sorted runs, and their sum one subtraction.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct SortedBlocks {
+    values: Vec<i64>,
+    /// `values[off[k]..off[k + 1]]` are block `k`'s; one more entry than blocks.
+    off: Vec<u32>,
+    /// The sum of the values before block `k`; one more entry than blocks.
+    sum: Vec<i128>,
+}
+
+impl Default for SortedBlocks {
+    fn default() -> Self {
+        SortedBlocks {
+            values: Vec::new(),
+            off: vec![0],
+            sum: vec![0],
+        }
+    }
+}
+
+impl SortedBlocks {
+    /// Keeps the first `blocks` blocks.
+    fn truncate(&mut self, blocks: usize) {
+        let blocks = blocks.min(self.off.len() - 1);
+        self.values.truncate(self.off[blocks] as usize);
+        self.off.truncate(blocks + 1);
+        self.sum.truncate(blocks + 1);
+    }
+
+    /// Where the next block's values are pushed, before [`SortedBlocks::close`].
+    fn open(&mut self) -> &mut Vec<i64> {
+        &mut self.values
+    }
+
+    /// Ends the block of the values pushed since the last one: sorts them and sums them.
+    fn close(&mut self) {
+        let from = self.off.last().map_or(0, |&o| o as usize);
+        let block = &mut self.values[from..];
+        block.sort_unstable();
+        let sum: i128 = block.iter().map(|&v| i128::from(v)).sum();
+        let before = self.sum.last().copied().unwrap_or(0);
+        self.sum.push(before + sum);
+        self.off.push(self.values.len() as u32);
+    }
+
+    /// The sorted values of each block in `blocks`.
+    pub(crate) fn runs(&self, blocks: Range<usize>) -> impl Iterator<Item = &[i64]> {
+        blocks.map(|k| &self.values[self.off[k] as usize..self.off[k + 1] as usize])
+    }
+
+    /// The sum of the values of `blocks`.
+    pub(crate) fn sum(&self, blocks: Range<usize>) -> i128 {
+        self.sum[blocks.end] - self.sum[blocks.start]
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.values.shrink_to_fit();
+        self.off.shrink_to_fit();
+        self.sum.shrink_to_fit();
+    }
+}
+
+/// The day blocks wholly inside a range of rows, and the rows they hold.
+pub(crate) struct WholeBlocks {
+    pub(crate) blocks: Range<usize>,
+    pub(crate) rows: Range<usize>,
 }
 
 /// The successful deployments of one tier, sorted by (finish, id, source).
@@ -40,14 +153,14 @@ pub(crate) struct TierIndex {
     pub(crate) rows: Vec<Row>,
     /// The rows in blocks, one per UTC day of their finish time: the first row of each block.
     pub(crate) block_row: Vec<u32>,
-    /// Non-negative lead times in ms per basis, block after block, each block sorted by value
-    /// (the only copy: a row's own are computed again by `Org::lead_times`).
-    pub(crate) lead: [Vec<i64>; 3],
-    /// `lead[b][block_off[b][k]..block_off[b][k + 1]]` are block `k`'s; one more entry than
-    /// blocks.
-    pub(crate) block_off: [Vec<u32>; 3],
-    /// The sum of `lead[b]` before block `k`; one more entry than blocks.
-    pub(crate) block_sum: [Vec<i128>; 3],
+    /// The rows' [`Counts`] before block `k`; one more entry than blocks.
+    pub(crate) block_counts: Vec<Counts>,
+    /// Non-negative lead times in ms per basis, per block (the only copy: a row's own are
+    /// computed again by `Org::lead_times`).
+    pub(crate) lead: [SortedBlocks; 3],
+    /// The recovery times in ms of the recovered failed rows, per block (the deployment's own
+    /// is `DepFacts::recovery_ms`).
+    pub(crate) recovery: SortedBlocks,
     /// Service → its row indexes, ascending.
     pub(crate) by_service: FxMap<ServiceId, Vec<u32>>,
     /// Failed deployment attempts (status `failure`): (finish, service), sorted.
@@ -64,9 +177,9 @@ impl Default for TierIndex {
             fin: Vec::new(),
             rows: Vec::new(),
             block_row: Vec::new(),
+            block_counts: vec![Counts::default()],
             lead: Default::default(),
-            block_off: [vec![0], vec![0], vec![0]],
-            block_sum: [vec![0], vec![0], vec![0]],
+            recovery: SortedBlocks::default(),
             by_service: FxMap::default(),
             attempts: Vec::new(),
             attempt_of: FxMap::default(),
@@ -147,17 +260,15 @@ impl TierIndex {
             if d.incomplete {
                 flags |= INCOMPLETE;
             }
+            if d.failed && d.recovery_ms.get().is_some() {
+                flags |= RECOVERED;
+            }
             self.fin.push(dep.chain_fin);
             self.rows.push(Row {
                 service: dep.service,
                 flags,
                 negative: d.negative,
                 fallback: (d.changes.len() - (d.n_graph as usize).min(d.changes.len())) as u32,
-                recovery_ms: if d.failed {
-                    d.recovery_ms
-                } else {
-                    OptI64::NONE
-                },
             });
             self.by_service
                 .entry(dep.service)
@@ -178,18 +289,43 @@ impl TierIndex {
         self.fin.shrink_to_fit();
         self.rows.shrink_to_fit();
         self.block_row.shrink_to_fit();
-        for b in 0..3 {
-            self.lead[b].shrink_to_fit();
-            self.block_off[b].shrink_to_fit();
-            self.block_sum[b].shrink_to_fit();
+        self.block_counts.shrink_to_fit();
+        for l in &mut self.lead {
+            l.shrink_to_fit();
         }
+        self.recovery.shrink_to_fit();
         self.by_service.values_mut().for_each(Vec::shrink_to_fit);
         self.by_service.shrink_to_fit();
     }
 
-    /// Rebuilds the lead-time blocks from the one holding row `p` on (the rows before it are
-    /// unchanged): each UTC day's lead times, sorted, so that a window's quantiles are found
-    /// by binary search across its days instead of by gathering every value.
+    /// The day blocks wholly inside rows `lo..hi` (`lo ≤ hi ≤ rows`); `None` when there is
+    /// none.
+    pub(crate) fn whole_blocks(&self, lo: usize, hi: usize) -> Option<WholeBlocks> {
+        let starts = &self.block_row;
+        // The first block starting at or after `lo`, up to the last one ending by `hi`.
+        let k0 = starts.partition_point(|&r| (r as usize) < lo);
+        let mut k1 = starts
+            .get(1..)
+            .map_or(0, |next| next.partition_point(|&r| (r as usize) <= hi));
+        if k1 + 1 == starts.len() && self.fin.len() <= hi {
+            k1 += 1;
+        }
+        let end_of = |k: usize| starts.get(k + 1).map_or(self.fin.len(), |&r| r as usize);
+        (k0 < k1).then(|| WholeBlocks {
+            blocks: k0..k1,
+            rows: starts[k0] as usize..end_of(k1 - 1),
+        })
+    }
+
+    /// The [`Counts`] of the rows of `blocks`.
+    pub(crate) fn counts(&self, blocks: Range<usize>) -> Counts {
+        self.block_counts[blocks.end].since(&self.block_counts[blocks.start])
+    }
+
+    /// Rebuilds the blocks from the one holding row `p` on (the rows before it are
+    /// unchanged): each UTC day's counts, and its lead and recovery times sorted, so that a
+    /// window's quantiles are found by binary search across its days instead of by gathering
+    /// every value.
     fn update_blocks(&mut self, org: &Org, p: usize) {
         let keep = self.block_row.partition_point(|&r| (r as usize) < p);
         // The block holding `p` starts before it: rebuild that one too.
@@ -201,29 +337,33 @@ impl TierIndex {
         let keep = keep.min(self.block_row.len());
         let start = self.block_row.get(keep).map_or(p, |&r| r as usize).min(p);
         self.block_row.truncate(keep);
-        for b in 0..3 {
-            let end = self.block_off[b][keep] as usize;
-            self.lead[b].truncate(end);
-            self.block_off[b].truncate(keep + 1);
-            self.block_sum[b].truncate(keep + 1);
+        self.block_counts.truncate(keep + 1);
+        for l in &mut self.lead {
+            l.truncate(keep);
         }
+        self.recovery.truncate(keep);
         let mut r = start;
         while r < self.fin.len() {
             let day = self.fin[r].div_euclid(DAY_MS);
             let end = r + self.fin[r..].partition_point(|&f| f.div_euclid(DAY_MS) == day);
             self.block_row.push(r as u32);
-            for b in 0..3 {
-                let from = self.lead[b].len();
+            for (b, l) in self.lead.iter_mut().enumerate() {
+                let out = l.open();
                 for &s in &self.slots[r..end] {
-                    org.lead_times(s, b, &mut self.lead[b]);
+                    org.lead_times(s, b, out);
                 }
-                let block = &mut self.lead[b][from..];
-                block.sort_unstable();
-                let sum: i128 = block.iter().map(|&v| i128::from(v)).sum();
-                let before = self.block_sum[b].last().copied().unwrap_or(0);
-                self.block_sum[b].push(before + sum);
-                self.block_off[b].push(self.lead[b].len() as u32);
+                l.close();
             }
+            let mut counts = self.block_counts.last().copied().unwrap_or_default();
+            let out = self.recovery.open();
+            for k in r..end {
+                counts.add(&self.rows[k]);
+                if let Some(ms) = recovery_of(org, &self.rows[k], self.slots[k]) {
+                    out.push(ms);
+                }
+            }
+            self.recovery.close();
+            self.block_counts.push(counts);
             r = end;
         }
     }
@@ -260,6 +400,14 @@ impl TierIndex {
             }
         }
     }
+}
+
+/// The recovery time (ms) of a row's deployment, when it failed and recovered.
+pub(crate) fn recovery_of(org: &Org, row: &Row, slot: DepId) -> Option<i64> {
+    if row.flags & RECOVERED == 0 {
+        return None;
+    }
+    org.deps[slot].d.recovery_ms.get()
 }
 
 /// Incidents attributed to no deployment: (started, service), sorted.
