@@ -8,6 +8,8 @@ pub mod api;
 pub mod demo;
 pub mod dora;
 pub mod events;
+#[cfg(any(test, feature = "github"))]
+pub mod github;
 pub mod model;
 pub mod names;
 pub mod query;

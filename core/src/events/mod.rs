@@ -15,6 +15,24 @@ fn default_source() -> String {
     "api".to_owned()
 }
 
+/// [`string_or_number`], optional.
+fn opt_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        S(String),
+        N(i64),
+    }
+    match Option::<Either>::deserialize(d) {
+        Ok(Some(Either::S(s))) => Ok(Some(s)),
+        Ok(Some(Either::N(n))) => Ok(Some(n.to_string())),
+        Ok(None) => Ok(None),
+        Err(_) => Err(serde::de::Error::custom(
+            "expected a string, an integer or null",
+        )),
+    }
+}
+
 /// A string that may arrive as a JSON number too (pull-request numbers, pipeline run ids).
 fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     #[derive(Deserialize)]
@@ -189,8 +207,33 @@ pub struct Incident {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PipelineJob {
     pub name: String,
+    /// The provider's job id, when it has one (a re-sent job replaces the one with its id).
+    #[serde(default, deserialize_with = "opt_string_or_number")]
+    pub id: Option<String>,
     #[serde(default)]
     pub category: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub conclusion: Option<String>,
+    /// Queued; the job's queue time is `started_at - created_at`.
+    #[serde(default)]
+    pub created_at: Option<Timestamp>,
+    #[serde(default)]
+    pub started_at: Option<Timestamp>,
+    #[serde(default)]
+    pub finished_at: Option<Timestamp>,
+    #[serde(default)]
+    pub steps: Vec<PipelineStep>,
+}
+
+/// One step of a pipeline job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PipelineStep {
+    pub name: String,
+    #[serde(default)]
+    pub number: Option<u32>,
     #[serde(default)]
     pub status: Option<String>,
     #[serde(default)]

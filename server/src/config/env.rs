@@ -123,6 +123,15 @@ pub const ENV_OVERRIDES: &[EnvOverride] = &[
             Ok(())
         },
     },
+    EnvOverride {
+        name: "NAGARE_HOOK_GITHUB_SECRETS",
+        key: "sources.github.secrets",
+        // Comma-separated: several while a secret is rotated.
+        apply: |c, v| {
+            c.sources.github.secrets = list(v);
+            Ok(())
+        },
+    },
 ];
 
 /// The variable naming the configuration file (read before the file, so not an override).
@@ -181,6 +190,7 @@ mod tests {
                 "auth.client_secret" => c.auth.client_secret.clone(),
                 "auth.redirect_url" => c.auth.redirect_url.clone(),
                 "sources.canonical.secrets" => c.sources.canonical.secrets.join(","),
+                "sources.github.secrets" => c.sources.github.secrets.join(","),
                 other => panic!("{}: no check for key {other}; add one", o.name),
             };
             assert_eq!(got, value, "{} sets {}", o.name, o.key);

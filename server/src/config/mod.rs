@@ -28,7 +28,7 @@ pub use log::LogConfig;
 pub use metrics::MetricsConfig;
 pub use retention::RetentionConfig;
 pub use server::ServerConfig;
-pub use sources::{SignedSourceConfig, SourcesConfig};
+pub use sources::{GithubSourceConfig, RepoRuleConfig, SignedSourceConfig, SourcesConfig};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -17,21 +17,26 @@
 //! [`Registry::from_config`].
 
 mod canonical;
+mod github;
 
 use crate::auth::ClientAddr;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::ingest;
 use crate::state::AppState;
+use anyhow::Context;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
+use hmac::{Hmac, Mac};
 use nagare_core::access::Scope;
 use nagare_core::api::ErrorBody;
 use nagare_core::events::Event;
+use nagare_core::github::Versioned;
 use serde::Serialize;
+use sha2::Sha256;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -39,9 +44,16 @@ use std::sync::Arc;
 pub enum Mapped {
     /// Canonical events, each with the line (or position) of the payload it came from.
     Events(Vec<usize>, Vec<Event>),
-    /// Nothing this source turns into events (a ping, an event type it does not use): kept
-    /// raw with this reason.
+    /// Events to merge into the stored ones of their keys (a source that sends an object's
+    /// state piecemeal), and notes on what they leave out.
+    Merged(Vec<Versioned>, crate::store::MergeFn, Vec<String>),
+    /// The source checking that its hook is connected: answered 200, kept raw.
+    Ping(String),
+    /// Nothing this source turns into events (an event type it does not use): kept raw with
+    /// this reason.
     Ignored(String),
+    /// Needs a mapping rule it lacks: kept raw with the rule to add (202).
+    Unmapped(String),
 }
 
 /// A system that pushes deliveries to `POST /hooks/{name}`.
@@ -67,6 +79,9 @@ impl Registry {
     pub fn from_config(config: &Config) -> anyhow::Result<Registry> {
         let mut r = Registry::default();
         if let Some(s) = canonical::Canonical::from_config(&config.sources.canonical)? {
+            r.add(Arc::new(s));
+        }
+        if let Some(s) = github::Github::from_config(&config.sources.github)? {
             r.add(Arc::new(s));
         }
         Ok(r)
@@ -103,6 +118,25 @@ pub struct HookReply {
     /// Why nothing of a verified delivery became events.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ignored: Option<String>,
+    /// The mapping rule a verified delivery lacks (kept raw; replay it once the rule exists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unmapped: Option<String>,
+    /// What the stored events leave out (a push's first parent, unknown until a git sync).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl HookReply {
+    fn empty() -> HookReply {
+        HookReply {
+            accepted: 0,
+            updated: 0,
+            duplicate: false,
+            ignored: None,
+            unmapped: None,
+            notes: Vec::new(),
+        }
+    }
 }
 
 #[utoipa::path(
@@ -110,7 +144,7 @@ pub struct HookReply {
     path = "/hooks/{source}",
     tag = "ingest",
     summary = "A webhook delivery from a configured source",
-    description = "`canonical`: canonical events signed with X-Nagare-Signature-256. Verified before parsing, deduplicated by delivery id, stored atomically with the raw delivery, answered after the commit. No session or token: the signature authenticates.",
+    description = "`canonical`: canonical events signed with X-Nagare-Signature-256. `github`: GitHub's webhooks signed with X-Hub-Signature-256 (event type in X-GitHub-Event, id in X-GitHub-Delivery), each event merged into the stored one of its key so that any delivery order ends in the same state; a repository no rule maps is kept raw as `unmapped` (202). Verified before parsing, deduplicated by delivery id, stored atomically with the raw delivery, answered after the commit. No session or token: the signature authenticates.",
     security(()),
     params(("source" = String, Path, description = "The source's name, e.g. `canonical`")),
     request_body(content = String, description = "The source's payload, as it signed it"),
@@ -167,27 +201,51 @@ async fn deliver(
     match source.map(&headers, &bytes) {
         Ok(Mapped::Events(lines, events)) => {
             let r = ingest::events(&state, &Scope::All, lines, events, &raw).await?;
-            Ok((
-                StatusCode::OK,
-                Json(HookReply {
-                    accepted: r.accepted,
-                    updated: r.updated,
-                    duplicate: false,
-                    ignored: None,
-                }),
-            ))
+            let reply = HookReply {
+                accepted: r.accepted,
+                updated: r.updated,
+                ..HookReply::empty()
+            };
+            Ok((StatusCode::OK, Json(reply)))
+        }
+        Ok(Mapped::Merged(events, merge, notes)) => {
+            let detail = (!notes.is_empty()).then(|| notes.join("; "));
+            let (counts, rev) = state
+                .writer
+                .ingest_merged(events, merge, raw, detail)
+                .await?;
+            state.sync_later(rev);
+            let reply = HookReply {
+                accepted: counts.accepted,
+                updated: counts.updated,
+                notes,
+                ..HookReply::empty()
+            };
+            Ok((StatusCode::OK, Json(reply)))
+        }
+        Ok(Mapped::Ping(reason)) => {
+            state.store.record_ignored(&raw, &reason).await?;
+            let reply = HookReply {
+                ignored: Some(reason),
+                ..HookReply::empty()
+            };
+            Ok((StatusCode::OK, Json(reply)))
         }
         Ok(Mapped::Ignored(reason)) => {
             state.store.record_ignored(&raw, &reason).await?;
-            Ok((
-                StatusCode::ACCEPTED,
-                Json(HookReply {
-                    accepted: 0,
-                    updated: 0,
-                    duplicate: false,
-                    ignored: Some(reason),
-                }),
-            ))
+            let reply = HookReply {
+                ignored: Some(reason),
+                ..HookReply::empty()
+            };
+            Ok((StatusCode::ACCEPTED, Json(reply)))
+        }
+        Ok(Mapped::Unmapped(reason)) => {
+            state.store.record_unmapped(&raw, &reason).await?;
+            let reply = HookReply {
+                unmapped: Some(reason),
+                ..HookReply::empty()
+            };
+            Ok((StatusCode::ACCEPTED, Json(reply)))
         }
         Err(e) => Err(ingest::reject(&state, &raw, e).await),
     }
@@ -195,9 +253,85 @@ async fn deliver(
 
 fn duplicate() -> HookReply {
     HookReply {
-        accepted: 0,
-        updated: 0,
         duplicate: true,
-        ignored: None,
+        ..HookReply::empty()
     }
+}
+
+/// The secrets of a signed source: its list, then its file's lines (blank lines and `#`
+/// comments skipped). Each must be at least 16 characters.
+pub(crate) fn secrets(
+    key: &str,
+    inline: &[String],
+    file: Option<&std::path::Path>,
+) -> anyhow::Result<Vec<Vec<u8>>> {
+    let mut secrets: Vec<String> = inline.to_vec();
+    if let Some(file) = file {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("{key}.secrets_file: cannot read {}", file.display()))?;
+        secrets.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_owned),
+        );
+    }
+    if let Some(short) = secrets.iter().position(|s| s.len() < 16) {
+        anyhow::bail!(
+            "{key}: secret {} is shorter than 16 characters; use a long random one (e.g. `openssl rand -hex 32`)",
+            short + 1
+        );
+    }
+    Ok(secrets.into_iter().map(String::into_bytes).collect())
+}
+
+/// Checks `header: sha256=<hex>`, the HMAC-SHA256 of the raw body under one of `secrets`,
+/// compared in constant time.
+pub(crate) fn verify_sha256(
+    header: &str,
+    secrets: &[Vec<u8>],
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), String> {
+    let given = headers
+        .get(header)
+        .ok_or_else(|| format!("no `{header}` header"))?
+        .to_str()
+        .map_err(|_| format!("`{header}` is not text"))?;
+    let hex = given
+        .strip_prefix("sha256=")
+        .ok_or_else(|| format!("`{header}` must be `sha256=<hex>`"))?;
+    let Some(tag) = decode_hex(hex) else {
+        return Err(format!("`{header}` is not 64 hex digits"));
+    };
+    for secret in secrets {
+        let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(secret) else {
+            continue;
+        };
+        mac.update(body);
+        // Constant time.
+        if mac.verify_slice(&tag).is_ok() {
+            return Ok(());
+        }
+    }
+    Err("it matches none of the configured secrets".into())
+}
+
+/// A header's value as trimmed, non-empty text.
+pub(crate) fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    if s.len() != 64 {
+        return None;
+    }
+    (0..32)
+        .map(|i| u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect()
 }

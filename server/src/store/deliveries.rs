@@ -105,9 +105,19 @@ impl Store {
 
     /// Keeps a verified delivery that maps to no events, with the reason.
     pub async fn record_ignored(&self, raw: &RawDelivery, reason: &str) -> Result<()> {
+        self.record_whole(raw, Verdict::Ignored, reason).await
+    }
+
+    /// Keeps a verified delivery that needs a mapping rule it lacks, with the rule to add;
+    /// a replay after the rule is added maps it.
+    pub async fn record_unmapped(&self, raw: &RawDelivery, reason: &str) -> Result<()> {
+        self.record_whole(raw, Verdict::Unmapped, reason).await
+    }
+
+    async fn record_whole(&self, raw: &RawDelivery, verdict: Verdict, reason: &str) -> Result<()> {
         let mut batch = self.begin().await?;
         batch
-            .record_delivery_capped(raw, Verdict::Ignored, Some(reason), usize::MAX)
+            .record_delivery_capped(raw, verdict, Some(reason), usize::MAX)
             .await?;
         batch.commit().await
     }

@@ -6,6 +6,7 @@
 //! (`server/tests/store.rs`) runs against both backends in `make test`.
 
 use nagare_core::events::{Event, EventKey};
+use nagare_core::github::Versioned;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -15,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::time::Duration;
 
-/// Rows per multi-row statement: 6 binds each, well under both backends' parameter limits.
+/// Rows per multi-row statement: 7 binds each, well under both backends' parameter limits.
 const CHUNK: usize = 1000;
 
 #[derive(Debug, thiserror::Error)]
@@ -116,6 +117,8 @@ pub enum Verdict {
     Rejected,
     /// Verified, but nothing its source maps to events (a ping, an event kind not used).
     Ignored,
+    /// Verified, but no mapping rule says what it is (a repository mapped to no service).
+    Unmapped,
 }
 
 impl Verdict {
@@ -124,6 +127,7 @@ impl Verdict {
             Verdict::Accepted => "accepted",
             Verdict::Rejected => "rejected",
             Verdict::Ignored => "ignored",
+            Verdict::Unmapped => "unmapped",
         }
     }
 }
@@ -384,29 +388,65 @@ pub struct Batch {
     seen: HashSet<EventKey>,
 }
 
-/// `INSERT … ON CONFLICT DO UPDATE` of a chunk of (key, body) rows, the same SQL on both backends.
-fn upsert_events<DB>(chunk: &[(EventKey, String)], rev: i64, now: i64) -> QueryBuilder<DB>
+/// A stored row to write: its key, body and version.
+type Row = (EventKey, String, i64);
+
+/// `INSERT … ON CONFLICT DO UPDATE` of a chunk of rows, the same SQL on both backends.
+fn upsert_events<DB>(chunk: &[Row], rev: i64, now: i64) -> QueryBuilder<DB>
 where
     DB: sqlx::Database,
     for<'t> &'t str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
 {
-    let mut qb =
-        QueryBuilder::new("INSERT INTO events (kind, source, id, rev, received_at, body) ");
-    qb.push_values(chunk, |mut b, (k, body)| {
+    let mut qb = QueryBuilder::new(
+        "INSERT INTO events (kind, source, id, rev, received_at, body, version) ",
+    );
+    qb.push_values(chunk, |mut b, (k, body, version)| {
         b.push_bind(k.kind)
             .push_bind(k.source.as_str())
             .push_bind(k.id.as_str())
             .push_bind(rev)
             .push_bind(now)
-            .push_bind(body.as_str());
+            .push_bind(body.as_str())
+            .push_bind(*version);
     });
     qb.push(
         " ON CONFLICT (kind, source, id) DO UPDATE SET rev = excluded.rev, \
-         received_at = excluded.received_at, body = excluded.body",
+         received_at = excluded.received_at, body = excluded.body, version = excluded.version",
     );
     qb
 }
+
+/// The body of an event as stored.
+fn body_of(e: &Event) -> Result<String> {
+    serde_json::to_string(e).map_err(|err| StoreError::Corrupt {
+        kind: e.kind().to_owned(),
+        id: e.id(),
+        error: err.to_string(),
+    })
+}
+
+/// `(kind, source, id), …)`: the keys of an `IN (` list, and its closing parenthesis.
+fn push_keys<'k, DB>(qb: &mut QueryBuilder<DB>, keys: impl Iterator<Item = &'k EventKey>)
+where
+    DB: sqlx::Database,
+    for<'t> &'t str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let mut sep = qb.separated(", ");
+    for k in keys {
+        sep.push("(");
+        sep.push_bind_unseparated(k.kind);
+        sep.push_unseparated(", ");
+        sep.push_bind_unseparated(k.source.as_str());
+        sep.push_unseparated(", ");
+        sep.push_bind_unseparated(k.id.as_str());
+        sep.push_unseparated(")");
+    }
+    qb.push(")");
+}
+
+/// How two versions of one event become the one stored (see `nagare_core::github::merge`).
+pub type MergeFn = fn(Versioned, Versioned) -> Versioned;
 
 impl Batch {
     /// Starts the next batch of a group commit: a revision, counts and keys of its own.
@@ -462,19 +502,14 @@ impl Batch {
         for (i, e) in events.iter().enumerate() {
             by_key.insert(e.key(), i);
         }
-        let mut rows: Vec<(EventKey, String)> = Vec::with_capacity(by_key.len());
+        let mut rows: Vec<Row> = Vec::with_capacity(by_key.len());
         for (i, e) in events.iter().enumerate() {
             let key = e.key();
             if by_key.get(&key) != Some(&i) {
                 self.counts.updated += 1;
                 continue;
             }
-            let body = serde_json::to_string(e).map_err(|err| StoreError::Corrupt {
-                kind: key.kind.to_owned(),
-                id: key.id.clone(),
-                error: err.to_string(),
-            })?;
-            rows.push((key, body));
+            rows.push((key, body_of(e)?, 0));
         }
         for chunk in rows.chunks(CHUNK) {
             let fresh = match &mut self.tx {
@@ -488,9 +523,10 @@ impl Batch {
                 }
                 // SQLite cannot tell an insert from an update in RETURNING: ask first.
                 Tx::Sqlite(_) => {
-                    let unseen: Vec<&(EventKey, String)> = chunk
+                    let unseen: Vec<&EventKey> = chunk
                         .iter()
-                        .filter(|(k, _)| !self.seen.contains(k))
+                        .map(|(k, _, _)| k)
+                        .filter(|k| !self.seen.contains(k))
                         .collect();
                     let existing = self.existing(&unseen).await?;
                     let fresh = unseen.len() - existing.len();
@@ -500,34 +536,102 @@ impl Batch {
             };
             self.counts.accepted += fresh as u64;
             self.counts.updated += (chunk.len() - fresh) as u64;
-            for (k, _) in chunk {
+            for (k, _, _) in chunk {
                 self.seen.insert(k.clone());
             }
         }
         Ok(())
     }
 
-    /// Which of these keys are already stored (from earlier batches).
-    async fn existing(
+    /// Merges each event into the stored event of its key with `merge` (and the batch's
+    /// events of one key with each other), and writes what changed. An event whose merge
+    /// leaves the stored one as it was is not written, and counted neither accepted nor
+    /// updated.
+    pub async fn merge_all(&mut self, events: &[Versioned], merge: MergeFn) -> Result<()> {
+        let mut by_key: HashMap<EventKey, Versioned> = HashMap::with_capacity(events.len());
+        for v in events {
+            let key = v.event.key();
+            let next = match by_key.remove(&key) {
+                Some(before) => merge(before, v.clone()),
+                None => v.clone(),
+            };
+            by_key.insert(key, next);
+        }
+        let rev = self.rev().await?;
+        let now = now_millis();
+        let keys: Vec<EventKey> = by_key.keys().cloned().collect();
+        let mut rows: Vec<Row> = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(CHUNK) {
+            let stored = self.stored(chunk).await?;
+            for key in chunk {
+                let Some(new) = by_key.remove(key) else {
+                    continue;
+                };
+                let id = (key.kind.to_owned(), key.source.clone(), key.id.clone());
+                let merged = match stored.get(&id) {
+                    Some((body, version)) => {
+                        let old = Versioned {
+                            event: event_of_row(id.0.clone(), id.2.clone(), body)?,
+                            version: *version,
+                        };
+                        let merged = merge(old.clone(), new);
+                        if merged == old {
+                            continue;
+                        }
+                        self.counts.updated += 1;
+                        merged
+                    }
+                    None => {
+                        self.counts.accepted += 1;
+                        new
+                    }
+                };
+                rows.push((key.clone(), body_of(&merged.event)?, merged.version));
+            }
+        }
+        for chunk in rows.chunks(CHUNK) {
+            on_tx!(&mut self.tx, c => upsert_events(chunk, rev, now).build().execute(c).await.map(|_| ()))?;
+            for (k, _, _) in chunk {
+                self.seen.insert(k.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// The stored bodies and versions of these keys (locked until the batch ends).
+    async fn stored(
         &mut self,
-        keys: &[&(EventKey, String)],
-    ) -> Result<HashSet<(String, String, String)>> {
+        keys: &[EventKey],
+    ) -> Result<HashMap<(String, String, String), (String, i64)>> {
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let lock = matches!(self.tx, Tx::Postgres(_));
+        let rows: Vec<(String, String, String, String, i64)> = on_tx!(&mut self.tx, c => {
+            let mut qb = QueryBuilder::new(
+                "SELECT kind, source, id, body, version FROM events WHERE (kind, source, id) IN (",
+            );
+            push_keys(&mut qb, keys.iter());
+            // SQLite's write lock is the whole database's, taken by BEGIN IMMEDIATE.
+            if lock {
+                qb.push(" FOR UPDATE");
+            }
+            qb.build_query_as().fetch_all(c).await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(k, s, i, b, v)| ((k, s, i), (b, v)))
+            .collect())
+    }
+
+    /// Which of these keys are already stored (from earlier batches).
+    async fn existing(&mut self, keys: &[&EventKey]) -> Result<HashSet<(String, String, String)>> {
         if keys.is_empty() {
             return Ok(HashSet::new());
         }
         let rows: Vec<(String, String, String)> = on_tx!(&mut self.tx, c => {
             let mut qb = QueryBuilder::new("SELECT kind, source, id FROM events WHERE (kind, source, id) IN (");
-            let mut sep = qb.separated(", ");
-            for (k, _) in keys {
-                sep.push("(");
-                sep.push_bind_unseparated(k.kind);
-                sep.push_unseparated(", ");
-                sep.push_bind_unseparated(k.source.as_str());
-                sep.push_unseparated(", ");
-                sep.push_bind_unseparated(k.id.as_str());
-                sep.push_unseparated(")");
-            }
-            qb.push(")");
+            push_keys(&mut qb, keys.iter().copied());
             qb.build_query_as().fetch_all(c).await
         })?;
         Ok(rows.into_iter().collect())

@@ -9,18 +9,38 @@
 //! on) is rolled back alone and the others still commit. A reply is sent only once the
 //! transaction that holds its batch has committed.
 
-use super::{IngestCounts, RawDelivery, Result, Store, StoreError, Verdict};
+use super::{IngestCounts, MergeFn, RawDelivery, Result, Store, StoreError, Verdict};
 use nagare_core::events::Event;
+use nagare_core::github::Versioned;
 use tokio::sync::{mpsc, oneshot};
 
 /// Batches in one transaction at most, and their events at most.
 const MAX_GROUP: usize = 64;
 const MAX_GROUP_EVENTS: usize = 20_000;
 
+/// What a batch writes.
+enum Events {
+    /// Each replaces the stored event of its key.
+    Replace(Vec<Event>),
+    /// Each is merged into the stored event of its key.
+    Merge(Vec<Versioned>, MergeFn),
+}
+
+impl Events {
+    fn len(&self) -> usize {
+        match self {
+            Events::Replace(e) => e.len(),
+            Events::Merge(e, _) => e.len(),
+        }
+    }
+}
+
 /// One batch to store.
 struct Write {
-    events: Vec<Event>,
+    events: Events,
     raw: RawDelivery,
+    /// Kept with the accepted delivery (what its events leave out).
+    detail: Option<String>,
     /// Store only right after this revision (see [`Store::ingest_after`]).
     checked: Option<i64>,
     reply: oneshot::Sender<Result<(IngestCounts, i64)>>,
@@ -63,12 +83,37 @@ impl Writer {
         raw: RawDelivery,
         checked: Option<i64>,
     ) -> Result<(IngestCounts, i64)> {
+        self.send(Events::Replace(events), raw, None, checked).await
+    }
+
+    /// Merges `events` into the stored ones of their keys with `merge`
+    /// ([`super::Batch::merge_all`]), with their raw delivery and its `detail`, in the next
+    /// group commit.
+    pub async fn ingest_merged(
+        &self,
+        events: Vec<Versioned>,
+        merge: MergeFn,
+        raw: RawDelivery,
+        detail: Option<String>,
+    ) -> Result<(IngestCounts, i64)> {
+        self.send(Events::Merge(events, merge), raw, detail, None)
+            .await
+    }
+
+    async fn send(
+        &self,
+        events: Events,
+        raw: RawDelivery,
+        detail: Option<String>,
+        checked: Option<i64>,
+    ) -> Result<(IngestCounts, i64)> {
         let (reply, answer) = oneshot::channel();
         let gone = || StoreError::Config("the store's writer has stopped".into());
         self.queue
             .send(Write {
                 events,
                 raw,
+                detail,
                 checked,
                 reply,
             })
@@ -93,9 +138,12 @@ async fn store_group(store: &Store, group: Vec<Write>) {
                         return Err(StoreError::Moved { expected, now });
                     }
                 }
-                batch.add_all(&w.events).await?;
+                match &w.events {
+                    Events::Replace(events) => batch.add_all(events).await?,
+                    Events::Merge(events, merge) => batch.merge_all(events, *merge).await?,
+                }
                 batch
-                    .record_delivery(&w.raw, Verdict::Accepted, None)
+                    .record_delivery(&w.raw, Verdict::Accepted, w.detail.as_deref())
                     .await?;
                 Ok((batch.counts(), batch.rev().await?))
             }

@@ -1,6 +1,8 @@
 //! `POST /hooks/{source}` with the canonical source: verified, deduplicated, mapped and
 //! ingested through the API's path, on SQLite and PostgreSQL.
 
+mod github;
+
 use crate::auth::request;
 use crate::common::*;
 use axum::http::StatusCode;
@@ -12,7 +14,7 @@ const OLD: &str = "an-old-secret-being-rotated-out";
 const NEW: &str = "the-new-secret-0123456789abcdef";
 
 /// HMAC-SHA256 written out from its definition (RFC 2104), independent of the server's.
-fn hmac_sha256(key: &[u8], msg: &[u8]) -> String {
+pub(crate) fn hmac_sha256(key: &[u8], msg: &[u8]) -> String {
     let mut k = [0u8; 64];
     if key.len() > 64 {
         k[..32].copy_from_slice(&Sha256::digest(key));

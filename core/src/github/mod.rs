@@ -1,0 +1,595 @@
+//! GitHub webhook payloads as canonical events: pure, no I/O (docs/sources/github.md).
+//!
+//! [`map`] turns one verified delivery (its `X-GitHub-Event` name and body) into canonical
+//! events, each with a version: the time of the state it shows (`updated_at`, a status's
+//! `created_at`). GitHub sends the state of an object piecemeal and in any order (a
+//! `deployment_status` may arrive before its `deployment`, a job before its run), so a mapped
+//! event is never stored as is: it is [`merge`]d with the stored event of the same key. The
+//! merge is commutative, associative and idempotent (tested), so every order of the same
+//! deliveries, redeliveries included, ends in the same stored state.
+//!
+//! | event | becomes |
+//! |---|---|
+//! | `push` | a commit per pushed commit; each one's parent is the commit before it, the first one's `before` (inexact: GitHub does not send parents) |
+//! | `pull_request` | the pull request (opened, merged, merge commit) |
+//! | `pull_request_review` | the pull request's first review by someone other than its author |
+//! | `deployment`, `deployment_status` | the deployment; `success` ends it, `failure` and `error` are failed attempts |
+//! | `workflow_run`, `workflow_job` | one pipeline run per attempt (`<run id>-<attempt>`), with its jobs and their steps |
+//! | `issues` with an incident label | an incident: opened starts it, closed resolves it |
+//! | `ping` | nothing: the hook is connected |
+
+mod merge;
+mod rules;
+
+pub use merge::merge;
+pub use rules::{stage_category, RepoRule, Rules};
+
+use crate::events::{
+    ChangeType, Commit, Deployment, DeploymentStatus, Event, Incident, PipelineJob, PipelineRun,
+    PipelineStep, PullRequest,
+};
+use crate::text::printable;
+use crate::time::Timestamp;
+use serde_json::Value;
+
+/// The `source` of every event this module maps.
+pub const SOURCE: &str = "github";
+/// The `provider` of the pipeline runs it maps.
+pub const PROVIDER: &str = "github";
+/// GitHub lists at most this many commits in a push; a longer push is cut.
+pub const PUSH_COMMITS_MAX: usize = 2048;
+const NO_SHA: &str = "0000000000000000000000000000000000000000";
+
+/// A canonical event and the time of the state it shows (epoch ms; 0 when it has none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned {
+    pub event: Event,
+    pub version: i64,
+}
+
+/// What one delivery becomes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mapped {
+    /// Events to merge into the store, and notes on what they leave out (a cut push).
+    Events(Vec<Versioned>, Vec<String>),
+    /// A `ping`: the hook is set up and reaches Nagare.
+    Ping(String),
+    /// Kept raw, nothing to map: an event type not used, a tag push, a branch deletion, an
+    /// issue without an incident label.
+    Ignored(String),
+    /// Needs a service, and no rule maps its repository: kept raw until a rule does.
+    Unmapped(String),
+}
+
+/// A payload that is not what its event type promises: which field, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapError {
+    pub message: String,
+    pub field: Option<String>,
+    /// Not JSON at all (400), rather than JSON missing what it needs (422).
+    pub malformed: bool,
+}
+
+/// Maps one delivery of event type `event` (the `X-GitHub-Event` header).
+pub fn map(event: &str, body: &[u8], rules: &Rules) -> Result<Mapped, MapError> {
+    const USED: [&str; 9] = [
+        "ping",
+        "push",
+        "pull_request",
+        "pull_request_review",
+        "deployment",
+        "deployment_status",
+        "workflow_run",
+        "workflow_job",
+        "issues",
+    ];
+    if !USED.contains(&event) {
+        return Ok(Mapped::Ignored(format!(
+            "`{}` events are not used; kept raw",
+            printable(event, 60)
+        )));
+    }
+    let text = std::str::from_utf8(body).map_err(|e| MapError {
+        message: format!(
+            "the body is not UTF-8 (invalid byte at offset {})",
+            e.valid_up_to()
+        ),
+        field: None,
+        malformed: true,
+    })?;
+    let v: Value = crate::events::strict_value(text).map_err(|e| MapError {
+        message: format!("the body is not a JSON object: {e}"),
+        field: None,
+        malformed: true,
+    })?;
+    if !v.is_object() {
+        return Err(MapError {
+            message: "the body is not a JSON object".into(),
+            field: None,
+            malformed: true,
+        });
+    }
+    let p = Payload(&v);
+    match event {
+        "ping" => Ok(Mapped::Ping(format!(
+            "ping: the webhook {} is connected{}",
+            p.opt_i64("hook_id")
+                .map_or(String::new(), |id| id.to_string()),
+            p.opt_str("repository.full_name")
+                .map_or(String::new(), |r| format!(" for {}", printable(r, 100)))
+        ))),
+        "push" => push(p),
+        "pull_request" => pull_request(p, "pull_request", None),
+        "pull_request_review" => review(p),
+        "deployment" => deployment(p, rules, None),
+        "deployment_status" => deployment_status(p, rules),
+        "workflow_run" => workflow_run(p),
+        "workflow_job" => workflow_job(p, rules),
+        _ => issue(p, rules),
+    }
+}
+
+/// Typed reads of a payload's fields by dotted path, with errors that name the path.
+#[derive(Clone, Copy)]
+struct Payload<'a>(&'a Value);
+
+impl<'a> Payload<'a> {
+    fn get(self, path: &str) -> Option<&'a Value> {
+        path.split('.')
+            .try_fold(self.0, |v, k| v.get(k))
+            .filter(|v| !v.is_null())
+    }
+    fn at(self, path: &str) -> Option<Payload<'a>> {
+        self.get(path).map(Payload)
+    }
+    fn missing(path: &str, what: &str) -> MapError {
+        MapError {
+            message: format!("`{path}` is missing or not {what}"),
+            field: Some(path.to_owned()),
+            malformed: false,
+        }
+    }
+    fn str(self, path: &str) -> Result<&'a str, MapError> {
+        self.opt_str(path)
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| Self::missing(path, "a non-empty string"))
+    }
+    fn opt_str(self, path: &str) -> Option<&'a str> {
+        self.get(path).and_then(Value::as_str)
+    }
+    fn opt_i64(self, path: &str) -> Option<i64> {
+        self.get(path).and_then(Value::as_i64)
+    }
+    /// An id GitHub sends as a number (or, in some replies, as text).
+    fn id(self, path: &str) -> Result<String, MapError> {
+        match self.get(path) {
+            Some(Value::Number(n)) => Ok(n.to_string()),
+            Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
+            _ => Err(Self::missing(path, "an id")),
+        }
+    }
+    fn time(self, path: &str) -> Result<Timestamp, MapError> {
+        let s = self.str(path)?;
+        Timestamp::parse(s).map_err(|e| MapError {
+            message: format!("`{path}`: {e}"),
+            field: Some(path.to_owned()),
+            malformed: false,
+        })
+    }
+    fn opt_time(self, path: &str) -> Result<Option<Timestamp>, MapError> {
+        match self.get(path) {
+            None => Ok(None),
+            Some(_) => self.time(path).map(Some),
+        }
+    }
+    fn array(self, path: &str) -> Result<&'a [Value], MapError> {
+        match self.get(path) {
+            None => Ok(&[]),
+            Some(Value::Array(a)) => Ok(a),
+            Some(_) => Err(Self::missing(path, "an array")),
+        }
+    }
+    fn repo(self) -> Result<&'a str, MapError> {
+        self.str("repository.full_name")
+    }
+}
+
+fn version(t: Option<Timestamp>) -> i64 {
+    t.map_or(0, Timestamp::millis)
+}
+
+fn push(p: Payload<'_>) -> Result<Mapped, MapError> {
+    let repo = p.repo()?;
+    let git_ref = p.str("ref")?;
+    if let Some(tag) = git_ref.strip_prefix("refs/tags/") {
+        return Ok(Mapped::Ignored(format!(
+            "tag push of `{}` in {repo}: recorded; a tag produces no commits",
+            printable(tag, 100)
+        )));
+    }
+    if p.get("deleted").and_then(Value::as_bool) == Some(true) {
+        return Ok(Mapped::Ignored(format!(
+            "branch `{}` deleted in {repo}: recorded; a deletion produces no commits",
+            printable(git_ref.trim_start_matches("refs/heads/"), 100)
+        )));
+    }
+    let commits = p.array("commits")?;
+    if commits.is_empty() {
+        return Ok(Mapped::Ignored(format!(
+            "push to `{}` in {repo} with no commits",
+            printable(git_ref, 100)
+        )));
+    }
+    let before = p
+        .opt_str("before")
+        .filter(|b| *b != NO_SHA && !b.is_empty());
+    let cut = commits.len() >= PUSH_COMMITS_MAX;
+    let mut notes = Vec::new();
+    if cut {
+        notes.push(format!(
+            "the push lists {} commits, GitHub's most: the first one's parent is unknown until a git sync",
+            commits.len()
+        ));
+    } else if before.is_none() {
+        notes
+            .push("a new branch: the first commit's parent is unknown until a git sync".to_owned());
+    }
+    let mut parent = if cut { None } else { before.map(str::to_owned) };
+    let mut out = Vec::with_capacity(commits.len());
+    for (i, c) in commits.iter().enumerate() {
+        let c = Payload(c);
+        let at = |f: &str| format!("commits.{i}.{f}");
+        let sha = c
+            .str("id")
+            .map_err(|_| Payload::missing(&at("id"), "a sha"))?;
+        let authored_at = c
+            .time("timestamp")
+            .map_err(|_| Payload::missing(&at("timestamp"), "an RFC 3339 time"))?;
+        let author = c
+            .opt_str("author.username")
+            .or_else(|| c.opt_str("author.email"))
+            .or_else(|| c.opt_str("author.name"));
+        out.push(Versioned {
+            event: Event::Commit(Commit {
+                source: SOURCE.into(),
+                repo: repo.to_owned(),
+                sha: sha.to_owned(),
+                parents: parent.take().into_iter().collect(),
+                author: author.map(str::to_owned),
+                authored_at,
+                committed_at: Some(authored_at),
+                message: c.opt_str("message").map(str::to_owned),
+            }),
+            version: 0,
+        });
+        parent = Some(sha.to_owned());
+    }
+    Ok(Mapped::Events(out, notes))
+}
+
+/// The pull request at `at` (the payload's `pull_request`), with a first review if any.
+fn pull_request(
+    p: Payload<'_>,
+    at: &str,
+    first_review_at: Option<Timestamp>,
+) -> Result<Mapped, MapError> {
+    let repo = p.repo()?;
+    let f = |k: &str| format!("{at}.{k}");
+    let merged_at = p.opt_time(&f("merged_at"))?;
+    let pr = PullRequest {
+        source: SOURCE.into(),
+        repo: repo.to_owned(),
+        id: p.id(&f("number"))?,
+        title: p.opt_str(&f("title")).map(str::to_owned),
+        author: p.opt_str(&f("user.login")).map(str::to_owned),
+        opened_at: p.time(&f("created_at"))?,
+        first_review_at,
+        merged_at,
+        // GitHub fills it for open pull requests too (a test merge): only a merge's counts.
+        merge_commit: merged_at
+            .and(p.opt_str(&f("merge_commit_sha")))
+            .map(str::to_owned),
+        commits: Vec::new(),
+    };
+    Ok(Mapped::Events(
+        vec![Versioned {
+            event: Event::PullRequest(pr),
+            version: version(p.opt_time(&f("updated_at"))?),
+        }],
+        Vec::new(),
+    ))
+}
+
+fn review(p: Payload<'_>) -> Result<Mapped, MapError> {
+    let reviewer = p.opt_str("review.user.login");
+    let author = p.opt_str("pull_request.user.login");
+    let state = p.opt_str("review.state").unwrap_or("");
+    let counts = reviewer.is_some() && reviewer != author && !state.eq_ignore_ascii_case("pending");
+    let at = if counts {
+        p.opt_time("review.submitted_at")?
+    } else {
+        None
+    };
+    pull_request(p, "pull_request", at)
+}
+
+/// The deployment at `deployment`, in the state `status` gives (none: just created).
+fn deployment(
+    p: Payload<'_>,
+    rules: &Rules,
+    status: Option<(DeploymentStatus, Timestamp)>,
+) -> Result<Mapped, MapError> {
+    let repo = p.repo()?;
+    let Some(service) = rules.service_of(repo) else {
+        return Ok(Mapped::Unmapped(unmapped(repo, "deployment")));
+    };
+    let d = p
+        .at("deployment")
+        .ok_or_else(|| Payload::missing("deployment", "an object"))?;
+    let environment = d
+        .str("environment")
+        .map_err(|_| Payload::missing("deployment.environment", "a non-empty string"))?;
+    let created = d
+        .time("created_at")
+        .map_err(|_| Payload::missing("deployment.created_at", "an RFC 3339 time"))?;
+    let production = d.get("production_environment").and_then(Value::as_bool) == Some(true);
+    let task = d.opt_str("task").unwrap_or("deploy");
+    let (state, at) = status.unwrap_or((DeploymentStatus::InProgress, created));
+    let dep = Deployment {
+        source: SOURCE.into(),
+        id: d
+            .id("id")
+            .map_err(|_| Payload::missing("deployment.id", "an id"))?,
+        service: service.to_owned(),
+        environment: environment.to_owned(),
+        environment_tier: rules.tier_of(environment, production),
+        status: state,
+        started_at: Some(created),
+        finished_at: (state != DeploymentStatus::InProgress).then_some(at),
+        sha: d
+            .str("sha")
+            .map_err(|_| Payload::missing("deployment.sha", "a sha"))?
+            .to_owned(),
+        change_type: if task.to_ascii_lowercase().contains("hotfix") {
+            ChangeType::Hotfix
+        } else {
+            ChangeType::Normal
+        },
+        remediates: None,
+        marked_failed: false,
+        commits: Vec::new(),
+    };
+    Ok(Mapped::Events(
+        vec![Versioned {
+            event: Event::Deployment(dep),
+            version: at.millis(),
+        }],
+        Vec::new(),
+    ))
+}
+
+fn deployment_status(p: Payload<'_>, rules: &Rules) -> Result<Mapped, MapError> {
+    let state = p.str("deployment_status.state")?;
+    let status = match state {
+        "success" => DeploymentStatus::Success,
+        "failure" | "error" => DeploymentStatus::Failure,
+        "queued" | "pending" | "in_progress" => DeploymentStatus::InProgress,
+        "inactive" => {
+            return Ok(Mapped::Ignored(
+                "`inactive`: GitHub marks an earlier deployment inactive when a newer one succeeds; not a new deployment".into(),
+            ))
+        }
+        other => {
+            return Err(MapError {
+                message: format!(
+                    "`deployment_status.state` is `{}`; expected success, failure, error, queued, pending, in_progress or inactive",
+                    printable(other, 40)
+                ),
+                field: Some("deployment_status.state".into()),
+                malformed: false,
+            })
+        }
+    };
+    let at = p.time("deployment_status.created_at")?;
+    deployment(p, rules, Some((status, at)))
+}
+
+/// The run attempt's key: a re-run never overwrites an earlier attempt.
+fn run_id(run: &str, attempt: u32) -> String {
+    format!("{run}-{attempt}")
+}
+
+fn workflow_run(p: Payload<'_>) -> Result<Mapped, MapError> {
+    let repo = p.repo()?;
+    let r = p
+        .at("workflow_run")
+        .ok_or_else(|| Payload::missing("workflow_run", "an object"))?;
+    let f = |k: &str| format!("workflow_run.{k}");
+    let attempt = attempt_of(p, &f("run_attempt"))?;
+    let status = p.str(&f("status"))?;
+    let run = PipelineRun {
+        source: SOURCE.into(),
+        provider: PROVIDER.into(),
+        id: run_id(&p.id(&f("id"))?, attempt),
+        repo: repo.to_owned(),
+        workflow: r
+            .opt_str("name")
+            .filter(|n| !n.is_empty())
+            .or_else(|| p.opt_str("workflow.name"))
+            .or_else(|| r.opt_str("path"))
+            .unwrap_or("workflow")
+            .to_owned(),
+        branch: r.opt_str("head_branch").map(str::to_owned),
+        sha: r.opt_str("head_sha").map(str::to_owned),
+        trigger: r.opt_str("event").map(str::to_owned),
+        status: status.to_owned(),
+        conclusion: r.opt_str("conclusion").map(str::to_owned),
+        // A later attempt's `created_at` is the first attempt's: never its queue start.
+        queued_at: if attempt == 1 {
+            p.opt_time(&f("created_at"))?
+        } else {
+            None
+        },
+        started_at: p.opt_time(&f("run_started_at"))?,
+        finished_at: if status == "completed" {
+            p.opt_time(&f("updated_at"))?
+        } else {
+            None
+        },
+        attempt: Some(attempt),
+        jobs: Vec::new(),
+    };
+    Ok(Mapped::Events(
+        vec![Versioned {
+            event: Event::PipelineRun(run),
+            version: version(p.opt_time(&f("updated_at"))?),
+        }],
+        Vec::new(),
+    ))
+}
+
+fn attempt_of(p: Payload<'_>, path: &str) -> Result<u32, MapError> {
+    match p.get(path) {
+        None => Ok(1),
+        Some(v) => v
+            .as_u64()
+            .and_then(|a| u32::try_from(a).ok())
+            .filter(|a| *a >= 1)
+            .ok_or_else(|| Payload::missing(path, "a positive integer")),
+    }
+}
+
+/// A job: its run attempt gains it. The run's own fields stay unknown (status `unknown`,
+/// version 0) until its `workflow_run` delivery, which wins over them.
+fn workflow_job(p: Payload<'_>, rules: &Rules) -> Result<Mapped, MapError> {
+    let repo = p.repo()?;
+    let j = p
+        .at("workflow_job")
+        .ok_or_else(|| Payload::missing("workflow_job", "an object"))?;
+    let f = |k: &str| format!("workflow_job.{k}");
+    let attempt = attempt_of(p, &f("run_attempt"))?;
+    let name = p.str(&f("name"))?;
+    let mut steps = Vec::new();
+    for (i, s) in p.array(&f("steps"))?.iter().enumerate() {
+        let s = Payload(s);
+        let at = |k: &str| format!("workflow_job.steps.{i}.{k}");
+        steps.push(PipelineStep {
+            name: s
+                .str("name")
+                .map_err(|_| Payload::missing(&at("name"), "a non-empty string"))?
+                .to_owned(),
+            number: s
+                .get("number")
+                .and_then(Value::as_u64)
+                .and_then(|n| u32::try_from(n).ok()),
+            status: s.opt_str("status").map(str::to_owned),
+            conclusion: s.opt_str("conclusion").map(str::to_owned),
+            started_at: s
+                .opt_time("started_at")
+                .map_err(|_| Payload::missing(&at("started_at"), "an RFC 3339 time"))?,
+            finished_at: s
+                .opt_time("completed_at")
+                .map_err(|_| Payload::missing(&at("completed_at"), "an RFC 3339 time"))?,
+        });
+    }
+    let job = PipelineJob {
+        name: name.to_owned(),
+        id: Some(p.id(&f("id"))?),
+        category: Some(
+            rules
+                .stage_of(j.opt_str("workflow_name").unwrap_or(""), name)
+                .to_owned(),
+        ),
+        status: j.opt_str("status").map(str::to_owned),
+        conclusion: j.opt_str("conclusion").map(str::to_owned),
+        created_at: p.opt_time(&f("created_at"))?,
+        started_at: p.opt_time(&f("started_at"))?,
+        finished_at: p.opt_time(&f("completed_at"))?,
+        steps,
+    };
+    let run = PipelineRun {
+        source: SOURCE.into(),
+        provider: PROVIDER.into(),
+        id: run_id(&p.id(&f("run_id"))?, attempt),
+        repo: repo.to_owned(),
+        workflow: j.opt_str("workflow_name").unwrap_or("workflow").to_owned(),
+        branch: j.opt_str("head_branch").map(str::to_owned),
+        sha: j.opt_str("head_sha").map(str::to_owned),
+        trigger: None,
+        status: "unknown".into(),
+        conclusion: None,
+        queued_at: None,
+        started_at: None,
+        finished_at: None,
+        attempt: Some(attempt),
+        jobs: vec![job],
+    };
+    Ok(Mapped::Events(
+        vec![Versioned {
+            event: Event::PipelineRun(run),
+            version: 0,
+        }],
+        Vec::new(),
+    ))
+}
+
+fn issue(p: Payload<'_>, rules: &Rules) -> Result<Mapped, MapError> {
+    let repo = p.repo()?;
+    let number = p.id("issue.number")?;
+    let labels: Vec<&str> = p
+        .array("issue.labels")?
+        .iter()
+        .filter_map(|l| Payload(l).opt_str("name"))
+        .collect();
+    let action = p.opt_str("action").unwrap_or("");
+    let is_incident = labels.iter().any(|l| rules.is_incident_label(l));
+    // Taking the label off an incident leaves it listed but no longer attributed.
+    let unlabelled = action == "unlabeled"
+        && p.opt_str("label.name")
+            .is_some_and(|l| rules.is_incident_label(l));
+    if !is_incident && !unlabelled {
+        return Ok(Mapped::Ignored(format!(
+            "issue #{number} in {repo} has none of the incident labels ({})",
+            rules.incident_labels.join(", ")
+        )));
+    }
+    let Some(service) = rules.service_of(repo) else {
+        return Ok(Mapped::Unmapped(unmapped(repo, "incident")));
+    };
+    let closed = p.opt_str("issue.state") == Some("closed");
+    let body = p.opt_str("issue.body").unwrap_or("");
+    let incident = Incident {
+        source: SOURCE.into(),
+        id: format!("{repo}#{number}"),
+        service: service.to_owned(),
+        title: p.opt_str("issue.title").map(str::to_owned),
+        started_at: p.time("issue.created_at")?,
+        resolved_at: if closed {
+            p.opt_time("issue.closed_at")?
+        } else {
+            None
+        },
+        severity: labels.iter().find_map(|l| rules::severity(l)),
+        caused_by_deployment: rules.cause(body, &labels),
+        excluded: !is_incident,
+        remediated_by_deployment: None,
+    };
+    Ok(Mapped::Events(
+        vec![Versioned {
+            event: Event::Incident(incident),
+            version: version(p.opt_time("issue.updated_at")?),
+        }],
+        Vec::new(),
+    ))
+}
+
+fn unmapped(repo: &str, what: &str) -> String {
+    format!(
+        "repository {} is mapped to no service, so its {what} is not stored as an event; add a rule: [[sources.github.repos]] repo = \"{}\" service = \"…\" (the delivery is kept and can be replayed)",
+        printable(repo, 100),
+        printable(repo, 100)
+    )
+}
+
+#[cfg(test)]
+mod tests;

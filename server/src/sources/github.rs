@@ -1,0 +1,96 @@
+//! `POST /hooks/github`: GitHub's webhooks (docs/sources/github.md).
+//!
+//! - **Signature**: `X-Hub-Signature-256: sha256=<hex>`, the HMAC-SHA256 of the raw body under
+//!   one of `sources.github.secrets` (several while one is rotated), in constant time.
+//! - **Delivery id**: `X-GitHub-Delivery`; a redelivery changes nothing.
+//! - **Event type**: `X-GitHub-Event`. The payload is mapped by `nagare_core::github` and each
+//!   event merged into the stored one of its key, so that deliveries in any order (a
+//!   `deployment_status` before its `deployment`, a job before its run) end in one state.
+//! - **Body**: `application/json` (the webhook's "Content type" setting).
+
+use super::{Mapped, Source};
+use crate::config::GithubSourceConfig;
+use crate::error::{ApiError, ApiResult};
+use crate::http::body;
+use axum::http::{header, HeaderMap};
+use nagare_core::github::{self, Rules};
+
+pub const SIGNATURE_HEADER: &str = "x-hub-signature-256";
+pub const DELIVERY_HEADER: &str = "x-github-delivery";
+pub const EVENT_HEADER: &str = "x-github-event";
+
+pub struct Github {
+    secrets: Vec<Vec<u8>>,
+    rules: Rules,
+}
+
+impl Github {
+    /// The source, when it has at least one secret; its rules checked.
+    pub fn from_config(c: &GithubSourceConfig) -> anyhow::Result<Option<Github>> {
+        let secrets = super::secrets("sources.github", &c.secrets, c.secrets_file.as_deref())?;
+        let rules = c.rules().map_err(anyhow::Error::msg)?;
+        Ok((!secrets.is_empty()).then_some(Github { secrets, rules }))
+    }
+}
+
+impl Source for Github {
+    fn name(&self) -> &'static str {
+        "github"
+    }
+
+    fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), String> {
+        super::verify_sha256(SIGNATURE_HEADER, &self.secrets, headers, body)
+    }
+
+    fn delivery_id(&self, headers: &HeaderMap) -> Option<String> {
+        super::header_text(headers, DELIVERY_HEADER)
+    }
+
+    fn map(&self, headers: &HeaderMap, payload: &[u8]) -> ApiResult<Mapped> {
+        let form = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if form {
+            return Err(ApiError::UnsupportedMediaType(
+                "the body is form-encoded; set the webhook's Content type to `application/json` in GitHub (Settings → Webhooks → Edit), then redeliver".into(),
+            ));
+        }
+        body::kind(headers, false)?;
+        let Some(event) = super::header_text(headers, EVENT_HEADER) else {
+            return Err(ApiError::BadRequest {
+                error: format!("no `{EVENT_HEADER}` header: GitHub names the event type in it"),
+                line: None,
+                field: None,
+            });
+        };
+        match github::map(&event, payload, &self.rules) {
+            Ok(github::Mapped::Events(events, notes)) => {
+                Ok(Mapped::Merged(events, github::merge, notes))
+            }
+            Ok(github::Mapped::Ping(s)) => Ok(Mapped::Ping(s)),
+            Ok(github::Mapped::Ignored(s)) => Ok(Mapped::Ignored(s)),
+            Ok(github::Mapped::Unmapped(s)) => Ok(Mapped::Unmapped(s)),
+            Err(e) => {
+                let error = format!(
+                    "`{}` payload: {}",
+                    nagare_core::text::printable(&event, 60),
+                    e.message
+                );
+                Err(if e.malformed {
+                    ApiError::BadRequest {
+                        error,
+                        line: None,
+                        field: e.field,
+                    }
+                } else {
+                    ApiError::Unprocessable {
+                        error,
+                        line: None,
+                        field: e.field,
+                    }
+                })
+            }
+        }
+    }
+}
