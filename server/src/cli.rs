@@ -192,6 +192,7 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<usize> {
     let n = events.len();
     let raw = RawDelivery {
         source: "demo".into(),
+        event: None,
         delivery_id: Some(format!("seed-{seed}")),
         content_type: None,
         size_bytes: 0,

@@ -84,6 +84,7 @@ pub async fn import_file(
     };
     let raw = RawDelivery {
         source: "import".into(),
+        event: None,
         delivery_id: Some(path.display().to_string()),
         content_type: Some("application/x-ndjson".into()),
         size_bytes: size as i64,

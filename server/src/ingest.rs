@@ -61,6 +61,7 @@ pub fn raw_delivery(
 ) -> RawDelivery {
     RawDelivery {
         source: source.to_owned(),
+        event: None,
         delivery_id,
         content_type: headers
             .get(header::CONTENT_TYPE)

@@ -46,6 +46,10 @@ impl Source for Github {
         super::header_text(headers, DELIVERY_HEADER)
     }
 
+    fn event_type(&self, headers: &HeaderMap) -> Option<String> {
+        super::header_text(headers, EVENT_HEADER)
+    }
+
     fn map(&self, headers: &HeaderMap, payload: &[u8]) -> ApiResult<Mapped> {
         let form = headers
             .get(header::CONTENT_TYPE)

@@ -64,6 +64,10 @@ pub trait Source: Send + Sync {
     fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), String>;
     /// The id the source gives the delivery, for deduplication.
     fn delivery_id(&self, headers: &HeaderMap) -> Option<String>;
+    /// The event type the source names in a header, kept with the raw delivery for replay.
+    fn event_type(&self, _headers: &HeaderMap) -> Option<String> {
+        None
+    }
     /// The canonical events of a verified payload; a 4xx error names what is wrong with it.
     fn map(&self, headers: &HeaderMap, body: &[u8]) -> ApiResult<Mapped>;
 }
@@ -197,7 +201,8 @@ async fn deliver(
             return Ok((StatusCode::OK, Json(duplicate())));
         }
     }
-    let raw = ingest::raw_delivery(source.name(), delivery_id, &headers, &bytes);
+    let mut raw = ingest::raw_delivery(source.name(), delivery_id, &headers, &bytes);
+    raw.event = source.event_type(&headers);
     match source.map(&headers, &bytes) {
         Ok(Mapped::Events(lines, events)) => {
             let r = ingest::events(&state, &Scope::All, lines, events, &raw).await?;

@@ -17,6 +17,8 @@ use nagare_core::Timestamp;
 pub struct RawDelivery {
     pub source: String,
     pub delivery_id: Option<String>,
+    /// The event type the source named (GitHub's `X-GitHub-Event`), when it names one.
+    pub event: Option<String>,
     pub content_type: Option<String>,
     /// The size received, in bytes.
     pub size_bytes: i64,
@@ -30,6 +32,8 @@ pub struct DeliveryRow {
     pub id: i64,
     pub received_at: Timestamp,
     pub source: String,
+    /// The event type the source named, if any.
+    pub event: Option<String>,
     pub verdict: String,
     pub detail: Option<String>,
     pub size_bytes: i64,
@@ -68,8 +72,8 @@ impl Batch {
         let digest = whole.filter(|_| truncated).map(crate::auth::hex_sha256);
         let detail = detail.map(|d| capped(d, DETAIL_CHARS));
         on_tx!(&mut self.tx, c => sqlx::query(
-            "INSERT INTO raw_deliveries (received_at, source, delivery_id, content_type, size_bytes, payload, payload_sha256, truncated, stored_bytes, verdict, detail) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            "INSERT INTO raw_deliveries (received_at, source, delivery_id, content_type, size_bytes, payload, payload_sha256, truncated, stored_bytes, verdict, detail, event) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         )
         .bind(super::now_millis())
         .bind(capped(&raw.source, 100))
@@ -82,6 +86,7 @@ impl Batch {
         .bind(kept.map_or(0, |k| k.len() as i64))
         .bind(verdict.as_str())
         .bind(detail)
+        .bind(raw.event.as_deref().map(|e| capped(e, 100)))
         .execute(c).await.map(|_| ()))?;
         Ok(())
     }
@@ -147,9 +152,10 @@ impl Store {
             Option<String>,
             i64,
             Option<String>,
+            Option<String>,
         );
         let rows: Vec<RowTuple> = on_backend!(self, p => sqlx::query_as(
-            "SELECT id, received_at, source, verdict, detail, size_bytes, payload, body, truncated, payload_sha256 \
+            "SELECT id, received_at, source, verdict, detail, size_bytes, payload, body, truncated, payload_sha256, event \
              FROM raw_deliveries ORDER BY id DESC LIMIT $1"
         ).bind(limit).fetch_all(p).await)?;
         Ok(rows
@@ -165,6 +171,7 @@ impl Store {
                 payload: r.6.or_else(|| r.7.map(String::into_bytes)),
                 truncated: r.8 != 0,
                 payload_sha256: r.9,
+                event: r.10,
             })
             .collect())
     }

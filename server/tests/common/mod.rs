@@ -69,6 +69,7 @@ pub async fn fresh_url(backend: &str) -> (String, Option<tempfile::TempDir>) {
 pub fn raw_delivery(source: &str) -> nagare_server::store::RawDelivery {
     nagare_server::store::RawDelivery {
         source: source.into(),
+        event: None,
         delivery_id: None,
         content_type: None,
         size_bytes: 0,

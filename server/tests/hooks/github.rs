@@ -122,6 +122,22 @@ async fn a_deployment_and_its_status_end_in_one_state_in_either_order() {
             assert_eq!(row["finished_at"], "2019-05-15T15:20:55Z");
             states.push(stored(&store).await);
             assert_eq!(verdicts(&store).await, ["accepted", "accepted"]);
+            let mut events: Vec<Option<String>> = store
+                .recent_deliveries(10)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|d| d.event)
+                .collect();
+            events.sort();
+            assert_eq!(
+                events,
+                [
+                    Some("deployment".to_owned()),
+                    Some("deployment_status".to_owned())
+                ],
+                "the event type is kept for replay"
+            );
         }
         assert_eq!(states[0], states[1], "{backend}: the order does not matter");
     }

@@ -471,6 +471,7 @@ async fn batches_arriving_together_commit_together_each_with_its_own_outcome() {
         let writer = nagare_server::store::Writer::start(store.clone());
         let raw = |i: usize| nagare_server::store::RawDelivery {
             source: format!("w{i}"),
+            event: None,
             delivery_id: None,
             content_type: None,
             size_bytes: 1,

@@ -148,6 +148,7 @@ async fn requests_dropped_half_way_never_empty_the_model() {
     };
     let raw = || nagare_server::store::RawDelivery {
         source: "t".into(),
+        event: None,
         delivery_id: None,
         content_type: None,
         size_bytes: 0,
