@@ -162,6 +162,12 @@ for sync in full normal; do
   fi
   stop "load-$sync"
 done
+# Signed GitHub workflow_job deliveries (issue 9): acknowledged once committed.
+gh_secret=bench-github-secret-0123456789abcdef
+say "sqlite: signed GitHub workflow_job deliveries, 20 clients for $seconds s, into a fresh database"
+base=$(NAGARE_HOOK_GITHUB_SECRETS=$gh_secret serve github "sqlite://$work/github.db")
+R[github_sqlite]=$($load "$base" --github-jobs "$gh_secret" --clients 20 --seconds "$seconds")
+stop github
 say "sqlite (normal): nagare import into a fresh database"
 R[import_normal]=$(NAGARE_SQLITE_SYNCHRONOUS=normal import_rate "sqlite://$work/normal.db")
 say "sqlite (normal): POST /api/v1/events in batches of 5000 into a fresh database"
@@ -185,6 +191,10 @@ stop big
 say "postgres: starting a throwaway cluster"
 pg_url=$(scripts/pg.sh start "$work/pg")
 run_backend postgres "$pg_url" "$work/postgres.model"
+say "postgres: signed GitHub workflow_job deliveries, 20 clients for $seconds s"
+base=$(NAGARE_HOOK_GITHUB_SECRETS=$gh_secret SNAPSHOT="$work/postgres.model" serve github-pg "$pg_url")
+R[github_postgres]=$($load "$base" --github-jobs "$gh_secret" --clients 20 --seconds "$seconds")
+stop github-pg
 
 # Every file of each kind the page loads (the app's JS glue and the boot loader).
 size() { cat "$@" | wc -c; }
@@ -252,6 +262,12 @@ $(loadrow "200 clients, synchronous=FULL" "${R[load200]}")
 Durability on SQLite: \`nagare import\` ${R[sqlite_import]} events/s with FULL, ${R[import_normal]} with NORMAL;
 \`POST /api/v1/events\` in batches of 5 000: $(field "${R[api_ingest]}" events_per_s) events/s with FULL,
 $(field "${R[api_ingest_normal]}" events_per_s) with NORMAL.
+
+Signed GitHub \`workflow_job\` deliveries to \`POST /hooks/github\` (\`nagare-load --github-jobs\`, 20
+clients, ${seconds} s; SQLite into a fresh database, PostgreSQL into the bench database), each
+acknowledged after its commit: SQLite $(lf "${R[github_sqlite]}" github per_s) deliveries/s, ack p50 / p99
+$(lf "${R[github_sqlite]}" github p50_ms) / $(lf "${R[github_sqlite]}" github p99_ms) ms ($(st "${R[github_sqlite]}" github)); PostgreSQL $(lf "${R[github_postgres]}" github per_s) deliveries/s,
+$(lf "${R[github_postgres]}" github p50_ms) / $(lf "${R[github_postgres]}" github p99_ms) ms ($(st "${R[github_postgres]}" github)). Target on SQLite: ≥ 5 000/s with p99 ≤ 20 ms.
 
 Ten concurrent 9.9 MB bodies, each ending in an invalid event, into an empty server: answers
 $(st "${R[big_run]}"); server memory ${R[big_before]} MiB before, ${R[big_peak]} MiB at the peak, ${R[big_after]} MiB after;

@@ -2,12 +2,16 @@
 //!
 //! Usage: nagare-load URL --clients N --seconds T [--query Q] [--write-share F]
 //!        nagare-load URL --big-bodies N [--mb M]
+//!        nagare-load URL --github-jobs SECRET --clients N --seconds T
 //!
 //! - **Mixed load.** Each client loops: with probability `--write-share` (default 0.5) it posts
 //!   one production deployment (`POST /api/v1/events`, NDJSON), else it reads the DORA metrics
 //!   (`GET /api/v1/metrics/dora?Q`). A separate client asks `/healthz` every 100 ms. Each client
 //!   keeps one connection alive, as CI jobs and dashboards do. Prints one JSON object: per kind
 //!   the count, the rate, p50/p99/max latency in ms, and the answers by status.
+//! - **GitHub deliveries.** Each client loops posting a signed `workflow_job` delivery to
+//!   `POST /hooks/github` (GitHub's recorded payload, a new delivery id, job and run each time),
+//!   as GitHub does, on one kept-alive connection; prints the same summary for them.
 //! - **Big bodies.** N clients at once each post an NDJSON body of M MB (default 9.9) whose last
 //!   line is invalid, as the outside probe did; prints the answers by status.
 
@@ -106,6 +110,9 @@ async fn run() -> Result<serde_json::Value, String> {
     }
     let clients = num("--clients", 20.0)? as usize;
     let seconds = num("--seconds", 20.0)?;
+    if let Some(secret) = flag("--github-jobs") {
+        return github_jobs(&url, &secret, clients, seconds).await;
+    }
     let write_share = num("--write-share", 0.5)?;
     let query = flag("--query")
         .unwrap_or_else(|| "from=2025-12-02T00:00:00Z&to=2026-01-01T00:00:00Z".into());
@@ -183,6 +190,63 @@ async fn run() -> Result<serde_json::Value, String> {
     Ok(
         serde_json::json!({"clients": clients, "seconds": seconds, "dora": r, "ingest": w, "healthz": h}),
     )
+}
+
+/// GitHub's recorded `workflow_job` payload (octokit/webhooks, MIT; core/tests/fixtures/github).
+const JOB: &str = include_str!(
+    "../../../core/tests/fixtures/github/workflow_job.completed.success.with-organization.payload.json"
+);
+
+async fn github_jobs(
+    url: &str,
+    secret: &str,
+    clients: usize,
+    seconds: f64,
+) -> Result<serde_json::Value, String> {
+    use hmac::{Hmac, Mac};
+    let template: serde_json::Value = serde_json::from_str(JOB).map_err(|e| e.to_string())?;
+    let hooks = Arc::new(Mutex::new(Kind::default()));
+    let until = Instant::now() + Duration::from_secs_f64(seconds);
+    let run_id = u64::from(std::process::id());
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let (url, secret, template, hooks) = (url.to_owned(), secret.to_owned(), template.clone(), hooks.clone());
+        tasks.push(tokio::spawn(async move {
+            let http = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap_or_default();
+            let mut i = 0u64;
+            while Instant::now() < until {
+                i += 1;
+                let n = (run_id << 32) | ((c as u64) << 24) | i;
+                let mut v = template.clone();
+                v["workflow_job"]["id"] = serde_json::json!(n);
+                // Three jobs a run, as a small workflow has.
+                v["workflow_job"]["run_id"] = serde_json::json!(n / 3);
+                let body = v.to_string();
+                let Ok(mut mac) = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret.as_bytes()) else {
+                    return;
+                };
+                mac.update(body.as_bytes());
+                let sig: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+                let started = Instant::now();
+                let r = http
+                    .post(format!("{url}/hooks/github"))
+                    .header("content-type", "application/json")
+                    .header("x-github-event", "workflow_job")
+                    .header("x-github-delivery", format!("load-{run_id}-{c}-{i}"))
+                    .header("x-hub-signature-256", format!("sha256={sig}"))
+                    .body(body)
+                    .send()
+                    .await;
+                let status = status_of(r).await;
+                hooks.lock().await.record(started, status);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.map_err(|e| e.to_string())?;
+    }
+    let summary = hooks.lock().await.summary(seconds);
+    Ok(serde_json::json!({"clients": clients, "seconds": seconds, "github": summary}))
 }
 
 /// The status of a reply once its body is read, or `None` when the request failed.
