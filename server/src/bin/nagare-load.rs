@@ -210,9 +210,17 @@ async fn github_jobs(
     let run_id = u64::from(std::process::id());
     let mut tasks = Vec::new();
     for c in 0..clients {
-        let (url, secret, template, hooks) = (url.to_owned(), secret.to_owned(), template.clone(), hooks.clone());
+        let (url, secret, template, hooks) = (
+            url.to_owned(),
+            secret.to_owned(),
+            template.clone(),
+            hooks.clone(),
+        );
         tasks.push(tokio::spawn(async move {
-            let http = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap_or_default();
+            let http = reqwest::Client::builder()
+                .pool_max_idle_per_host(1)
+                .build()
+                .unwrap_or_default();
             let mut i = 0u64;
             while Instant::now() < until {
                 i += 1;
@@ -222,11 +230,17 @@ async fn github_jobs(
                 // Three jobs a run, as a small workflow has.
                 v["workflow_job"]["run_id"] = serde_json::json!(n / 3);
                 let body = v.to_string();
-                let Ok(mut mac) = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret.as_bytes()) else {
+                let Ok(mut mac) = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret.as_bytes())
+                else {
                     return;
                 };
                 mac.update(body.as_bytes());
-                let sig: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+                let sig: String = mac
+                    .finalize()
+                    .into_bytes()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
                 let started = Instant::now();
                 let r = http
                     .post(format!("{url}/hooks/github"))

@@ -59,6 +59,38 @@ impl Batch {
             .await
     }
 
+    /// Keeps several accepted deliveries, each whole with its detail, in one statement.
+    pub(crate) async fn record_accepted(
+        &mut self,
+        raws: &[(&RawDelivery, Option<&str>)],
+    ) -> Result<()> {
+        let now = super::now_millis();
+        for chunk in raws.chunks(64) {
+            on_tx!(&mut self.tx, c => {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO raw_deliveries (received_at, source, delivery_id, content_type, size_bytes, payload, payload_sha256, truncated, stored_bytes, verdict, detail, event) ",
+                );
+                qb.push_values(chunk, |mut b, (raw, detail)| {
+                    let kept = raw.payload.as_deref();
+                    b.push_bind(now)
+                        .push_bind(capped(&raw.source, 100))
+                        .push_bind(raw.delivery_id.as_deref().map(|d| capped(d, 200)))
+                        .push_bind(raw.content_type.as_deref().map(|c| capped(c, 200)))
+                        .push_bind(raw.size_bytes)
+                        .push_bind(kept)
+                        .push_bind(None::<String>)
+                        .push_bind(0_i64)
+                        .push_bind(kept.map_or(0, |k| k.len() as i64))
+                        .push_bind(Verdict::Accepted.as_str())
+                        .push_bind(detail.map(|d| capped(d, DETAIL_CHARS)))
+                        .push_bind(raw.event.as_deref().map(|e| capped(e, 100)));
+                });
+                qb.build().execute(c).await.map(|_| ())
+            })?;
+        }
+        Ok(())
+    }
+
     pub(crate) async fn record_delivery_capped(
         &mut self,
         raw: &RawDelivery,

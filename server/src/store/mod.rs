@@ -548,45 +548,66 @@ impl Batch {
     /// leaves the stored one as it was is not written, and counted neither accepted nor
     /// updated.
     pub async fn merge_all(&mut self, events: &[Versioned], merge: MergeFn) -> Result<()> {
-        let mut by_key: HashMap<EventKey, Versioned> = HashMap::with_capacity(events.len());
-        for v in events {
-            let key = v.event.key();
-            let next = match by_key.remove(&key) {
-                Some(before) => merge(before, v.clone()),
-                None => v.clone(),
-            };
-            by_key.insert(key, next);
+        let counts = self.merge_writes(&[events], merge).await?;
+        for c in counts {
+            self.counts.accepted += c.accepted;
+            self.counts.updated += c.updated;
         }
+        Ok(())
+    }
+
+    /// [`Batch::merge_all`] of several writes at once, in this order: one read of all their
+    /// keys and one upsert of their final states, and each write's own counts (an event is
+    /// new if its key was neither stored nor written by an earlier write here; updated if its
+    /// merge changed the state it met).
+    pub(crate) async fn merge_writes(
+        &mut self,
+        writes: &[&[Versioned]],
+        merge: MergeFn,
+    ) -> Result<Vec<IngestCounts>> {
         let rev = self.rev().await?;
         let now = now_millis();
-        let keys: Vec<EventKey> = by_key.keys().cloned().collect();
-        let mut rows: Vec<Row> = Vec::with_capacity(keys.len());
+        let mut keys: Vec<EventKey> = writes
+            .iter()
+            .flat_map(|w| w.iter().map(|v| v.event.key()))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut current: HashMap<EventKey, Versioned> = HashMap::with_capacity(keys.len());
         for chunk in keys.chunks(CHUNK) {
-            let stored = self.stored(chunk).await?;
-            for key in chunk {
-                let Some(new) = by_key.remove(key) else {
-                    continue;
-                };
-                let id = (key.kind.to_owned(), key.source.clone(), key.id.clone());
-                let merged = match stored.get(&id) {
-                    Some((body, version)) => {
-                        let old = Versioned {
-                            event: event_of_row(id.0.clone(), id.2.clone(), body)?,
-                            version: *version,
-                        };
-                        let merged = merge(old.clone(), new);
-                        if merged == old {
-                            continue;
+            for ((kind, _source, id), (body, version)) in self.stored(chunk).await? {
+                let event = event_of_row(kind, id, &body)?;
+                current.insert(event.key(), Versioned { event, version });
+            }
+        }
+        let mut changed: HashSet<EventKey> = HashSet::new();
+        let mut counts = Vec::with_capacity(writes.len());
+        for w in writes {
+            let mut c = IngestCounts::default();
+            for v in w.iter() {
+                let key = v.event.key();
+                match current.remove(&key) {
+                    Some(old) => {
+                        let merged = merge(old.clone(), v.clone());
+                        if merged != old {
+                            c.updated += 1;
+                            changed.insert(key.clone());
                         }
-                        self.counts.updated += 1;
-                        merged
+                        current.insert(key, merged);
                     }
                     None => {
-                        self.counts.accepted += 1;
-                        new
+                        c.accepted += 1;
+                        changed.insert(key.clone());
+                        current.insert(key, v.clone());
                     }
-                };
-                rows.push((key.clone(), body_of(&merged.event)?, merged.version));
+                }
+            }
+            counts.push(c);
+        }
+        let mut rows: Vec<Row> = Vec::with_capacity(changed.len());
+        for key in keys.into_iter().filter(|k| changed.contains(k)) {
+            if let Some(v) = current.remove(&key) {
+                rows.push((key, body_of(&v.event)?, v.version));
             }
         }
         for chunk in rows.chunks(CHUNK) {
@@ -595,7 +616,7 @@ impl Batch {
                 self.seen.insert(k.clone());
             }
         }
-        Ok(())
+        Ok(counts)
     }
 
     /// The stored bodies and versions of these keys (locked until the batch ends).

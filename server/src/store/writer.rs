@@ -124,11 +124,31 @@ impl Writer {
 }
 
 /// Stores a group in one transaction and answers each batch.
+///
+/// Batches that replace events each get a savepoint and a revision of their own, in order.
+/// Batches that merge (webhook deliveries) are order-independent by design, so those of the
+/// group are stored together after them, under one savepoint and one revision: one read of
+/// all their keys, one upsert, and one insert of their raw deliveries. If that fails, all of them fail.
 async fn store_group(store: &Store, group: Vec<Write>) {
-    let mut outcomes: Vec<Result<(IngestCounts, i64)>> = Vec::with_capacity(group.len());
+    let mut outcomes: Vec<Option<Result<(IngestCounts, i64)>>> =
+        std::iter::repeat_with(|| None).take(group.len()).collect();
     let committed = async {
         let mut batch = store.begin().await?;
-        for w in &group {
+        let mut merges: Vec<(usize, &[Versioned], MergeFn)> = Vec::new();
+        for (i, w) in group.iter().enumerate() {
+            let events = match &w.events {
+                Events::Merge(events, merge) if w.checked.is_none() => {
+                    merges.push((i, events, *merge));
+                    continue;
+                }
+                Events::Merge(..) => {
+                    outcomes[i] = Some(Err(StoreError::Config(
+                        "a merged batch cannot be checked against a revision".into(),
+                    )));
+                    continue;
+                }
+                Events::Replace(events) => events,
+            };
             batch.savepoint().await?;
             let stored = async {
                 batch.next_write();
@@ -138,10 +158,7 @@ async fn store_group(store: &Store, group: Vec<Write>) {
                         return Err(StoreError::Moved { expected, now });
                     }
                 }
-                match &w.events {
-                    Events::Replace(events) => batch.add_all(events).await?,
-                    Events::Merge(events, merge) => batch.merge_all(events, *merge).await?,
-                }
+                batch.add_all(events).await?;
                 batch
                     .record_delivery(&w.raw, Verdict::Accepted, w.detail.as_deref())
                     .await?;
@@ -152,18 +169,49 @@ async fn store_group(store: &Store, group: Vec<Write>) {
                 Ok(_) => batch.release_savepoint().await?,
                 Err(_) => batch.rollback_to_savepoint().await?,
             }
-            outcomes.push(stored);
+            outcomes[i] = Some(stored);
+        }
+        while let Some(&(_, _, merge)) = merges.first() {
+            let (unit, rest): (Vec<_>, Vec<_>) = merges
+                .into_iter()
+                .partition(|(_, _, m)| std::ptr::fn_addr_eq(*m, merge));
+            merges = rest;
+            batch.savepoint().await?;
+            let stored = async {
+                batch.next_write();
+                let writes: Vec<&[Versioned]> = unit.iter().map(|(_, e, _)| *e).collect();
+                let counts = batch.merge_writes(&writes, merge).await?;
+                let raws: Vec<_> = unit
+                    .iter()
+                    .map(|(i, _, _)| (&group[*i].raw, group[*i].detail.as_deref()))
+                    .collect();
+                batch.record_accepted(&raws).await?;
+                Ok::<_, StoreError>((counts, batch.rev().await?))
+            }
+            .await;
+            match stored {
+                Ok((counts, rev)) => {
+                    batch.release_savepoint().await?;
+                    for ((i, _, _), c) in unit.iter().zip(counts) {
+                        outcomes[*i] = Some(Ok((c, rev)));
+                    }
+                }
+                Err(e) => {
+                    batch.rollback_to_savepoint().await?;
+                    let e = e.to_string();
+                    for (i, _, _) in &unit {
+                        outcomes[*i] = Some(Err(StoreError::Config(format!(
+                            "the delivery was not stored, with the others of its group: {e}"
+                        ))));
+                    }
+                }
+            }
         }
         batch.commit().await
     }
     .await;
     let failed = committed.err().map(|e| e.to_string());
-    for (w, outcome) in group.into_iter().zip(
-        outcomes
-            .into_iter()
-            .map(Some)
-            .chain(std::iter::repeat_with(|| None)),
-    ) {
+    for (w, outcome) in group.into_iter().zip(outcomes) {
         let answer = match (failed.as_deref(), outcome) {
             (None, Some(o)) => o,
             (Some(e), Some(Err(own))) => Err(StoreError::Config(format!(

@@ -408,3 +408,66 @@ async fn a_push_stores_its_commits_chained_and_a_job_joins_its_run() {
     assert_eq!(runs[0]["jobs"][0]["name"], "linters");
     assert_eq!(runs[0]["jobs"][0]["conclusion"], "failure");
 }
+
+#[tokio::test]
+async fn deliveries_that_arrive_together_are_merged_together_and_counted_each() {
+    for backend in backends() {
+        let (store, _dir) = fresh_store(backend).await;
+        let state = github_state(store.clone()).await;
+        // 40 jobs of one run at once: they share group commits, and each must land.
+        let bodies: Vec<String> = (0..40)
+            .map(|j| {
+                with(
+                    fixture!("workflow_job.completed.success.with-organization"),
+                    |v| {
+                        v["workflow_job"]["id"] = json!(1000 + j);
+                        v["workflow_job"]["name"] = json!(format!("job-{j:02}"));
+                    },
+                )
+            })
+            .collect();
+        let ids: Vec<String> = (0..bodies.len()).map(|i| format!("g-{i}")).collect();
+        let replies = futures_util::future::join_all(
+            bodies
+                .iter()
+                .zip(&ids)
+                .map(|(b, id)| signed(&state, "workflow_job", id, b)),
+        )
+        .await;
+        let mut new = 0;
+        for r in &replies {
+            assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.json);
+            let (a, u) = (
+                r.json["accepted"].as_u64().unwrap(),
+                r.json["updated"].as_u64().unwrap(),
+            );
+            assert_eq!(
+                a + u,
+                1,
+                "{backend}: each delivery changed the run once: {}",
+                r.json
+            );
+            new += a;
+        }
+        assert_eq!(new, 1, "{backend}: the run is new to exactly one of them");
+        let runs: Vec<Value> = stored(&store)
+            .await
+            .iter()
+            .map(|s| serde_json::from_str::<Value>(s).unwrap())
+            .collect();
+        assert_eq!(runs.len(), 1, "{backend}");
+        let names: Vec<&str> = runs[0]["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["name"].as_str().unwrap())
+            .collect();
+        let expected: Vec<String> = (0..40).map(|j| format!("job-{j:02}")).collect();
+        assert_eq!(names, expected, "{backend}: every job, once");
+        assert_eq!(
+            verdicts(&store).await.len(),
+            40,
+            "{backend}: every raw delivery kept"
+        );
+    }
+}
