@@ -160,10 +160,10 @@ impl Store {
     }
 
     /// Whether `source` already delivered `delivery_id` and it was stored or ignored (a
-    /// rejected one may be sent again).
+    /// rejected one may be sent again, and so may an unmapped one once its rule exists).
     pub async fn delivered(&self, source: &str, delivery_id: &str) -> Result<bool> {
         let n: i64 = on_backend!(self, p => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM raw_deliveries WHERE source = $1 AND delivery_id = $2 AND verdict <> 'rejected'"
+            "SELECT COUNT(*) FROM raw_deliveries WHERE source = $1 AND delivery_id = $2 AND verdict NOT IN ('rejected', 'unmapped')"
         )
         .bind(capped(source, 100))
         .bind(capped(delivery_id, 200))

@@ -471,3 +471,36 @@ async fn deliveries_that_arrive_together_are_merged_together_and_counted_each() 
         );
     }
 }
+
+#[tokio::test]
+async fn an_unmapped_delivery_maps_when_redelivered_after_its_rule_is_added() {
+    let (store, _dir) = fresh_store("sqlite").await;
+    let body = with(fixture!("deployment_status"), |v| {
+        v["repository"]["full_name"] = json!("acme/checkout")
+    });
+    let state = github_state(store.clone()).await;
+    let r = signed(&state, "deployment_status", "u-1", &body).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.json);
+    assert!(stored(&store).await.is_empty());
+    // The rule added (a restart with the new configuration), GitHub redelivers the same id.
+    let mut config = Config::default();
+    config.server.dist_dir = "/nonexistent-dist".into();
+    config.sources.github.secrets = vec![SECRET.into()];
+    config.sources.github.repos = vec![RepoRuleConfig {
+        repo: "acme/*".into(),
+        service: "checkout".into(),
+    }];
+    let state = AppState::new(store.clone(), config).await.unwrap();
+    let r = signed(&state, "deployment_status", "u-1", &body).await;
+    assert_eq!(
+        (r.status, r.json["accepted"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "{}",
+        r.json
+    );
+    let r = get(&state, "/api/v1/deployments?environment_tier=production").await;
+    assert_eq!(r.json["items"][0]["service"], "checkout", "{}", r.json);
+    // Now stored, the same id again is a duplicate.
+    let r = signed(&state, "deployment_status", "u-1", &body).await;
+    assert_eq!(r.json["duplicate"], true);
+}
