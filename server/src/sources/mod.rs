@@ -6,7 +6,8 @@
 //!    missing signature gets 401 and is logged (source address, source, delivery id), never
 //!    stored.
 //! 2. **Deduplicate** by the source's delivery id: a redelivery is answered 200 with
-//!    `duplicate: true` and changes nothing.
+//!    `duplicate: true` and changes nothing. Merged deliveries (GitHub's) are checked by the
+//!    store's writer inside their transaction, so two copies arriving at once store one.
 //! 3. **Map** the payload to canonical events, and **ingest** them atomically through the same
 //!    path as `POST /api/v1/events` (`crate::ingest`), raw delivery and verdict included; a
 //!    payload the source does not use is kept with the verdict `ignored` (202).
@@ -196,14 +197,19 @@ async fn deliver(
             "the delivery's signature does not verify: {reason}"
         )));
     }
-    if let Some(id) = &delivery_id {
-        if state.store.delivered(source.name(), id).await? {
-            return Ok((StatusCode::OK, Json(duplicate())));
+    let mapped = source.map(&headers, &bytes);
+    // Merged deliveries are deduplicated by the writer, inside their group's transaction (one
+    // read for the group, and no race between two copies of a delivery); the others here.
+    if !matches!(mapped, Ok(Mapped::Merged(..))) {
+        if let Some(id) = &delivery_id {
+            if state.store.delivered(source.name(), id).await? {
+                return Ok((StatusCode::OK, Json(duplicate())));
+            }
         }
     }
     let mut raw = ingest::raw_delivery(source.name(), delivery_id, &headers, &bytes);
     raw.event = source.event_type(&headers);
-    match source.map(&headers, &bytes) {
+    match mapped {
         Ok(Mapped::Events(lines, events)) => {
             let r = ingest::events(&state, &Scope::All, lines, events, &raw).await?;
             let reply = HookReply {
@@ -219,6 +225,9 @@ async fn deliver(
                 .writer
                 .ingest_merged(events, merge, raw, detail)
                 .await?;
+            if counts.duplicate {
+                return Ok((StatusCode::OK, Json(duplicate())));
+            }
             state.sync_later(rev);
             let reply = HookReply {
                 accepted: counts.accepted,

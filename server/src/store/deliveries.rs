@@ -59,6 +59,33 @@ impl Batch {
             .await
     }
 
+    /// Which of these delivery ids of `source` were stored or ignored before (as
+    /// [`Store::delivered`]), read inside this batch's transaction.
+    pub(crate) async fn delivered_ids(
+        &mut self,
+        source: &str,
+        ids: &[&str],
+    ) -> Result<std::collections::HashSet<String>> {
+        let mut found = std::collections::HashSet::new();
+        for chunk in ids.chunks(500) {
+            let rows: Vec<String> = on_tx!(&mut self.tx, c => {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "SELECT delivery_id FROM raw_deliveries WHERE verdict NOT IN ('rejected', 'unmapped') AND source = ",
+                );
+                qb.push_bind(capped(source, 100));
+                qb.push(" AND delivery_id IN (");
+                let mut sep = qb.separated(", ");
+                for id in chunk {
+                    sep.push_bind(capped(id, 200));
+                }
+                qb.push(")");
+                qb.build_query_scalar().fetch_all(c).await
+            })?;
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+
     /// Keeps several accepted deliveries, each whole with its detail, in one statement.
     pub(crate) async fn record_accepted(
         &mut self,

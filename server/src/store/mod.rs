@@ -136,6 +136,9 @@ impl Verdict {
 pub struct IngestCounts {
     pub accepted: u64,
     pub updated: u64,
+    /// The delivery id was stored before (merged writes check it in their transaction):
+    /// nothing was written.
+    pub duplicate: bool,
 }
 
 impl Store {

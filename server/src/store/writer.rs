@@ -179,14 +179,34 @@ async fn store_group(store: &Store, group: Vec<Write>) {
             batch.savepoint().await?;
             let stored = async {
                 batch.next_write();
-                let writes: Vec<&[Versioned]> = unit.iter().map(|(_, e, _)| *e).collect();
-                let counts = batch.merge_writes(&writes, merge).await?;
+                // Deduplicated here, in the transaction: a delivery id stored before, or
+                // earlier in this group, writes nothing.
+                let fresh = fresh_deliveries(&mut batch, &group, &unit).await?;
+                let writes: Vec<&[Versioned]> = unit
+                    .iter()
+                    .zip(&fresh)
+                    .filter(|(_, f)| **f)
+                    .map(|((_, e, _), _)| *e)
+                    .collect();
+                let mut counts = batch.merge_writes(&writes, merge).await?.into_iter();
                 let raws: Vec<_> = unit
                     .iter()
-                    .map(|(i, _, _)| (&group[*i].raw, group[*i].detail.as_deref()))
+                    .zip(&fresh)
+                    .filter(|(_, f)| **f)
+                    .map(|((i, _, _), _)| (&group[*i].raw, group[*i].detail.as_deref()))
                     .collect();
                 batch.record_accepted(&raws).await?;
-                Ok::<_, StoreError>((counts, batch.rev().await?))
+                let each: Vec<IngestCounts> = fresh
+                    .iter()
+                    .map(|f| match f {
+                        true => counts.next().unwrap_or_default(),
+                        false => IngestCounts {
+                            duplicate: true,
+                            ..IngestCounts::default()
+                        },
+                    })
+                    .collect();
+                Ok::<_, StoreError>((each, batch.rev().await?))
             }
             .await;
             match stored {
@@ -227,4 +247,37 @@ async fn store_group(store: &Store, group: Vec<Write>) {
         // The caller may have hung up; the batch is stored (or not) all the same.
         let _ = w.reply.send(answer);
     }
+}
+
+/// Per write of a merged unit, whether its delivery is new: not stored before under its
+/// source and id, and not earlier in this unit. A delivery without an id is always new.
+async fn fresh_deliveries(
+    batch: &mut super::Batch,
+    group: &[Write],
+    unit: &[(usize, &[Versioned], MergeFn)],
+) -> Result<Vec<bool>> {
+    let mut by_source: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for (i, _, _) in unit {
+        let raw = &group[*i].raw;
+        if let Some(id) = &raw.delivery_id {
+            by_source.entry(raw.source.as_str()).or_default().push(id);
+        }
+    }
+    let mut seen: std::collections::HashSet<(String, String)> = Default::default();
+    for (source, ids) in by_source {
+        for id in batch.delivered_ids(source, &ids).await? {
+            seen.insert((source.to_owned(), id));
+        }
+    }
+    Ok(unit
+        .iter()
+        .map(|(i, _, _)| {
+            let raw = &group[*i].raw;
+            raw.delivery_id.as_ref().is_none_or(|id| {
+                // Capped as the store keeps it.
+                let id = nagare_core::text::capped(id, 200);
+                seen.insert((raw.source.clone(), id))
+            })
+        })
+        .collect())
 }

@@ -504,3 +504,35 @@ async fn an_unmapped_delivery_maps_when_redelivered_after_its_rule_is_added() {
     let r = signed(&state, "deployment_status", "u-1", &body).await;
     assert_eq!(r.json["duplicate"], true);
 }
+
+#[tokio::test]
+async fn copies_of_one_delivery_arriving_at_once_store_it_once() {
+    for backend in backends() {
+        let (store, _dir) = fresh_store(backend).await;
+        let state = github_state(store.clone()).await;
+        let body = fixture!("workflow_job.completed.success.with-organization");
+        let replies = futures_util::future::join_all(
+            (0..8).map(|_| signed(&state, "workflow_job", "same-id", body)),
+        )
+        .await;
+        let stored_once = replies
+            .iter()
+            .filter(|r| r.status == StatusCode::OK && r.json["duplicate"] == false)
+            .count();
+        let duplicates = replies
+            .iter()
+            .filter(|r| r.json["duplicate"] == true)
+            .count();
+        assert_eq!(
+            (stored_once, duplicates),
+            (1, 7),
+            "{backend}: {:?}",
+            replies.iter().map(|r| &r.json).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            verdicts(&store).await,
+            ["accepted"],
+            "{backend}: one raw delivery"
+        );
+    }
+}
