@@ -194,6 +194,11 @@ impl<'a> Payload<'a> {
     }
 }
 
+/// One event at a version, and nothing left out.
+fn one(event: Event, version: i64) -> Mapped {
+    Mapped::Events(vec![Versioned { event, version }], Vec::new())
+}
+
 fn version(t: Option<Timestamp>) -> i64 {
     t.map_or(0, Timestamp::millis)
 }
@@ -291,12 +296,9 @@ fn pull_request(
             .map(str::to_owned),
         commits: Vec::new(),
     };
-    Ok(Mapped::Events(
-        vec![Versioned {
-            event: Event::PullRequest(pr),
-            version: version(p.opt_time(&f("updated_at"))?),
-        }],
-        Vec::new(),
+    Ok(one(
+        Event::PullRequest(pr),
+        version(p.opt_time(&f("updated_at"))?),
     ))
 }
 
@@ -359,13 +361,7 @@ fn deployment(
         marked_failed: false,
         commits: Vec::new(),
     };
-    Ok(Mapped::Events(
-        vec![Versioned {
-            event: Event::Deployment(dep),
-            version: at.millis(),
-        }],
-        Vec::new(),
-    ))
+    Ok(one(Event::Deployment(dep), at.millis()))
 }
 
 fn deployment_status(p: Payload<'_>, rules: &Rules) -> Result<Mapped, MapError> {
@@ -439,12 +435,9 @@ fn workflow_run(p: Payload<'_>) -> Result<Mapped, MapError> {
         attempt: Some(attempt),
         jobs: Vec::new(),
     };
-    Ok(Mapped::Events(
-        vec![Versioned {
-            event: Event::PipelineRun(run),
-            version: version(p.opt_time(&f("updated_at"))?),
-        }],
-        Vec::new(),
+    Ok(one(
+        Event::PipelineRun(run),
+        version(p.opt_time(&f("updated_at"))?),
     ))
 }
 
@@ -524,13 +517,7 @@ fn workflow_job(p: Payload<'_>, rules: &Rules) -> Result<Mapped, MapError> {
         attempt: Some(attempt),
         jobs: vec![job],
     };
-    Ok(Mapped::Events(
-        vec![Versioned {
-            event: Event::PipelineRun(run),
-            version: 0,
-        }],
-        Vec::new(),
-    ))
+    Ok(one(Event::PipelineRun(run), 0))
 }
 
 fn issue(p: Payload<'_>, rules: &Rules) -> Result<Mapped, MapError> {
@@ -574,12 +561,9 @@ fn issue(p: Payload<'_>, rules: &Rules) -> Result<Mapped, MapError> {
         excluded: !is_incident,
         remediated_by_deployment: None,
     };
-    Ok(Mapped::Events(
-        vec![Versioned {
-            event: Event::Incident(incident),
-            version: version(p.opt_time("issue.updated_at")?),
-        }],
-        Vec::new(),
+    Ok(one(
+        Event::Incident(incident),
+        version(p.opt_time("issue.updated_at")?),
     ))
 }
 

@@ -237,21 +237,9 @@ async fn deliver(
             };
             Ok((StatusCode::OK, Json(reply)))
         }
-        Ok(Mapped::Ping(reason)) => {
-            state.store.record_ignored(&raw, &reason).await?;
-            let reply = HookReply {
-                ignored: Some(reason),
-                ..HookReply::empty()
-            };
-            Ok((StatusCode::OK, Json(reply)))
-        }
+        Ok(Mapped::Ping(reason)) => keep_ignored(&state, &raw, reason, StatusCode::OK).await,
         Ok(Mapped::Ignored(reason)) => {
-            state.store.record_ignored(&raw, &reason).await?;
-            let reply = HookReply {
-                ignored: Some(reason),
-                ..HookReply::empty()
-            };
-            Ok((StatusCode::ACCEPTED, Json(reply)))
+            keep_ignored(&state, &raw, reason, StatusCode::ACCEPTED).await
         }
         Ok(Mapped::Unmapped(reason)) => {
             state.store.record_unmapped(&raw, &reason).await?;
@@ -263,6 +251,21 @@ async fn deliver(
         }
         Err(e) => Err(ingest::reject(&state, &raw, e).await),
     }
+}
+
+/// Keeps a verified delivery that became no events, and answers `status` with the reason.
+async fn keep_ignored(
+    state: &AppState,
+    raw: &crate::store::RawDelivery,
+    reason: String,
+    status: StatusCode,
+) -> ApiResult<(StatusCode, Json<HookReply>)> {
+    state.store.record_ignored(raw, &reason).await?;
+    let reply = HookReply {
+        ignored: Some(reason),
+        ..HookReply::empty()
+    };
+    Ok((status, Json(reply)))
 }
 
 fn duplicate() -> HookReply {
