@@ -37,11 +37,7 @@ pub fn merge(a: Versioned, b: Versioned) -> Versioned {
                     text(&Event::Deployment(bare)),
                 )
             };
-            let mut w = if key(&x, a.version) >= key(&y, b.version) {
-                x
-            } else {
-                y
-            };
+            let mut w = later((x, a.version), (y, b.version), key);
             w.started_at = started;
             Event::Deployment(w)
         }
@@ -57,11 +53,7 @@ pub fn merge(a: Versioned, b: Versioned) -> Versioned {
             commits.dedup();
             let key =
                 |p: &crate::events::PullRequest, v: i64| (v, p.title.clone(), p.author.clone());
-            let mut w = if key(&x, a.version) >= key(&y, b.version) {
-                x
-            } else {
-                y
-            };
+            let mut w = later((x, a.version), (y, b.version), key);
             w.opened_at = opened;
             w.first_review_at = review;
             (w.merged_at, w.merge_commit) = merge.map_or((None, None), |(t, c)| (Some(t), c));
@@ -75,11 +67,7 @@ pub fn merge(a: Versioned, b: Versioned) -> Versioned {
                 bare.jobs.clear();
                 (v, text(&Event::PipelineRun(bare)))
             };
-            let mut w = if key(&x, a.version) >= key(&y, b.version) {
-                x
-            } else {
-                y
-            };
+            let mut w = later((x, a.version), (y, b.version), key);
             w.jobs = jobs;
             Event::PipelineRun(w)
         }
@@ -90,11 +78,7 @@ pub fn merge(a: Versioned, b: Versioned) -> Versioned {
                 bare.started_at = Timestamp(0);
                 (v, text(&Event::Incident(bare)))
             };
-            let mut w = if key(&x, a.version) >= key(&y, b.version) {
-                x
-            } else {
-                y
-            };
+            let mut w = later((x, a.version), (y, b.version), key);
             w.started_at = started;
             Event::Incident(w)
         }
@@ -107,6 +91,16 @@ pub fn merge(a: Versioned, b: Versioned) -> Versioned {
         }
     };
     Versioned { event, version }
+}
+
+/// Of two versions, the one whose state is later by `key` (the first on a tie: `key` must
+/// tell apart any two versions that differ in what it decides).
+fn later<T, K: Ord>(x: (T, i64), y: (T, i64), key: impl Fn(&T, i64) -> K) -> T {
+    if key(&x.0, x.1) >= key(&y.0, y.1) {
+        x.0
+    } else {
+        y.0
+    }
 }
 
 /// The text of an event: the last tie-break, a total order on everything else being equal.
