@@ -38,6 +38,20 @@ pub enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Derive a source's events again from its kept raw deliveries, under the mapping rules
+    /// configured now (after a rule change; restart the server with the new rules first).
+    Replay {
+        /// The source whose deliveries are replayed.
+        #[arg(long, default_value = "github")]
+        source: String,
+        /// Only rebuild the events that deliveries received since then touch: a duration back
+        /// from now (`30d`, `12h`, `90m`) or a date (`2026-06-01`, RFC 3339).
+        #[arg(long, value_parser = parse_since)]
+        since: Option<i64>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Import canonical events from an NDJSON file, atomically.
     Import {
         file: PathBuf,
@@ -117,6 +131,42 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("demo organisation stored: {n} events");
             Ok(())
         }
+        Command::Replay {
+            source,
+            since,
+            quiet,
+        } => {
+            let store = open_store(&config).await?;
+            let sources = crate::sources::Registry::from_config(&config)?;
+            let started = std::time::Instant::now();
+            let bar = progress_bar(quiet, store.kept_counts(&source).await?.0 as u64);
+            let r = crate::sources::replay::replay_named(&store, &sources, &source, since, &|n| {
+                bar.set_position(n)
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            bar.finish_and_clear();
+            let verdicts: Vec<String> =
+                r.verdicts.iter().map(|(v, n)| format!("{n} {v}")).collect();
+            println!(
+                "replayed {} {source} deliveries in {:.1} s ({}; {} verdicts changed{}): {} events rebuilt, {} new, {} changed, {} removed, {} unchanged",
+                r.deliveries,
+                started.elapsed().as_secs_f64(),
+                if verdicts.is_empty() { "none kept".to_owned() } else { verdicts.join(", ") },
+                r.verdicts_changed,
+                if r.partial > 0 {
+                    format!("; {} kept only in part and not replayed", r.partial)
+                } else {
+                    String::new()
+                },
+                r.keys,
+                r.events.added,
+                r.events.changed,
+                r.events.removed,
+                r.events.unchanged,
+            );
+            Ok(())
+        }
         Command::Import { file, quiet } => {
             let store = open_store(&config).await?;
             let started = std::time::Instant::now();
@@ -183,6 +233,58 @@ pub fn redact_url(url: &str) -> String {
         })
         .collect();
     format!("{base}?{}", query.join("&"))
+}
+
+/// A progress bar to `len`, hidden when `quiet`.
+fn progress_bar(quiet: bool, len: u64) -> indicatif::ProgressBar {
+    if quiet {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} deliveries ({eta} left)")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// A `--since`: a duration back from now (`180d`, `12h`, `90m`, `2w`), a date (`2026-06-01`,
+/// midnight UTC) or an RFC 3339 time; epoch milliseconds.
+pub fn parse_since(s: &str) -> Result<i64, String> {
+    since_at(s, crate::store::now_millis())
+}
+
+fn since_at(s: &str, now: i64) -> Result<i64, String> {
+    let s = s.trim();
+    let unit = |c: char| match c {
+        'w' => Some(7 * 86_400_000),
+        'd' => Some(86_400_000),
+        'h' => Some(3_600_000),
+        'm' => Some(60_000),
+        _ => None,
+    };
+    if let Some(last) = s.chars().last() {
+        if let Some(ms) = unit(last) {
+            let n: i64 = s[..s.len() - 1].parse().map_err(|_| {
+                format!("`{s}`: a duration is a whole number and a unit, e.g. 180d, 12h, 90m, 2w")
+            })?;
+            if n < 0 {
+                return Err(format!(
+                    "`{s}`: a duration back from now cannot be negative"
+                ));
+            }
+            return Ok(now.saturating_sub(n.saturating_mul(ms)));
+        }
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d
+            .and_hms_opt(0, 0, 0)
+            .map_or(0, |t| t.and_utc().timestamp_millis()));
+    }
+    nagare_core::Timestamp::parse(s).map(|t| t.0).map_err(|_| {
+        format!("`{s}` is neither a duration (180d, 12h, 90m, 2w) nor a date (2026-06-01) or RFC 3339 time")
+    })
 }
 
 /// Stores the demo organisation as one batch; returns the number of events.
@@ -282,6 +384,34 @@ mod tests {
         assert!(e.to_string().contains("single sign-on"), "{e}");
         check_bind("127.0.0.1:8080".parse().unwrap(), true).unwrap();
         check_bind("[::1]:8080".parse().unwrap(), true).unwrap();
+    }
+
+    #[test]
+    fn since_is_a_duration_back_or_a_date() {
+        let now = 1_780_000_000_000;
+        assert_eq!(since_at("180d", now), Ok(now - 180 * 86_400_000));
+        assert_eq!(since_at("2w", now), Ok(now - 14 * 86_400_000));
+        assert_eq!(since_at("12h", now), Ok(now - 12 * 3_600_000));
+        assert_eq!(since_at(" 90m ", now), Ok(now - 90 * 60_000));
+        // 2026-06-01 is 20,605 days after 1970-01-01.
+        assert_eq!(since_at("2026-06-01", now), Ok(20_605 * 86_400_000));
+        assert_eq!(
+            since_at("2026-06-01T02:00:00+02:00", now),
+            Ok(20_605 * 86_400_000)
+        );
+        for bad in [
+            "",
+            "d",
+            "-3d",
+            "1.5d",
+            "3y",
+            "yesterday",
+            "2026-13-01",
+            "3é",
+        ] {
+            let e = since_at(bad, now).unwrap_err();
+            assert!(e.contains("duration"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -129,6 +129,44 @@ pub fn map(event: &str, body: &[u8], rules: &Rules) -> Result<Mapped, MapError> 
     }
 }
 
+/// The keys of the events a delivery may touch whatever the rules say: the keys [`map`] gives
+/// it under `rules`, and the deployment or incident it names even when no rule maps its
+/// repository or labels. A replay after a rule change rebuilds these keys, so that an event a
+/// delivery no longer maps to is removed, not left behind.
+pub fn keys(event: &str, body: &[u8], rules: &Rules) -> Vec<crate::events::EventKey> {
+    use crate::events::EventKey;
+    let mut out: Vec<EventKey> = match map(event, body, rules) {
+        Ok(Mapped::Events(events, _)) => events.iter().map(|v| v.event.key()).collect(),
+        _ => Vec::new(),
+    };
+    let v: Option<Value> = std::str::from_utf8(body)
+        .ok()
+        .and_then(|t| serde_json::from_str(t).ok());
+    if let Some(v) = &v {
+        let p = Payload(v);
+        let named = match event {
+            "deployment" | "deployment_status" => p.id("deployment.id").ok().map(|id| EventKey {
+                kind: "deployment",
+                source: SOURCE.into(),
+                id,
+            }),
+            "issues" => match (p.repo(), p.id("issue.number")) {
+                (Ok(repo), Ok(n)) => Some(EventKey {
+                    kind: "incident",
+                    source: SOURCE.into(),
+                    id: format!("{repo}#{n}"),
+                }),
+                _ => None,
+            },
+            _ => None,
+        };
+        out.extend(named);
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// Typed reads of a payload's fields by dotted path, with errors that name the path.
 #[derive(Clone, Copy)]
 struct Payload<'a>(&'a Value);

@@ -13,6 +13,7 @@ use crate::config::GithubSourceConfig;
 use crate::error::{ApiError, ApiResult};
 use crate::http::body;
 use axum::http::{header, HeaderMap};
+use nagare_core::events::EventKey;
 use nagare_core::github::{self, Rules};
 
 pub const SIGNATURE_HEADER: &str = "x-hub-signature-256";
@@ -46,8 +47,13 @@ impl Source for Github {
         super::header_text(headers, DELIVERY_HEADER)
     }
 
-    fn event_type(&self, headers: &HeaderMap) -> Option<String> {
-        super::header_text(headers, EVENT_HEADER)
+    fn event_header(&self) -> Option<&'static str> {
+        Some(EVENT_HEADER)
+    }
+
+    fn replay_keys(&self, headers: &HeaderMap, body: &[u8]) -> Option<Vec<EventKey>> {
+        let event = super::header_text(headers, EVENT_HEADER).unwrap_or_default();
+        Some(github::keys(&event, body, &self.rules))
     }
 
     fn map(&self, headers: &HeaderMap, payload: &[u8]) -> ApiResult<Mapped> {

@@ -19,6 +19,7 @@
 
 mod canonical;
 mod github;
+pub mod replay;
 
 use crate::auth::ClientAddr;
 use crate::config::Config;
@@ -34,7 +35,7 @@ use axum::{Json, Router};
 use hmac::{Hmac, Mac};
 use nagare_core::access::Scope;
 use nagare_core::api::ErrorBody;
-use nagare_core::events::Event;
+use nagare_core::events::{Event, EventKey};
 use nagare_core::github::Versioned;
 use serde::Serialize;
 use sha2::Sha256;
@@ -65,12 +66,19 @@ pub trait Source: Send + Sync {
     fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), String>;
     /// The id the source gives the delivery, for deduplication.
     fn delivery_id(&self, headers: &HeaderMap) -> Option<String>;
-    /// The event type the source names in a header, kept with the raw delivery for replay.
-    fn event_type(&self, _headers: &HeaderMap) -> Option<String> {
+    /// The header in which the source names a delivery's event type; its value is kept with
+    /// the raw delivery, so that a replay maps it again as it was first mapped.
+    fn event_header(&self) -> Option<&'static str> {
         None
     }
     /// The canonical events of a verified payload; a 4xx error names what is wrong with it.
     fn map(&self, headers: &HeaderMap, body: &[u8]) -> ApiResult<Mapped>;
+    /// For a source whose mapping has rules (so that a replay after a rule change rebuilds
+    /// its events): the keys of the events a delivery may touch whatever the rules say.
+    /// `None`: its events are not rebuilt by a replay.
+    fn replay_keys(&self, _headers: &HeaderMap, _body: &[u8]) -> Option<Vec<EventKey>> {
+        None
+    }
 }
 
 /// The configured sources, by name.
@@ -208,7 +216,7 @@ async fn deliver(
         }
     }
     let mut raw = ingest::raw_delivery(source.name(), delivery_id, &headers, &bytes);
-    raw.event = source.event_type(&headers);
+    raw.event = source.event_header().and_then(|h| header_text(&headers, h));
     match mapped {
         Ok(Mapped::Events(lines, events)) => {
             let r = ingest::events(&state, &Scope::All, lines, events, &raw).await?;

@@ -151,8 +151,22 @@ impl AppState {
     }
 
     /// Brings the model up to the store's latest revision, applying only what is new.
+    /// When events were removed after the model's revision (a replay), it is derived again
+    /// from scratch: applying what changed cannot remove anything.
     pub async fn sync(&self) -> Result<(), StoreError> {
-        let latest = self.store.current_rev().await?;
+        let (latest, reset) = self.store.revs().await?;
+        if self.model_rev() < reset {
+            let _one = self.syncing.lock().await;
+            if self.model_rev() < reset {
+                tracing::info!(
+                    model_rev = self.model_rev(),
+                    reset_rev = reset,
+                    "events were removed (a replay): deriving the model again"
+                );
+                let target = self.store.current_rev().await?;
+                return self.load_all(target, std::time::Instant::now()).await;
+            }
+        }
         self.sync_to(latest).await
     }
 
@@ -213,6 +227,11 @@ impl AppState {
         let n = tokio::task::spawn_blocking(move || {
             let chunks = std::iter::from_fn(|| received.blocking_recv());
             let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                // Derived again after a removal: from an empty model.
+                if guard.rev != 0 {
+                    guard.org = Org::new(settings.clone());
+                    guard.rev = 0;
+                }
                 guard.org.load(chunks);
                 guard.org.compact();
                 heap::release_free_memory();

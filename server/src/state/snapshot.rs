@@ -4,8 +4,8 @@
 //!
 //! A snapshot is taken only when core reads it back whole (same engine build, same settings,
 //! length and checksum right: `nagare_core::model::snapshot`), it was derived from this very
-//! database (its random `store_id`), and it is not ahead of it (a database restored from an
-//! older backup). Then the model catches up from the snapshot's revision like any replica.
+//! database (its random `store_id`), it is not ahead of it (a database restored from an
+//! older backup), and no events were removed after it (a replay: `reset_rev`). Then the model catches up from the snapshot's revision like any replica.
 //! Otherwise the log says why, and the model is derived from the store as without one.
 
 use super::AppState;
@@ -97,10 +97,16 @@ impl AppState {
         if header.stamp.store_id != store_id {
             return Err("it was derived from another database".into());
         }
-        let current = self.store.current_rev().await.map_err(|e| e.to_string())?;
+        let (current, reset) = self.store.revs().await.map_err(|e| e.to_string())?;
         if header.stamp.rev > current {
             return Err(format!(
                 "it reflects revision {}, past the database's {current} (was the database restored from a backup?)",
+                header.stamp.rev
+            ));
+        }
+        if header.stamp.rev < reset {
+            return Err(format!(
+                "it reflects revision {}, and events were removed at revision {reset} (a replay)",
                 header.stamp.rev
             ));
         }

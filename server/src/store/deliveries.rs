@@ -32,6 +32,8 @@ pub struct DeliveryRow {
     pub id: i64,
     pub received_at: Timestamp,
     pub source: String,
+    /// The id the source gave the delivery, if any.
+    pub delivery_id: Option<String>,
     /// The event type the source named, if any.
     pub event: Option<String>,
     pub verdict: String,
@@ -45,7 +47,7 @@ pub struct DeliveryRow {
 }
 
 /// Longest verdict detail kept.
-const DETAIL_CHARS: usize = 2000;
+pub(super) const DETAIL_CHARS: usize = 2000;
 
 impl Batch {
     /// Keeps `raw` with its verdict in this batch; at most `keep_bytes` of it when rejected.
@@ -212,9 +214,10 @@ impl Store {
             i64,
             Option<String>,
             Option<String>,
+            Option<String>,
         );
         let rows: Vec<RowTuple> = on_backend!(self, p => sqlx::query_as(
-            "SELECT id, received_at, source, verdict, detail, size_bytes, payload, body, truncated, payload_sha256, event \
+            "SELECT id, received_at, source, verdict, detail, size_bytes, payload, body, truncated, payload_sha256, event, delivery_id \
              FROM raw_deliveries ORDER BY id DESC LIMIT $1"
         ).bind(limit).fetch_all(p).await)?;
         Ok(rows
@@ -231,6 +234,7 @@ impl Store {
                 truncated: r.8 != 0,
                 payload_sha256: r.9,
                 event: r.10,
+                delivery_id: r.11,
             })
             .collect())
     }

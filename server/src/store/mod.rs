@@ -105,10 +105,12 @@ macro_rules! on_tx {
 mod auth;
 mod deliveries;
 mod jobs;
+mod replay;
 mod upsert;
 mod writer;
 pub use auth::{audit_detail, AuditEntry, LoginAttempt, SessionRow};
 pub use deliveries::{DeliveryRow, RawDelivery};
+pub use replay::{KeptDelivery, RebuildCounts};
 pub use upsert::MergeFn;
 pub use writer::Writer;
 
@@ -230,6 +232,16 @@ impl Store {
     pub async fn current_rev(&self) -> Result<i64> {
         let rev: i64 = on_backend!(self, p => sqlx::query_scalar("SELECT value FROM meta WHERE key = 'rev'").fetch_one(p).await)?;
         Ok(rev)
+    }
+
+    /// The revision of the last committed batch, and of the last batch that removed events
+    /// (a model older than that is derived again; see migration 0007).
+    pub async fn revs(&self) -> Result<(i64, i64)> {
+        let rows: Vec<(String, i64)> = on_backend!(self, p => sqlx::query_as(
+            "SELECT key, value FROM meta WHERE key IN ('rev', 'reset_rev')"
+        ).fetch_all(p).await)?;
+        let of = |k: &str| rows.iter().find(|(key, _)| key == k).map_or(0, |(_, v)| *v);
+        Ok((of("rev"), of("reset_rev")))
     }
 
     /// This database's random id (set when it was created), which a model snapshot records.

@@ -9,10 +9,10 @@ use sqlx::QueryBuilder;
 use std::collections::{HashMap, HashSet};
 
 /// A stored row to write: its key, body and version.
-type Row = (EventKey, String, i64);
+pub(super) type Row = (EventKey, String, i64);
 
 /// `INSERT … ON CONFLICT DO UPDATE` of a chunk of rows, the same SQL on both backends.
-fn upsert_events<DB>(chunk: &[Row], rev: i64, now: i64) -> QueryBuilder<DB>
+pub(super) fn upsert_events<DB>(chunk: &[Row], rev: i64, now: i64) -> QueryBuilder<DB>
 where
     DB: sqlx::Database,
     for<'t> &'t str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
@@ -38,7 +38,7 @@ where
 }
 
 /// The body of an event as stored.
-fn body_of(e: &Event) -> Result<String> {
+pub(super) fn body_of(e: &Event) -> Result<String> {
     serde_json::to_string(e).map_err(|err| StoreError::Corrupt {
         kind: e.kind().to_owned(),
         id: e.id(),
@@ -47,7 +47,7 @@ fn body_of(e: &Event) -> Result<String> {
 }
 
 /// `(kind, source, id), …)`: the keys of an `IN (` list, and its closing parenthesis.
-fn push_keys<'k, DB>(qb: &mut QueryBuilder<DB>, keys: impl Iterator<Item = &'k EventKey>)
+pub(super) fn push_keys<'k, DB>(qb: &mut QueryBuilder<DB>, keys: impl Iterator<Item = &'k EventKey>)
 where
     DB: sqlx::Database,
     for<'t> &'t str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
@@ -201,7 +201,7 @@ impl Batch {
     }
 
     /// The stored bodies and versions of these keys (locked until the batch ends).
-    async fn stored(
+    pub(super) async fn stored(
         &mut self,
         keys: &[EventKey],
     ) -> Result<HashMap<(String, String, String), (String, i64)>> {

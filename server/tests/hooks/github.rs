@@ -12,17 +12,7 @@ use nagare_server::store::Store;
 use nagare_server::AppState;
 use serde_json::{json, Value};
 
-const SECRET: &str = "github-webhook-secret-0123456789";
-
-macro_rules! fixture {
-    ($name:literal) => {
-        include_str!(concat!(
-            "../../../core/tests/fixtures/github/",
-            $name,
-            ".payload.json"
-        ))
-    };
-}
+pub(super) const SECRET: &str = "github-webhook-secret-0123456789";
 
 async fn github_state(store: Store) -> AppState {
     let mut config = Config::default();
@@ -35,12 +25,12 @@ async fn github_state(store: Store) -> AppState {
     AppState::new(store, config).await.unwrap()
 }
 
-fn sign(secret: &str, body: &str) -> String {
+pub(super) fn sign(secret: &str, body: &str) -> String {
     format!("sha256={}", hmac_sha256(secret.as_bytes(), body.as_bytes()))
 }
 
 /// Posts `body` as GitHub does: event type, delivery id, JSON, signed with `signature`.
-async fn hook(
+pub(super) async fn hook(
     state: &AppState,
     event: &str,
     id: &str,
@@ -59,18 +49,18 @@ async fn hook(
     request(state, "POST", "/hooks/github", &headers, body).await
 }
 
-async fn signed(state: &AppState, event: &str, id: &str, body: &str) -> Reply {
+pub(super) async fn signed(state: &AppState, event: &str, id: &str, body: &str) -> Reply {
     hook(state, event, id, body, Some(&sign(SECRET, body))).await
 }
 
-fn with(body: &str, edit: impl FnOnce(&mut Value)) -> String {
+pub(super) fn with(body: &str, edit: impl FnOnce(&mut Value)) -> String {
     let mut v: Value = serde_json::from_str(body).unwrap();
     edit(&mut v);
     v.to_string()
 }
 
 /// Every stored event, as JSON text sorted: the store's whole state.
-async fn stored(store: &Store) -> Vec<String> {
+pub(super) async fn stored(store: &Store) -> Vec<String> {
     let rev = store.current_rev().await.unwrap();
     let mut all: Vec<String> = store
         .events_between(0, rev)

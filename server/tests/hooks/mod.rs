@@ -1,7 +1,19 @@
 //! `POST /hooks/{source}` with the canonical source: verified, deduplicated, mapped and
 //! ingested through the API's path, on SQLite and PostgreSQL.
 
+/// A recorded GitHub payload (core/tests/fixtures/github, octokit/webhooks, MIT).
+macro_rules! fixture {
+    ($name:literal) => {
+        include_str!(concat!(
+            "../../../core/tests/fixtures/github/",
+            $name,
+            ".payload.json"
+        ))
+    };
+}
+
 mod github;
+mod replay;
 
 use crate::auth::request;
 use crate::common::*;

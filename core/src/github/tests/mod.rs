@@ -529,3 +529,43 @@ fn severities_and_causes_are_read_from_labels_and_body() {
 }
 
 mod order;
+
+#[test]
+fn keys_name_what_a_delivery_touches_whatever_the_rules_say() {
+    let key = |kind: &'static str, id: &str| crate::events::EventKey {
+        kind,
+        source: SOURCE.into(),
+        id: id.into(),
+    };
+    let none = Rules {
+        repos: Vec::new(),
+        incident_labels: vec!["outage".into()],
+        ..Rules::default()
+    };
+    // Unmapped under `none`, yet the deployment (id 145988746 in the fixture) is named.
+    let status = fixture!("deployment_status");
+    assert!(matches!(
+        map("deployment_status", status.as_bytes(), &none),
+        Ok(Mapped::Unmapped(_))
+    ));
+    for rules in [&none, &rules()] {
+        assert_eq!(
+            keys("deployment_status", status.as_bytes(), rules),
+            vec![key("deployment", "145988746")]
+        );
+    }
+    // Issue #1 (labelled `bug`) is no incident under either rules, yet named.
+    let issue = fixture!("issues.opened");
+    assert_eq!(
+        keys("issues", issue.as_bytes(), &none),
+        vec![key("incident", "Codertocat/Hello-World#1")]
+    );
+    // Others are the keys of what they map to (a run's id is `provider:run-attempt`).
+    let run = fixture!("workflow_run.completed");
+    assert_eq!(
+        keys("workflow_run", run.as_bytes(), &none),
+        vec![key("pipeline_run", "github:289782451-1")]
+    );
+    assert!(keys("ping", fixture!("ping").as_bytes(), &none).is_empty());
+    assert!(keys("deployment", b"{not json", &none).is_empty());
+}
