@@ -15,6 +15,7 @@
 //! | `pull_request_review` | the pull request's first review by someone other than its author |
 //! | `deployment`, `deployment_status` | the deployment; `success` ends it, `failure` and `error` are failed attempts |
 //! | `workflow_run`, `workflow_job` | one pipeline run per attempt (`<run id>-<attempt>`), with its jobs and their steps |
+//! | a successful run or job matching a deployment rule | also a deployment (`run:<run id>-<attempt>`, `job:<job id>`) |
 //! | `issues` with an incident label | an incident: opened starts it, closed resolves it |
 //! | `ping` | nothing: the hook is connected |
 
@@ -22,7 +23,9 @@ mod merge;
 mod rules;
 
 pub use merge::merge;
-pub use rules::{stage_category, RepoRule, Rules};
+pub use rules::{
+    stage_category, DeployRule, Pattern, RepoRule, Rules, StageRule, STAGE_CATEGORIES,
+};
 
 use crate::events::{
     ChangeType, Commit, Deployment, DeploymentStatus, Event, Incident, PipelineJob, PipelineRun,
@@ -123,7 +126,7 @@ pub fn map(event: &str, body: &[u8], rules: &Rules) -> Result<Mapped, MapError> 
         "pull_request_review" => review(p),
         "deployment" => deployment(p, rules, None),
         "deployment_status" => deployment_status(p, rules),
-        "workflow_run" => workflow_run(p),
+        "workflow_run" => workflow_run(p, rules),
         "workflow_job" => workflow_job(p, rules),
         _ => issue(p, rules),
     }
@@ -149,6 +152,22 @@ pub fn keys(event: &str, body: &[u8], rules: &Rules) -> Vec<crate::events::Event
                 kind: "deployment",
                 source: SOURCE.into(),
                 id,
+            }),
+            "workflow_run" => match (
+                p.id("workflow_run.id"),
+                attempt_of(p, "workflow_run.run_attempt"),
+            ) {
+                (Ok(id), Ok(a)) => Some(EventKey {
+                    kind: "deployment",
+                    source: SOURCE.into(),
+                    id: deployment_of_run(&run_id(&id, a)),
+                }),
+                _ => None,
+            },
+            "workflow_job" => p.id("workflow_job.id").ok().map(|id| EventKey {
+                kind: "deployment",
+                source: SOURCE.into(),
+                id: deployment_of_job(&id),
             }),
             "issues" => match (p.repo(), p.id("issue.number")) {
                 (Ok(repo), Ok(n)) => Some(EventKey {
@@ -433,7 +452,67 @@ fn run_id(run: &str, attempt: u32) -> String {
     format!("{run}-{attempt}")
 }
 
-fn workflow_run(p: Payload<'_>) -> Result<Mapped, MapError> {
+/// A deployment detected from a successful run or job by `rule` (see
+/// [`Rules::deployment_by`]), or the note on why it is not stored.
+struct Detected<'a> {
+    rule: &'a DeployRule,
+    id: String,
+    sha: Option<&'a str>,
+    started_at: Option<Timestamp>,
+    finished_at: Option<Timestamp>,
+    what: String,
+}
+
+fn detected(repo: &str, rules: &Rules, d: Detected<'_>) -> Result<Versioned, String> {
+    let Some(service) = rules.service_of(repo) else {
+        return Err(format!(
+            "{} matches a deployment rule, but repository {} is mapped to no service: no deployment stored",
+            d.what,
+            printable(repo, 100)
+        ));
+    };
+    let (Some(sha), Some(finished)) = (d.sha, d.finished_at) else {
+        return Err(format!(
+            "{} matches a deployment rule, but has no head sha or completion time: no deployment stored",
+            d.what
+        ));
+    };
+    let dep = Deployment {
+        source: SOURCE.into(),
+        id: d.id,
+        service: service.to_owned(),
+        environment: d.rule.environment.clone(),
+        environment_tier: rules.tier_of(&d.rule.environment, false),
+        status: DeploymentStatus::Success,
+        started_at: d.started_at.or(Some(finished)),
+        finished_at: Some(finished),
+        sha: sha.to_owned(),
+        change_type: ChangeType::Normal,
+        remediates: None,
+        marked_failed: false,
+        commits: Vec::new(),
+    };
+    Ok(Versioned {
+        event: Event::Deployment(dep),
+        version: finished.millis(),
+    })
+}
+
+/// The mapped events, with a detected deployment (or the note on why not) added.
+fn with_detected(
+    mut events: Vec<Versioned>,
+    detected: Option<Result<Versioned, String>>,
+) -> Mapped {
+    let mut notes = Vec::new();
+    match detected {
+        Some(Ok(d)) => events.push(d),
+        Some(Err(note)) => notes.push(note),
+        None => {}
+    }
+    Mapped::Events(events, notes)
+}
+
+fn workflow_run(p: Payload<'_>, rules: &Rules) -> Result<Mapped, MapError> {
     let repo = p.repo()?;
     let r = p
         .at("workflow_run")
@@ -473,10 +552,53 @@ fn workflow_run(p: Payload<'_>) -> Result<Mapped, MapError> {
         attempt: Some(attempt),
         jobs: Vec::new(),
     };
-    Ok(one(
-        Event::PipelineRun(run),
-        version(p.opt_time(&f("updated_at"))?),
+    let success = status == "completed" && run.conclusion.as_deref() == Some("success");
+    let rule = success
+        .then(|| {
+            rules.deployment_by(
+                repo,
+                run.branch.as_deref(),
+                p.opt_str("repository.default_branch"),
+                &run.workflow,
+                None,
+            )
+        })
+        .flatten();
+    let found = rule.map(|rule| {
+        detected(
+            repo,
+            rules,
+            Detected {
+                rule,
+                id: deployment_of_run(&run.id),
+                sha: run.sha.as_deref(),
+                started_at: run.started_at,
+                finished_at: run.finished_at,
+                what: format!(
+                    "workflow run {} ({})",
+                    run.id,
+                    printable(&run.workflow, 100)
+                ),
+            },
+        )
+    });
+    let v = version(p.opt_time(&f("updated_at"))?);
+    Ok(with_detected(
+        vec![Versioned {
+            event: Event::PipelineRun(run),
+            version: v,
+        }],
+        found,
     ))
+}
+
+/// The id of the deployment detected from a run attempt (`<run id>-<attempt>`), or a job.
+fn deployment_of_run(run_attempt: &str) -> String {
+    format!("run:{run_attempt}")
+}
+
+fn deployment_of_job(job: &str) -> String {
+    format!("job:{job}")
 }
 
 fn attempt_of(p: Payload<'_>, path: &str) -> Result<u32, MapError> {
@@ -555,7 +677,41 @@ fn workflow_job(p: Payload<'_>, rules: &Rules) -> Result<Mapped, MapError> {
         attempt: Some(attempt),
         jobs: vec![job],
     };
-    Ok(one(Event::PipelineRun(run), 0))
+    let job = &run.jobs[0];
+    let success =
+        job.status.as_deref() == Some("completed") && job.conclusion.as_deref() == Some("success");
+    let rule = success
+        .then(|| {
+            rules.deployment_by(
+                repo,
+                run.branch.as_deref(),
+                p.opt_str("repository.default_branch"),
+                &run.workflow,
+                Some(&job.name),
+            )
+        })
+        .flatten();
+    let found = rule.map(|rule| {
+        detected(
+            repo,
+            rules,
+            Detected {
+                rule,
+                id: deployment_of_job(job.id.as_deref().unwrap_or_default()),
+                sha: run.sha.as_deref(),
+                started_at: job.started_at,
+                finished_at: job.finished_at,
+                what: format!("job {} ({})", printable(&job.name, 100), run.id),
+            },
+        )
+    });
+    Ok(with_detected(
+        vec![Versioned {
+            event: Event::PipelineRun(run),
+            version: 0,
+        }],
+        found,
+    ))
 }
 
 fn issue(p: Payload<'_>, rules: &Rules) -> Result<Mapped, MapError> {

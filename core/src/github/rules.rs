@@ -11,6 +11,91 @@ pub struct RepoRule {
     pub service: String,
 }
 
+/// A regular expression from the configuration (Rust `regex` syntax), compared by its text.
+#[derive(Debug, Clone)]
+pub struct Pattern(regex::Regex);
+
+impl Pattern {
+    /// Compiles `text`; the error says what is wrong with it.
+    pub fn new(text: &str) -> Result<Pattern, String> {
+        regex::RegexBuilder::new(text)
+            .size_limit(1 << 20)
+            .build()
+            .map(Pattern)
+            .map_err(|e| e.to_string())
+    }
+
+    pub fn is_match(&self, s: &str) -> bool {
+        self.0.is_match(s)
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Pattern {}
+
+/// The stage categories a job can be in.
+pub const STAGE_CATEGORIES: [&str; 9] = [
+    "lint",
+    "test",
+    "build",
+    "security_scan",
+    "e2e",
+    "load_test",
+    "deploy",
+    "provision",
+    "other",
+];
+
+/// A configured stage rule: a job whose name (and workflow's name) match is in `stage`. A
+/// pattern left out matches any name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageRule {
+    pub job: Option<Pattern>,
+    pub workflow: Option<Pattern>,
+    /// One of [`STAGE_CATEGORIES`].
+    pub stage: &'static str,
+}
+
+/// Deployment detection, for teams without deployment events: a successful run of a workflow
+/// whose name matches `workflow` (or a successful job matching `job`) on `branch` (default: the
+/// repository's default branch) is a deployment of the repository's service to `environment`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployRule {
+    /// `owner/name` or `owner/*`; `None`: every repository.
+    pub repo: Option<String>,
+    pub workflow: Option<Pattern>,
+    /// A job of the workflow: its success (not the whole run's) is the deployment.
+    pub job: Option<Pattern>,
+    pub branch: Option<String>,
+    pub environment: String,
+}
+
+impl DeployRule {
+    fn covers(&self, repo: &str) -> bool {
+        self.repo.as_deref().is_none_or(|r| repo_matches(r, repo))
+    }
+}
+
+/// Whether a rule's `owner/name` or `owner/*` names `repo` (without case).
+fn repo_matches(rule: &str, repo: &str) -> bool {
+    if rule.eq_ignore_ascii_case(repo) {
+        return true;
+    }
+    match (rule.strip_suffix("/*"), repo.split_once('/')) {
+        (Some(owner), Some((o, _))) => owner.eq_ignore_ascii_case(o),
+        _ => false,
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rules {
     /// The first rule that matches a repository wins; an exact name before `owner/*`.
@@ -23,6 +108,10 @@ pub struct Rules {
     /// A body line `<prefix> <deployment id or sha>`, or a label `<prefix><id>`, names the
     /// deployment that caused the incident.
     pub caused_by: String,
+    /// Stage rules, tried in order before the built-in words ([`stage_category`]).
+    pub stages: Vec<StageRule>,
+    /// Deployment detection from workflow runs and jobs; the first rule that matches wins.
+    pub deployments: Vec<DeployRule>,
 }
 
 impl Default for Rules {
@@ -32,6 +121,8 @@ impl Default for Rules {
             environments: Vec::new(),
             incident_labels: vec!["incident".into()],
             caused_by: "caused-by:".into(),
+            stages: Vec::new(),
+            deployments: Vec::new(),
         }
     }
 }
@@ -43,14 +134,7 @@ impl Rules {
             .repos
             .iter()
             .find(|r| r.repo.eq_ignore_ascii_case(repo));
-        let owner = || {
-            let (o, _) = repo.split_once('/')?;
-            self.repos.iter().find(|r| {
-                r.repo
-                    .strip_suffix("/*")
-                    .is_some_and(|p| p.eq_ignore_ascii_case(o))
-            })
-        };
+        let owner = || self.repos.iter().find(|r| repo_matches(&r.repo, repo));
         exact.or_else(owner).map(|r| r.service.as_str())
     }
 
@@ -96,12 +180,45 @@ impl Rules {
             .or_else(|| labels.iter().find_map(|l| after(l)))
     }
 
-    /// The stage category of a job: from its own name, else from its workflow's.
+    /// The stage category of a job: the first configured rule that matches it, else the
+    /// built-in words in its own name, else in its workflow's.
     pub fn stage_of(&self, workflow: &str, job: &str) -> &'static str {
+        let configured = self.stages.iter().find(|r| {
+            r.job.as_ref().is_none_or(|p| p.is_match(job))
+                && r.workflow.as_ref().is_none_or(|p| p.is_match(workflow))
+        });
+        if let Some(rule) = configured {
+            return rule.stage;
+        }
         match stage_category(job) {
             "other" => stage_category(workflow),
             stage => stage,
         }
+    }
+
+    /// The deployment rule a successful workflow run (`job` = `None`) or job is a deployment
+    /// by, if any: its repository covered, on the rule's branch (else the default branch), its
+    /// workflow's name (and the job's) matching.
+    pub fn deployment_by(
+        &self,
+        repo: &str,
+        branch: Option<&str>,
+        default_branch: Option<&str>,
+        workflow: &str,
+        job: Option<&str>,
+    ) -> Option<&DeployRule> {
+        self.deployments.iter().find(|r| {
+            let on = r.branch.as_deref().or(default_branch);
+            r.covers(repo)
+                && on.is_some()
+                && branch == on
+                && r.workflow.as_ref().is_none_or(|p| p.is_match(workflow))
+                && match (&r.job, job) {
+                    (Some(p), Some(j)) => p.is_match(j),
+                    (None, None) => true,
+                    _ => false,
+                }
+        })
     }
 }
 

@@ -28,7 +28,10 @@ pub use log::LogConfig;
 pub use metrics::MetricsConfig;
 pub use retention::RetentionConfig;
 pub use server::ServerConfig;
-pub use sources::{GithubSourceConfig, RepoRuleConfig, SignedSourceConfig, SourcesConfig};
+pub use sources::{
+    DeployRuleConfig, GithubSourceConfig, RepoRuleConfig, SignedSourceConfig, SourcesConfig,
+    StageRuleConfig,
+};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -44,6 +44,40 @@ pub struct GithubSourceConfig {
     /// The prefix of a body line (or a label) naming an incident's cause:
     /// `caused-by: <deployment id or sha>`.
     pub caused_by: String,
+    /// Stage rules by regex on job and workflow names, tried in order before the built-in
+    /// words.
+    pub stages: Vec<StageRuleConfig>,
+    /// Deployment detection from successful workflow runs or jobs, for repositories that send
+    /// no deployment events.
+    pub deployments: Vec<DeployRuleConfig>,
+}
+
+/// `[[sources.github.stages]]`: jobs whose names match are in `stage`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageRuleConfig {
+    /// A regex on the job's name.
+    pub job: Option<String>,
+    /// A regex on the workflow's name.
+    pub workflow: Option<String>,
+    pub stage: String,
+}
+
+/// `[[sources.github.deployments]]`: a successful run of a matching workflow (or a matching
+/// job of it) on the branch is a deployment of the repository's service.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeployRuleConfig {
+    /// A regex on the workflow's name.
+    pub workflow: Option<String>,
+    /// A regex on a job's name: that job's success is the deployment, not the run's.
+    pub job: Option<String>,
+    /// `owner/name` or `owner/*`; default: every repository.
+    pub repo: Option<String>,
+    /// Default: the repository's default branch.
+    pub branch: Option<String>,
+    /// Default: `production`.
+    pub environment: Option<String>,
 }
 
 impl Default for GithubSourceConfig {
@@ -56,6 +90,8 @@ impl Default for GithubSourceConfig {
             environments: BTreeMap::new(),
             incident_labels: rules.incident_labels,
             caused_by: rules.caused_by,
+            stages: Vec::new(),
+            deployments: Vec::new(),
         }
     }
 }
@@ -71,12 +107,12 @@ pub struct RepoRuleConfig {
 impl GithubSourceConfig {
     /// The mapping rules, checked: a rule names its repository as `owner/name` or `owner/*`.
     pub fn rules(&self) -> Result<nagare_core::github::Rules, String> {
+        let repo_ok = |repo: &str| {
+            repo.split_once('/')
+                .is_some_and(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/'))
+        };
         for (i, r) in self.repos.iter().enumerate() {
-            let ok = r
-                .repo
-                .split_once('/')
-                .is_some_and(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/'));
-            if !ok || r.service.trim().is_empty() {
+            if !repo_ok(&r.repo) || r.service.trim().is_empty() {
                 return Err(format!(
                     "sources.github.repos[{i}]: `repo` must be `owner/name` or `owner/*` and `service` not empty (got repo = {:?}, service = {:?})",
                     r.repo, r.service
@@ -86,7 +122,64 @@ impl GithubSourceConfig {
         if self.incident_labels.iter().any(|l| l.trim().is_empty()) {
             return Err("sources.github.incident_labels: a label must not be empty".into());
         }
+        let pattern = |key: String, text: &Option<String>| {
+            text.as_deref()
+                .map(|t| {
+                    nagare_core::github::Pattern::new(t)
+                        .map_err(|e| format!("{key}: not a regular expression ({t:?}): {e}"))
+                })
+                .transpose()
+        };
+        let mut stages = Vec::new();
+        for (i, r) in self.stages.iter().enumerate() {
+            let at = format!("sources.github.stages[{i}]");
+            let stage = nagare_core::github::STAGE_CATEGORIES
+                .iter()
+                .find(|c| **c == r.stage.trim())
+                .ok_or_else(|| {
+                    format!(
+                        "{at}.stage: `{}` is not a stage category; use one of {}",
+                        r.stage,
+                        nagare_core::github::STAGE_CATEGORIES.join(", ")
+                    )
+                })?;
+            if r.job.is_none() && r.workflow.is_none() {
+                return Err(format!("{at}: give `job` or `workflow` (a regex), or both"));
+            }
+            stages.push(nagare_core::github::StageRule {
+                job: pattern(format!("{at}.job"), &r.job)?,
+                workflow: pattern(format!("{at}.workflow"), &r.workflow)?,
+                stage,
+            });
+        }
+        let mut deployments = Vec::new();
+        for (i, r) in self.deployments.iter().enumerate() {
+            let at = format!("sources.github.deployments[{i}]");
+            if r.job.is_none() && r.workflow.is_none() {
+                return Err(format!("{at}: give `workflow` or `job` (a regex), or both"));
+            }
+            if let Some(repo) = &r.repo {
+                if !repo_ok(repo) {
+                    return Err(format!(
+                        "{at}.repo: `{repo}` must be `owner/name` or `owner/*`"
+                    ));
+                }
+            }
+            let environment = r.environment.as_deref().unwrap_or("production").trim();
+            if environment.is_empty() {
+                return Err(format!("{at}.environment: must not be empty"));
+            }
+            deployments.push(nagare_core::github::DeployRule {
+                repo: r.repo.clone(),
+                workflow: pattern(format!("{at}.workflow"), &r.workflow)?,
+                job: pattern(format!("{at}.job"), &r.job)?,
+                branch: r.branch.clone().filter(|b| !b.trim().is_empty()),
+                environment: environment.to_owned(),
+            });
+        }
         Ok(nagare_core::github::Rules {
+            stages,
+            deployments,
             repos: self
                 .repos
                 .iter()
@@ -103,5 +196,85 @@ impl GithubSourceConfig {
             incident_labels: self.incident_labels.clone(),
             caused_by: self.caused_by.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn rules_of(toml_text: &str) -> Result<nagare_core::github::Rules, String> {
+        let c =
+            crate::config::Config::parse(toml_text, "nagare.toml").map_err(|e| e.to_string())?;
+        c.sources.github.rules()
+    }
+
+    #[test]
+    fn stage_and_deployment_rules_are_read_in_order() {
+        let r = rules_of(
+            r#"
+[[sources.github.stages]]
+job = "(?i)^cargo (test|nextest)"
+stage = "test"
+[[sources.github.stages]]
+workflow = "^Release$"
+stage = "deploy"
+[[sources.github.deployments]]
+workflow = "^Deploy"
+repo = "acme/*"
+[[sources.github.deployments]]
+workflow = "^Ship$"
+job = "^prod$"
+branch = "release"
+environment = "eu-live"
+"#,
+        )
+        .unwrap();
+        assert_eq!(r.stages.len(), 2);
+        assert_eq!(r.stage_of("CI", "cargo nextest run"), "test");
+        assert_eq!(r.stage_of("Release", "lint"), "deploy");
+        assert_eq!(r.deployments[0].environment, "production");
+        assert_eq!(r.deployments[0].branch, None);
+        assert_eq!(r.deployments[1].environment, "eu-live");
+        assert_eq!(r.deployments[1].branch.as_deref(), Some("release"));
+    }
+
+    #[test]
+    fn bad_stage_and_deployment_rules_name_the_key_and_the_fix() {
+        for (text, says) in [
+            (
+                "[[sources.github.stages]]\njob = \"(unclosed\"\nstage = \"test\"\n",
+                "sources.github.stages[0].job: not a regular expression",
+            ),
+            (
+                "[[sources.github.stages]]\njob = \"x\"\nstage = \"testing\"\n",
+                "sources.github.stages[0].stage: `testing` is not a stage category; use one of lint, test",
+            ),
+            (
+                "[[sources.github.stages]]\nstage = \"test\"\n",
+                "sources.github.stages[0]: give `job` or `workflow`",
+            ),
+            (
+                "[[sources.github.deployments]]\nbranch = \"main\"\n",
+                "sources.github.deployments[0]: give `workflow` or `job`",
+            ),
+            (
+                "[[sources.github.deployments]]\nworkflow = \"x\"\nrepo = \"acme\"\n",
+                "sources.github.deployments[0].repo: `acme` must be `owner/name` or `owner/*`",
+            ),
+            (
+                "[[sources.github.deployments]]\nworkflow = \"[\"\n",
+                "sources.github.deployments[0].workflow: not a regular expression",
+            ),
+            (
+                "[[sources.github.deployments]]\nworkflow = \"x\"\nenvironment = \" \"\n",
+                "sources.github.deployments[0].environment: must not be empty",
+            ),
+            (
+                "[[sources.github.deployments]]\nworkflow = \"x\"\nbrnach = \"main\"\n",
+                "unknown field `brnach`",
+            ),
+        ] {
+            let e = rules_of(text).unwrap_err();
+            assert!(e.contains(says), "{text}\n=> {e}");
+        }
     }
 }

@@ -315,3 +315,37 @@ async fn a_snapshot_from_before_a_replay_that_removed_events_is_not_used() {
     let shown = get(&b, incidents).await;
     assert_eq!(shown.json["total"], 0, "{}", shown.json);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deployment_rule_added_then_replayed_turns_past_runs_into_deployments() {
+    for backend in backends() {
+        let (store, _dir) = fresh_store(backend).await;
+        let plain = config(true);
+        let state = AppState::new(store.clone(), plain.clone()).await.unwrap();
+        // octo-org/octo-repo's workflow `test` succeeded on `master`, its default branch.
+        ingest(&state, &[8]).await;
+        let deployments = "/api/v1/deployments?from=2020-10-01T00:00:00Z&to=2020-11-01T00:00:00Z";
+        assert_eq!(get(&state, deployments).await.json["total"], 0, "{backend}");
+        let mut detecting = plain;
+        detecting.sources.github.deployments = vec![nagare_server::config::DeployRuleConfig {
+            workflow: Some("^test$".into()),
+            ..Default::default()
+        }];
+        let registry = Registry::from_config(&detecting).unwrap();
+        let r = replay_named(&store, &registry, "github", None, &|_| {})
+            .await
+            .unwrap();
+        assert_eq!(r.events.added, 1, "{backend}: {r:?}");
+        let shown = get(&state, deployments).await;
+        assert_eq!(shown.json["total"], 1, "{backend}: {}", shown.json);
+        let d = &shown.json["items"][0];
+        assert_eq!(d["id"], "run:289782451-1", "{backend}: {d}");
+        assert_eq!(d["service"], "octo", "{backend}: {d}");
+        assert_eq!(d["environment_tier"], "production", "{backend}: {d}");
+        assert_eq!(d["finished_at"], "2020-10-05T16:33:49Z", "{backend}: {d}");
+        // And the rule taken away again: the deployment goes with it.
+        let r = replay(&store, true, None).await;
+        assert_eq!(r.events.removed, 1, "{backend}: {r:?}");
+        assert_eq!(get(&state, deployments).await.json["total"], 0, "{backend}");
+    }
+}
