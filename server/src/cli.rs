@@ -1,6 +1,7 @@
 //! The `nagare` command line: serve (default), migrate, demo, import.
 
 use crate::config::Config;
+use crate::sources::replay::ReplayScope;
 use crate::state::AppState;
 use crate::store::{RawDelivery, Store};
 use anyhow::Context;
@@ -140,30 +141,17 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let sources = crate::sources::Registry::from_config(&config)?;
             let started = std::time::Instant::now();
             let bar = progress_bar(quiet, store.kept_counts(&source).await?.0 as u64);
-            let r = crate::sources::replay::replay_named(&store, &sources, &source, since, &|n| {
+            let scope = since.map_or(ReplayScope::All, ReplayScope::Since);
+            let r = crate::sources::replay::replay_named(&store, &sources, &source, scope, &|n| {
                 bar.set_position(n)
             })
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             bar.finish_and_clear();
-            let verdicts: Vec<String> =
-                r.verdicts.iter().map(|(v, n)| format!("{n} {v}")).collect();
             println!(
-                "replayed {} {source} deliveries in {:.1} s ({}; {} verdicts changed{}): {} events rebuilt, {} new, {} changed, {} removed, {} unchanged",
-                r.deliveries,
-                started.elapsed().as_secs_f64(),
-                if verdicts.is_empty() { "none kept".to_owned() } else { verdicts.join(", ") },
-                r.verdicts_changed,
-                if r.partial > 0 {
-                    format!("; {} kept only in part and not replayed", r.partial)
-                } else {
-                    String::new()
-                },
-                r.keys,
-                r.events.added,
-                r.events.changed,
-                r.events.removed,
-                r.events.unchanged,
+                "{} in {:.1} s",
+                r.describe(&source),
+                started.elapsed().as_secs_f64()
             );
             Ok(())
         }
@@ -249,42 +237,9 @@ fn progress_bar(quiet: bool, len: u64) -> indicatif::ProgressBar {
     bar
 }
 
-/// A `--since`: a duration back from now (`180d`, `12h`, `90m`, `2w`), a date (`2026-06-01`,
-/// midnight UTC) or an RFC 3339 time; epoch milliseconds.
+/// A `--since` (see [`crate::sources::replay::since_at`]), in epoch milliseconds.
 pub fn parse_since(s: &str) -> Result<i64, String> {
-    since_at(s, crate::store::now_millis())
-}
-
-fn since_at(s: &str, now: i64) -> Result<i64, String> {
-    let s = s.trim();
-    let unit = |c: char| match c {
-        'w' => Some(7 * 86_400_000),
-        'd' => Some(86_400_000),
-        'h' => Some(3_600_000),
-        'm' => Some(60_000),
-        _ => None,
-    };
-    if let Some(last) = s.chars().last() {
-        if let Some(ms) = unit(last) {
-            let n: i64 = s[..s.len() - 1].parse().map_err(|_| {
-                format!("`{s}`: a duration is a whole number and a unit, e.g. 180d, 12h, 90m, 2w")
-            })?;
-            if n < 0 {
-                return Err(format!(
-                    "`{s}`: a duration back from now cannot be negative"
-                ));
-            }
-            return Ok(now.saturating_sub(n.saturating_mul(ms)));
-        }
-    }
-    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(d
-            .and_hms_opt(0, 0, 0)
-            .map_or(0, |t| t.and_utc().timestamp_millis()));
-    }
-    nagare_core::Timestamp::parse(s).map(|t| t.0).map_err(|_| {
-        format!("`{s}` is neither a duration (180d, 12h, 90m, 2w) nor a date (2026-06-01) or RFC 3339 time")
-    })
+    crate::sources::replay::since_at(s, crate::store::now_millis())
 }
 
 /// Stores the demo organisation as one batch; returns the number of events.
@@ -388,6 +343,7 @@ mod tests {
 
     #[test]
     fn since_is_a_duration_back_or_a_date() {
+        use crate::sources::replay::since_at;
         let now = 1_780_000_000_000;
         assert_eq!(since_at("180d", now), Ok(now - 180 * 86_400_000));
         assert_eq!(since_at("2w", now), Ok(now - 14 * 86_400_000));

@@ -254,6 +254,41 @@ impl Default for AuditQuery {
 #[serde(deny_unknown_fields)]
 pub struct NoParams {}
 
+/// `GET /api/v1/deliveries`: the kept raw deliveries, filtered, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct DeliveryQuery {
+    /// Only this source (`github`, `canonical`, `api`, …).
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Only this verdict: `accepted`, `ignored`, `unmapped` or `rejected`.
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<String>,
+    /// Only this event type (GitHub's `X-GitHub-Event`: `workflow_job`, `push`, …).
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// The page, from 1.
+    #[serde(default = "first_page", with = "page_number")]
+    pub page: u32,
+    /// Rows per page, 1 to 500 (default 50).
+    #[serde(default = "default_per_page", with = "per_page")]
+    pub per_page: u32,
+}
+
+impl Default for DeliveryQuery {
+    fn default() -> Self {
+        DeliveryQuery {
+            source: None,
+            verdict: None,
+            event: None,
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+        }
+    }
+}
+
 fn first_page() -> u32 {
     1
 }

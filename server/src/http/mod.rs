@@ -12,7 +12,7 @@ mod health;
 mod incidents;
 mod metrics;
 mod openapi;
-mod query;
+pub(crate) mod query;
 mod session;
 mod tokens;
 

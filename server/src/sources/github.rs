@@ -20,6 +20,18 @@ pub const SIGNATURE_HEADER: &str = "x-hub-signature-256";
 pub const DELIVERY_HEADER: &str = "x-github-delivery";
 pub const EVENT_HEADER: &str = "x-github-event";
 
+/// The events to tick in GitHub's webhook settings, as GitHub labels them.
+pub const EVENTS: [(&str, &str); 8] = [
+    ("push", "Pushes"),
+    ("pull_request", "Pull requests"),
+    ("pull_request_review", "Pull request reviews"),
+    ("deployment", "Deployments"),
+    ("deployment_status", "Deployment statuses"),
+    ("workflow_run", "Workflow runs"),
+    ("workflow_job", "Workflow jobs"),
+    ("issues", "Issues"),
+];
+
 pub struct Github {
     secrets: Vec<Vec<u8>>,
     rules: Rules,
@@ -51,9 +63,28 @@ impl Source for Github {
         Some(EVENT_HEADER)
     }
 
-    fn replay_keys(&self, headers: &HeaderMap, body: &[u8]) -> Option<Vec<EventKey>> {
+    fn unmapped_hint(&self, body: &[u8]) -> Option<(String, String)> {
+        let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+        let repo = v.pointer("/repository/full_name")?.as_str()?;
+        let service = repo.rsplit('/').next().unwrap_or(repo);
+        let quote = |s: &str| serde_json::Value::String(s.to_owned()).to_string();
+        Some((
+            repo.to_owned(),
+            format!(
+                "[[sources.github.repos]]\nrepo = {}\nservice = {}",
+                quote(repo),
+                quote(service)
+            ),
+        ))
+    }
+
+    fn replayable(&self) -> bool {
+        true
+    }
+
+    fn replay_keys(&self, headers: &HeaderMap, body: &[u8]) -> Vec<EventKey> {
         let event = super::header_text(headers, EVENT_HEADER).unwrap_or_default();
-        Some(github::keys(&event, body, &self.rules))
+        github::keys(&event, body, &self.rules)
     }
 
     fn map(&self, headers: &HeaderMap, payload: &[u8]) -> ApiResult<Mapped> {

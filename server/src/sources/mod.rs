@@ -17,6 +17,7 @@
 //! signature is its authentication. A new source is a file here and one line in
 //! [`Registry::from_config`].
 
+pub(crate) mod admin;
 mod canonical;
 mod github;
 pub mod replay;
@@ -73,10 +74,18 @@ pub trait Source: Send + Sync {
     }
     /// The canonical events of a verified payload; a 4xx error names what is wrong with it.
     fn map(&self, headers: &HeaderMap, body: &[u8]) -> ApiResult<Mapped>;
-    /// For a source whose mapping has rules (so that a replay after a rule change rebuilds
-    /// its events): the keys of the events a delivery may touch whatever the rules say.
-    /// `None`: its events are not rebuilt by a replay.
-    fn replay_keys(&self, _headers: &HeaderMap, _body: &[u8]) -> Option<Vec<EventKey>> {
+    /// Whether its mapping has rules, so that a replay after a rule change rebuilds its
+    /// events (then it answers [`Source::replay_keys`]).
+    fn replayable(&self) -> bool {
+        false
+    }
+    /// The keys of the events a delivery may touch whatever the rules say.
+    fn replay_keys(&self, _headers: &HeaderMap, _body: &[u8]) -> Vec<EventKey> {
+        Vec::new()
+    }
+    /// What a kept `unmapped` payload lacks: the key no rule maps (a repository) and the
+    /// configuration that would map it.
+    fn unmapped_hint(&self, _body: &[u8]) -> Option<(String, String)> {
         None
     }
 }
@@ -118,6 +127,7 @@ pub fn router() -> Router<AppState> {
         .route("/hooks/{source}", post(deliver))
         // The handler enforces the configured limit itself, with a JSON error.
         .layer(DefaultBodyLimit::disable())
+        .merge(admin::router())
 }
 
 /// The reply to a delivery.
@@ -211,6 +221,7 @@ async fn deliver(
     if !matches!(mapped, Ok(Mapped::Merged(..))) {
         if let Some(id) = &delivery_id {
             if state.store.delivered(source.name(), id).await? {
+                state.store.count_duplicate(source.name()).await?;
                 return Ok((StatusCode::OK, Json(duplicate())));
             }
         }
@@ -234,6 +245,7 @@ async fn deliver(
                 .ingest_merged(events, merge, raw, detail)
                 .await?;
             if counts.duplicate {
+                state.store.count_duplicate(source.name()).await?;
                 return Ok((StatusCode::OK, Json(duplicate())));
             }
             state.sync_later(rev);

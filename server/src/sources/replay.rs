@@ -21,7 +21,7 @@
 
 use super::{Mapped, Source};
 use crate::error::ApiError;
-use crate::store::{KeptDelivery, MergeFn, RebuildCounts, Store, StoreError, Verdict};
+use crate::store::{KeptDelivery, MergeFn, RebuildCounts, Store, Verdict};
 use axum::http::{header, HeaderMap, HeaderValue};
 use nagare_core::events::EventKey;
 use nagare_core::github::Versioned;
@@ -59,7 +59,7 @@ struct Remapped {
     merge: Option<MergeFn>,
 }
 
-fn remap(source: &dyn Source, d: KeptDelivery) -> Result<Remapped, StoreError> {
+fn remap(source: &dyn Source, d: KeptDelivery) -> Result<Remapped, ApiError> {
     let mut headers = HeaderMap::new();
     if let Some(ct) = d.content_type.as_deref() {
         if let Ok(v) = HeaderValue::from_str(ct) {
@@ -71,9 +71,7 @@ fn remap(source: &dyn Source, d: KeptDelivery) -> Result<Remapped, StoreError> {
             headers.insert(name, v);
         }
     }
-    let keys = source
-        .replay_keys(&headers, &d.payload)
-        .ok_or_else(|| not_replayable(source.name()))?;
+    let keys = source.replay_keys(&headers, &d.payload);
     let (verdict, detail, events, merge) = match source.map(&headers, &d.payload) {
         Ok(Mapped::Merged(events, merge, notes)) => {
             let detail = (!notes.is_empty()).then(|| notes.join("; "));
@@ -96,10 +94,14 @@ fn remap(source: &dyn Source, d: KeptDelivery) -> Result<Remapped, StoreError> {
     })
 }
 
-fn not_replayable(name: &str) -> StoreError {
-    StoreError::Config(format!(
-        "the `{name}` source has no mapping rules: its events are stored as sent, and a replay would change nothing"
-    ))
+fn not_replayable(name: &str) -> ApiError {
+    ApiError::Unprocessable {
+        error: format!(
+            "the `{name}` source has no mapping rules: its events are stored as sent, and a replay would change nothing"
+        ),
+        line: None,
+        field: None,
+    }
 }
 
 /// The events being rebuilt, and the verdicts to set.
@@ -143,29 +145,57 @@ impl Rebuild {
     }
 }
 
-/// Replays the kept deliveries of `source` (only the keys touched by those received at or
-/// after `since`, epoch ms, when given). `progress` is told how many were mapped so far.
+/// Which events a replay rebuilds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplayScope {
+    /// Every event a kept delivery touches.
+    All,
+    /// Those that deliveries received at or after this time (epoch ms) touch.
+    Since(i64),
+    /// Those that this kept delivery (by row id) touches.
+    Delivery(i64),
+}
+
+/// Replays the kept deliveries of `source`: the events of `scope`, each from all the
+/// deliveries that touch it. `progress` is told how many were mapped so far.
 pub async fn replay(
     store: &Store,
     source: &dyn Source,
-    since: Option<i64>,
-    progress: &dyn Fn(u64),
-) -> Result<ReplayReport, StoreError> {
+    scope: ReplayScope,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<ReplayReport, ApiError> {
     let name = source.name();
+    if !source.replayable() {
+        return Err(not_replayable(name));
+    }
     let mut rb = Rebuild::default();
     rb.report.partial = store.kept_counts(name).await?.1;
-    if let Some(since) = since {
-        let mut scope = HashSet::new();
-        let mut after = 0;
-        loop {
-            let page = store.kept_deliveries(name, after, since, PAGE).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
-            for d in page {
-                scope.extend(remap(source, d)?.keys);
+    match scope {
+        ReplayScope::All => {}
+        ReplayScope::Since(since) => {
+            let mut keys = HashSet::new();
+            let mut after = 0;
+            loop {
+                let page = store.kept_deliveries(name, after, since, PAGE).await?;
+                let Some(last) = page.last() else { break };
+                after = last.id;
+                for d in page {
+                    keys.extend(remap(source, d)?.keys);
+                }
             }
+            rb.scope = Some(keys);
         }
-        rb.scope = Some(scope);
+        ReplayScope::Delivery(id) => {
+            let page = store
+                .kept_deliveries(name, id.saturating_sub(1), i64::MIN, 1)
+                .await?;
+            let Some(d) = page.into_iter().find(|d| d.id == id) else {
+                return Err(ApiError::NotFound(format!(
+                    "delivery {id} is not a delivery of `{name}` kept whole (a rejected payload larger than the cap keeps only its head)"
+                )));
+            };
+            rb.scope = Some(remap(source, d)?.keys.into_iter().collect());
+        }
     }
     let mut after = 0;
     loop {
@@ -216,8 +246,8 @@ pub async fn replay_named(
     store: &Store,
     sources: &super::Registry,
     name: &str,
-    since: Option<i64>,
-    progress: &dyn Fn(u64),
+    scope: ReplayScope,
+    progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ReplayReport, ApiError> {
     let Some(source) = sources.get(name) else {
         let known = sources.names();
@@ -228,7 +258,88 @@ pub async fn replay_named(
             nagare_core::text::printable(name, 40),
         )));
     };
-    replay(store, source.as_ref(), since, progress)
-        .await
-        .map_err(ApiError::from)
+    replay(store, source.as_ref(), scope, progress).await
+}
+
+impl ReplayReport {
+    /// The API's summary of it.
+    pub fn summary(&self) -> nagare_core::api::ReplaySummary {
+        let n = |v: &str| self.verdicts.get(v).copied().unwrap_or(0);
+        nagare_core::api::ReplaySummary {
+            deliveries: self.deliveries,
+            partial: self.partial.max(0) as u64,
+            verdicts: nagare_core::api::VerdictCounts {
+                accepted: n("accepted"),
+                duplicate: 0,
+                ignored: n("ignored"),
+                unmapped: n("unmapped"),
+                rejected: n("rejected"),
+            },
+            verdicts_changed: self.verdicts_changed,
+            keys: self.keys,
+            added: self.events.added,
+            changed: self.events.changed,
+            removed: self.events.removed,
+            unchanged: self.events.unchanged,
+        }
+    }
+
+    /// One line for a person (the CLI, the audit log).
+    pub fn describe(&self, source: &str) -> String {
+        let verdicts: Vec<String> = self
+            .verdicts
+            .iter()
+            .map(|(v, n)| format!("{n} {v}"))
+            .collect();
+        format!(
+            "replayed {} {source} deliveries ({}; {} verdicts changed{}): {} events rebuilt, {} new, {} changed, {} removed, {} unchanged",
+            self.deliveries,
+            if verdicts.is_empty() { "none kept".to_owned() } else { verdicts.join(", ") },
+            self.verdicts_changed,
+            if self.partial > 0 {
+                format!("; {} kept only in part and not replayed", self.partial)
+            } else {
+                String::new()
+            },
+            self.keys,
+            self.events.added,
+            self.events.changed,
+            self.events.removed,
+            self.events.unchanged,
+        )
+    }
+}
+
+/// A replay's `since`: a duration back from `now` (`180d`, `12h`, `90m`, `2w`), a date
+/// (`2026-06-01`, midnight UTC) or an RFC 3339 time; epoch milliseconds.
+pub fn since_at(s: &str, now: i64) -> Result<i64, String> {
+    let s = s.trim();
+    let unit = |c: char| match c {
+        'w' => Some(7 * 86_400_000),
+        'd' => Some(86_400_000),
+        'h' => Some(3_600_000),
+        'm' => Some(60_000),
+        _ => None,
+    };
+    if let Some(last) = s.chars().last() {
+        if let Some(ms) = unit(last) {
+            let n: i64 = s[..s.len() - 1].parse().map_err(|_| {
+                format!("`{s}`: a duration is a whole number and a unit, e.g. 180d, 12h, 90m, 2w")
+            })?;
+            if n < 0 {
+                return Err(format!(
+                    "`{s}`: a duration back from now cannot be negative"
+                ));
+            }
+            return Ok(now.saturating_sub(n.saturating_mul(ms)));
+        }
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d
+            .and_hms_opt(0, 0, 0)
+            .map_or(0, |t| t.and_utc().timestamp_millis()));
+    }
+    nagare_core::Timestamp::parse(s).map(|t| t.0).map_err(|_| {
+        format!("`{s}` is neither a duration (180d, 12h, 90m, 2w) nor a date (2026-06-01) or RFC 3339 time")
+    })
 }

@@ -9,6 +9,7 @@
 
 use super::{Batch, Result, Store, Tx, Verdict};
 use bytes::Bytes;
+use nagare_core::api::{DeliveryQuery, DeliveryRow as ApiDeliveryRow, Page, VerdictCounts};
 use nagare_core::text::capped;
 use nagare_core::Timestamp;
 
@@ -44,6 +45,35 @@ pub struct DeliveryRow {
     pub truncated: bool,
     /// SHA-256 of the whole payload, kept when only its head is.
     pub payload_sha256: Option<String>,
+}
+
+const ROW_COLUMNS: &str =
+    "id, received_at, source, delivery_id, event, verdict, detail, size_bytes, truncated";
+
+type ApiRowTuple = (
+    i64,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    i64,
+    i64,
+);
+
+fn api_row(r: ApiRowTuple) -> ApiDeliveryRow {
+    ApiDeliveryRow {
+        id: r.0,
+        received_at: Timestamp(r.1),
+        source: r.2,
+        delivery_id: r.3,
+        event: r.4,
+        verdict: r.5,
+        detail: r.6,
+        size_bytes: r.7,
+        truncated: r.8 != 0,
+    }
 }
 
 /// Longest verdict detail kept.
@@ -198,6 +228,111 @@ impl Store {
         .bind(capped(delivery_id, 200))
         .fetch_one(p).await)?;
         Ok(n > 0)
+    }
+
+    /// Counts a redelivery of `source` answered as a duplicate (not stored again).
+    pub async fn count_duplicate(&self, source: &str) -> Result<()> {
+        on_backend!(self, p => sqlx::query(
+            "INSERT INTO source_stats (source, stat, value) VALUES ($1, 'duplicate', 1) \
+             ON CONFLICT (source, stat) DO UPDATE SET value = source_stats.value + 1"
+        ).bind(capped(source, 100)).execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// A source's deliveries by verdict, its last delivery and its last `ping`.
+    pub async fn source_stats(
+        &self,
+        source: &str,
+    ) -> Result<(VerdictCounts, Option<Timestamp>, Option<Timestamp>)> {
+        let source = capped(source, 100);
+        let rows: Vec<(String, i64, i64)> = on_backend!(self, p => sqlx::query_as(
+            "SELECT verdict, COUNT(*), MAX(received_at) FROM raw_deliveries WHERE source = $1 GROUP BY verdict"
+        ).bind(&source).fetch_all(p).await)?;
+        let duplicate: Option<i64> = on_backend!(self, p => sqlx::query_scalar(
+            "SELECT value FROM source_stats WHERE source = $1 AND stat = 'duplicate'"
+        ).bind(&source).fetch_optional(p).await)?;
+        let ping: Option<i64> = on_backend!(self, p => sqlx::query_scalar(
+            "SELECT MAX(received_at) FROM raw_deliveries WHERE source = $1 AND event = 'ping'"
+        ).bind(&source).fetch_one(p).await)?;
+        let mut counts = VerdictCounts {
+            duplicate: duplicate.unwrap_or(0).max(0) as u64,
+            ..VerdictCounts::default()
+        };
+        let mut last = None;
+        for (verdict, n, at) in rows {
+            let n = n.max(0) as u64;
+            match verdict.as_str() {
+                "accepted" => counts.accepted += n,
+                "ignored" => counts.ignored += n,
+                "unmapped" => counts.unmapped += n,
+                _ => counts.rejected += n,
+            }
+            last = last.max(Some(at));
+        }
+        Ok((counts, last.map(Timestamp), ping.map(Timestamp)))
+    }
+
+    /// The newest `limit` unmapped payloads of `source`, with when each arrived.
+    pub async fn unmapped_payloads(&self, source: &str, limit: i64) -> Result<Vec<(i64, Vec<u8>)>> {
+        let rows: Vec<(i64, Option<Vec<u8>>)> = on_backend!(self, p => sqlx::query_as(
+            "SELECT received_at, payload FROM raw_deliveries WHERE source = $1 AND verdict = 'unmapped' ORDER BY id DESC LIMIT $2"
+        ).bind(capped(source, 100)).bind(limit).fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(at, p)| p.map(|p| (at, p)))
+            .collect())
+    }
+
+    /// A page of deliveries, newest first, filtered by source, verdict and event.
+    pub async fn delivery_page(&self, q: &DeliveryQuery) -> Result<Page<ApiDeliveryRow>> {
+        let filter =
+            "($1 = '' OR source = $1) AND ($2 = '' OR verdict = $2) AND ($3 = '' OR event = $3)";
+        let count_sql = format!("SELECT COUNT(*) FROM raw_deliveries WHERE {filter}");
+        let rows_sql = format!(
+            "SELECT {ROW_COLUMNS} FROM raw_deliveries WHERE {filter} ORDER BY id DESC LIMIT $4 OFFSET $5"
+        );
+        let text = |v: &Option<String>| v.as_deref().map_or(String::new(), |s| capped(s, 200));
+        let (source, verdict, event) = (text(&q.source), text(&q.verdict), text(&q.event));
+        let per_page = i64::from(q.per_page);
+        let offset = i64::from(q.page.saturating_sub(1)) * per_page;
+        let total: i64 = on_backend!(self, p => sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.clone()))
+            .bind(&source).bind(&verdict).bind(&event).fetch_one(p).await)?;
+        let rows: Vec<ApiRowTuple> = on_backend!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(rows_sql.clone()))
+            .bind(&source).bind(&verdict).bind(&event).bind(per_page).bind(offset)
+            .fetch_all(p).await)?;
+        Ok(Page {
+            items: rows.into_iter().map(api_row).collect(),
+            total: total.max(0) as u64,
+            page: q.page,
+            per_page: q.per_page,
+        })
+    }
+
+    /// One delivery and its kept payload.
+    pub async fn delivery(&self, id: i64) -> Result<Option<(ApiDeliveryRow, Option<Vec<u8>>)>> {
+        let sql = format!("SELECT {ROW_COLUMNS}, payload, body FROM raw_deliveries WHERE id = $1");
+        type WithPayload = (
+            i64,
+            i64,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            Option<String>,
+            i64,
+            i64,
+            Option<Vec<u8>>,
+            Option<String>,
+        );
+        let row: Option<WithPayload> = on_backend!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(id).fetch_optional(p).await)?;
+        Ok(row.map(|r| {
+            let payload = r.9.or_else(|| r.10.map(String::into_bytes));
+            (
+                api_row((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8)),
+                payload,
+            )
+        }))
     }
 
     /// Raw deliveries, newest first.

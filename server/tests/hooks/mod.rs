@@ -12,6 +12,7 @@ macro_rules! fixture {
     };
 }
 
+mod admin;
 mod github;
 mod replay;
 

@@ -10,7 +10,7 @@
 use super::github::{signed, stored, with};
 use crate::common::*;
 use nagare_server::config::{Config, RepoRuleConfig};
-use nagare_server::sources::replay::{replay_named, ReplayReport};
+use nagare_server::sources::replay::{replay_named, ReplayReport, ReplayScope};
 use nagare_server::sources::Registry;
 use nagare_server::store::Store;
 use nagare_server::AppState;
@@ -115,9 +115,15 @@ async fn ingest(state: &AppState, order: &[usize]) {
 
 async fn replay(store: &Store, b: bool, since: Option<i64>) -> ReplayReport {
     let registry = Registry::from_config(&config(b)).unwrap();
-    replay_named(store, &registry, "github", since, &|_| {})
-        .await
-        .unwrap()
+    replay_named(
+        store,
+        &registry,
+        "github",
+        since.map_or(ReplayScope::All, ReplayScope::Since),
+        &|_| {},
+    )
+    .await
+    .unwrap()
 }
 
 /// Each delivery id with the verdicts its rows hold, sorted and without repeats (a delivery
@@ -277,9 +283,15 @@ async fn a_replay_since_rebuilds_only_what_later_deliveries_touch() {
 #[tokio::test]
 async fn a_source_without_rules_cannot_be_replayed_and_says_why() {
     let (store, _dir) = fresh_store("sqlite").await;
-    let e = replay_named(&store, &Registry::default(), "github", None, &|_| {})
-        .await
-        .unwrap_err();
+    let e = replay_named(
+        &store,
+        &Registry::default(),
+        "github",
+        ReplayScope::All,
+        &|_| {},
+    )
+    .await
+    .unwrap_err();
     assert!(e.to_string().contains("[sources.github]"), "{e}");
 }
 
@@ -332,7 +344,7 @@ async fn a_deployment_rule_added_then_replayed_turns_past_runs_into_deployments(
             ..Default::default()
         }];
         let registry = Registry::from_config(&detecting).unwrap();
-        let r = replay_named(&store, &registry, "github", None, &|_| {})
+        let r = replay_named(&store, &registry, "github", ReplayScope::All, &|_| {})
             .await
             .unwrap();
         assert_eq!(r.events.added, 1, "{backend}: {r:?}");

@@ -283,6 +283,47 @@ async fn every_reply_matches_the_generated_schema() {
     );
     conforms(&doc, "get", "/api/v1/audit", &r, &mut seen);
 
+    // The Sources page's API, over the deliveries so far.
+    let r = get(&state, "/api/v1/sources").await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    conforms(&doc, "get", "/api/v1/sources", &r, &mut seen);
+    let r = get(&state, "/api/v1/deliveries?per_page=5").await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    conforms(&doc, "get", "/api/v1/deliveries", &r, &mut seen);
+    let first = r.json["items"][0]["id"].as_i64().unwrap();
+    let r = get(&state, "/api/v1/deliveries?verdict=maybe").await;
+    conforms(&doc, "get", "/api/v1/deliveries", &r, &mut seen);
+    for id in [first.to_string(), "999999".into()] {
+        let r = get(&state, &format!("/api/v1/deliveries/{id}")).await;
+        conforms(&doc, "get", "/api/v1/deliveries/{id}", &r, &mut seen);
+        let r = request(
+            &state,
+            "POST",
+            &format!("/api/v1/deliveries/{id}/replay"),
+            &[],
+            "",
+        )
+        .await;
+        conforms(
+            &doc,
+            "post",
+            "/api/v1/deliveries/{id}/replay",
+            &r,
+            &mut seen,
+        );
+    }
+    for name in ["canonical", "github"] {
+        let r = request(
+            &state,
+            "POST",
+            &format!("/api/v1/sources/{name}/replay"),
+            &[],
+            "",
+        )
+        .await;
+        conforms(&doc, "post", "/api/v1/sources/{name}/replay", &r, &mut seen);
+    }
+
     // A webhook: stored, a duplicate, and forged.
     let body = r#"{"kind":"deployment","source":"hook","id":"h1","service":"shop","environment":"production","status":"success","finished_at":"2024-03-07T10:00:00Z","sha":"c4"}"#;
     for (sig, delivery) in [

@@ -1,0 +1,300 @@
+//! The Sources page's API (admins only): each webhook source's set-up and health, the kept
+//! deliveries with their payloads (secrets redacted), and replays.
+//!
+//! - `GET /api/v1/sources`: per source, the webhook path and events to tick, the last delivery
+//!   and ping, counts by verdict, and the unmapped repositories with the rule that maps them.
+//! - `GET /api/v1/deliveries`, `GET /api/v1/deliveries/{id}`: the kept deliveries.
+//! - `POST /api/v1/sources/{name}/replay`, `POST /api/v1/deliveries/{id}/replay`: derive the
+//!   events again under the current rules (`super::replay`), audited.
+
+use super::replay::{replay_named, since_at, ReplayScope};
+use crate::auth::extract::{Admin, Requires};
+use crate::auth::{audit, ClientAddr};
+use crate::error::{ApiError, ApiResult};
+use crate::http::query::Query;
+use crate::state::AppState;
+use crate::store::AuditEntry;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use nagare_core::api::{
+    DeliveryDetail, DeliveryQuery, DeliveryRow, ErrorBody, Page, ReplayRequest, ReplaySummary,
+    SourceEvent, SourceSummary, UnmappedHint,
+};
+use std::collections::BTreeMap;
+
+/// The sources Nagare knows, configured or not, and the events to tick for each.
+const KNOWN: [(&str, &[(&str, &str)]); 2] =
+    [("github", &super::github::EVENTS), ("canonical", &[])];
+
+/// Unmapped deliveries read for the hints.
+const HINT_ROWS: i64 = 1000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/sources", get(sources))
+        .route("/api/v1/sources/{name}/replay", post(replay_source))
+        .route("/api/v1/deliveries", get(deliveries))
+        .route("/api/v1/deliveries/{id}", get(delivery))
+        .route("/api/v1/deliveries/{id}/replay", post(replay_delivery))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/sources",
+    tag = "administration",
+    summary = "Webhook sources: set-up, health and unmapped repositories (admin)",
+    responses(
+        (status = 200, description = "Every source Nagare knows, configured or not", body = Vec<SourceSummary>),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+    )
+)]
+pub(crate) async fn sources(
+    State(state): State<AppState>,
+    _: Requires<Admin>,
+) -> ApiResult<Json<Vec<SourceSummary>>> {
+    let mut out = Vec::new();
+    for (name, events) in KNOWN {
+        let source = state.sources.get(name);
+        let (verdicts, last_delivery_at, last_ping_at) = state.store.source_stats(name).await?;
+        let mut hints: BTreeMap<String, UnmappedHint> = BTreeMap::new();
+        if let Some(source) = source {
+            for (at, payload) in state.store.unmapped_payloads(name, HINT_ROWS).await? {
+                let Some((key, rule)) = source.unmapped_hint(&payload) else {
+                    continue;
+                };
+                let h = hints.entry(key.clone()).or_insert(UnmappedHint {
+                    key,
+                    deliveries: 0,
+                    last_at: nagare_core::Timestamp(at),
+                    rule,
+                });
+                h.deliveries += 1;
+                h.last_at = h.last_at.max(nagare_core::Timestamp(at));
+            }
+        }
+        let mut unmapped: Vec<UnmappedHint> = hints.into_values().collect();
+        unmapped.sort_by(|a, b| b.deliveries.cmp(&a.deliveries).then(a.key.cmp(&b.key)));
+        out.push(SourceSummary {
+            name: name.to_owned(),
+            configured: source.is_some(),
+            webhook_path: format!("/hooks/{name}"),
+            content_type: "application/json".into(),
+            events: events
+                .iter()
+                .map(|(event, label)| SourceEvent {
+                    event: (*event).to_owned(),
+                    label: (*label).to_owned(),
+                })
+                .collect(),
+            last_delivery_at,
+            last_ping_at,
+            verdicts,
+            unmapped,
+        });
+    }
+    Ok(Json(out))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/deliveries",
+    tag = "administration",
+    summary = "Kept raw deliveries, newest first (admin)",
+    params(DeliveryQuery),
+    responses(
+        (status = 200, description = "A page of deliveries", body = Page<DeliveryRow>),
+        (status = 400, description = "A bad parameter: `field` names it", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+    )
+)]
+pub(crate) async fn deliveries(
+    State(state): State<AppState>,
+    _: Requires<Admin>,
+    Query(q): Query<DeliveryQuery>,
+) -> ApiResult<Json<Page<DeliveryRow>>> {
+    const VERDICTS: [&str; 4] = ["accepted", "ignored", "unmapped", "rejected"];
+    if let Some(v) = q.verdict.as_deref() {
+        if !VERDICTS.contains(&v) {
+            return Err(ApiError::bad_param(
+                "verdict",
+                format!(
+                    "`{}` is not a verdict; use one of {}",
+                    nagare_core::text::printable(v, 40),
+                    VERDICTS.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(Json(state.store.delivery_page(&q).await?))
+}
+
+fn delivery_id(id: &str) -> ApiResult<i64> {
+    id.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "no delivery has the id `{}`: ids are the positive numbers of GET /api/v1/deliveries",
+            nagare_core::text::printable(id, 40)
+        ))
+    })
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/deliveries/{id}",
+    tag = "administration",
+    summary = "One kept delivery and its payload, secrets redacted (admin)",
+    params(("id" = i64, Path, description = "The delivery's id (`GET /api/v1/deliveries`)")),
+    responses(
+        (status = 200, description = "The delivery", body = DeliveryDetail),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such delivery (or retention removed it)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn delivery(
+    State(state): State<AppState>,
+    _: Requires<Admin>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<DeliveryDetail>> {
+    let id = delivery_id(&id)?;
+    let Some((row, payload)) = state.store.delivery(id).await? else {
+        return Err(ApiError::NotFound(format!(
+            "no delivery {id}: it never existed, or retention removed it"
+        )));
+    };
+    let mut redacted = 0;
+    let payload = payload.map(
+        |bytes| match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Ok(mut v) => {
+                redacted = nagare_core::text::redact_json(&mut v);
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            }
+            // Not JSON (a truncated or malformed delivery): its text, with token-like words hidden.
+            Err(_) => {
+                let text = String::from_utf8_lossy(&bytes);
+                let mut v = serde_json::Value::Array(
+                    text.split_inclusive(char::is_whitespace)
+                        .map(|w| serde_json::Value::String(w.to_owned()))
+                        .collect(),
+                );
+                redacted = nagare_core::text::redact_json(&mut v);
+                v.as_array()
+                    .map(|words| words.iter().filter_map(|w| w.as_str()).collect::<String>())
+                    .unwrap_or_default()
+            }
+        },
+    );
+    Ok(Json(DeliveryDetail {
+        delivery: row,
+        payload,
+        redacted,
+    }))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/sources/{name}/replay",
+    tag = "administration",
+    summary = "Derive a source's events again from its kept deliveries, under the current rules (admin)",
+    description = "As `nagare replay`: equals ingesting the kept deliveries fresh under the rules configured now; events no delivery maps to any more are removed. `since` limits it to what deliveries received since then touch. Audited.",
+    params(("name" = String, Path, description = "The source, e.g. `github`")),
+    request_body(content = ReplayRequest, content_type = "application/json", description = "Optional; an empty body replays everything"),
+    responses(
+        (status = 200, description = "What the replay did", body = ReplaySummary),
+        (status = 400, description = "A bad `since`", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such source configured", body = ErrorBody),
+        (status = 422, description = "The source has no mapping rules to replay (`canonical`)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn replay_source(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    Requires(p, ..): Requires<Admin>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<ReplaySummary>> {
+    let request: ReplayRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        ReplayRequest::default()
+    } else {
+        crate::http::body::kind(&headers, false)?;
+        let text = std::str::from_utf8(&body)
+            .map_err(|_| ApiError::bad_param("body", "the body is not UTF-8"))?;
+        let value = nagare_core::events::strict_value(text)
+            .map_err(|e| ApiError::bad_param("body", e.to_string()))?;
+        serde_json::from_value(value).map_err(|e| {
+            ApiError::bad_param(
+                "body",
+                format!("{e}; send {{\"since\": \"30d\"}} or nothing"),
+            )
+        })?
+    };
+    let scope = match request.since.as_deref() {
+        None => ReplayScope::All,
+        Some(s) => ReplayScope::Since(
+            since_at(s, crate::store::now_millis()).map_err(|e| ApiError::bad_param("since", e))?,
+        ),
+    };
+    run(&state, client, &p, &name, scope).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/deliveries/{id}/replay",
+    tag = "administration",
+    summary = "Derive the events one kept delivery touches again, under the current rules (admin)",
+    description = "Each event the delivery touches is rebuilt from every kept delivery that touches it. Audited.",
+    params(("id" = i64, Path, description = "The delivery's id")),
+    responses(
+        (status = 200, description = "What the replay did", body = ReplaySummary),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such delivery kept whole, or its source is not configured", body = ErrorBody),
+        (status = 422, description = "Its source has no mapping rules to replay (`canonical`)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn replay_delivery(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    Requires(p, ..): Requires<Admin>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ReplaySummary>> {
+    let id = delivery_id(&id)?;
+    let Some((row, _)) = state.store.delivery(id).await? else {
+        return Err(ApiError::NotFound(format!("no delivery {id}")));
+    };
+    run(&state, client, &p, &row.source, ReplayScope::Delivery(id)).await
+}
+
+async fn run(
+    state: &AppState,
+    client: ClientAddr,
+    p: &crate::auth::Principal,
+    name: &str,
+    scope: ReplayScope,
+) -> ApiResult<Json<ReplaySummary>> {
+    let report = replay_named(&state.store, &state.sources, name, scope, &|_| {}).await;
+    let detail = match (&report, scope) {
+        (Ok(r), ReplayScope::Delivery(id)) => format!("delivery {id}: {}", r.describe(name)),
+        (Ok(r), _) => r.describe(name),
+        (Err(e), _) => format!(
+            "replay of `{}` failed: {e}",
+            nagare_core::text::printable(name, 40)
+        ),
+    };
+    audit(
+        state,
+        AuditEntry {
+            actor: &p.actor(),
+            action: "replay",
+            success: report.is_ok(),
+            detail,
+            ip: client.shown,
+        },
+    )
+    .await;
+    let report = report?;
+    // The next read sees the replay (a removal derives the model again).
+    state.sync().await?;
+    Ok(Json(report.summary()))
+}
