@@ -13,6 +13,7 @@ macro_rules! fixture {
 }
 
 mod admin;
+mod fresh;
 mod github;
 mod replay;
 
