@@ -53,6 +53,22 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Fetch a source's history through its API (`github`: deployments and statuses, workflow
+    /// runs and jobs, pull requests and reviews, incident issues, commits between deployments).
+    /// Resumes where a stopped run left off; stores nothing twice.
+    Backfill {
+        /// The source: `github`.
+        source: String,
+        /// How far back: a duration (`180d`) or a date (`2026-06-01`).
+        #[arg(long, value_parser = parse_since, default_value = "180d")]
+        since: i64,
+        /// Only this repository (`owner/name`); default: every one the repository rules name.
+        #[arg(long)]
+        repo: Option<String>,
+        /// No progress line.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Import canonical events from an NDJSON file, atomically.
     Import {
         file: PathBuf,
@@ -140,6 +156,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let store = open_store(&config).await?;
             let sources = crate::sources::Registry::from_config(&config)?;
             let started = std::time::Instant::now();
+            // The catalogue the rules declare, as the server does when it starts with them.
+            crate::sources::github::declare_services(&store, &config.sources.github).await?;
             let bar = progress_bar(quiet, store.kept_counts(&source).await?.0 as u64);
             let scope = since.map_or(ReplayScope::All, ReplayScope::Since);
             let r = crate::sources::replay::replay_named(&store, &sources, &source, scope, &|n| {
@@ -155,6 +173,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Backfill {
+            source,
+            since,
+            repo,
+            quiet,
+        } => backfill(&config, &source, since, repo.as_deref(), quiet).await,
         Command::Import { file, quiet } => {
             let store = open_store(&config).await?;
             let started = std::time::Instant::now();
@@ -221,6 +245,81 @@ pub fn redact_url(url: &str) -> String {
         })
         .collect();
     format!("{base}?{}", query.join("&"))
+}
+
+/// `nagare backfill github`: every repository the rules name (or `repo`), since `since`.
+async fn backfill(
+    config: &Config,
+    source: &str,
+    since: i64,
+    repo: Option<&str>,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    use crate::sources::github_api::{Backoff, Client};
+    if source != "github" {
+        anyhow::bail!("`{source}`: only `github` can be backfilled");
+    }
+    let gh = &config.sources.github;
+    let auth = gh.api_auth().map_err(anyhow::Error::msg)?;
+    let client = Client::new(&gh.api_url, auth, Backoff::default())?;
+    let mapping = crate::sources::github::Github::mapping(gh)?;
+    let store = open_store(config).await?;
+    let repos = crate::sources::backfill::repositories(&client, &gh.repos, repo).await?;
+    if repos.is_empty() {
+        anyhow::bail!(
+            "no repository to backfill: add [[sources.github.repos]] rules, or name one with --repo owner/name"
+        );
+    }
+    let started = std::time::Instant::now();
+    let bar = if quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new_spinner()
+    };
+    let reports = crate::sources::backfill::backfill(
+        &store,
+        &mapping,
+        &client,
+        &repos,
+        since,
+        &gh.incident_labels,
+        &|p| {
+            bar.set_message(format!(
+                "{} {}: {} pages, {} objects, {} requests",
+                p.repo, p.phase, p.pages, p.objects, p.requests
+            ));
+            bar.tick();
+        },
+    )
+    .await;
+    bar.finish_and_clear();
+    let mut failed = 0;
+    for r in &reports {
+        println!(
+            "{}: {} pages, {} objects: {} new events, {} already stored, {} kept without events{}",
+            r.repo,
+            r.pages,
+            r.objects,
+            r.stored,
+            r.duplicates,
+            r.kept_only,
+            r.error.as_ref().map_or(String::new(), |e| format!(
+                "; stopped: {e} (run again to resume)"
+            ))
+        );
+        failed += usize::from(r.error.is_some());
+    }
+    println!(
+        "backfilled {} repositories in {:.1} s ({} requests, {} waits for GitHub's limits)",
+        reports.len(),
+        started.elapsed().as_secs_f64(),
+        client.requests.load(std::sync::atomic::Ordering::Relaxed),
+        client.waits.load(std::sync::atomic::Ordering::Relaxed),
+    );
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} repositories stopped early", reports.len());
+    }
+    Ok(())
 }
 
 /// A progress bar to `len`, hidden when `quiet`.

@@ -3,6 +3,7 @@
 //! `app(state).oneshot(..)`, bad input, import, and the CLI. One binary, as style.md asks.
 
 mod auth;
+mod backfill;
 mod common;
 mod hooks;
 mod probe;

@@ -43,6 +43,10 @@ pub const PROVIDER: &str = "github";
 pub const PUSH_COMMITS_MAX: usize = 2048;
 const NO_SHA: &str = "0000000000000000000000000000000000000000";
 
+/// The event type of a backfill's commits between two deployments, as the compare API lists
+/// them (`{"repository": …, "commits": […]}`): each with its real parents.
+pub const COMPARE: &str = "nagare_compare";
+
 /// A canonical event and the time of the state it shows (epoch ms; 0 when it has none).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Versioned {
@@ -75,7 +79,8 @@ pub struct MapError {
 
 /// Maps one delivery of event type `event` (the `X-GitHub-Event` header).
 pub fn map(event: &str, body: &[u8], rules: &Rules) -> Result<Mapped, MapError> {
-    const USED: [&str; 9] = [
+    const USED: [&str; 10] = [
+        COMPARE,
         "ping",
         "push",
         "pull_request",
@@ -128,6 +133,7 @@ pub fn map(event: &str, body: &[u8], rules: &Rules) -> Result<Mapped, MapError> 
         "deployment_status" => deployment_status(p, rules),
         "workflow_run" => workflow_run(p, rules),
         "workflow_job" => workflow_job(p, rules),
+        COMPARE => compare(p),
         _ => issue(p, rules),
     }
 }
@@ -327,6 +333,57 @@ fn push(p: Payload<'_>) -> Result<Mapped, MapError> {
         parent = Some(sha.to_owned());
     }
     Ok(Mapped::Events(out, notes))
+}
+
+/// Commits as the compare API (or the commits API) lists them, with their real parents: the
+/// graph is exact, so they win over a push's (version 1 over 0).
+fn compare(p: Payload<'_>) -> Result<Mapped, MapError> {
+    let repo = p.repo()?;
+    let commits = p.array("commits")?;
+    let mut out = Vec::with_capacity(commits.len());
+    for (i, c) in commits.iter().enumerate() {
+        let c = Payload(c);
+        let at = |f: &str| format!("commits.{i}.{f}");
+        let sha = c
+            .str("sha")
+            .map_err(|_| Payload::missing(&at("sha"), "a sha"))?;
+        let authored_at = c
+            .time("commit.author.date")
+            .map_err(|_| Payload::missing(&at("commit.author.date"), "an RFC 3339 time"))?;
+        let mut parents = Vec::new();
+        for (j, parent) in c.array("parents")?.iter().enumerate() {
+            let sha = Payload(parent)
+                .str("sha")
+                .map_err(|_| Payload::missing(&at(&format!("parents.{j}.sha")), "a sha"))?;
+            parents.push(sha.to_owned());
+        }
+        out.push(Versioned {
+            event: Event::Commit(Commit {
+                source: SOURCE.into(),
+                repo: repo.to_owned(),
+                sha: sha.to_owned(),
+                parents,
+                author: c
+                    .opt_str("author.login")
+                    .or_else(|| c.opt_str("commit.author.email"))
+                    .or_else(|| c.opt_str("commit.author.name"))
+                    .map(str::to_owned),
+                authored_at,
+                committed_at: c.opt_time("commit.committer.date").map_err(|_| {
+                    Payload::missing(&at("commit.committer.date"), "an RFC 3339 time")
+                })?,
+                message: c.opt_str("commit.message").map(str::to_owned),
+            }),
+            version: 1,
+        });
+    }
+    if out.is_empty() {
+        return Ok(Mapped::Ignored(format!(
+            "no commits listed for {}",
+            printable(repo, 100)
+        )));
+    }
+    Ok(Mapped::Events(out, Vec::new()))
 }
 
 /// The pull request at `at` (the payload's `pull_request`), with a first review if any.

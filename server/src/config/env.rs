@@ -132,6 +132,14 @@ pub const ENV_OVERRIDES: &[EnvOverride] = &[
             Ok(())
         },
     },
+    EnvOverride {
+        name: "NAGARE_GITHUB_TOKEN",
+        key: "sources.github.token",
+        apply: |c, v| {
+            c.sources.github.token = v.trim().to_owned();
+            Ok(())
+        },
+    },
 ];
 
 /// The variable naming the configuration file (read before the file, so not an override).
@@ -191,6 +199,7 @@ mod tests {
                 "auth.redirect_url" => c.auth.redirect_url.clone(),
                 "sources.canonical.secrets" => c.sources.canonical.secrets.join(","),
                 "sources.github.secrets" => c.sources.github.secrets.join(","),
+                "sources.github.token" => c.sources.github.token.clone(),
                 other => panic!("{}: no check for key {other}; add one", o.name),
             };
             assert_eq!(got, value, "{} sets {}", o.name, o.key);

@@ -50,6 +50,17 @@ pub struct GithubSourceConfig {
     /// Deployment detection from successful workflow runs or jobs, for repositories that send
     /// no deployment events.
     pub deployments: Vec<DeployRuleConfig>,
+    /// The REST API, for the history backfill (GitHub Enterprise Server:
+    /// `https://HOST/api/v3`).
+    pub api_url: String,
+    /// A fine-grained personal access token for the backfill (read: Actions, Deployments,
+    /// Contents, Pull requests, Issues, Metadata). Prefer `token_file` or NAGARE_GITHUB_TOKEN.
+    pub token: String,
+    pub token_file: Option<PathBuf>,
+    /// Or a GitHub App: its id, private key (PEM file) and installation id.
+    pub app_id: String,
+    pub app_private_key_file: Option<PathBuf>,
+    pub installation_id: u64,
 }
 
 /// `[[sources.github.stages]]`: jobs whose names match are in `stage`.
@@ -92,6 +103,12 @@ impl Default for GithubSourceConfig {
             caused_by: rules.caused_by,
             stages: Vec::new(),
             deployments: Vec::new(),
+            api_url: "https://api.github.com".into(),
+            token: String::new(),
+            token_file: None,
+            app_id: String::new(),
+            app_private_key_file: None,
+            installation_id: 0,
         }
     }
 }
@@ -105,6 +122,53 @@ pub struct RepoRuleConfig {
 }
 
 impl GithubSourceConfig {
+    /// How the backfill authenticates: the GitHub App when `app_id` is set, else the token.
+    pub fn api_auth(&self) -> Result<crate::sources::github_api::Auth, String> {
+        use crate::sources::github_api::Auth;
+        if !self.app_id.trim().is_empty() {
+            let Some(file) = &self.app_private_key_file else {
+                return Err("sources.github.app_private_key_file: the GitHub App's private key (the .pem GitHub gave) is needed with app_id".into());
+            };
+            if self.installation_id == 0 {
+                return Err("sources.github.installation_id: the app's installation id is needed with app_id (Settings → Installed GitHub Apps → Configure: the number in the URL)".into());
+            }
+            let pem = std::fs::read(file).map_err(|e| {
+                format!(
+                    "sources.github.app_private_key_file: cannot read {}: {e}",
+                    file.display()
+                )
+            })?;
+            let key = jsonwebtoken::EncodingKey::from_rsa_pem(&pem).map_err(|e| {
+                format!(
+                    "sources.github.app_private_key_file: {} is not an RSA private key in PEM: {e}",
+                    file.display()
+                )
+            })?;
+            return Ok(Auth::App {
+                app_id: self.app_id.trim().to_owned(),
+                key,
+                installation_id: self.installation_id,
+                minted: Default::default(),
+            });
+        }
+        let token = match &self.token_file {
+            Some(file) => std::fs::read_to_string(file)
+                .map_err(|e| {
+                    format!(
+                        "sources.github.token_file: cannot read {}: {e}",
+                        file.display()
+                    )
+                })?
+                .trim()
+                .to_owned(),
+            None => self.token.trim().to_owned(),
+        };
+        if token.is_empty() {
+            return Err("the backfill needs GitHub API access: set sources.github.token_file (or NAGARE_GITHUB_TOKEN) to a fine-grained token with read access to Actions, Deployments, Contents, Pull requests, Issues and Metadata, or a GitHub App (app_id, app_private_key_file, installation_id)".into());
+        }
+        Ok(Auth::Token(token))
+    }
+
     /// The mapping rules, checked: a rule names its repository as `owner/name` or `owner/*`.
     pub fn rules(&self) -> Result<nagare_core::github::Rules, String> {
         let repo_ok = |repo: &str| {

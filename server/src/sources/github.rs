@@ -44,6 +44,15 @@ impl Github {
         let rules = c.rules().map_err(anyhow::Error::msg)?;
         Ok((!secrets.is_empty()).then_some(Github { secrets, rules }))
     }
+
+    /// The source's mapping alone (no secrets needed), for a backfill.
+    pub fn mapping(c: &GithubSourceConfig) -> anyhow::Result<Github> {
+        let rules = c.rules().map_err(anyhow::Error::msg)?;
+        Ok(Github {
+            secrets: Vec::new(),
+            rules,
+        })
+    }
 }
 
 impl Source for Github {
@@ -134,4 +143,35 @@ impl Source for Github {
             }
         }
     }
+}
+
+/// The catalogue the repository rules declare: each exact `[[sources.github.repos]]` rule's
+/// service with its repository (the first rule naming a service wins), so that its
+/// deployments' lead times follow that repository's commits. `owner/*` rules map deliveries
+/// only. Kept in step with the configuration: a service no rule declares any more is removed.
+pub async fn declare_services(
+    store: &crate::store::Store,
+    c: &GithubSourceConfig,
+) -> Result<crate::store::RebuildCounts, crate::store::StoreError> {
+    let web = match c.api_url.trim_end_matches('/') {
+        "https://api.github.com" => "https://github.com".to_owned(),
+        other => other.trim_end_matches("/api/v3").to_owned(),
+    };
+    let mut states = std::collections::HashMap::new();
+    for r in c.repos.iter().filter(|r| !r.repo.ends_with("/*")) {
+        let service = nagare_core::events::Service {
+            source: github::SOURCE.into(),
+            name: r.service.trim().to_owned(),
+            repo: Some(r.repo.clone()),
+            repo_url: Some(format!("{web}/{}", r.repo)),
+            teams: Vec::new(),
+            path_prefix: None,
+            tier: None,
+        };
+        let event = nagare_core::Event::Service(service);
+        states
+            .entry(event.key())
+            .or_insert(nagare_core::github::Versioned { event, version: 0 });
+    }
+    store.set_events_of("service", github::SOURCE, states).await
 }

@@ -18,8 +18,10 @@
 //! [`Registry::from_config`].
 
 pub(crate) mod admin;
+pub mod backfill;
 mod canonical;
-mod github;
+pub mod github;
+pub mod github_api;
 pub mod replay;
 
 use crate::auth::ClientAddr;

@@ -141,6 +141,17 @@ impl AppState {
             catching_up: Arc::new(AtomicBool::new(false)),
             snapshot,
         };
+        // The services the GitHub repository rules declare, in step with the configuration
+        // (before the model is read, so that it has them).
+        let declared =
+            crate::sources::github::declare_services(&state.store, &state.config.sources.github)
+                .await?;
+        if declared.added + declared.changed + declared.removed > 0 {
+            tracing::info!(
+                ?declared,
+                "services declared by the GitHub repository rules updated"
+            );
+        }
         let restored = state.restore_snapshot().await;
         state.sync().await?;
         if !restored && state.model_rev() > 0 {

@@ -103,12 +103,14 @@ macro_rules! on_tx {
 }
 
 mod auth;
+mod backfill;
 mod deliveries;
 mod jobs;
 mod replay;
 mod upsert;
 mod writer;
 pub use auth::{audit_detail, AuditEntry, LoginAttempt, SessionRow};
+pub use backfill::BackfillRow;
 pub use deliveries::{DeliveryRow, RawDelivery};
 pub use replay::{KeptDelivery, RebuildCounts};
 pub use upsert::MergeFn;

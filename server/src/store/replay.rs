@@ -97,6 +97,53 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Sets the stored events of `kind` and `source` to exactly `states` (by key): the others
+    /// of that kind and source are removed. Returns what changed.
+    pub async fn set_events_of(
+        &self,
+        kind: &'static str,
+        source: &str,
+        states: HashMap<EventKey, Versioned>,
+    ) -> Result<RebuildCounts> {
+        let rows: Vec<(String, String, i64)> = on_backend!(self, p => sqlx::query_as(
+            "SELECT id, body, version FROM events WHERE kind = $1 AND source = $2"
+        ).bind(kind).bind(capped(source, 100)).fetch_all(p).await)?;
+        let key = |id: String| EventKey {
+            kind,
+            source: source.to_owned(),
+            id,
+        };
+        // Nothing to change (the usual start-up): no transaction, no revision.
+        let mut same = rows.len() == states.len();
+        for (id, body, version) in &rows {
+            let stored = event_of_row(kind.to_owned(), id.clone(), body)?;
+            same &= states
+                .get(&key(id.clone()))
+                .is_some_and(|v| v.version == *version && v.event == stored);
+        }
+        if same {
+            return Ok(RebuildCounts {
+                unchanged: rows.len() as u64,
+                ..RebuildCounts::default()
+            });
+        }
+        let mut keys: Vec<EventKey> = rows
+            .into_iter()
+            .map(|(id, _, _)| key(id))
+            .chain(states.keys().cloned())
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut batch = self.begin().await?;
+        // The revision first, as every writer takes it: no lock-order inversion.
+        batch.rev().await?;
+        let counts = batch.rebuild(&keys, &states).await?;
+        batch.commit().await?;
+        Ok(counts)
+    }
+}
+
 impl Batch {
     /// [`Store::kept_deliveries`], read inside this batch (after its revision is taken, so
     /// that no writer commits a delivery it does not see).
@@ -120,7 +167,6 @@ impl Batch {
         keys: &[EventKey],
         states: &HashMap<EventKey, Versioned>,
     ) -> Result<RebuildCounts> {
-        let rev = self.rev().await?;
         let now = now_millis();
         let mut counts = RebuildCounts::default();
         for chunk in keys.chunks(CHUNK) {
@@ -157,10 +203,13 @@ impl Batch {
                 })?;
             }
             if !rows.is_empty() {
+                // Taken only when something is written.
+                let rev = self.rev().await?;
                 on_tx!(&mut self.tx, c => upsert_events(&rows, rev, now).build().execute(c).await.map(|_| ()))?;
             }
         }
         if counts.removed > 0 {
+            let rev = self.rev().await?;
             // A model (or snapshot) from before this revision cannot follow the removal.
             on_tx!(&mut self.tx, c => sqlx::query("UPDATE meta SET value = $1 WHERE key = 'reset_rev'")
                 .bind(rev).execute(c).await.map(|_| ()))?;

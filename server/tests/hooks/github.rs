@@ -59,8 +59,20 @@ pub(super) fn with(body: &str, edit: impl FnOnce(&mut Value)) -> String {
     v.to_string()
 }
 
-/// Every stored event, as JSON text sorted: the store's whole state.
+/// Every stored event the deliveries made, as JSON text sorted (the services the repository
+/// rules declare, stored at start-up before any delivery, left out).
 pub(super) async fn stored(store: &Store) -> Vec<String> {
+    let mut all: Vec<String> = every_event(store)
+        .await
+        .into_iter()
+        .filter(|e| !e.starts_with("{\"kind\":\"service\""))
+        .collect();
+    all.sort();
+    all
+}
+
+/// Every stored event, as JSON text sorted: the store's whole state.
+pub(super) async fn every_event(store: &Store) -> Vec<String> {
     let rev = store.current_rev().await.unwrap();
     let mut all: Vec<String> = store
         .events_between(0, rev)

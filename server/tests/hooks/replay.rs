@@ -7,7 +7,7 @@
 //! running model follows, removals included. On SQLite (shuffled, many cases) and on
 //! PostgreSQL (one shuffled order).
 
-use super::github::{signed, stored, with};
+use super::github::{every_event, signed, stored, with};
 use crate::common::*;
 use nagare_server::config::{Config, RepoRuleConfig};
 use nagare_server::sources::replay::{replay_named, ReplayReport, ReplayScope};
@@ -113,7 +113,11 @@ async fn ingest(state: &AppState, order: &[usize]) {
     }
 }
 
+/// `nagare replay` as the CLI runs it: the services the rules declare, then the deliveries.
 async fn replay(store: &Store, b: bool, since: Option<i64>) -> ReplayReport {
+    nagare_server::sources::github::declare_services(store, &config(b).sources.github)
+        .await
+        .unwrap();
     let registry = Registry::from_config(&config(b)).unwrap();
     replay_named(
         store,
@@ -167,11 +171,13 @@ async fn replay_equals_fresh(backend: &str, order: &[usize]) {
     let b = AppState::new(b_store.clone(), config(true)).await.unwrap();
     ingest(&b, order).await;
 
+    // The whole store: the declared services too (A's `hello` gone, B's `hello-web` there).
     assert_eq!(
-        stored(&a_store).await,
-        stored(&b_store).await,
+        every_event(&a_store).await,
+        every_event(&b_store).await,
         "{backend} {order:?}"
     );
+    assert!(!stored(&a_store).await.is_empty());
     assert_eq!(
         verdicts(&a_store).await,
         verdicts(&b_store).await,

@@ -1,0 +1,642 @@
+//! `nagare backfill github --since 180d [--repo owner/name]`: a repository's history from
+//! GitHub's REST API, so that DORA numbers cover it from the first day.
+//!
+//! The REST lists return the very objects the webhooks carry, so each one fetched is wrapped
+//! as the webhook payload that would have carried it (`{"deployment_status": …, "deployment":
+//! …, "repository": …}`) and stored exactly as a delivery: mapped by the same rules, merged
+//! into the same events, and kept raw, so that `nagare replay` covers the backfill too. Its
+//! delivery id names the object and its state (`backfill:workflow_run:<id>-<attempt>:<updated
+//! at>`), so a second backfill, or one resumed after a crash, stores nothing twice.
+//!
+//! Per repository, in order (each a phase with its own cursor in `backfill_state`):
+//!
+//! | phase | what |
+//! |---|---|
+//! | `deployments` | deployments created since, with all their statuses |
+//! | `runs` | workflow runs created since, with the jobs of every attempt |
+//! | `pulls` | pull requests updated since, with their reviews |
+//! | `issues` | issues with an incident label updated since |
+//! | `compare` | the commits between successive deployments of an environment, with parents |
+//!
+//! Each page is stored in one transaction with the cursor of the next page: stopped at any
+//! point, the next run resumes from the page after the last one stored.
+
+use super::github_api::{ApiFailure, Client};
+use super::Mapped;
+use super::Source;
+use crate::store::{RawDelivery, Store, Verdict};
+use axum::http::{header, HeaderMap, HeaderValue};
+use nagare_core::github::Versioned;
+use nagare_core::Timestamp;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+pub const PHASES: [&str; 5] = ["deployments", "runs", "pulls", "issues", "compare"];
+
+/// What the progress line shows.
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    pub repo: String,
+    pub phase: &'static str,
+    pub pages: u64,
+    pub objects: u64,
+    pub requests: u64,
+}
+
+/// What a backfill did to one repository.
+#[derive(Debug, Clone, Default)]
+pub struct RepoReport {
+    pub repo: String,
+    pub pages: u64,
+    /// Objects fetched, and of them: new to Nagare, already there (a delivery id seen), and
+    /// kept without events (ignored, unmapped or rejected).
+    pub objects: u64,
+    pub stored: u64,
+    pub duplicates: u64,
+    pub kept_only: u64,
+    /// Why a phase stopped, if one did (it resumes from its cursor next time).
+    pub error: Option<String>,
+}
+
+/// An object fetched, as the webhook delivery that would have carried it.
+struct Synth {
+    event: &'static str,
+    id: String,
+    body: Value,
+}
+
+/// Which repositories a backfill covers: `only`, else every exact `[[sources.github.repos]]`
+/// rule and every repository of an `owner/*` rule's owner.
+pub async fn repositories(
+    client: &Client,
+    rules: &[crate::config::RepoRuleConfig],
+    only: Option<&str>,
+) -> anyhow::Result<Vec<String>> {
+    if let Some(repo) = only {
+        return Ok(vec![repo.to_owned()]);
+    }
+    let mut out = Vec::new();
+    for r in rules {
+        match r.repo.strip_suffix("/*") {
+            None => out.push(r.repo.clone()),
+            Some(owner) => {
+                let mut url = Some(client.url(&format!("/orgs/{owner}/repos?per_page=100")));
+                let mut first = true;
+                while let Some(u) = url.take() {
+                    let page = match client.page(&u, None).await {
+                        Err(ApiFailure::NotFound(_)) if first => {
+                            client
+                                .page(
+                                    &client.url(&format!("/users/{owner}/repos?per_page=100")),
+                                    None,
+                                )
+                                .await?
+                        }
+                        other => other?,
+                    };
+                    first = false;
+                    out.extend(
+                        page.items
+                            .iter()
+                            .filter_map(|r| r["full_name"].as_str().map(str::to_owned)),
+                    );
+                    url = page.next;
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Backfills each of `repos` since `since` (epoch ms).
+pub async fn backfill(
+    store: &Store,
+    source: &dyn Source,
+    client: &Client,
+    repos: &[String],
+    since: i64,
+    incident_labels: &[String],
+    progress: &(dyn Fn(&Progress) + Sync),
+) -> Vec<RepoReport> {
+    let mut reports = Vec::new();
+    for repo in repos {
+        let mut report = RepoReport {
+            repo: repo.clone(),
+            ..RepoReport::default()
+        };
+        let mut p = Progress {
+            repo: repo.clone(),
+            ..Progress::default()
+        };
+        let run = Run {
+            store,
+            source,
+            client,
+            repo,
+            since,
+        };
+        if let Err(e) = run
+            .repository(incident_labels, &mut report, &mut p, progress)
+            .await
+        {
+            report.error = Some(format!("{e:#}"));
+        }
+        reports.push(report);
+    }
+    reports
+}
+
+/// Where a phase starts.
+enum Resume {
+    Start,
+    /// From the page after the last one stored.
+    From(String),
+    /// Done in the run being resumed.
+    Done,
+}
+
+struct Run<'a> {
+    store: &'a Store,
+    source: &'a dyn Source,
+    client: &'a Client,
+    repo: &'a str,
+    since: i64,
+}
+
+fn time_of(v: &Value, field: &str) -> Option<i64> {
+    v[field]
+        .as_str()
+        .and_then(|t| Timestamp::parse(t).ok())
+        .map(|t| t.0)
+}
+
+fn text(v: &Value, field: &str) -> String {
+    match &v[field] {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+impl Run<'_> {
+    async fn repository(
+        &self,
+        incident_labels: &[String],
+        report: &mut RepoReport,
+        p: &mut Progress,
+        progress: &(dyn Fn(&Progress) + Sync),
+    ) -> anyhow::Result<()> {
+        let (repository, _) = self
+            .client
+            .get(&self.client.url(&format!("/repos/{}", self.repo)))
+            .await?;
+        // A run that stopped (same `since`, a phase not done) is resumed: its done phases
+        // skipped, the stopped one from its cursor. Otherwise every phase starts again.
+        let states: Vec<_> = self
+            .store
+            .backfill_states("github")
+            .await?
+            .into_iter()
+            .filter(|s| s.repo == self.repo)
+            .collect();
+        let resuming = states.iter().any(|s| !s.done && s.since == self.since);
+        let resume = |phase: &str| -> Resume {
+            match states.iter().find(|s| s.phase == phase) {
+                Some(s) if resuming && s.done && s.since == self.since => Resume::Done,
+                Some(s) if resuming && s.since == self.since => match &s.next_url {
+                    Some(u) if !u.is_empty() => Resume::From(u.clone()),
+                    _ => Resume::Start,
+                },
+                _ => Resume::Start,
+            }
+        };
+        let since_day = Timestamp(self.since).to_string();
+        let since_date = since_day.get(..10).unwrap_or("1970-01-01").to_owned();
+        for phase in PHASES {
+            p.phase = phase;
+            let first = match phase {
+                "deployments" => format!("/repos/{}/deployments?per_page=100", self.repo),
+                "runs" => format!(
+                    "/repos/{}/actions/runs?per_page=100&created=%3E%3D{since_date}",
+                    self.repo
+                ),
+                "pulls" => format!(
+                    "/repos/{}/pulls?state=all&sort=updated&direction=desc&per_page=100",
+                    self.repo
+                ),
+                "issues" => String::new(),
+                _ => String::new(),
+            };
+            let outcome = match phase {
+                "issues" => {
+                    let mut r = Ok(());
+                    for label in incident_labels {
+                        let key = format!("issues:{label}");
+                        let url = format!(
+                            "/repos/{}/issues?labels={}&state=all&since={since_day}&per_page=100",
+                            self.repo,
+                            percent_encoding::utf8_percent_encode(
+                                label,
+                                percent_encoding::NON_ALPHANUMERIC
+                            )
+                        );
+                        r = self
+                            .phase(&key, &url, resume(&key), &repository, report, p, progress)
+                            .await;
+                        if r.is_err() {
+                            break;
+                        }
+                    }
+                    r
+                }
+                "compare" => match resume("compare") {
+                    Resume::Done => Ok(()),
+                    _ => self.compare(&repository, report, p, progress).await,
+                },
+                _ => {
+                    self.phase(
+                        phase,
+                        &first,
+                        resume(phase),
+                        &repository,
+                        report,
+                        p,
+                        progress,
+                    )
+                    .await
+                }
+            };
+            outcome?;
+        }
+        Ok(())
+    }
+
+    /// One listed phase: from its cursor (or `first`), page by page, each stored with the
+    /// cursor of the next.
+    #[allow(clippy::too_many_arguments)]
+    async fn phase(
+        &self,
+        phase: &str,
+        first: &str,
+        resume: Resume,
+        repository: &Value,
+        report: &mut RepoReport,
+        p: &mut Progress,
+        progress: &(dyn Fn(&Progress) + Sync),
+    ) -> anyhow::Result<()> {
+        let url = match resume {
+            Resume::Done => return Ok(()),
+            Resume::From(u) => u,
+            Resume::Start => {
+                self.store
+                    .backfill_start("github", self.repo, phase, self.since)
+                    .await?;
+                self.client.url(first)
+            }
+        };
+        let r = self
+            .pages(phase, url, repository, report, p, progress)
+            .await;
+        if let Err(e) = &r {
+            self.store
+                .backfill_failed("github", self.repo, phase, &format!("{e:#}"))
+                .await?;
+        }
+        r
+    }
+
+    async fn pages(
+        &self,
+        phase: &str,
+        first: String,
+        repository: &Value,
+        report: &mut RepoReport,
+        p: &mut Progress,
+        progress: &(dyn Fn(&Progress) + Sync),
+    ) -> anyhow::Result<()> {
+        let mut url = Some(first);
+        let key = match phase {
+            "runs" => Some("workflow_runs"),
+            _ => None,
+        };
+        while let Some(u) = url.take() {
+            let page = self.client.page(&u, key).await?;
+            let mut next = page.next;
+            let mut synth = Vec::new();
+            for item in &page.items {
+                // Newest first: past `since`, the rest is older.
+                let at = match phase {
+                    "deployments" => time_of(item, "created_at"),
+                    "pulls" => time_of(item, "updated_at"),
+                    _ => None,
+                };
+                if at.is_some_and(|t| t < self.since) {
+                    next = None;
+                    continue;
+                }
+                self.objects(phase, item, repository, &mut synth).await?;
+            }
+            let n = synth.len() as u64;
+            let cursor = (self.repo, phase);
+            self.store_page(synth, cursor, next.as_deref(), report)
+                .await?;
+            report.pages += 1;
+            report.objects += n;
+            p.pages += 1;
+            p.objects += n;
+            p.requests = self
+                .client
+                .requests
+                .load(std::sync::atomic::Ordering::Relaxed);
+            progress(p);
+            url = next;
+        }
+        Ok(())
+    }
+
+    /// The deliveries one listed item stands for: itself, and what hangs off it (a
+    /// deployment's statuses, a run's jobs, a pull request's reviews).
+    async fn objects(
+        &self,
+        phase: &str,
+        item: &Value,
+        repository: &Value,
+        out: &mut Vec<Synth>,
+    ) -> anyhow::Result<()> {
+        match phase {
+            "deployments" => {
+                let id = text(item, "id");
+                out.push(Synth {
+                    event: "deployment",
+                    id: format!("backfill:deployment:{id}"),
+                    body: json!({"action": "created", "deployment": item, "repository": repository}),
+                });
+                let url = self.client.url(&format!(
+                    "/repos/{}/deployments/{id}/statuses?per_page=100",
+                    self.repo
+                ));
+                for status in self.all(&url, None).await? {
+                    out.push(Synth {
+                        event: "deployment_status",
+                        id: format!("backfill:deployment_status:{}", text(&status, "id")),
+                        body: json!({"action": "created", "deployment_status": status, "deployment": item, "repository": repository}),
+                    });
+                }
+            }
+            "runs" => {
+                let id = text(item, "id");
+                out.push(Synth {
+                    event: "workflow_run",
+                    id: format!(
+                        "backfill:workflow_run:{id}-{}:{}",
+                        text(item, "run_attempt"),
+                        text(item, "updated_at")
+                    ),
+                    body: json!({"action": "completed", "workflow_run": item, "repository": repository}),
+                });
+                let url = self.client.url(&format!(
+                    "/repos/{}/actions/runs/{id}/jobs?filter=all&per_page=100",
+                    self.repo
+                ));
+                for job in self.all(&url, Some("jobs")).await? {
+                    let state = match text(&job, "completed_at") {
+                        t if t.is_empty() => text(&job, "status"),
+                        t => t,
+                    };
+                    out.push(Synth {
+                        event: "workflow_job",
+                        id: format!("backfill:workflow_job:{}:{state}", text(&job, "id")),
+                        body: json!({"action": "completed", "workflow_job": job, "repository": repository}),
+                    });
+                }
+            }
+            "pulls" => {
+                let number = text(item, "number");
+                out.push(Synth {
+                    event: "pull_request",
+                    id: format!("backfill:pull_request:{}:{}", text(item, "id"), text(item, "updated_at")),
+                    body: json!({"action": if item["state"] == "closed" { "closed" } else { "opened" }, "number": item["number"], "pull_request": item, "repository": repository}),
+                });
+                let url = self.client.url(&format!(
+                    "/repos/{}/pulls/{number}/reviews?per_page=100",
+                    self.repo
+                ));
+                for review in self.all(&url, None).await? {
+                    out.push(Synth {
+                        event: "pull_request_review",
+                        id: format!("backfill:pull_request_review:{}", text(&review, "id")),
+                        body: json!({"action": "submitted", "review": review, "pull_request": item, "repository": repository}),
+                    });
+                }
+            }
+            // Issues (`issues:<label>`): the issues list holds pull requests too.
+            _ if item.get("pull_request").is_none() => {
+                out.push(Synth {
+                    event: "issues",
+                    id: format!("backfill:issues:{}:{}", text(item, "id"), text(item, "updated_at")),
+                    body: json!({"action": if item["state"] == "closed" { "closed" } else { "opened" }, "issue": item, "repository": repository}),
+                });
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Every item of a list, all its pages.
+    async fn all(&self, first: &str, key: Option<&str>) -> anyhow::Result<Vec<Value>> {
+        let mut out = Vec::new();
+        let mut url = Some(first.to_owned());
+        while let Some(u) = url.take() {
+            let page = self.client.page(&u, key).await?;
+            out.extend(page.items);
+            url = page.next;
+        }
+        Ok(out)
+    }
+
+    /// The commits between successive deployments of each environment (since `since`), from
+    /// the compare API, with their parents.
+    async fn compare(
+        &self,
+        repository: &Value,
+        report: &mut RepoReport,
+        p: &mut Progress,
+        progress: &(dyn Fn(&Progress) + Sync),
+    ) -> anyhow::Result<()> {
+        self.store
+            .backfill_start("github", self.repo, "compare", self.since)
+            .await?;
+        let r = self.compare_pairs(repository, report, p, progress).await;
+        if let Err(e) = &r {
+            self.store
+                .backfill_failed("github", self.repo, "compare", &format!("{e:#}"))
+                .await?;
+        }
+        r
+    }
+
+    async fn compare_pairs(
+        &self,
+        repository: &Value,
+        report: &mut RepoReport,
+        p: &mut Progress,
+        progress: &(dyn Fn(&Progress) + Sync),
+    ) -> anyhow::Result<()> {
+        let url = self
+            .client
+            .url(&format!("/repos/{}/deployments?per_page=100", self.repo));
+        let mut by_env: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
+        let mut next = Some(url);
+        'pages: while let Some(u) = next.take() {
+            let page = self.client.page(&u, None).await?;
+            for d in &page.items {
+                let Some(at) = time_of(d, "created_at") else {
+                    continue;
+                };
+                by_env
+                    .entry(text(d, "environment"))
+                    .or_default()
+                    .push((at, text(d, "sha")));
+                if at < self.since {
+                    // One before `since` is the base of the first pair after it.
+                    break 'pages;
+                }
+            }
+            next = page.next;
+        }
+        let mut pairs = Vec::new();
+        for deployments in by_env.values_mut() {
+            deployments.sort();
+            deployments.dedup_by(|a, b| a.1 == b.1);
+            for w in deployments.windows(2) {
+                pairs.push((w[0].1.clone(), w[1].1.clone()));
+            }
+        }
+        let total = pairs.len();
+        for (i, (base, head)) in pairs.into_iter().enumerate() {
+            let first = self.client.url(&format!(
+                "/repos/{}/compare/{base}...{head}?per_page=100",
+                self.repo
+            ));
+            let mut url = Some(first);
+            let mut n = 0;
+            while let Some(u) = url.take() {
+                let (v, next) = self.client.get(&u).await?;
+                let commits = v["commits"].clone();
+                let synth = vec![Synth {
+                    event: nagare_core::github::COMPARE,
+                    id: format!("backfill:compare:{base}...{head}:{n}"),
+                    body: json!({"repository": repository, "commits": commits}),
+                }];
+                // The phase is done with its last pair's last page.
+                let after = (next.is_some() || i + 1 < total).then_some("");
+                self.store_page(synth, (self.repo, "compare"), after, report)
+                    .await?;
+                report.pages += 1;
+                report.objects += 1;
+                p.pages += 1;
+                p.objects += 1;
+                progress(p);
+                n += 1;
+                url = next;
+            }
+        }
+        if total == 0 {
+            self.store_page(Vec::new(), (self.repo, "compare"), None, report)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Stores a page's deliveries and the phase's cursor in one transaction: mapped as
+    /// webhooks are, deduplicated by delivery id, merged, kept raw with their verdicts.
+    async fn store_page(
+        &self,
+        synth: Vec<Synth>,
+        cursor: (&str, &str),
+        next: Option<&str>,
+        report: &mut RepoReport,
+    ) -> anyhow::Result<()> {
+        let mut mapped = Vec::with_capacity(synth.len());
+        for s in synth {
+            let bytes = bytes::Bytes::from(serde_json::to_vec(&s.body)?);
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            headers.insert(
+                super::github::EVENT_HEADER,
+                HeaderValue::from_static(s.event),
+            );
+            let result = self.source.map(&headers, &bytes);
+            let raw = RawDelivery {
+                source: "github".into(),
+                delivery_id: Some(s.id),
+                event: Some(s.event.to_owned()),
+                content_type: Some("application/json".into()),
+                size_bytes: bytes.len() as i64,
+                payload: Some(bytes),
+            };
+            mapped.push((raw, result));
+        }
+        let mut batch = self.store.begin().await?;
+        let ids: Vec<&str> = mapped
+            .iter()
+            .filter_map(|(r, _)| r.delivery_id.as_deref())
+            .collect();
+        let seen = batch.delivered_ids("github", &ids).await?;
+        let mut writes: Vec<&[Versioned]> = Vec::new();
+        let mut accepted: Vec<(&RawDelivery, Option<String>)> = Vec::new();
+        let mut merge = None;
+        let mut fresh = std::collections::HashSet::new();
+        for (raw, result) in &mapped {
+            let id = raw.delivery_id.as_deref().unwrap_or_default();
+            if seen.contains(id) || !fresh.insert(id) {
+                report.duplicates += 1;
+                continue;
+            }
+            match result {
+                Ok(Mapped::Merged(events, m, notes)) => {
+                    merge = Some(*m);
+                    writes.push(events);
+                    accepted.push((raw, (!notes.is_empty()).then(|| notes.join("; "))));
+                }
+                Ok(Mapped::Ping(r) | Mapped::Ignored(r)) => {
+                    report.kept_only += 1;
+                    batch
+                        .record_delivery(raw, Verdict::Ignored, Some(r))
+                        .await?;
+                }
+                Ok(Mapped::Unmapped(r)) => {
+                    report.kept_only += 1;
+                    batch
+                        .record_delivery(raw, Verdict::Unmapped, Some(r))
+                        .await?;
+                }
+                Ok(Mapped::Events(..)) => {}
+                Err(e) => {
+                    report.kept_only += 1;
+                    batch
+                        .record_delivery(raw, Verdict::Rejected, Some(&e.to_string()))
+                        .await?;
+                }
+            }
+        }
+        if let Some(merge) = merge {
+            for c in batch.merge_writes(&writes, merge).await? {
+                report.stored += c.accepted;
+            }
+        }
+        let raws: Vec<(&RawDelivery, Option<&str>)> =
+            accepted.iter().map(|(r, d)| (*r, d.as_deref())).collect();
+        batch.record_accepted(&raws).await?;
+        batch
+            .backfill_advance(("github", cursor.0, cursor.1), next, ids.len() as i64)
+            .await?;
+        batch.commit().await?;
+        Ok(())
+    }
+}
