@@ -21,7 +21,7 @@ say() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
 
 say "building (release)"
 scripts/build.sh >&2
-cargo build --release -p nagare-server --bin nagare-bench --bin nagare-load >&2
+cargo build --release -p nagare-server --bin nagare-bench --bin nagare-load --bin nagare-backfill-bench >&2
 bin=./target/release/nagare
 load=./target/release/nagare-load
 seconds=${BENCH_LOAD_SECONDS:-20}
@@ -168,6 +168,10 @@ say "sqlite: signed GitHub workflow_job deliveries, 20 clients for $seconds s, i
 base=$(NAGARE_HOOK_GITHUB_SECRETS=$gh_secret serve github "sqlite://$work/github.db")
 R[github_sqlite]=$($load "$base" --github-jobs "$gh_secret" --clients 20 --seconds "$seconds")
 stop github
+# The history backfill (issue 9): 10 000 workflow runs with a job each, from a local server
+# answering as GitHub's REST API, into a fresh database.
+say "sqlite: backfill of 10 000 workflow runs from a local GitHub API"
+R[backfill]=$(./target/release/nagare-backfill-bench "sqlite://$work/backfill.db" --runs 10000)
 say "sqlite (normal): nagare import into a fresh database"
 R[import_normal]=$(NAGARE_SQLITE_SYNCHRONOUS=normal import_rate "sqlite://$work/normal.db")
 say "sqlite (normal): POST /api/v1/events in batches of 5000 into a fresh database"
@@ -268,6 +272,10 @@ clients, ${seconds} s; SQLite into a fresh database, PostgreSQL into the bench d
 acknowledged after its commit: SQLite $(lf "${R[github_sqlite]}" github per_s) deliveries/s, ack p50 / p99
 $(lf "${R[github_sqlite]}" github p50_ms) / $(lf "${R[github_sqlite]}" github p99_ms) ms ($(st "${R[github_sqlite]}" github)); PostgreSQL $(lf "${R[github_postgres]}" github per_s) deliveries/s,
 $(lf "${R[github_postgres]}" github p50_ms) / $(lf "${R[github_postgres]}" github p99_ms) ms ($(st "${R[github_postgres]}" github)). Target on SQLite: ≥ 5 000/s with p99 ≤ 20 ms.
+
+GitHub history backfill (\`nagare-backfill-bench\`, SQLite, a fresh database): $(field "${R[backfill]}" runs) workflow runs with a
+job each ($(field "${R[backfill]}" objects) objects, $(field "${R[backfill]}" pages) pages, $(field "${R[backfill]}" requests) requests to a local server answering as the REST API) in
+**$(field "${R[backfill]}" seconds) s** ($(field "${R[backfill]}" runs_per_s) runs/s), peak memory $(field "${R[backfill]}" peak_rss_mib) MiB.
 
 Ten concurrent 9.9 MB bodies, each ending in an invalid event, into an empty server: answers
 $(st "${R[big_run]}"); server memory ${R[big_before]} MiB before, ${R[big_peak]} MiB at the peak, ${R[big_after]} MiB after;

@@ -501,6 +501,17 @@ async fn a_leased_job_runs_on_one_replica_and_moves_when_it_dies() {
             took >= Duration::from_secs(1) && took < Duration::from_secs(8),
             "{backend}: taken over {took:?} after the kill (lease 3 s)"
         );
+        // The lease is stored before the line is logged: give the log a moment.
+        let logged = Instant::now();
+        while !b
+            .stderr
+            .lock()
+            .unwrap()
+            .contains("this process now runs the job")
+            && logged.elapsed() < Duration::from_secs(3)
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         assert!(
             b.stderr
                 .lock()
