@@ -205,6 +205,8 @@ size() { cat "$@" | wc -c; }
 gz() { local t=0 f; for f in "$@"; do t=$((t + $(gzip -9 -c "$f" | wc -c))); done; echo $t; }
 wasm_raw=$(size dist/*.wasm); wasm_gz=$(gz dist/*.wasm); js_raw=$(size dist/*.js); js_gz=$(gz dist/*.js)
 total_gz=$((wasm_gz + js_gz))
+# The administration's bundle (/admin/*), loaded instead of the portal's on its pages.
+admin_gz=$(( $(gz dist/admin-app/*.wasm) + $(gz dist/admin-app/*.js) ))
 
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 # A field of a nested object: lf JSON kind key (kind: dora, ingest or healthz).
@@ -252,7 +254,8 @@ $(uname -sr), rustc $(rustc --version | cut -d' ' -f2). Data: ${events} events
 - \`POST /api/v1/events\` (NDJSON, batches of 5 000, one keep-alive connection, SQLite):
   $(field "${R[api_ingest]}" events_per_s) events/s ($(field "${R[api_ingest]}" events) events in $(field "${R[api_ingest]}" seconds) s).
 - Web app bundle: wasm $(kb $wasm_raw) KB raw / $(kb $wasm_gz) KB gzip; JS $(kb $js_raw) KB raw / $(kb $js_gz) KB gzip;
-  total **$(kb $total_gz) KB gzipped** (target ≤ 400 KB).
+  total **$(kb $total_gz) KB gzipped** (target ≤ 400 KB). The administration's bundle (\`/admin/*\`):
+  **$(kb $admin_gz) KB gzipped**.
 
 Load (\`nagare-load\`, SQLite, the whole organisation; each client half DORA reads, half
 one-deployment posts, ${seconds} s; /healthz every 100 ms):

@@ -75,7 +75,9 @@ python3 "$checker" "$contract_url"
 fi
 
 step "Playwright (Debian chromium against the real server)"
-E2E_DEMO_URL=$(start_server demo "sqlite://$work/demo.db" true)
+# The demo server takes GitHub webhooks too: the Sources page's test signs recorded payloads.
+export E2E_GITHUB_SECRET=e2e-github-webhook-secret-0123456789
+E2E_DEMO_URL=$(NAGARE_HOOK_GITHUB_SECRETS=$E2E_GITHUB_SECRET start_server demo "sqlite://$work/demo.db" true)
 E2E_EMPTY_URL=$(start_server empty "sqlite://$work/empty.db" false)
 export E2E_DEMO_URL E2E_EMPTY_URL
 

@@ -6,9 +6,10 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use nagare_core::api::{
-    ApiTokenRow, AuditQuery, AuditRow, CreatedApiToken, DeploymentDetail, DeploymentQuery,
-    DeploymentRow, DoraParams, DoraReport, ErrorBody, IncidentQuery, IncidentRow, NewApiToken,
-    Page, Role, ServiceRow, SessionInfo, TeamRow, TeamsDoraReport,
+    ApiTokenRow, AuditQuery, AuditRow, CreatedApiToken, DeliveryDetail, DeliveryQuery, DeliveryRow,
+    DeploymentDetail, DeploymentQuery, DeploymentRow, DoraParams, DoraReport, ErrorBody,
+    IncidentQuery, IncidentRow, NewApiToken, Page, ReplaySummary, Role, ServiceRow, SessionInfo,
+    SourceSummary, TeamRow, TeamsDoraReport,
 };
 use nagare_core::query::query_string;
 use serde::de::DeserializeOwned;
@@ -324,6 +325,31 @@ pub async fn revoke_token(id: String) -> ApiResult<ApiTokenRow> {
 /// The audit log (admins only), newest first.
 pub async fn audit(query: AuditQuery) -> ApiResult<Page<AuditRow>> {
     get_json(&with_query("/api/v1/audit", &query)).await
+}
+
+/// Each webhook source's set-up and health (admins only).
+pub async fn sources() -> ApiResult<Vec<SourceSummary>> {
+    get_json("/api/v1/sources").await
+}
+
+/// The kept deliveries, newest first (admins only).
+pub async fn deliveries(query: DeliveryQuery) -> ApiResult<Page<DeliveryRow>> {
+    get_json(&with_query("/api/v1/deliveries", &query)).await
+}
+
+/// One delivery with its payload, secrets redacted (admins only).
+pub async fn delivery(id: i64) -> ApiResult<DeliveryDetail> {
+    get_json(&format!("/api/v1/deliveries/{id}")).await
+}
+
+/// Derives a source's events (`delivery`: those one delivery touches) again under the
+/// current rules (admins only).
+pub async fn replay(source: String, delivery: Option<i64>) -> ApiResult<ReplaySummary> {
+    let path = match delivery {
+        Some(id) => format!("/api/v1/deliveries/{id}/replay"),
+        None => format!("/api/v1/sources/{}/replay", encode_component(&source)),
+    };
+    send(unsafe_request(Request::post(&path)).await.build()).await
 }
 
 #[cfg(test)]

@@ -5,5 +5,6 @@ pub mod deployments;
 pub mod incidents;
 pub mod not_found;
 pub mod overview;
+pub mod sources;
 pub mod teams;
 pub mod tokens;

@@ -6,12 +6,14 @@ mod audit;
 mod deployments;
 mod incidents;
 mod overview;
+mod sources;
 mod teams;
 mod tokens;
 pub use audit::*;
 pub use deployments::*;
 pub use incidents::*;
 pub use overview::*;
+pub use sources::*;
 pub use teams::*;
 pub use tokens::*;
 
@@ -30,6 +32,7 @@ pub const NAV_DEPLOYMENTS: &str = "Deployments";
 pub const NAV_INCIDENTS: &str = "Incidents";
 pub const NAV_TOKENS: &str = "API tokens";
 pub const NAV_AUDIT: &str = "Audit log";
+pub const NAV_SOURCES: &str = "Sources";
 
 // The user menu and access.
 pub const USER_MENU: &str = "Signed-in user";

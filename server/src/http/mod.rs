@@ -63,7 +63,13 @@ pub fn app(state: AppState) -> Router {
     let hsts = state.config.auth.https();
     let router = api_router().with_state(state.clone());
     let router = if index.exists() {
-        router.fallback_service(ServeDir::new(&dist).fallback(ServeFile::new(index)))
+        // The administration is its own bundle (dist/admin-app/, app/src/lib.rs): its pages
+        // load its index; its files, like the portal's, come from dist/.
+        let admin = ServeFile::new(dist.join("admin-app").join("index.html"));
+        router
+            .route_service("/admin", admin.clone())
+            .route_service("/admin/{*page}", admin)
+            .fallback_service(ServeDir::new(&dist).fallback(ServeFile::new(index)))
     } else {
         router.fallback(app_not_built)
     };
