@@ -1,0 +1,121 @@
+//! The Sources page's shapes (admins only): each source's set-up and health, the kept
+//! deliveries, and replays.
+
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// `GET /api/v1/sources` (admins only): each webhook source, and how its deliveries fare.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SourceSummary {
+    /// `github`, `canonical`.
+    pub name: String,
+    /// Whether it has a secret, so that `POST /hooks/{name}` takes deliveries.
+    pub configured: bool,
+    /// The path to paste after the portal's address as the webhook URL.
+    pub webhook_path: String,
+    /// The content type to choose in the sender's webhook settings.
+    pub content_type: String,
+    /// The events to tick in the sender's webhook settings: (event name, label there).
+    pub events: Vec<SourceEvent>,
+    pub last_delivery_at: Option<Timestamp>,
+    /// The last `ping` (GitHub's check that the hook reaches Nagare): connected.
+    pub last_ping_at: Option<Timestamp>,
+    pub verdicts: VerdictCounts,
+    /// Repositories (or other keys) that no rule maps, with the rule to add.
+    pub unmapped: Vec<UnmappedHint>,
+}
+
+/// An event a source's webhook sends, as its settings name it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SourceEvent {
+    /// The event type (`workflow_job`).
+    pub event: String,
+    /// Its checkbox in the sender's settings ("Workflow jobs").
+    pub label: String,
+}
+
+/// Deliveries of a source by verdict (`duplicate`: answered as a redelivery, stored once).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerdictCounts {
+    pub accepted: u64,
+    pub duplicate: u64,
+    pub ignored: u64,
+    pub unmapped: u64,
+    pub rejected: u64,
+}
+
+/// What no rule maps yet, and the rule that would.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UnmappedHint {
+    /// The repository (`owner/name`).
+    pub key: String,
+    /// Unmapped deliveries of it (among the newest 1,000 unmapped).
+    pub deliveries: u64,
+    pub last_at: Timestamp,
+    /// The configuration to add (TOML), then restart and replay.
+    pub rule: String,
+}
+
+/// A kept raw delivery (`GET /api/v1/deliveries`, admins only), newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub received_at: Timestamp,
+    pub source: String,
+    /// The id the sender gave it (`X-GitHub-Delivery`).
+    pub delivery_id: Option<String>,
+    /// The event type the sender named (`X-GitHub-Event`).
+    pub event: Option<String>,
+    /// `accepted`, `ignored`, `unmapped` or `rejected`.
+    pub verdict: String,
+    /// Why, for all but `accepted` (and what an accepted one leaves out).
+    pub detail: Option<String>,
+    pub size_bytes: i64,
+    /// Only the head of a rejected payload larger than the cap is kept.
+    pub truncated: bool,
+}
+
+/// One delivery with its payload (`GET /api/v1/deliveries/{id}`): JSON pretty-printed with
+/// secret-looking values replaced by `[redacted]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeliveryDetail {
+    pub delivery: DeliveryRow,
+    /// The payload as kept (lossy UTF-8 when it is not JSON); `None` when not kept.
+    pub payload: Option<String>,
+    /// How many values were redacted.
+    pub redacted: u32,
+}
+
+/// `POST /api/v1/sources/{name}/replay`: what to replay.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReplayRequest {
+    /// Only what deliveries received since then touch: `30d`, `12h`, `2026-06-01`, RFC 3339.
+    #[serde(default)]
+    pub since: Option<String>,
+}
+
+/// What a replay did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReplaySummary {
+    /// Deliveries mapped again, and those kept only in part (not mapped).
+    pub deliveries: u64,
+    pub partial: u64,
+    /// Their verdicts under the current rules.
+    pub verdicts: VerdictCounts,
+    pub verdicts_changed: u64,
+    /// Events rebuilt, and what became of them.
+    pub keys: u64,
+    pub added: u64,
+    pub changed: u64,
+    pub removed: u64,
+    pub unchanged: u64,
+}
