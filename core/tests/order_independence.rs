@@ -112,9 +112,24 @@ fn gen_commits(rng: &mut Rng, repo: &str, n: usize) -> Vec<Commit> {
             authored_at: Timestamp(authored),
             committed_at: None,
             message: rng.chance(50).then(|| format!("change {i}")),
+            paths: gen_paths(rng),
         });
     }
     out
+}
+
+/// Changed paths in the folders `a/` and `b/` (the services' prefixes), or none, or unknown.
+fn gen_paths(rng: &mut Rng) -> Option<Vec<String>> {
+    if rng.chance(25) {
+        return None;
+    }
+    let all = ["a/x.rs", "b/y.rs", "README.md", "ab/z.rs"];
+    Some(
+        all.iter()
+            .filter(|_| rng.chance(40))
+            .map(|p| p.to_string())
+            .collect(),
+    )
 }
 
 /// A small random organisation: unique event keys.
@@ -136,6 +151,9 @@ fn gen_org(seed: u64) -> Vec<Event> {
                     "a-early".into()
                 };
                 dup.authored_at = Timestamp(dup.authored_at.0 - 20 * MINUTE_MS);
+                if rng.chance(50) {
+                    dup.paths = gen_paths(&mut rng);
+                }
                 events.push(Event::Commit(dup));
             }
             if !rng.chance(5) {
@@ -159,7 +177,10 @@ fn gen_org(seed: u64) -> Vec<Event> {
                 },
                 repo_url: Some(format!("https://git.example/{name}")),
                 teams: teams.into_iter().map(Into::into).collect(),
-                path_prefix: None,
+                path_prefix: ["a", "b/", ""][rng.below(4) as usize % 3..]
+                    .first()
+                    .filter(|_| rng.chance(60))
+                    .map(|p| p.to_string()),
                 tier: None,
             }));
         }
@@ -527,6 +548,27 @@ fn naive_changes(
             (a.finished_at, &a.id, &a.source).cmp(&(b.finished_at, &b.id, &b.source))
         });
         let repo = services.get(&service).and_then(|s| s.repo.clone());
+        // A monorepo service's folder: only commits that change a path in it (or whose
+        // paths are unknown) are its changes; the others are still taken by the walk.
+        let folder = services
+            .get(&service)
+            .and_then(|s| s.path_prefix.as_deref())
+            .map(|p| {
+                p.trim()
+                    .trim_start_matches("./")
+                    .trim_matches('/')
+                    .to_owned()
+            })
+            .filter(|p| !p.is_empty());
+        let counts = |repo: &str, sha: &str| {
+            let paths = commits
+                .get(&(repo.to_owned(), sha.to_owned()))
+                .and_then(|c| c.paths.as_ref());
+            match (&folder, paths) {
+                (Some(f), Some(ps)) => ps.iter().any(|p| p == f || p.starts_with(&format!("{f}/"))),
+                _ => true,
+            }
+        };
         let mut assigned: HashSet<String> = HashSet::new();
         for d in chain {
             let mut mine = BTreeSet::new();
@@ -556,6 +598,9 @@ fn naive_changes(
                 }
             }
             assigned.extend(mine.iter().cloned());
+            if let Some(repo) = &repo {
+                mine.retain(|x| counts(repo, x));
+            }
             out.insert((d.id.clone(), d.source.clone()), (mine, incomplete));
         }
     }

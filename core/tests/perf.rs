@@ -87,6 +87,7 @@ fn generate(services: usize) -> Vec<Event> {
                     authored_at: Timestamp(t - rng.below(120) as i64 * MINUTE_MS),
                     committed_at: Some(Timestamp(t)),
                     message: None,
+                    paths: None,
                 }),
             ));
         }

@@ -212,6 +212,7 @@ impl RepoSim<'_> {
             authored_at: Timestamp(at),
             committed_at: Some(Timestamp(at + self.rng.range(0, 10) * MINUTE_MS)),
             message: Some(message),
+            paths: None,
         }));
         sha
     }

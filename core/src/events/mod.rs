@@ -65,6 +65,11 @@ pub struct Commit {
     pub committed_at: Option<Timestamp>,
     #[serde(default)]
     pub message: Option<String>,
+    /// The paths the commit changed (against its first parent; every path of a root commit).
+    /// Absent when not known: the commit then counts as a change of every service of its
+    /// repository. A service with a `path_prefix` counts only the commits that touch it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paths: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

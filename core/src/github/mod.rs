@@ -329,12 +329,35 @@ fn push(p: Payload<'_>) -> Result<Mapped, MapError> {
                 authored_at,
                 committed_at: Some(authored_at),
                 message: c.opt_str("message").map(str::to_owned),
+                paths: pushed_paths(c),
             }),
             version: 0,
         });
         parent = Some(sha.to_owned());
     }
     Ok(Mapped::Events(out, notes))
+}
+
+/// GitHub lists at most this many files per pushed commit (in each of `added`, `removed`,
+/// `modified`); a list that long may be cut.
+pub const PUSH_PATHS_MAX: usize = 3000;
+
+/// The paths a pushed commit changed (`added`, `removed` and `modified`), or `None` when
+/// GitHub did not list them all: then the commit counts for every service of the repository.
+fn pushed_paths(c: Payload<'_>) -> Option<Vec<String>> {
+    let mut paths = Vec::new();
+    for field in ["added", "removed", "modified"] {
+        let list = c.get(field)?.as_array()?;
+        if list.len() >= PUSH_PATHS_MAX {
+            return None;
+        }
+        for p in list {
+            paths.push(p.as_str()?.to_owned());
+        }
+    }
+    paths.sort_unstable();
+    paths.dedup();
+    Some(paths)
 }
 
 /// Commits as the compare API (or the commits API) lists them, with their real parents: the
@@ -375,6 +398,7 @@ fn compare(p: Payload<'_>) -> Result<Mapped, MapError> {
                     Payload::missing(&at("commit.committer.date"), "an RFC 3339 time")
                 })?,
                 message: c.opt_str("commit.message").map(str::to_owned),
+                paths: None,
             }),
             version: 1,
         });

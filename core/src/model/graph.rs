@@ -3,7 +3,7 @@
 //!
 //! A million commits take on the order of a hundred bytes each.
 
-use super::ids::{ChainId, CommitId, DepId, Id, IdVec, PrId, SourceId};
+use super::ids::{ChainId, CommitId, DepId, Id, IdVec, PathId, PrId, SourceId};
 use super::shas::ShaTable;
 use crate::events::Commit;
 use crate::time::Timestamp;
@@ -319,6 +319,21 @@ impl<K: Id + std::hash::Hash, V: Copy + Eq> ColumnMultiMap<K, V> {
     }
 }
 
+/// A service's `path_prefix` as the walk compares paths with it: without leading `./` or `/`,
+/// ending in `/`; `None` (the whole repository) when empty.
+pub(crate) fn scope_of(prefix: Option<&str>) -> Option<Box<str>> {
+    let p = prefix?.trim().trim_start_matches("./").trim_matches('/');
+    if p.is_empty() {
+        return None;
+    }
+    Some(format!("{p}/").into_boxed_str())
+}
+
+/// Whether `path` is inside the folder `scope` (as [`scope_of`] gives it), or is that name.
+fn path_in(path: &str, scope: &str) -> bool {
+    path.starts_with(scope) || scope.strip_suffix('/') == Some(path)
+}
+
 /// What an upserted commit changed, for re-deriving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CommitChange {
@@ -326,7 +341,8 @@ pub(crate) enum CommitChange {
     Nothing,
     /// Named before (as a parent or deployed sha) or not at all, now known.
     NewlyKnown,
-    /// Was known; its parents and/or its authored time changed.
+    /// Was known; its parents (or its changed paths: `parents` too, as both re-walk) and/or
+    /// its authored time changed.
     Changed { parents: bool, authored: bool },
 }
 
@@ -345,6 +361,10 @@ pub(crate) struct Repo {
     extra: FxMap<CommitId, Vec<CommitId>>,
     /// Source of the held event.
     source: IdVec<CommitId, Option<SourceId>>,
+    /// The changed paths of held commits that list them (sorted by id); a commit without an
+    /// entry has unknown paths and touches every path prefix.
+    paths: FxMap<CommitId, Box<[PathId]>>,
+    path_names: Interner<PathId>,
     /// Events for the same commit from other sources. The held one is the event whose source
     /// sorts first, so the result never depends on arrival order.
     #[serde(with = "super::as_json")]
@@ -377,6 +397,8 @@ impl Repo {
         self.p1.shrink_to_fit();
         self.source.shrink_to_fit();
         self.extra.shrink_to_fit();
+        self.paths.shrink_to_fit();
+        self.path_names.shrink_to_fit();
         self.variants.shrink_to_fit();
         self.pr_anchor.shrink_to_fit();
         self.pr_member.shrink_to_fit();
@@ -428,6 +450,28 @@ impl Repo {
         }
     }
 
+    /// Whether a known commit counts as a change of a service at `scope` (a path prefix, see
+    /// [`scope_of`]): it changed a path inside it, or its paths are not known.
+    pub(crate) fn touches(&self, id: CommitId, scope: Option<&str>) -> bool {
+        let (Some(scope), Some(paths)) = (scope, self.paths.get(&id)) else {
+            return true;
+        };
+        paths
+            .iter()
+            .any(|&p| path_in(self.path_names.resolve(p), scope))
+    }
+
+    fn path_list(&self, id: CommitId) -> Option<Vec<String>> {
+        self.paths.get(&id).map(|ps| {
+            let mut list: Vec<String> = ps
+                .iter()
+                .map(|&p| self.path_names.resolve(p).to_owned())
+                .collect();
+            list.sort_unstable();
+            list
+        })
+    }
+
     fn parent_ids(&self, id: CommitId) -> Vec<CommitId> {
         let mut v = Vec::new();
         self.for_each_parent(id, |p| v.push(p));
@@ -443,6 +487,12 @@ impl Repo {
         source: SourceId,
         sources: &Interner<SourceId>,
     ) -> (CommitId, CommitChange) {
+        let mut c = c;
+        if let Some(paths) = &mut c.paths {
+            // One order whatever the sender's, so that duplicates compare as equal.
+            paths.sort_unstable();
+            paths.dedup();
+        }
         let id = self.node(&c.sha);
         if !self.is_known(id) {
             self.store(id, &c, source);
@@ -477,8 +527,10 @@ impl Repo {
         }
         let parents_before = self.parent_ids(id);
         let authored_before = self.authored[id];
+        let paths_before = self.paths.get(&id).cloned();
         self.store(id, &c, source);
-        let parents = parents_before != self.parent_ids(id);
+        let parents =
+            parents_before != self.parent_ids(id) || paths_before != self.paths.get(&id).cloned();
         let authored = authored_before != self.authored[id];
         let change = if parents || authored {
             CommitChange::Changed { parents, authored }
@@ -504,6 +556,17 @@ impl Repo {
             self.extra.remove(&id);
         }
         self.source[id] = Some(source);
+        match &c.paths {
+            Some(list) => {
+                let mut ids: Vec<PathId> = list.iter().map(|p| self.path_names.intern(p)).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                self.paths.insert(id, ids.into_boxed_slice());
+            }
+            None => {
+                self.paths.remove(&id);
+            }
+        }
     }
 
     /// The held event of a known commit, rebuilt from what the model keeps (no author,
@@ -524,6 +587,7 @@ impl Repo {
             authored_at: Timestamp(self.authored[id]),
             committed_at: None,
             message: None,
+            paths: self.path_list(id),
         }
     }
 

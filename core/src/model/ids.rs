@@ -67,6 +67,8 @@ ids! {
     ShaId;
     /// A deployment's id, as text (`Org::dep_names`); one per id whatever its sources.
     DepName;
+    /// A changed path within its repository (`Repo::path_names`).
+    PathId;
 }
 
 /// A vector of records indexed by their typed id.

@@ -28,7 +28,7 @@ use std::io::{Seek, SeekFrom, Write};
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 /// The layout version; bump it when the header changes.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 const MAGIC: &[u8; 8] = b"NAGAREMS";
 /// This build's engine fingerprint (see `build.rs`).
 pub const ENGINE: &str = env!("NAGARE_ENGINE_FINGERPRINT");

@@ -16,6 +16,9 @@ pub(crate) struct DepFacts {
     /// Commit ids (in the chain's repository) first deployed by this deployment: the first
     /// `n_graph` from the graph walk, the rest from the pushed commit list.
     pub(crate) changes: Box<[CommitId]>,
+    /// Commit ids the walk took that are outside the service's path prefix (a monorepo):
+    /// held, so that later deployments stop at them, but not changes.
+    pub(crate) passed: Box<[CommitId]>,
     pub(crate) n_graph: u32,
     pub(crate) incomplete: bool,
     /// Unknown commit ids the last walk met (registered in the repository's `waiting`).
@@ -180,6 +183,9 @@ impl Dep {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Chain {
     pub(crate) repo: Option<RepoId>,
+    /// The service's path prefix in the repository ([`super::graph::scope_of`]): only commits
+    /// that touch it are changes.
+    pub(crate) scope: Option<Box<str>>,
     pub(crate) deps: Vec<DepId>,
     /// Commit → the deployment it is assigned to.
     pub(crate) owner: Owners,

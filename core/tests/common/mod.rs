@@ -39,6 +39,7 @@ pub fn commit(repo: &str, sha: &str, parents: &[&str], authored: Timestamp) -> E
         authored_at: authored,
         committed_at: None,
         message: Some(format!("commit {sha}")),
+        paths: None,
     })
 }
 

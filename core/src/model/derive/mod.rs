@@ -11,6 +11,9 @@
 //!   deployment has all its ancestors assigned too (that walk went through them), so this is
 //!   the rule of docs/metrics.md: a change belongs to the earliest deployment whose sha reaches it while
 //!   the previous one's does not. A commit reachable along two paths (merges) is one change.
+//! - **Monorepos.** A service with a path prefix counts as changes only the commits it takes
+//!   that touch a path inside it (or whose paths are not known); the others are held as
+//!   *passed*, so that the next deployment's walk still stops at them.
 //! - **Incomplete graph.** A walk that meets an unknown commit (the deployed sha itself, or a
 //!   parent that never arrived), or a service without a repository, marks the deployment
 //!   `incomplete`. The commits it did find still count. Then, if the deployment lists pushed
@@ -38,7 +41,7 @@
 //! 5. Lead times, attributions and failure facts are recomputed for what changed, then the
 //!    query indexes of the touched tiers are rebuilt.
 
-use super::graph::{CommitChange, FxSet, Repo};
+use super::graph::{scope_of, CommitChange, FxSet, Repo};
 use super::ids::{ChainId, CommitId, DepId, IdVec, IncidentId, RepoId, ServiceId};
 use super::index::IncidentIndex;
 use super::order::merge_sorted;
@@ -143,6 +146,10 @@ impl Org {
         Some(self.repo_idx(&name))
     }
 
+    fn service_scope(&self, s: ServiceId) -> Option<Box<str>> {
+        scope_of(self.service_event(s)?.path_prefix.as_deref())
+    }
+
     fn chain_for(&mut self, s: ServiceId, tier: EnvironmentTier) -> ChainId {
         if let Some(c) = self.services[s].chains[tier] {
             return c;
@@ -150,6 +157,7 @@ impl Org {
         let repo = self.service_repo(s);
         let id = self.chains.push(Chain {
             repo,
+            scope: self.service_scope(s),
             deps: Vec::new(),
             owner: Owners::default(),
             baseline: None,
@@ -161,8 +169,9 @@ impl Org {
         id
     }
 
-    /// Points a chain at another repository (or none): every assignment is dropped.
-    fn reset_chain(&mut self, c: ChainId, repo: Option<RepoId>) {
+    /// Points a chain at another repository (or none), or path prefix: every assignment is
+    /// dropped.
+    fn reset_chain(&mut self, c: ChainId, repo: Option<RepoId>, scope: Option<Box<str>>) {
         let old = self.chains[c].repo;
         if let Some(o) = old {
             self.repos[o].chains.retain(|&x| x != c);
@@ -172,10 +181,12 @@ impl Org {
         }
         let chain = &mut self.chains[c];
         chain.repo = repo;
+        chain.scope = scope;
         chain.owner = Owners::default();
         for &s in &chain.deps {
             let d = &mut self.deps[s].d;
             d.changes = Box::default();
+            d.passed = Box::default();
             let missing = std::mem::take(&mut d.missing);
             let mr = d.missing_repo;
             remove_waiting(&mut self.repos, mr, missing, s);
@@ -185,7 +196,8 @@ impl Org {
     /// Takes a deployment out of its chain, releasing its commits.
     fn leave_chain(&mut self, c: ChainId, slot: DepId, w: &mut ChainWork) {
         let dep = &mut self.deps[slot];
-        let changes = std::mem::take(&mut dep.d.changes);
+        let mut changes = std::mem::take(&mut dep.d.changes).into_vec();
+        changes.extend(std::mem::take(&mut dep.d.passed));
         let missing = std::mem::take(&mut dep.d.missing);
         let mr = dep.d.missing_repo;
         w.removed.push((
@@ -219,7 +231,7 @@ impl Org {
         let mut rows: FxSet<DepId> = dirty.deps.clone();
         let deps_changed = !dirty.deps.is_empty();
         let mut attribution_changed = false;
-        // 1. Services whose repository changed restart their chains.
+        // 1. Services whose repository (or path prefix) changed restart their chains.
         let mut services: Vec<ServiceId> = dirty.services.iter().copied().collect();
         services.sort_unstable();
         for s in services {
@@ -228,8 +240,9 @@ impl Org {
                     continue;
                 };
                 let repo = self.service_repo(s);
-                if self.chains[c].repo != repo {
-                    self.reset_chain(c, repo);
+                let scope = self.service_scope(s);
+                if self.chains[c].repo != repo || self.chains[c].scope != scope {
+                    self.reset_chain(c, repo, scope);
                     work.entry(c).or_default().full = true;
                     dirty.tiers[t] = true;
                 }

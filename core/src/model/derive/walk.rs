@@ -19,7 +19,8 @@ fn rewalk(
     scratch: &mut Scratch,
 ) {
     let s = slot;
-    let old = std::mem::take(&mut deps[s].d.changes);
+    let mut old = std::mem::take(&mut deps[s].d.changes).into_vec();
+    old.extend(std::mem::take(&mut deps[s].d.passed));
     let old_missing = std::mem::take(&mut deps[s].d.missing);
     remove_waiting(repos, deps[s].d.missing_repo, old_missing, slot);
     for x in &old {
@@ -28,6 +29,7 @@ fn rewalk(
         }
     }
     let mut changes = Vec::new();
+    let mut passed = Vec::new();
     let mut missing = Vec::new();
     let mut n_graph = 0;
     let incomplete;
@@ -69,7 +71,11 @@ fn rewalk(
                     continue;
                 }
                 chain.owner.insert(x, slot);
-                changes.push(x);
+                if r.touches(x, chain.scope.as_deref()) {
+                    changes.push(x);
+                } else {
+                    passed.push(x);
+                }
                 let stack = &mut scratch.stack;
                 r.for_each_parent(x, |p| stack.push(p));
             }
@@ -87,7 +93,11 @@ fn rewalk(
                     }
                     if claim(x, &chain.owner, pending) {
                         chain.owner.insert(x, slot);
-                        changes.push(x);
+                        if r.touches(x, chain.scope.as_deref()) {
+                            changes.push(x);
+                        } else {
+                            passed.push(x);
+                        }
                     }
                 }
             }
@@ -99,7 +109,7 @@ fn rewalk(
             }
         }
     }
-    for x in &changes {
+    for x in changes.iter().chain(&passed) {
         released.remove(x);
     }
     for x in old {
@@ -109,6 +119,7 @@ fn rewalk(
     }
     let d = &mut deps[s].d;
     d.changes = changes.into_boxed_slice();
+    d.passed = passed.into_boxed_slice();
     d.n_graph = n_graph as u32;
     d.incomplete = incomplete;
     d.missing = missing.into_boxed_slice();
