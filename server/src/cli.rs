@@ -69,6 +69,15 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Fetch and read the git mirrors now (`git`: every `[[sources.git.mirrors]]`, or one),
+    /// writing the commits that are new since the last sync.
+    Sync {
+        /// The source: `git`.
+        source: String,
+        /// Only this mirror (`owner/name`).
+        #[arg(long)]
+        repo: Option<String>,
+    },
     /// Import canonical events from an NDJSON file, atomically.
     Import {
         file: PathBuf,
@@ -179,6 +188,27 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             repo,
             quiet,
         } => backfill(&config, &source, since, repo.as_deref(), quiet).await,
+        Command::Sync { source, repo } => {
+            if source != "git" {
+                anyhow::bail!("`{source}`: only `git` (the mirrors) can be synced");
+            }
+            let store = open_store(&config).await?;
+            let started = std::time::Instant::now();
+            let reports = crate::sources::git::sync_all(&store, &config, repo.as_deref()).await?;
+            for r in &reports {
+                println!("{}", r.describe());
+            }
+            let failed = reports.iter().filter(|r| r.error.is_some()).count();
+            println!(
+                "synced {} mirrors in {:.1} s",
+                reports.len(),
+                started.elapsed().as_secs_f64()
+            );
+            if failed > 0 {
+                anyhow::bail!("{failed} of {} mirrors failed", reports.len());
+            }
+            Ok(())
+        }
         Command::Import { file, quiet } => {
             let store = open_store(&config).await?;
             let started = std::time::Instant::now();

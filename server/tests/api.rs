@@ -5,6 +5,7 @@
 mod auth;
 mod backfill;
 mod common;
+mod git;
 mod hooks;
 mod probe;
 mod schema;

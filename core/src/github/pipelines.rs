@@ -20,7 +20,7 @@ struct Detected<'a> {
 }
 
 fn detected(repo: &str, rules: &Rules, d: Detected<'_>) -> Result<Versioned, String> {
-    let Some(service) = rules.service_of(repo) else {
+    let Some(service) = d.rule.service.as_deref().or_else(|| rules.service_of(repo)) else {
         return Err(format!(
             "{} matches a deployment rule, but repository {} is mapped to no service: no deployment stored",
             d.what,

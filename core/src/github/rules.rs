@@ -9,6 +9,9 @@ use crate::events::EnvironmentTier;
 pub struct RepoRule {
     pub repo: String,
     pub service: String,
+    /// The service's folder in a monorepo: only commits that touch a path in it are its
+    /// changes. Several rules may name one repository, one per folder.
+    pub path: Option<String>,
 }
 
 /// A regular expression from the configuration (Rust `regex` syntax), compared by its text.
@@ -77,6 +80,9 @@ pub struct DeployRule {
     pub job: Option<Pattern>,
     pub branch: Option<String>,
     pub environment: String,
+    /// The service deployed; default: the repository's (its first rule). A monorepo names
+    /// one rule per service.
+    pub service: Option<String>,
 }
 
 impl DeployRule {

@@ -126,6 +126,7 @@ async fn run() -> Result<String, String> {
         repos: vec![RepoRuleConfig {
             repo: REPO.into(),
             service: "octo".into(),
+            path: None,
         }],
         ..GithubSourceConfig::default()
     };

@@ -12,6 +12,8 @@ pub struct SourcesConfig {
     pub canonical: SignedSourceConfig,
     /// GitHub's webhooks (`POST /hooks/github`), and the rules that map them.
     pub github: GithubSourceConfig,
+    /// Bare git mirrors: exact commit graphs and changed paths.
+    pub git: super::GitSourceConfig,
 }
 
 /// A source verified by an HMAC-SHA256 signature of the body under one of its secrets.
@@ -89,6 +91,9 @@ pub struct DeployRuleConfig {
     pub branch: Option<String>,
     /// Default: `production`.
     pub environment: Option<String>,
+    /// The service deployed; default: the repository's. A monorepo needs one rule per
+    /// service.
+    pub service: Option<String>,
 }
 
 impl Default for GithubSourceConfig {
@@ -119,6 +124,9 @@ pub struct RepoRuleConfig {
     /// `owner/name`, or `owner/*`.
     pub repo: String,
     pub service: String,
+    /// In a monorepo, the service's folder (`services/api`): only commits that change a path
+    /// in it count as the service's changes. One rule per folder.
+    pub path: Option<String>,
 }
 
 impl GithubSourceConfig {
@@ -182,6 +190,14 @@ impl GithubSourceConfig {
                     r.repo, r.service
                 ));
             }
+            if let Some(path) = &r.path {
+                if r.repo.ends_with("/*") {
+                    return Err(format!("sources.github.repos[{i}].path: a folder needs one repository (`owner/name`), not `{}`", r.repo));
+                }
+                if path.split('/').any(|part| part == "..") || path.contains('\\') {
+                    return Err(format!("sources.github.repos[{i}].path: `{path}` must be a folder inside the repository, with `/` (like `services/api`)"));
+                }
+            }
         }
         if self.incident_labels.iter().any(|l| l.trim().is_empty()) {
             return Err("sources.github.incident_labels: a label must not be empty".into());
@@ -239,6 +255,12 @@ impl GithubSourceConfig {
                 job: pattern(format!("{at}.job"), &r.job)?,
                 branch: r.branch.clone().filter(|b| !b.trim().is_empty()),
                 environment: environment.to_owned(),
+                service: r
+                    .service
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned),
             });
         }
         Ok(nagare_core::github::Rules {
@@ -250,6 +272,7 @@ impl GithubSourceConfig {
                 .map(|r| nagare_core::github::RepoRule {
                     repo: r.repo.clone(),
                     service: r.service.clone(),
+                    path: r.path.clone(),
                 })
                 .collect(),
             environments: self

@@ -15,10 +15,12 @@
 //! [`Jobs::stop`] ends every loop, waits for them, runs the jobs' final steps and releases
 //! the leases. A new job is a file here and one line in [`Jobs::start`].
 
+mod git_mirrors;
 mod retention;
 mod sign_ins;
 mod snapshot;
 
+pub use git_mirrors::GitMirrors;
 pub use retention::Retention;
 pub use sign_ins::{write_repeats, SignInSummaries};
 
@@ -42,6 +44,15 @@ pub trait Job: Send + Sync + 'static {
     fn once_across_replicas(&self) -> bool;
     /// One run; a sentence for `job_leases.last_result` and the log.
     fn run<'a>(&'a self, state: &'a AppState) -> BoxFuture<'a, anyhow::Result<String>>;
+    /// Whether a leased job should run before `every` has passed since its last run (at
+    /// `last_run_at`, ms); asked at each tick once a minute has passed.
+    fn wants_run<'a>(
+        &'a self,
+        _state: &'a AppState,
+        _last_run_at: i64,
+    ) -> BoxFuture<'a, anyhow::Result<bool>> {
+        Box::pin(async { Ok(false) })
+    }
     /// What is left to do when the process stops (in every process).
     fn at_stop<'a>(&'a self, _state: &'a AppState) -> BoxFuture<'a, ()> {
         Box::pin(async {})
@@ -59,11 +70,14 @@ pub struct Jobs {
 
 impl Jobs {
     pub fn start(state: &AppState) -> Jobs {
-        let jobs: Vec<Arc<dyn Job>> = vec![
+        let mut jobs: Vec<Arc<dyn Job>> = vec![
             Arc::new(retention::Retention),
             Arc::new(sign_ins::SignInSummaries),
             Arc::new(snapshot::ModelSnapshot),
         ];
+        if !state.config.sources.git.mirrors.is_empty() {
+            jobs.push(Arc::new(GitMirrors));
+        }
         Jobs::start_these(state, jobs)
     }
 
@@ -168,6 +182,9 @@ async fn leased_loop(
     }
 }
 
+/// A job that wants to run early waits at least this long after its last run.
+const EARLY_AFTER_MS: i64 = 60_000;
+
 /// One tick of a leased job as `holder`, as the supervisor runs it (for tests and tools).
 pub async fn turn_once(job: &dyn Job, state: &AppState, holder: &str) -> anyhow::Result<()> {
     let ttl = Duration::from_secs(state.config.jobs.lease_secs);
@@ -205,10 +222,11 @@ async fn turn(
         return Ok(());
     }
     let every_ms = job.every(state).as_millis() as i64;
-    let due = store
-        .last_job_run(job.name())
-        .await?
-        .is_none_or(|(at, _)| now - at >= every_ms - 1_000);
+    let due = match store.last_job_run(job.name()).await? {
+        None => true,
+        Some((at, _)) if now - at >= every_ms - 1_000 => true,
+        Some((at, _)) => now - at >= EARLY_AFTER_MS && job.wants_run(state, at).await?,
+    };
     if !due {
         return Ok(());
     }

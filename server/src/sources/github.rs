@@ -165,7 +165,11 @@ pub async fn declare_services(
             repo: Some(r.repo.clone()),
             repo_url: Some(format!("{web}/{}", r.repo)),
             teams: Vec::new(),
-            path_prefix: None,
+            path_prefix: r
+                .path
+                .as_deref()
+                .map(|p| p.trim().trim_matches('/').to_owned())
+                .filter(|p| !p.is_empty()),
             tier: None,
         };
         let event = nagare_core::Event::Service(service);

@@ -138,8 +138,9 @@ impl Client {
         format!("{}{path}", self.base)
     }
 
-    /// The bearer token to send now.
-    async fn token(&self) -> anyhow::Result<String> {
+    /// The token requests carry: the personal token, or an installation token (minted when
+    /// none is held or it expires within five minutes).
+    pub async fn token(&self) -> anyhow::Result<String> {
         match &self.auth {
             Auth::Token(t) => Ok(t.clone()),
             Auth::App {

@@ -20,6 +20,7 @@
 pub(crate) mod admin;
 pub mod backfill;
 mod canonical;
+pub mod git;
 pub mod github;
 pub mod github_api;
 pub mod replay;

@@ -105,6 +105,7 @@ macro_rules! on_tx {
 mod auth;
 mod backfill;
 mod deliveries;
+mod git;
 mod jobs;
 mod replay;
 mod upsert;
@@ -112,6 +113,7 @@ mod writer;
 pub use auth::{audit_detail, AuditEntry, LoginAttempt, SessionRow};
 pub use backfill::BackfillRow;
 pub use deliveries::{DeliveryRow, RawDelivery};
+pub use git::{MirrorRead, MirrorRow};
 pub use replay::{KeptDelivery, RebuildCounts};
 pub use upsert::MergeFn;
 pub use writer::Writer;

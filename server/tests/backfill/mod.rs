@@ -295,6 +295,7 @@ fn config() -> Config {
     config.sources.github.repos = vec![RepoRuleConfig {
         repo: REPO.into(),
         service: "hello".into(),
+        path: None,
     }];
     config
 }

@@ -18,11 +18,13 @@ async fn state(store: &Store, octo: bool) -> AppState {
     config.sources.github.repos = vec![RepoRuleConfig {
         repo: "Codertocat/Hello-World".into(),
         service: "hello".into(),
+        path: None,
     }];
     if octo {
         config.sources.github.repos.push(RepoRuleConfig {
             repo: "octo-org/*".into(),
             service: "octo".into(),
+            path: None,
         });
     }
     AppState::new(store.clone(), config).await.unwrap()

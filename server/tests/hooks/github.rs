@@ -21,6 +21,7 @@ async fn github_state(store: Store) -> AppState {
     config.sources.github.repos = vec![RepoRuleConfig {
         repo: "Codertocat/Hello-World".into(),
         service: "hello".into(),
+        path: None,
     }];
     AppState::new(store, config).await.unwrap()
 }
@@ -491,6 +492,7 @@ async fn an_unmapped_delivery_maps_when_redelivered_after_its_rule_is_added() {
     config.sources.github.repos = vec![RepoRuleConfig {
         repo: "acme/*".into(),
         service: "checkout".into(),
+        path: None,
     }];
     let state = AppState::new(store.clone(), config).await.unwrap();
     let r = signed(&state, "deployment_status", "u-1", &body).await;

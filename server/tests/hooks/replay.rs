@@ -26,6 +26,7 @@ fn config(b: bool) -> Config {
     let rule = |repo: &str, service: &str| RepoRuleConfig {
         repo: repo.into(),
         service: service.into(),
+        path: None,
     };
     if b {
         config.sources.github.repos = vec![

@@ -108,10 +108,12 @@ fn detecting(rule: DeployRule) -> Rules {
             RepoRule {
                 repo: "octo-org/*".into(),
                 service: "octo".into(),
+                path: None,
             },
             RepoRule {
                 repo: "Codertocat/Hello-World".into(),
                 service: "hello".into(),
+                path: None,
             },
         ],
         deployments: vec![rule],
@@ -126,6 +128,7 @@ fn deploy_rule() -> DeployRule {
         job: None,
         branch: None,
         environment: "production".into(),
+        service: None,
     }
 }
 
@@ -209,6 +212,7 @@ fn a_successful_job_matching_a_rule_is_a_deployment() {
         job: pattern("^linters$"),
         branch: Some("main".into()),
         environment: "staging".into(),
+        service: None,
     };
     let Mapped::Events(v, _) =
         map("workflow_job", body.as_bytes(), &detecting(rule.clone())).unwrap()
@@ -223,6 +227,20 @@ fn a_successful_job_matching_a_rule_is_a_deployment() {
     assert_eq!(d.environment, "staging");
     assert_eq!(d.started_at, Some(t("2021-08-05T10:34:58Z")));
     assert_eq!(d.finished_at, Some(t("2021-08-05T10:38:16Z")));
+    // A monorepo's rule names the service the job deploys, not the repository's first.
+    let named = DeployRule {
+        service: Some("hello-web".into()),
+        ..rule.clone()
+    };
+    let Mapped::Events(v, _) =
+        map("workflow_job", body.as_bytes(), &detecting(named)).unwrap()
+    else {
+        panic!("events")
+    };
+    let Event::Deployment(d) = &v[1].event else {
+        panic!("a deployment: {v:?}")
+    };
+    assert_eq!(d.service, "hello-web");
     // On the default branch only (`master`), it is not one.
     let default_only = DeployRule {
         branch: None,

@@ -21,6 +21,7 @@ fn rules() -> Rules {
         repos: vec![RepoRule {
             repo: "Codertocat/Hello-World".into(),
             service: "hello".into(),
+            path: None,
         }],
         ..Rules::default()
     }
@@ -155,10 +156,12 @@ fn repository_rules_match_exactly_then_by_owner() {
             RepoRule {
                 repo: "acme/*".into(),
                 service: "acme-any".into(),
+                path: None,
             },
             RepoRule {
                 repo: "acme/shop".into(),
                 service: "shop".into(),
+                path: None,
             },
         ],
         ..Rules::default()

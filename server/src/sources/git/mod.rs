@@ -1,0 +1,343 @@
+//! Git mirrors (`[sources.git]`): a bare mirror per configured repository in the data
+//! directory, fetched with the `git` CLI (on a schedule, and soon after a push webhook), read
+//! with gix ([`read`]). Each sync writes the commits that are new since the last one as commit
+//! events with source `git` (exact parents, changed paths), in atomic batches; the last
+//! batch also stores the tips it reached, so that the next sync reads only newer commits. A
+//! sync stopped halfway reads its commits again next time (upserts: nothing twice).
+
+pub mod read;
+
+use crate::config::{Config, GitSourceConfig, GithubSourceConfig, MirrorConfig};
+use crate::store::{MirrorRead, Store};
+use anyhow::{anyhow, Context};
+use base64::Engine;
+use nagare_core::Event;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// Commits per stored batch.
+const BATCH: usize = 2_000;
+
+/// What one mirror's sync did.
+#[derive(Debug, Clone, Default)]
+pub struct SyncReport {
+    pub repo: String,
+    /// Commits new since the last sync, written.
+    pub new: usize,
+    /// Refs' commits the sync reached.
+    pub tips: usize,
+    pub fetch_ms: u64,
+    pub read_ms: u64,
+    /// Why it stopped, if it did (also stored on the mirror's row).
+    pub error: Option<String>,
+}
+
+impl SyncReport {
+    pub fn describe(&self) -> String {
+        match &self.error {
+            Some(e) => format!("{}: failed: {e}", self.repo),
+            None => format!(
+                "{}: {} new commits ({} refs; fetch {:.1} s, read {:.1} s)",
+                self.repo,
+                self.new,
+                self.tips,
+                self.fetch_ms as f64 / 1000.0,
+                self.read_ms as f64 / 1000.0
+            ),
+        }
+    }
+}
+
+/// The clone URL of a mirror: its own, else GitHub's (or the Enterprise host's).
+pub fn clone_url(m: &MirrorConfig, github: &GithubSourceConfig) -> String {
+    if let Some(u) = &m.url {
+        return u.trim().to_owned();
+    }
+    let web = match github.api_url.trim_end_matches('/') {
+        "https://api.github.com" => "https://github.com".to_owned(),
+        other => other.trim_end_matches("/api/v3").to_owned(),
+    };
+    format!("{web}/{}.git", m.repo)
+}
+
+/// Where a repository's mirror lives under `dir`.
+pub fn mirror_path(dir: &Path, repo: &str) -> PathBuf {
+    let (owner, name) = repo.split_once('/').unwrap_or(("_", repo));
+    dir.join(owner).join(format!("{name}.git"))
+}
+
+/// The token for an `https://` clone URL: the mirror's file, else the GitHub source's access.
+async fn token_for(
+    m: &MirrorConfig,
+    github: &GithubSourceConfig,
+    url: &str,
+) -> anyhow::Result<Option<String>> {
+    if !url.starts_with("https://") && !url.starts_with("http://") {
+        return Ok(None);
+    }
+    if let Some(f) = &m.token_file {
+        let t = std::fs::read_to_string(f).with_context(|| {
+            format!(
+                "sources.git.mirrors ({}): cannot read token_file {}",
+                m.repo,
+                f.display()
+            )
+        })?;
+        return Ok(Some(t.trim().to_owned()).filter(|t| !t.is_empty()));
+    }
+    let configured = !github.app_id.trim().is_empty()
+        || !github.token.trim().is_empty()
+        || github.token_file.is_some();
+    if !configured {
+        return Ok(None);
+    }
+    let auth = github.api_auth().map_err(anyhow::Error::msg)?;
+    let client =
+        crate::sources::github_api::Client::new(&github.api_url, auth, Default::default())?;
+    Ok(Some(client.token().await?))
+}
+
+/// Runs `git` with `args`, no stdin, no prompt, the token (if any) as an HTTP header in the
+/// environment (never in the arguments or the URL), stopped after `timeout`.
+async fn git(
+    what: &str,
+    args: &[&std::ffi::OsStr],
+    token: Option<&str>,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let mut cmd = tokio::process::Command::new("git");
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .kill_on_drop(true);
+    if let Some(t) = token {
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{t}"));
+        cmd.env("GIT_CONFIG_COUNT", "1")
+            .env("GIT_CONFIG_KEY_0", "http.extraHeader")
+            .env(
+                "GIT_CONFIG_VALUE_0",
+                format!("Authorization: Basic {basic}"),
+            );
+    }
+    let child = cmd
+        .spawn()
+        .context("cannot run `git`: install git (2.30 or later) on the server's PATH")?;
+    let out = match tokio::time::timeout(timeout, child.wait_with_output()).await {
+        Ok(out) => out?,
+        Err(_) => anyhow::bail!(
+            "git took longer than {} s (sources.git.fetch_timeout_secs)",
+            timeout.as_secs()
+        ),
+    };
+    if !out.status.success() {
+        let mut err = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+        if let Some(t) = token {
+            err = err.replace(t, "***");
+        }
+        anyhow::bail!(
+            "git {what} failed ({}): {}",
+            out.status,
+            nagare_core::text::printable(&err, 1000)
+        );
+    }
+    Ok(())
+}
+
+/// Clones the mirror (into a temporary folder, renamed when complete) or fetches it.
+async fn fetch(
+    path: &Path,
+    url: &str,
+    token: Option<&str>,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let os = |s: &str| std::ffi::OsString::from(s);
+    if path.join("HEAD").exists() {
+        let gd = path.as_os_str();
+        git(
+            "remote set-url",
+            &[
+                &os("--git-dir"),
+                gd,
+                &os("remote"),
+                &os("set-url"),
+                &os("origin"),
+                &os(url),
+            ],
+            None,
+            timeout,
+        )
+        .await?;
+        git(
+            "fetch",
+            &[
+                &os("--git-dir"),
+                gd,
+                &os("fetch"),
+                &os("--prune"),
+                &os("--quiet"),
+                &os("origin"),
+            ],
+            token,
+            timeout,
+        )
+        .await?;
+        return Ok(());
+    }
+    let parent = path
+        .parent()
+        .ok_or_else(|| anyhow!("no folder for {}", path.display()))?;
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".cloning");
+    let tmp = PathBuf::from(tmp);
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp)
+            .with_context(|| format!("cannot remove the unfinished clone {}", tmp.display()))?;
+    }
+    git(
+        "clone",
+        &[
+            &os("clone"),
+            &os("--mirror"),
+            &os("--quiet"),
+            &os("--"),
+            &os(url),
+            tmp.as_os_str(),
+        ],
+        token,
+        timeout,
+    )
+    .await?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("cannot move the clone to {}", path.display()))?;
+    Ok(())
+}
+
+/// Syncs one mirror: fetch, read what is new, store it. A failure is recorded on its row.
+pub async fn sync_one(store: &Store, config: &Config, dir: &Path, m: &MirrorConfig) -> SyncReport {
+    let mut report = SyncReport {
+        repo: m.repo.clone(),
+        ..SyncReport::default()
+    };
+    let url = clone_url(m, &config.sources.github);
+    if let Err(e) = sync_inner(
+        store,
+        &config.sources.git,
+        &config.sources.github,
+        dir,
+        m,
+        &url,
+        &mut report,
+    )
+    .await
+    {
+        let msg = format!("{e:#}");
+        tracing::warn!(repo = %m.repo, error = %msg, "git mirror sync failed");
+        if let Err(e) = store.git_mirror_failed(&m.repo, &url, &msg).await {
+            tracing::warn!(repo = %m.repo, error = %e, "could not record the mirror's failure");
+        }
+        report.error = Some(msg);
+    }
+    report
+}
+
+async fn sync_inner(
+    store: &Store,
+    git_cfg: &GitSourceConfig,
+    github: &GithubSourceConfig,
+    dir: &Path,
+    m: &MirrorConfig,
+    url: &str,
+    report: &mut SyncReport,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let fetched_at = crate::store::now_millis();
+    let path = mirror_path(dir, &m.repo);
+    let token = token_for(m, github, url).await?;
+    fetch(
+        &path,
+        url,
+        token.as_deref(),
+        Duration::from_secs(git_cfg.fetch_timeout_secs),
+    )
+    .await?;
+    report.fetch_ms = started.elapsed().as_millis() as u64;
+    let read_started = Instant::now();
+    let hidden = store
+        .git_mirror(&m.repo)
+        .await?
+        .map(|r| r.tips)
+        .unwrap_or_default();
+    // The reader runs on a blocking thread and hands over batches; this task stores each.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<nagare_core::events::Commit>>(2);
+    let repo = m.repo.clone();
+    let reader = tokio::task::spawn_blocking(move || {
+        read::read_new(&path, &repo, &hidden, BATCH, |b| {
+            tx.blocking_send(b).is_ok()
+        })
+    });
+    // Each batch is stored once the next one arrives: the last also stores the tips.
+    let mut pending: Option<Vec<Event>> = None;
+    while let Some(commits) = rx.recv().await {
+        if let Some(events) = pending.replace(commits.into_iter().map(Event::Commit).collect()) {
+            let mut batch = store.begin().await?;
+            batch.add_all(&events).await?;
+            batch.commit().await?;
+            report.new += events.len();
+        }
+    }
+    let reached = reader
+        .await
+        .map_err(|e| anyhow!("the mirror's reader stopped: {e}"))??;
+    let mut batch = store.begin().await?;
+    if let Some(events) = &pending {
+        batch.add_all(events).await?;
+        report.new += events.len();
+    }
+    report.tips = reached.tips.len();
+    report.read_ms = read_started.elapsed().as_millis() as u64;
+    batch
+        .git_mirror_read(&MirrorRead {
+            repo: &m.repo,
+            url,
+            tips: &reached.tips,
+            new: reached.commits as i64,
+            fetched_at,
+            took_ms: started.elapsed().as_millis() as i64,
+        })
+        .await?;
+    batch.commit().await?;
+    Ok(())
+}
+
+/// Syncs every mirror (or the one of `only`), one after another.
+pub async fn sync_all(
+    store: &Store,
+    config: &Config,
+    only: Option<&str>,
+) -> anyhow::Result<Vec<SyncReport>> {
+    let git = &config.sources.git;
+    let mirrors: Vec<&MirrorConfig> = git
+        .mirrors
+        .iter()
+        .filter(|m| only.is_none_or(|o| o.eq_ignore_ascii_case(&m.repo)))
+        .collect();
+    if mirrors.is_empty() {
+        anyhow::bail!(match only {
+            Some(o) =>
+                format!("`{o}` is not mirrored: add it as [[sources.git.mirrors]] repo = \"{o}\""),
+            None => "no git mirror is configured: add [[sources.git.mirrors]] entries (repo, url)"
+                .into(),
+        });
+    }
+    let dir = git.mirrors_dir(store.sqlite_file().as_deref());
+    let mut out = Vec::with_capacity(mirrors.len());
+    for m in mirrors {
+        out.push(sync_one(store, config, &dir, m).await);
+    }
+    Ok(out)
+}
