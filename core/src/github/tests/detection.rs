@@ -232,8 +232,7 @@ fn a_successful_job_matching_a_rule_is_a_deployment() {
         service: Some("hello-web".into()),
         ..rule.clone()
     };
-    let Mapped::Events(v, _) =
-        map("workflow_job", body.as_bytes(), &detecting(named)).unwrap()
+    let Mapped::Events(v, _) = map("workflow_job", body.as_bytes(), &detecting(named)).unwrap()
     else {
         panic!("events")
     };
