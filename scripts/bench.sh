@@ -21,7 +21,7 @@ say() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
 
 say "building (release)"
 scripts/build.sh >&2
-cargo build --release -p nagare-server --bin nagare-bench --bin nagare-load --bin nagare-backfill-bench >&2
+cargo build --release -p nagare-server --bin nagare-bench --bin nagare-load --bin nagare-backfill-bench --bin nagare-mirror-bench >&2
 bin=./target/release/nagare
 load=./target/release/nagare-load
 seconds=${BENCH_LOAD_SECONDS:-20}
@@ -172,6 +172,11 @@ stop github
 # answering as GitHub's REST API, into a fresh database.
 say "sqlite: backfill of 10 000 workflow runs from a local GitHub API"
 R[backfill]=$(./target/release/nagare-backfill-bench "sqlite://$work/backfill.db" --runs 10000)
+# The git mirror (issue 9): a generated repository of 100 000 commits (scaled), cloned from
+# its local path, read and stored; then a sync with nothing new, and one of 100 more commits.
+mirror_commits=$(python3 -c "print(max(1000, int(100000 * $scale)))")
+say "sqlite: git mirror sync of a generated $mirror_commits-commit repository"
+R[mirror]=$(./target/release/nagare-mirror-bench "sqlite://$work/mirror.db" --commits "$mirror_commits")
 say "sqlite (normal): nagare import into a fresh database"
 R[import_normal]=$(NAGARE_SQLITE_SYNCHRONOUS=normal import_rate "sqlite://$work/normal.db")
 say "sqlite (normal): POST /api/v1/events in batches of 5000 into a fresh database"
@@ -279,6 +284,11 @@ $(lf "${R[github_postgres]}" github p50_ms) / $(lf "${R[github_postgres]}" githu
 GitHub history backfill (\`nagare-backfill-bench\`, SQLite, a fresh database): $(field "${R[backfill]}" runs) workflow runs with a
 job each ($(field "${R[backfill]}" objects) objects, $(field "${R[backfill]}" pages) pages, $(field "${R[backfill]}" requests) requests to a local server answering as the REST API) in
 **$(field "${R[backfill]}" seconds) s** ($(field "${R[backfill]}" runs_per_s) runs/s), peak memory $(field "${R[backfill]}" peak_rss_mib) MiB.
+
+Git mirror sync (\`nagare-mirror-bench\`, SQLite, a fresh database): a generated repository of $(field "${R[mirror]}" commits) commits
+(20 folders, a merge every 20) cloned from its local path, read with gix and stored in
+**$(field "${R[mirror]}" first_s) s** (clone $(field "${R[mirror]}" first_fetch_s) s, read and store $(field "${R[mirror]}" first_read_s) s; $(field "${R[mirror]}" commits_per_s) commits/s), peak memory $(field "${R[mirror]}" peak_rss_mib) MiB
+(the git clone is a child process, not counted); a sync with nothing new $(field "${R[mirror]}" again_s) s; one with $(field "${R[mirror]}" more_new) new commits $(field "${R[mirror]}" more_s) s.
 
 Ten concurrent 9.9 MB bodies, each ending in an invalid event, into an empty server: answers
 $(st "${R[big_run]}"); server memory ${R[big_before]} MiB before, ${R[big_peak]} MiB at the peak, ${R[big_after]} MiB after;

@@ -6,10 +6,10 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use nagare_core::api::{
-    ApiTokenRow, AuditQuery, AuditRow, CreatedApiToken, DeliveryDetail, DeliveryQuery, DeliveryRow,
-    DeploymentDetail, DeploymentQuery, DeploymentRow, DoraParams, DoraReport, ErrorBody,
-    IncidentQuery, IncidentRow, NewApiToken, Page, ReplaySummary, Role, ServiceRow, SessionInfo,
-    SourceSummary, TeamRow, TeamsDoraReport,
+    ApiTokenRow, AuditQuery, AuditRow, BackfillPhase, CreatedApiToken, DeliveryDetail,
+    DeliveryQuery, DeliveryRow, DeploymentDetail, DeploymentQuery, DeploymentRow, DoraParams,
+    DoraReport, ErrorBody, IncidentQuery, IncidentRow, MirrorSummary, NewApiToken, Page,
+    ReplaySummary, Role, ServiceRow, SessionInfo, SourceSummary, TeamRow, TeamsDoraReport,
 };
 use nagare_core::query::query_string;
 use serde::de::DeserializeOwned;
@@ -330,6 +330,16 @@ pub async fn audit(query: AuditQuery) -> ApiResult<Page<AuditRow>> {
 /// Each webhook source's set-up and health (admins only).
 pub async fn sources() -> ApiResult<Vec<SourceSummary>> {
     get_json("/api/v1/sources").await
+}
+
+/// Where each repository's history backfill stands, by phase (admins only).
+pub async fn backfill() -> ApiResult<Vec<BackfillPhase>> {
+    get_json("/api/v1/backfill").await
+}
+
+/// Each configured git mirror's last sync, commits and error (admins only).
+pub async fn git_mirrors() -> ApiResult<Vec<MirrorSummary>> {
+    get_json("/api/v1/git-mirrors").await
 }
 
 /// The kept deliveries, newest first (admins only).

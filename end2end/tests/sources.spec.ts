@@ -44,6 +44,8 @@ test('the Sources page shows deliveries as GitHub sends them, their payloads, an
   }
   await expect(card.getByTestId('unmapped-hint')).toContainText('Codertocat/Hello-World');
   await expect(card.getByTestId('unmapped-hint')).toContainText('[[sources.github.repos]]');
+  // The demo mirrors no repository: the git mirrors' panel says how to add one.
+  await expect(page.getByTestId('mirrors').getByTestId('no-mirrors')).toContainText('[[sources.git.mirrors]]');
 
   // The newest delivery first; expanded, its payload.
   const rows = page.getByTestId('delivery-row');

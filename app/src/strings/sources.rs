@@ -15,6 +15,55 @@ pub const NOT_CONFIGURED: &str = "not configured";
 pub fn not_configured_hint(source: &str) -> String {
     format!("Give it a secret in the configuration ([sources.{source}] secrets_file) to take deliveries.")
 }
+pub const MIRRORS_TITLE: &str = "Git mirrors";
+pub fn mirrors_caption(every_minutes: u64) -> String {
+    format!("Bare clones read for exact commit graphs (every parent of a merge) and each commit's changed paths; their commits win over a push's. Synced every {every_minutes} minutes, and a minute after a push at the earliest; `nagare sync git` syncs now.")
+}
+pub const NO_MIRRORS: &str = "No repository is mirrored. Without a mirror, a commit's parent comes from its push (the commit before it) or the compare API, and a merge's other parents are missing. Add [[sources.git.mirrors]] with repo = \"owner/name\" to the configuration and restart.";
+pub const WHAT_MIRRORS: &str = "the git mirrors";
+pub const WHAT_BACKFILL: &str = "the history backfill";
+pub const MIRROR_REPO: &str = "Repository";
+pub const MIRROR_URL: &str = "Fetched from";
+pub const MIRROR_LAST: &str = "Last sync";
+pub const MIRROR_NEW: &str = "New commits";
+pub const MIRROR_COMMITS: &str = "Commits read";
+pub const MIRROR_TOOK: &str = "Took";
+pub const MIRROR_STATE: &str = "State";
+pub const MIRROR_OK: &str = "synced";
+pub const MIRROR_FAILED: &str = "failed";
+pub const MIRROR_PENDING: &str = "not synced yet";
+pub fn mirror_failed_at(when: &str) -> String {
+    format!("Failed {when}; what earlier syncs read stays, and the next sync tries again:")
+}
+pub const BACKFILL_TITLE: &str = "History backfill";
+pub const BACKFILL_CAPTION: &str = "What `nagare backfill github` fetched, per repository and phase. A failed or stopped phase resumes from its next page when the command runs again; nothing is stored twice.";
+pub const NO_BACKFILL: &str = "No history backfill has run. `nagare backfill github --since 180d` fetches deployments, workflow runs, pull requests and incident issues through GitHub's REST API, so the metrics cover the time before the webhook.";
+pub const BACKFILL_PHASE: &str = "Phase";
+pub const BACKFILL_SINCE: &str = "Since";
+pub const BACKFILL_UPDATED: &str = "Last page";
+pub const BACKFILL_PAGES: &str = "Pages";
+pub const BACKFILL_ITEMS: &str = "Objects";
+pub const BACKFILL_FAILED: &str = "Stopped here; run the backfill again to resume from this page:";
+/// A backfill phase, as people read it.
+pub fn backfill_phase(phase: &str) -> &str {
+    match phase {
+        "deployments" => "Deployments",
+        "runs" => "Workflow runs",
+        "pulls" => "Pull requests",
+        "issues" => "Incident issues",
+        "compare" => "Commits between deployments",
+        other => other,
+    }
+}
+/// A backfill phase's state, as people read it.
+pub fn backfill_state(state: &str) -> &str {
+    match state {
+        "done" => "done",
+        "failed" => "failed",
+        "running" => "running",
+        _ => "stopped",
+    }
+}
 pub const UNMAPPED_TITLE: &str = "Repositories no rule maps";
 pub const UNMAPPED_HINT: &str = "Their deployments and incidents are kept raw, not counted. Add the rule to the configuration, restart, then replay.";
 pub const REPLAY_ALL: &str = "Replay all deliveries";

@@ -92,6 +92,50 @@ pub struct DeliveryDetail {
     pub redacted: u32,
 }
 
+/// `GET /api/v1/git-mirrors` (admins only): a configured git mirror and how its syncs fare.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MirrorSummary {
+    /// The repository (`owner/name`).
+    pub repo: String,
+    /// Where it is fetched from (never with credentials).
+    pub url: String,
+    /// Commits written from it, all syncs together.
+    pub commits: u64,
+    /// The last sync that read it to the end; `null` before the first.
+    pub last_fetch_at: Option<Timestamp>,
+    /// Commits that sync found new, and how long it took (fetch and read), in milliseconds.
+    pub last_new: u64,
+    pub last_took_ms: u64,
+    /// Why the last sync failed (the next one tries again); `null` once one succeeds.
+    pub error: Option<String>,
+    pub error_at: Option<Timestamp>,
+    /// Minutes between scheduled syncs (`sources.git.every_minutes`).
+    pub every_minutes: u64,
+}
+
+/// `GET /api/v1/backfill` (admins only): one phase of one repository's history backfill.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BackfillPhase {
+    /// `github`.
+    pub source: String,
+    /// The repository (`owner/name`).
+    pub repo: String,
+    /// `deployments`, `runs`, `pulls`, `issues`, `compare`.
+    pub phase: String,
+    /// `done`; `failed` (`error` says why; the next run resumes from its cursor); `running`
+    /// (a page stored in the last five minutes); `stopped` (cut off: the next run resumes).
+    pub state: String,
+    /// Pages fetched and stored, and the objects they held.
+    pub pages: u64,
+    pub items: u64,
+    /// The `--since` it was started with.
+    pub since: Timestamp,
+    pub updated_at: Timestamp,
+    pub error: Option<String>,
+}
+
 /// `POST /api/v1/sources/{name}/replay`: what to replay.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

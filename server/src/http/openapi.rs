@@ -37,6 +37,8 @@ use utoipa::{Modify, OpenApi};
         super::events::post_events,
         crate::sources::deliver,
         crate::sources::admin::sources,
+        crate::sources::admin::git_mirrors,
+        crate::sources::admin::backfill_phases,
         crate::sources::admin::deliveries,
         crate::sources::admin::delivery,
         crate::sources::admin::replay_source,

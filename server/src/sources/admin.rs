@@ -3,6 +3,8 @@
 //!
 //! - `GET /api/v1/sources`: per source, the webhook path and events to tick, the last delivery
 //!   and ping, counts by verdict, and the unmapped repositories with the rule that maps them.
+//! - `GET /api/v1/backfill`: where each repository's history backfill stands, by phase.
+//! - `GET /api/v1/git-mirrors`: each configured git mirror's last sync, commits and error.
 //! - `GET /api/v1/deliveries`, `GET /api/v1/deliveries/{id}`: the kept deliveries.
 //! - `POST /api/v1/sources/{name}/replay`, `POST /api/v1/deliveries/{id}/replay`: derive the
 //!   events again under the current rules (`super::replay`), audited.
@@ -19,8 +21,8 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use nagare_core::api::{
-    DeliveryDetail, DeliveryQuery, DeliveryRow, ErrorBody, Page, ReplayRequest, ReplaySummary,
-    SourceEvent, SourceSummary, UnmappedHint,
+    BackfillPhase, DeliveryDetail, DeliveryQuery, DeliveryRow, ErrorBody, MirrorSummary, Page,
+    ReplayRequest, ReplaySummary, SourceEvent, SourceSummary, UnmappedHint,
 };
 use std::collections::BTreeMap;
 
@@ -34,6 +36,8 @@ const HINT_ROWS: i64 = 1000;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/sources", get(sources))
+        .route("/api/v1/git-mirrors", get(git_mirrors))
+        .route("/api/v1/backfill", get(backfill_phases))
         .route("/api/v1/sources/{name}/replay", post(replay_source))
         .route("/api/v1/deliveries", get(deliveries))
         .route("/api/v1/deliveries/{id}", get(delivery))
@@ -94,6 +98,98 @@ pub(crate) async fn sources(
             unmapped,
         });
     }
+    Ok(Json(out))
+}
+
+/// A phase whose last page is older than this, neither done nor failed, was cut off.
+const RUNNING_MS: i64 = 5 * 60_000;
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/backfill",
+    tag = "administration",
+    summary = "History backfill: each repository's phases, pages and errors (admin)",
+    responses(
+        (status = 200, description = "Every phase of every backfilled repository, by source, repository and phase (empty before the first backfill)", body = Vec<BackfillPhase>),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+    )
+)]
+pub(crate) async fn backfill_phases(
+    State(state): State<AppState>,
+    _: Requires<Admin>,
+) -> ApiResult<Json<Vec<BackfillPhase>>> {
+    let now = crate::store::now_millis();
+    let rows = state.store.backfill_states("github").await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| {
+                let phase_state = if r.done {
+                    "done"
+                } else if r.error.is_some() {
+                    "failed"
+                } else if now - r.updated_at < RUNNING_MS {
+                    "running"
+                } else {
+                    "stopped"
+                };
+                BackfillPhase {
+                    source: r.source,
+                    repo: r.repo,
+                    phase: r.phase,
+                    state: phase_state.into(),
+                    pages: r.pages.max(0) as u64,
+                    items: r.items.max(0) as u64,
+                    since: nagare_core::Timestamp(r.since),
+                    updated_at: nagare_core::Timestamp(r.updated_at),
+                    error: r.error,
+                }
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/git-mirrors",
+    tag = "administration",
+    summary = "Git mirrors: last sync, commits and errors (admin)",
+    responses(
+        (status = 200, description = "Every configured mirror, in configuration order (empty with none)", body = Vec<MirrorSummary>),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+    )
+)]
+pub(crate) async fn git_mirrors(
+    State(state): State<AppState>,
+    _: Requires<Admin>,
+) -> ApiResult<Json<Vec<MirrorSummary>>> {
+    let git = &state.config.sources.git;
+    let mut rows: BTreeMap<String, crate::store::MirrorRow> = state
+        .store
+        .git_mirrors()
+        .await?
+        .into_iter()
+        .map(|r| (r.repo.clone(), r))
+        .collect();
+    let at = |t: Option<i64>| t.map(nagare_core::Timestamp);
+    let out = git
+        .mirrors
+        .iter()
+        .map(|m| {
+            let url = super::git::clone_url(m, &state.config.sources.github);
+            let r = rows.remove(&m.repo);
+            MirrorSummary {
+                repo: m.repo.clone(),
+                url,
+                commits: r.as_ref().map_or(0, |r| r.commits.max(0) as u64),
+                last_fetch_at: r.as_ref().and_then(|r| at(r.last_fetch_at)),
+                last_new: r.as_ref().map_or(0, |r| r.last_new.max(0) as u64),
+                last_took_ms: r.as_ref().map_or(0, |r| r.last_took_ms.max(0) as u64),
+                error: r.as_ref().and_then(|r| r.error.clone()),
+                error_at: r.as_ref().and_then(|r| at(r.error_at)),
+                every_minutes: git.every_minutes,
+            }
+        })
+        .collect();
     Ok(Json(out))
 }
 

@@ -453,11 +453,49 @@ async fn contract_backfill_stopped_by_an_outage_resumes_from_its_cursor() {
     let runs = states.iter().find(|s| s.phase == "runs").unwrap();
     // Its first page was never stored: it starts again from it.
     assert!(!runs.done && runs.error.is_some(), "{runs:?}");
+    // The Sources page's view: the deployments done, the runs failed with GitHub's answer.
+    let state = AppState::new(store.clone(), config()).await.unwrap();
+    let phases = get(&state, "/api/v1/backfill").await;
+    assert_eq!(phases.status, 200, "{}", phases.json);
+    let phase = |name: &str| {
+        phases
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["phase"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(phase("deployments")["state"], "done", "{}", phases.json);
+    assert_eq!(
+        phase("deployments")["pages"],
+        deployments.pages,
+        "{}",
+        phases.json
+    );
+    assert_eq!(phase("deployments")["repo"], REPO);
+    assert_eq!(phase("runs")["state"], "failed", "{}", phases.json);
+    assert!(
+        phase("runs")["error"].as_str().unwrap().contains("500"),
+        "{}",
+        phases.json
+    );
+    assert_eq!(phase("runs")["since"], "2019-05-01T00:00:00Z");
     let before = shared.lock().unwrap().seen.len();
 
     shared.lock().unwrap().down = false;
     let second = run(&store, &client, &repos).await;
     assert_eq!(second[0].error, None, "{second:?}");
+    let phases = get(&state, "/api/v1/backfill").await.json;
+    let phases = phases.as_array().unwrap();
+    assert_eq!(phases.len(), 5, "{phases:?}");
+    assert!(
+        phases
+            .iter()
+            .all(|p| p["state"] == "done" && p["error"].is_null()),
+        "{phases:?}"
+    );
     // Resumed at the runs (after the repository): the deployments and their statuses were
     // not fetched again (the compare phase lists the deployments for its pairs).
     let resumed: Vec<String> = shared.lock().unwrap().seen[before..].to_vec();
@@ -471,6 +509,8 @@ async fn contract_backfill_stopped_by_an_outage_resumes_from_its_cursor() {
     let (whole, _dir2) = fresh_store("sqlite").await;
     shared.lock().unwrap().seen.clear();
     run(&whole, &client, &repos).await;
+    // A server on it declares the rules' services, as the one above did.
+    AppState::new(whole.clone(), config()).await.unwrap();
     assert_eq!(stored(&store).await, stored(&whole).await);
     assert_eq!(
         store.kept_counts("github").await.unwrap(),

@@ -416,6 +416,26 @@ async fn the_mirror_job_syncs_and_the_model_sees_it() {
     // The job synced the model: the deployment's changes are there without a restart.
     assert_eq!(changes(&state, "api-2").await.len(), 3);
 
+    // The Sources page's view of it.
+    let m = get(&state, "/api/v1/git-mirrors").await;
+    assert_eq!(m.status, 200, "{}", m.json);
+    let row = &m.json[0];
+    assert_eq!(row["repo"], REPO, "{row}");
+    assert_eq!(row["url"], work.path().display().to_string());
+    assert_eq!(
+        (row["commits"].as_u64(), row["last_new"].as_u64()),
+        (Some(10), Some(10))
+    );
+    assert_eq!(row["error"], serde_json::Value::Null);
+    assert_eq!(row["every_minutes"], 15);
+    assert!(row["last_fetch_at"].is_string(), "{row}");
+    assert_eq!(m.json.as_array().unwrap().len(), 1);
+    let none = app_state(store.clone()).await;
+    assert_eq!(
+        get(&none, "/api/v1/git-mirrors").await.json,
+        serde_json::json!([])
+    );
+
     // A push delivered after the run asks for an early one.
     let ran_at = store.last_job_run("git_mirrors").await.unwrap().unwrap().0;
     assert!(!store.github_pushed_since(ran_at).await.unwrap());

@@ -2,6 +2,8 @@
 //! maps with the rule to add, a replay, and the kept deliveries, filtered by source, verdict
 //! and event in the URL; a delivery expands to its payload (secrets redacted) and its replay.
 
+mod history;
+
 use crate::api;
 use crate::components::filters::{use_query_updater, FilterSelect};
 use crate::components::list::{col, Column, ListTable};
@@ -9,6 +11,7 @@ use crate::components::page::{page_param, PageHead};
 use crate::components::states::{CardsSkeleton, ErrorState};
 use crate::format;
 use crate::strings;
+use history::{backfill_html, mirrors_html};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
@@ -49,6 +52,8 @@ pub fn Sources() -> impl IntoView {
         }
     });
     let summary = LocalResource::new(api::sources);
+    let mirrors = LocalResource::new(api::git_mirrors);
+    let backfill = LocalResource::new(api::backfill);
     let list = LocalResource::new(move || {
         let f = filters.get();
         let some = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
@@ -117,6 +122,40 @@ pub fn Sources() -> impl IntoView {
                     all.into_iter()
                         .map(|s| view! { <SourceCard s on_replayed=Callback::new(move |_| on_replayed()) /> })
                         .collect_view()
+                        .into_any()
+                }
+            }}
+            {move || match mirrors.get() {
+                None => ().into_any(),
+                Some(Err(e)) => {
+                    view! {
+                        <ErrorState what=strings::WHAT_MIRRORS error=e on_retry=move || mirrors.refetch() />
+                    }
+                        .into_any()
+                }
+                Some(Ok(all)) => {
+                    view! {
+                        <section class="panel" data-test="mirrors">
+                            <div inner_html=mirrors_html(&all)></div>
+                        </section>
+                    }
+                        .into_any()
+                }
+            }}
+            {move || match backfill.get() {
+                None => ().into_any(),
+                Some(Err(e)) => {
+                    view! {
+                        <ErrorState what=strings::WHAT_BACKFILL error=e on_retry=move || backfill.refetch() />
+                    }
+                        .into_any()
+                }
+                Some(Ok(all)) => {
+                    view! {
+                        <section class="panel" data-test="backfill">
+                            <div inner_html=backfill_html(&all)></div>
+                        </section>
+                    }
                         .into_any()
                 }
             }}
@@ -211,7 +250,7 @@ fn ReplayButton(
 }
 
 /// `<time>` as [`crate::components::time::RelativeTime`] draws it, as HTML.
-fn time_html(t: Option<nagare_core::Timestamp>) -> String {
+pub(super) fn time_html(t: Option<nagare_core::Timestamp>) -> String {
     match t {
         Some(at) => format!(
             "<time datetime=\"{}\" title=\"{}\">{}</time>",
@@ -223,7 +262,7 @@ fn time_html(t: Option<nagare_core::Timestamp>) -> String {
     }
 }
 
-fn badge_html(tone: &str, text: &str) -> String {
+pub(super) fn badge_html(tone: &str, text: &str) -> String {
     format!("<span class=\"badge badge-{tone}\">{}</span>", esc(text))
 }
 
