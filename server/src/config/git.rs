@@ -91,6 +91,8 @@ impl GitSourceConfig {
             if let Some(url) = &m.url {
                 let remote = url.contains("://");
                 if url.trim().is_empty()
+                    || url.trim_start().starts_with('-')
+                    || (!remote && url.contains("::"))
                     || (remote
                         && !url.starts_with("https://")
                         && !url.starts_with("http://")

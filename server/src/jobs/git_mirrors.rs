@@ -1,6 +1,7 @@
 //! The git mirrors' sync (once across replicas: one process fetches and reads): every
 //! `sources.git.every_minutes`, and sooner (a minute after the last run at the earliest)
-//! once GitHub has delivered a push. See `sources/git`.
+//! once GitHub has delivered a push (to any repository: a fetch with nothing new is cheap)
+//! since a mirror's last fetch began. See `sources/git`.
 
 use super::{BoxFuture, Job};
 use crate::state::AppState;
@@ -21,9 +22,28 @@ impl Job for GitMirrors {
     fn wants_run<'a>(
         &'a self,
         state: &'a AppState,
-        last_run_at: i64,
+        _last_run_at: i64,
     ) -> BoxFuture<'a, anyhow::Result<bool>> {
-        Box::pin(async move { Ok(state.store.github_pushed_since(last_run_at).await?) })
+        Box::pin(async move {
+            // Since the oldest fetch (or failure) of a configured mirror (so a push that
+            // arrived during a run, after its fetch, is seen); a mirror never fetched: any push.
+            let rows = state.store.git_mirrors().await?;
+            let since = state
+                .config
+                .sources
+                .git
+                .mirrors
+                .iter()
+                .map(|m| {
+                    rows.iter()
+                        .find(|r| r.repo == m.repo)
+                        .and_then(|r| r.last_fetch_at.max(r.error_at))
+                        .unwrap_or(0)
+                })
+                .min()
+                .unwrap_or(0);
+            Ok(state.store.github_pushed_since(since).await?)
+        })
     }
     fn run<'a>(&'a self, state: &'a AppState) -> BoxFuture<'a, anyhow::Result<String>> {
         Box::pin(async move {

@@ -12,6 +12,7 @@ use nagare_server::store::Store;
 use nagare_server::AppState;
 use std::path::Path;
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 
 const REPO: &str = "acme/mono";
 /// 2026-01-05T00:00:00Z, in seconds.
@@ -106,6 +107,12 @@ fn history(dir: &Path) -> Shas {
     );
     let o1 = git(dir, T0, &["rev-parse", "HEAD"]);
     git(dir, T0 + 7 * H, &["tag", "-a", "v1", "-m", "v1"]);
+    // A pull request's head that no branch holds (GitHub's refs/pull/*): never read.
+    git(dir, T0, &["checkout", "-q", "-b", "fork", &m1]);
+    let pr = commit(dir, T0 + 6 * H, "pr", &[("api/fork.txt", "f")]);
+    git(dir, T0, &["update-ref", "refs/pull/1/head", &pr]);
+    git(dir, T0, &["checkout", "-q", "main"]);
+    git(dir, T0, &["branch", "-q", "-D", "fork"]);
     git(dir, T0, &["checkout", "-q", "-b", "wip", &m1]);
     let w1 = commit(dir, T0 + 5 * H + H / 2, "w1", &[("api/wip.txt", "w")]);
     git(dir, T0, &["checkout", "-q", "main"]);
@@ -254,7 +261,7 @@ async fn a_mirror_gives_exact_graphs_and_each_monorepo_service_its_own_changes()
         assert_eq!(r.new, 10, "{backend}: {r:?}");
         assert_eq!(r.tips, 5, "{backend}: {r:?}");
         let commits = git_commits(&store).await;
-        assert_eq!(commits.len(), 10);
+        assert_eq!(commits.len(), 10, "refs/pull/1/head is not read");
         assert_eq!(commits[&s.c1].parents, Vec::<String>::new());
         assert_eq!(
             commits[&s.c1].paths.as_deref(),
@@ -321,6 +328,10 @@ async fn a_mirror_gives_exact_graphs_and_each_monorepo_service_its_own_changes()
         let w2 = git(work.path(), T0, &["rev-parse", "HEAD"]);
         git(work.path(), T0, &["checkout", "-q", "main"]);
         assert_ne!(w2, s.w1);
+        // A git killed mid-fetch left its lock files: the next sync clears them.
+        let mirror = mirrors.path().join("acme/mono.git");
+        std::fs::write(mirror.join("packed-refs.lock"), "").unwrap();
+        std::fs::write(mirror.join("refs/heads/wip.lock"), "").unwrap();
         let forced = sync(&store, &config).await;
         assert_eq!(
             (forced.error.as_deref(), forced.new),
@@ -444,4 +455,152 @@ async fn the_mirror_job_syncs_and_the_model_sees_it() {
     raw.delivery_id = Some("d-1".into());
     store.record_ignored(&raw, "test").await.unwrap();
     assert!(store.github_pushed_since(ran_at).await.unwrap());
+}
+
+/// An HTTP server that records each request's path and `Authorization` header and refuses
+/// it (403), as a git host refusing a token does; its base URL.
+/// The requests a host saw: (path and query, `Authorization`).
+type Seen = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
+async fn refusing_host(seen: Seen) -> String {
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let seen = seen.clone();
+        async move {
+            let auth = req
+                .headers()
+                .get("authorization")
+                .map(|v| v.to_str().unwrap().to_owned());
+            seen.lock().unwrap().push((req.uri().to_string(), auth));
+            (axum::http::StatusCode::FORBIDDEN, "denied")
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_goes_only_to_its_host_as_a_header_and_never_into_errors() {
+    use base64::Engine;
+    let (store, dir) = fresh_store("sqlite").await;
+    let dir = dir.unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let host = refusing_host(seen.clone()).await;
+    let basic = |t: &str| {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{t}"))
+        )
+    };
+
+    // The mirror's own token file: sent to its URL's host, as a header.
+    let secret = "ghp_mirror_secret_0123456789";
+    let token = dir.path().join("token");
+    std::fs::write(&token, format!("{secret}\n")).unwrap();
+    let mut config = config(Path::new("/unused"), &dir.path().join("mirrors"));
+    config.sources.git.mirrors[0].url = Some(format!("{host}/acme/mono.git"));
+    config.sources.git.mirrors[0].token_file = Some(token);
+    let r = sync(&store, &config).await;
+    let e = r.error.expect("the host refuses");
+    assert!(e.contains("git fetch failed"), "{e}");
+    assert!(
+        !e.contains(secret) && !e.contains(&basic(secret)[6..]),
+        "{e}"
+    );
+    assert!(!logs().contains(secret));
+    {
+        let seen = seen.lock().unwrap();
+        assert!(
+            seen[0].0.starts_with("/acme/mono.git/info/refs"),
+            "{seen:?}"
+        );
+        assert_eq!(
+            seen[0].1.as_deref(),
+            Some(basic(secret).as_str()),
+            "{seen:?}"
+        );
+    }
+    let row = store.git_mirror(REPO).await.unwrap().unwrap();
+    assert!(!row.error.unwrap().contains(secret));
+
+    // The GitHub source's token goes to the GitHub host only: not to another host...
+    seen.lock().unwrap().clear();
+    let github_token = "ghp_github_source_token_9876543210";
+    config.sources.github.token = github_token.into();
+    config.sources.git.mirrors[0].token_file = None;
+    let r = sync(&store, &config).await;
+    assert!(r.error.is_some());
+    {
+        let seen = seen.lock().unwrap();
+        assert!(
+            !seen.is_empty() && seen.iter().all(|(_, a)| a.is_none()),
+            "{seen:?}"
+        );
+    }
+    // ...and to it when it is the GitHub host (an Enterprise server's api_url), by default.
+    seen.lock().unwrap().clear();
+    config.sources.github.api_url = format!("{host}/api/v3");
+    config.sources.git.mirrors[0].url = None;
+    let r = sync(&store, &config).await;
+    assert!(!r.error.unwrap().contains(github_token));
+    assert_eq!(
+        seen.lock().unwrap()[0].1.as_deref(),
+        Some(basic(github_token).as_str())
+    );
+
+    // Never over plain http to another machine: refused before git runs.
+    config.sources.git.mirrors[0].url = Some("http://git.example.invalid/acme/mono.git".into());
+    config.sources.git.mirrors[0].token_file = Some(dir.path().join("token"));
+    let e = sync(&store, &config).await.error.unwrap();
+    assert!(
+        e.contains("refusing to send a token over plain http"),
+        "{e}"
+    );
+
+    // A mirror another process is syncing is left alone, and nothing is recorded.
+    let before = store.git_mirror(REPO).await.unwrap();
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.path().join("mirrors/acme/mono.git.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let e = sync(&store, &config).await.error.unwrap();
+    assert!(e.contains("another sync of this mirror is running"), "{e}");
+    assert_eq!(store.git_mirror(REPO).await.unwrap(), before);
+}
+
+#[test]
+fn a_mirror_url_is_https_http_file_or_a_path() {
+    let check = |url: &str| {
+        nagare_server::config::GitSourceConfig {
+            mirrors: vec![MirrorConfig {
+                repo: REPO.into(),
+                url: Some(url.into()),
+                token_file: None,
+            }],
+            ..Default::default()
+        }
+        .check()
+    };
+    for ok in [
+        "https://github.com/acme/mono.git",
+        "file:///srv/git/mono.git",
+        "/srv/git/mono.git",
+    ] {
+        assert_eq!(check(ok), Ok(()), "{ok}");
+    }
+    for bad in [
+        "ext::sh -c touch% /tmp/pwned",
+        "fd::17",
+        "--upload-pack=touch /tmp/pwned",
+        "ssh://git@github.com/acme/mono.git",
+        "https://user:ghp_x@github.com/acme/mono.git",
+        "",
+    ] {
+        let e = check(bad).unwrap_err();
+        assert_eq!(e.0, "sources.git.mirrors[0].url", "{bad}: {e:?}");
+    }
 }

@@ -287,6 +287,37 @@ async fn every_reply_matches_the_generated_schema() {
     let r = get(&state, "/api/v1/sources").await;
     assert_eq!(r.status, 200, "{}", r.json);
     conforms(&doc, "get", "/api/v1/sources", &r, &mut seen);
+    // A backfill phase that stopped, and a mirror whose fetch failed.
+    state
+        .store
+        .backfill_start("github", "acme/api", "runs", 0)
+        .await
+        .unwrap();
+    state
+        .store
+        .backfill_failed("github", "acme/api", "runs", "GitHub answered 502")
+        .await
+        .unwrap();
+    let r = get(&state, "/api/v1/backfill").await;
+    assert_eq!(r.json[0]["state"], "failed", "{}", r.json);
+    conforms(&doc, "get", "/api/v1/backfill", &r, &mut seen);
+    let mut config = state.config.as_ref().clone();
+    config.sources.git.mirrors = vec![nagare_server::config::MirrorConfig {
+        repo: "acme/api".into(),
+        url: Some("/nonexistent/acme/api.git".into()),
+        token_file: None,
+    }];
+    state
+        .store
+        .git_mirror_failed("acme/api", "/nonexistent/acme/api.git", "git clone failed")
+        .await
+        .unwrap();
+    let mirrored = nagare_server::AppState::new(state.store.clone(), config)
+        .await
+        .unwrap();
+    let r = get(&mirrored, "/api/v1/git-mirrors").await;
+    assert_eq!(r.json[0]["error"], "git clone failed", "{}", r.json);
+    conforms(&doc, "get", "/api/v1/git-mirrors", &r, &mut seen);
     let r = get(&state, "/api/v1/deliveries?per_page=5").await;
     assert_eq!(r.status, 200, "{}", r.json);
     conforms(&doc, "get", "/api/v1/deliveries", &r, &mut seen);

@@ -49,16 +49,20 @@ impl SyncReport {
     }
 }
 
+/// The web host of the GitHub source (`https://github.com`, or the Enterprise host).
+fn github_web(github: &GithubSourceConfig) -> String {
+    match github.api_url.trim_end_matches('/') {
+        "https://api.github.com" => "https://github.com".to_owned(),
+        other => other.trim_end_matches("/api/v3").to_owned(),
+    }
+}
+
 /// The clone URL of a mirror: its own, else GitHub's (or the Enterprise host's).
 pub fn clone_url(m: &MirrorConfig, github: &GithubSourceConfig) -> String {
     if let Some(u) = &m.url {
         return u.trim().to_owned();
     }
-    let web = match github.api_url.trim_end_matches('/') {
-        "https://api.github.com" => "https://github.com".to_owned(),
-        other => other.trim_end_matches("/api/v3").to_owned(),
-    };
-    format!("{web}/{}.git", m.repo)
+    format!("{}/{}.git", github_web(github), m.repo)
 }
 
 /// Where a repository's mirror lives under `dir`.
@@ -67,16 +71,34 @@ pub fn mirror_path(dir: &Path, repo: &str) -> PathBuf {
     dir.join(owner).join(format!("{name}.git"))
 }
 
-/// The token for an `https://` clone URL: the mirror's file, else the GitHub source's access.
+/// `scheme://host[:port]` of an `http(s)://` URL.
+fn origin_of(url: &str) -> Option<(String, bool)> {
+    let u = url::Url::parse(url).ok()?;
+    let host = u.host_str()?;
+    let loopback = match u.host()? {
+        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    };
+    let origin = match u.port() {
+        Some(p) => format!("{}://{host}:{p}", u.scheme()),
+        None => format!("{}://{host}", u.scheme()),
+    };
+    Some((origin, loopback))
+}
+
+/// The token for an `http(s)://` clone URL, and the origin it may be sent to: the mirror's
+/// `token_file`, else the GitHub source's access, but only to the GitHub host. A token never
+/// goes over plain `http://`, except to a loopback address.
 async fn token_for(
     m: &MirrorConfig,
     github: &GithubSourceConfig,
     url: &str,
-) -> anyhow::Result<Option<String>> {
-    if !url.starts_with("https://") && !url.starts_with("http://") {
+) -> anyhow::Result<Option<(String, String)>> {
+    let Some((origin, loopback)) = origin_of(url) else {
         return Ok(None);
-    }
-    if let Some(f) = &m.token_file {
+    };
+    let token = if let Some(f) = &m.token_file {
         let t = std::fs::read_to_string(f).with_context(|| {
             format!(
                 "sources.git.mirrors ({}): cannot read token_file {}",
@@ -84,26 +106,47 @@ async fn token_for(
                 f.display()
             )
         })?;
-        return Ok(Some(t.trim().to_owned()).filter(|t| !t.is_empty()));
-    }
-    let configured = !github.app_id.trim().is_empty()
-        || !github.token.trim().is_empty()
-        || github.token_file.is_some();
-    if !configured {
+        Some(t.trim().to_owned()).filter(|t| !t.is_empty())
+    } else {
+        let configured = !github.app_id.trim().is_empty()
+            || !github.token.trim().is_empty()
+            || github.token_file.is_some();
+        let github_host = origin_of(&github_web(github)).map(|(o, _)| o);
+        if !configured || github_host.as_deref() != Some(origin.as_str()) {
+            return Ok(None);
+        }
+        let auth = github.api_auth().map_err(anyhow::Error::msg)?;
+        let client =
+            crate::sources::github_api::Client::new(&github.api_url, auth, Default::default())?;
+        Some(client.token().await?)
+    };
+    let Some(token) = token else {
         return Ok(None);
+    };
+    if origin.starts_with("http://") && !loopback {
+        anyhow::bail!(
+            "sources.git.mirrors ({}): refusing to send a token over plain http to {origin}; use https://",
+            m.repo
+        );
     }
-    let auth = github.api_auth().map_err(anyhow::Error::msg)?;
-    let client =
-        crate::sources::github_api::Client::new(&github.api_url, auth, Default::default())?;
-    Ok(Some(client.token().await?))
+    Ok(Some((token, origin)))
 }
 
-/// Runs `git` with `args`, no stdin, no prompt, the token (if any) as an HTTP header in the
-/// environment (never in the arguments or the URL), stopped after `timeout`.
+/// Settings every git command of a mirror runs with: no maintenance that could drop objects
+/// a stored tip still needs, and a stalled transfer aborted.
+const GIT_SETTINGS: [(&str, &str); 3] = [
+    ("gc.auto", "0"),
+    ("http.lowSpeedLimit", "1000"),
+    ("http.lowSpeedTime", "60"),
+];
+
+/// Runs `git` with `args`, no stdin, no prompt, only the https, http and file transports, the
+/// token (if any) as an HTTP header for its origin in the environment (never in the arguments
+/// or the URL), in its own process group, all of which is killed after `timeout`.
 async fn git(
     what: &str,
     args: &[&std::ffi::OsStr],
-    token: Option<&str>,
+    token: Option<&(String, String)>,
     timeout: Duration,
 ) -> anyhow::Result<()> {
     let mut cmd = tokio::process::Command::new("git");
@@ -112,30 +155,51 @@ async fn git(
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_ALLOW_PROTOCOL", "https:http:file")
+        .process_group(0)
         .kill_on_drop(true);
-    if let Some(t) = token {
+    let mut settings: Vec<(String, String)> = GIT_SETTINGS
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let mut secrets = Vec::new();
+    if let Some((t, origin)) = token {
         let basic = base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{t}"));
-        cmd.env("GIT_CONFIG_COUNT", "1")
-            .env("GIT_CONFIG_KEY_0", "http.extraHeader")
-            .env(
-                "GIT_CONFIG_VALUE_0",
-                format!("Authorization: Basic {basic}"),
-            );
+        settings.push((
+            format!("http.{origin}/.extraHeader"),
+            format!("Authorization: Basic {basic}"),
+        ));
+        secrets = vec![t.clone(), basic];
+    }
+    cmd.env("GIT_CONFIG_COUNT", settings.len().to_string());
+    for (i, (k, v)) in settings.iter().enumerate() {
+        cmd.env(format!("GIT_CONFIG_KEY_{i}"), k)
+            .env(format!("GIT_CONFIG_VALUE_{i}"), v);
     }
     let child = cmd
         .spawn()
-        .context("cannot run `git`: install git (2.30 or later) on the server's PATH")?;
+        .context("cannot run `git`: install git (2.31 or later) on the server's PATH")?;
+    let group = child.id();
     let out = match tokio::time::timeout(timeout, child.wait_with_output()).await {
         Ok(out) => out?,
-        Err(_) => anyhow::bail!(
-            "git took longer than {} s (sources.git.fetch_timeout_secs)",
-            timeout.as_secs()
-        ),
+        Err(_) => {
+            // The child is killed on drop; its helpers (remote-https, index-pack) with it.
+            if let Some(pid) = group {
+                let _ = std::process::Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{pid}")])
+                    .stderr(Stdio::null())
+                    .status();
+            }
+            anyhow::bail!(
+                "git {what} took longer than {} s (sources.git.fetch_timeout_secs)",
+                timeout.as_secs()
+            )
+        }
     };
     if !out.status.success() {
         let mut err = String::from_utf8_lossy(&out.stderr).trim().to_owned();
-        if let Some(t) = token {
-            err = err.replace(t, "***");
+        for s in &secrets {
+            err = err.replace(s.as_str(), "***");
         }
         anyhow::bail!(
             "git {what} failed ({}): {}",
@@ -146,45 +210,79 @@ async fn git(
     Ok(())
 }
 
+/// The refs a mirror takes: branches and tags (not GitHub's `refs/pull/*`).
+const REFSPECS: [&str; 2] = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"];
+
+/// Points the bare repository at `url` with [`REFSPECS`], then fetches (pruning what is gone).
+async fn fetch_into(
+    gd: &Path,
+    url: &str,
+    token: Option<&(String, String)>,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let os = std::ffi::OsStr::new;
+    let gd = gd.as_os_str();
+    let config = |args: &[&str]| {
+        let mut all = vec![os("--git-dir"), gd, os("config")];
+        all.extend(args.iter().map(|a| os(a)));
+        all.into_iter().map(|a| a.to_owned()).collect::<Vec<_>>()
+    };
+    let set_url = config(&["remote.origin.url", url]);
+    let first = config(&["--replace-all", "remote.origin.fetch", REFSPECS[0]]);
+    let second = config(&["--add", "remote.origin.fetch", REFSPECS[1]]);
+    for args in [&set_url, &first, &second] {
+        let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+        git("config", &refs, None, timeout).await?;
+    }
+    git(
+        "fetch",
+        &[
+            os("--git-dir"),
+            gd,
+            os("fetch"),
+            os("--prune"),
+            os("--quiet"),
+            os("origin"),
+        ],
+        token,
+        timeout,
+    )
+    .await
+}
+
+/// Removes git's lock files left by a killed git (`packed-refs.lock`, `config.lock`,
+/// `refs/**/*.lock`): only called while holding the mirror's own lock, so no git of ours is
+/// running in it.
+fn remove_stale_locks(mirror: &Path) {
+    fn locks_in(dir: &Path, deep: bool) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                if deep {
+                    locks_in(&p, true);
+                }
+            } else if p.extension().is_some_and(|x| x == "lock") {
+                let _ = std::fs::remove_file(&p);
+            }
+        }
+    }
+    locks_in(mirror, false);
+    locks_in(&mirror.join("refs"), true);
+}
+
 /// Clones the mirror (into a temporary folder, renamed when complete) or fetches it.
 async fn fetch(
     path: &Path,
     url: &str,
-    token: Option<&str>,
+    token: Option<&(String, String)>,
     timeout: Duration,
 ) -> anyhow::Result<()> {
-    let os = |s: &str| std::ffi::OsString::from(s);
     if path.join("HEAD").exists() {
-        let gd = path.as_os_str();
-        git(
-            "remote set-url",
-            &[
-                &os("--git-dir"),
-                gd,
-                &os("remote"),
-                &os("set-url"),
-                &os("origin"),
-                &os(url),
-            ],
-            None,
-            timeout,
-        )
-        .await?;
-        git(
-            "fetch",
-            &[
-                &os("--git-dir"),
-                gd,
-                &os("fetch"),
-                &os("--prune"),
-                &os("--quiet"),
-                &os("origin"),
-            ],
-            token,
-            timeout,
-        )
-        .await?;
-        return Ok(());
+        remove_stale_locks(path);
+        return fetch_into(path, url, token, timeout).await;
     }
     let parent = path
         .parent()
@@ -198,23 +296,49 @@ async fn fetch(
         std::fs::remove_dir_all(&tmp)
             .with_context(|| format!("cannot remove the unfinished clone {}", tmp.display()))?;
     }
+    let os = std::ffi::OsStr::new;
     git(
-        "clone",
+        "init",
         &[
-            &os("clone"),
-            &os("--mirror"),
-            &os("--quiet"),
-            &os("--"),
-            &os(url),
+            os("init"),
+            os("--bare"),
+            os("--quiet"),
+            os("--"),
             tmp.as_os_str(),
         ],
-        token,
+        None,
         timeout,
     )
     .await?;
+    fetch_into(&tmp, url, token, timeout).await?;
     std::fs::rename(&tmp, path)
         .with_context(|| format!("cannot move the clone to {}", path.display()))?;
     Ok(())
+}
+
+/// The mirror's own lock (`<name>.git.lock` beside it), held while it is fetched, read and
+/// stored, so that the server's job and `nagare sync git` never work on it at once.
+fn lock_mirror(path: &Path) -> anyhow::Result<std::fs::File> {
+    let parent = path
+        .parent()
+        .ok_or_else(|| anyhow!("no folder for {}", path.display()))?;
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(PathBuf::from(&name))
+        .with_context(|| format!("cannot open {}", PathBuf::from(&name).display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another sync of this mirror is running (the server's job or `nagare sync git`); it is left to finish"
+        ),
+        Err(std::fs::TryLockError::Error(e)) => Err(e).context("cannot lock the mirror"),
+    }
 }
 
 /// Syncs one mirror: fetch, read what is new, store it. A failure is recorded on its row.
@@ -224,6 +348,13 @@ pub async fn sync_one(store: &Store, config: &Config, dir: &Path, m: &MirrorConf
         ..SyncReport::default()
     };
     let url = clone_url(m, &config.sources.github);
+    let _lock = match lock_mirror(&mirror_path(dir, &m.repo)) {
+        Ok(l) => l,
+        Err(e) => {
+            report.error = Some(format!("{e:#}"));
+            return report;
+        }
+    };
     if let Err(e) = sync_inner(
         store,
         &config.sources.git,
@@ -261,7 +392,7 @@ async fn sync_inner(
     fetch(
         &path,
         url,
-        token.as_deref(),
+        token.as_ref(),
         Duration::from_secs(git_cfg.fetch_timeout_secs),
     )
     .await?;

@@ -41,6 +41,11 @@ pub fn read_new(
         let Ok(mut reference) = reference else {
             continue;
         };
+        // Branches and tags only: not GitHub's `refs/pull/*` (forks' heads, test merges).
+        let name = reference.name().as_bstr();
+        if !name.starts_with(b"refs/heads/") && !name.starts_with(b"refs/tags/") {
+            continue;
+        }
         // Tags of trees or blobs, and broken refs, name no commit.
         let Ok(id) = reference.peel_to_id() else {
             continue;
@@ -95,8 +100,8 @@ fn commit_event(r: &gix::Repository, repo: &str, c: &gix::Commit<'_>) -> anyhow:
         sha: c.id.to_string(),
         parents: parents.iter().map(|p| p.to_string()).collect(),
         author: Some(if name.is_empty() { email } else { name }).filter(|a| !a.is_empty()),
-        authored_at: Timestamp(author.time()?.seconds * 1000),
-        committed_at: Some(Timestamp(committer.time()?.seconds * 1000)),
+        authored_at: Timestamp(author.time()?.seconds.saturating_mul(1000)),
+        committed_at: Some(Timestamp(committer.time()?.seconds.saturating_mul(1000))),
         message: (!message.is_empty()).then(|| nagare_core::text::capped(message, MESSAGE_MAX)),
         paths: changed_paths(r, c, parents.first().copied())?,
     })
