@@ -332,13 +332,20 @@ fn lock_mirror(path: &Path) -> anyhow::Result<std::fs::File> {
         .write(true)
         .open(PathBuf::from(&name))
         .with_context(|| format!("cannot open {}", PathBuf::from(&name).display()))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
-            "another sync of this mirror is running (the server's job or `nagare sync git`); it is left to finish"
-        ),
-        Err(std::fs::TryLockError::Error(e)) => Err(e).context("cannot lock the mirror"),
+    // A lock just released can linger for a moment in a process forked meanwhile (until it
+    // executes its program), so a busy lock is tried again for two seconds.
+    for _ in 0..40 {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => std::thread::sleep(Duration::from_millis(50)),
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(e).context("cannot lock the mirror")
+            }
+        }
     }
+    anyhow::bail!(
+        "another sync of this mirror is running (the server's job or `nagare sync git`); it is left to finish"
+    )
 }
 
 /// Syncs one mirror: fetch, read what is new, store it. A failure is recorded on its row.
@@ -348,7 +355,12 @@ pub async fn sync_one(store: &Store, config: &Config, dir: &Path, m: &MirrorConf
         ..SyncReport::default()
     };
     let url = clone_url(m, &config.sources.github);
-    let _lock = match lock_mirror(&mirror_path(dir, &m.repo)) {
+    let path = mirror_path(dir, &m.repo);
+    let locked = tokio::task::spawn_blocking(move || lock_mirror(&path))
+        .await
+        .map_err(|e| anyhow!("the mirror's lock: {e}"))
+        .and_then(|r| r);
+    let _lock = match locked {
         Ok(l) => l,
         Err(e) => {
             report.error = Some(format!("{e:#}"));
