@@ -64,6 +64,15 @@ pub fn backfill_state(state: &str) -> &str {
         _ => "stopped",
     }
 }
+pub const UNMAPPED_ENV_TITLE: &str = "Environments with no tier";
+pub const UNMAPPED_ENV_HINT: &str = "Neither a rule nor the name says which tier these are, so their deployments count as `other`: outside the DORA numbers. Add the rule with the right tier to the configuration, restart, then replay.";
+pub fn unmapped_env_count(n: u64) -> String {
+    if n == 1 {
+        "1 deployment".into()
+    } else {
+        format!("{n} deployments")
+    }
+}
 pub const UNMAPPED_TITLE: &str = "Repositories no rule maps";
 pub const UNMAPPED_HINT: &str = "Their deployments and incidents are kept raw, not counted. Add the rule to the configuration, restart, then replay.";
 pub const REPLAY_ALL: &str = "Replay all deliveries";

@@ -24,6 +24,24 @@ pub struct SourceSummary {
     pub verdicts: VerdictCounts,
     /// Repositories (or other keys) that no rule maps, with the rule to add.
     pub unmapped: Vec<UnmappedHint>,
+    /// Environments this source deployed to whose tier neither a rule nor the name gives
+    /// (tier `other`, outside the DORA numbers), with the rule to add; `deliveries` counts
+    /// their deployments.
+    #[serde(default)]
+    pub unmapped_environments: Vec<UnmappedHint>,
+}
+
+/// An environment deployed to, as the model holds it (`Org::environments`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnvironmentSeen {
+    /// The source of its deployments (`github`, `api`).
+    pub source: String,
+    pub name: String,
+    pub tier: crate::events::EnvironmentTier,
+    pub deployments: u64,
+    /// The newest of its deployments' finish (or start) times.
+    pub last_at: Option<Timestamp>,
 }
 
 /// An event a source's webhook sends, as its settings name it.

@@ -96,6 +96,30 @@ impl Org {
         page_of(items, total, page, per_page)
     }
 
+    /// Every environment deployed to, by source and name: its tier, how many deployments, and
+    /// the newest one's time.
+    pub fn environments(&self) -> Vec<crate::api::EnvironmentSeen> {
+        let mut by: BTreeMap<(&str, &str), crate::api::EnvironmentSeen> = BTreeMap::new();
+        for &slot in &self.dep_list {
+            let d = &self.deps[slot];
+            let source = self.sources.resolve(d.ev.source);
+            let name = self.environments.resolve(d.ev.environment);
+            let at = d.ev.finished_at().or(d.ev.started_at());
+            let e = by
+                .entry((source, name))
+                .or_insert_with(|| crate::api::EnvironmentSeen {
+                    source: source.to_owned(),
+                    name: name.to_owned(),
+                    tier: d.tier,
+                    deployments: 0,
+                    last_at: None,
+                });
+            e.deployments += 1;
+            e.last_at = e.last_at.max(at);
+        }
+        by.into_values().collect()
+    }
+
     /// Whether a deployment is unplanned: a hotfix or rollback, or it remediates an incident
     /// (its `remediates`, or an incident's `remediated_by_deployment` names it).
     pub(crate) fn is_unplanned(&self, d: &DepEv) -> bool {

@@ -127,6 +127,7 @@ async fn run() -> Result<String, String> {
             repo: REPO.into(),
             service: "octo".into(),
             path: None,
+            teams: Vec::new(),
         }],
         ..GithubSourceConfig::default()
     };

@@ -127,6 +127,9 @@ pub struct RepoRuleConfig {
     /// In a monorepo, the service's folder (`services/api`): only commits that change a path
     /// in it count as the service's changes. One rule per folder.
     pub path: Option<String>,
+    /// The teams that own the service (an exact repository only): its metrics count for them.
+    #[serde(default)]
+    pub teams: Vec<String>,
 }
 
 impl GithubSourceConfig {
@@ -188,6 +191,14 @@ impl GithubSourceConfig {
                 return Err(format!(
                     "sources.github.repos[{i}]: `repo` must be `owner/name` or `owner/*` and `service` not empty (got repo = {:?}, service = {:?})",
                     r.repo, r.service
+                ));
+            }
+            if !r.teams.is_empty() && r.repo.ends_with("/*") {
+                return Err(format!("sources.github.repos[{i}].teams: teams own one repository's service (`owner/name`), not `{}`; declare them with an exact rule or a catalogue event", r.repo));
+            }
+            if r.teams.iter().any(|t| t.trim().is_empty()) {
+                return Err(format!(
+                    "sources.github.repos[{i}].teams: a team's name must not be empty"
                 ));
             }
             if let Some(path) = &r.path {
@@ -358,6 +369,22 @@ environment = "eu-live"
             (
                 "[[sources.github.deployments]]\nworkflow = \"x\"\nbrnach = \"main\"\n",
                 "unknown field `brnach`",
+            ),
+            (
+                "[[sources.github.repos]]\nrepo = \"acme/*\"\nservice = \"x\"\nteams = [\"pay\"]\n",
+                "sources.github.repos[0].teams: teams own one repository's service",
+            ),
+            (
+                "[[sources.github.repos]]\nrepo = \"acme/api\"\nservice = \"x\"\nteams = [\" \"]\n",
+                "sources.github.repos[0].teams: a team's name must not be empty",
+            ),
+            (
+                "[[sources.github.repos]]\nrepo = \"acme/*\"\nservice = \"x\"\npath = \"api\"\n",
+                "sources.github.repos[0].path: a folder needs one repository",
+            ),
+            (
+                "[[sources.github.repos]]\nrepo = \"acme/mono\"\nservice = \"x\"\npath = \"../api\"\n",
+                "sources.github.repos[0].path: `../api` must be a folder inside the repository",
             ),
         ] {
             let e = rules_of(text).unwrap_err();

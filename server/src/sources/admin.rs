@@ -78,6 +78,27 @@ pub(crate) async fn sources(
                 h.last_at = h.last_at.max(nagare_core::Timestamp(at));
             }
         }
+        let mut unmapped_environments = Vec::new();
+        if source.is_some() && name == "github" {
+            let model = crate::state::Synced::now(&state).await?;
+            for e in model.catalog().environments() {
+                if e.source != name || e.tier != nagare_core::events::EnvironmentTier::Other {
+                    continue;
+                }
+                // A JSON string is a TOML basic string.
+                let key = serde_json::to_string(&e.name).unwrap_or_default();
+                unmapped_environments.push(UnmappedHint {
+                    rule: format!(
+                        "[sources.github.environments]\n{key} = \"production\"   # or staging, testing, development"
+                    ),
+                    key: e.name,
+                    deliveries: e.deployments,
+                    last_at: e.last_at.unwrap_or(nagare_core::Timestamp(0)),
+                });
+            }
+            unmapped_environments
+                .sort_by(|a, b| b.deliveries.cmp(&a.deliveries).then(a.key.cmp(&b.key)));
+        }
         let mut unmapped: Vec<UnmappedHint> = hints.into_values().collect();
         unmapped.sort_by(|a, b| b.deliveries.cmp(&a.deliveries).then(a.key.cmp(&b.key)));
         out.push(SourceSummary {
@@ -96,6 +117,7 @@ pub(crate) async fn sources(
             last_ping_at,
             verdicts,
             unmapped,
+            unmapped_environments,
         });
     }
     Ok(Json(out))

@@ -164,7 +164,7 @@ pub async fn declare_services(
             name: r.service.trim().to_owned(),
             repo: Some(r.repo.clone()),
             repo_url: Some(format!("{web}/{}", r.repo)),
-            teams: Vec::new(),
+            teams: r.teams.iter().map(|t| t.trim().to_owned()).collect(),
             path_prefix: r
                 .path
                 .as_deref()

@@ -69,6 +69,9 @@ impl Catalog<'_> {
     pub fn teams(&self) -> Vec<TeamRow> {
         self.0.org.teams()
     }
+    pub fn environments(&self) -> Vec<nagare_core::api::EnvironmentSeen> {
+        self.0.org.environments()
+    }
     /// The first event of a batch that `limit` does not allow writing.
     pub fn first_outside(&self, events: &[Event], limit: &Limit) -> Option<OutOfScope> {
         self.0.org.first_outside(events, limit)

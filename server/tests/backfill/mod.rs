@@ -296,6 +296,7 @@ fn config() -> Config {
         repo: REPO.into(),
         service: "hello".into(),
         path: None,
+        teams: Vec::new(),
     }];
     config
 }

@@ -139,6 +139,11 @@ fn config(url: &Path, mirrors: &Path) -> Config {
             repo: REPO.into(),
             service: (*s).into(),
             path: Some(format!("{s}/")),
+            teams: if *s == "api" {
+                vec![" payments ".into()]
+            } else {
+                Vec::new()
+            },
         })
         .collect();
     config.sources.git.dir = Some(mirrors.to_owned());
@@ -285,6 +290,21 @@ async fn a_mirror_gives_exact_graphs_and_each_monorepo_service_its_own_changes()
         assert_eq!(commits[&s.c4].message.as_deref(), Some("c4"));
 
         let state = AppState::new(store.clone(), config.clone()).await.unwrap();
+        // The rules declared both services of the repository, each with its folder and teams.
+        let services = get(&state, "/api/v1/services").await.json;
+        let service = |n: &str| {
+            services
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["name"] == n)
+                .cloned()
+                .unwrap()
+        };
+        assert_eq!(service("api")["path_prefix"], "api", "{services}");
+        assert_eq!(service("api")["teams"], serde_json::json!(["payments"]));
+        assert_eq!(service("web")["teams"], serde_json::json!([]));
+        assert_eq!(service("web")["repo"], REPO);
         // api: what m1 reaches and c1 does not is c2, c3, c4, c5, m1; of those c2 (api/a.txt),
         // c4 (api/b.txt) and m1 (api/b.txt against c5) touch api/. Deployed at t0+5.5 h.
         // The git graph won over the push's: c4 is reached through m1's second parent.

@@ -19,12 +19,14 @@ async fn state(store: &Store, octo: bool) -> AppState {
         repo: "Codertocat/Hello-World".into(),
         service: "hello".into(),
         path: None,
+        teams: Vec::new(),
     }];
     if octo {
         config.sources.github.repos.push(RepoRuleConfig {
             repo: "octo-org/*".into(),
             service: "octo".into(),
             path: None,
+            teams: Vec::new(),
         });
     }
     AppState::new(store.clone(), config).await.unwrap()
@@ -202,6 +204,34 @@ async fn the_sources_page_api_counts_hints_lists_redacts_and_replays() {
                 .starts_with(&format!("delivery {unmapped}: replayed")),
             "{}",
             audit.json
+        );
+
+        // A deployment to an environment whose name says no tier (and no rule does): listed
+        // with the rule to add, its name quoted as a TOML key.
+        let r = get(&b, "/api/v1/sources").await;
+        assert_eq!(r.json[0]["unmapped_environments"], json!([]), "{}", r.json);
+        let eu = with(fixture!("deployment_status"), |v| {
+            v["deployment"]["id"] = json!(888);
+            v["deployment"]["environment"] = json!("eu \"live\"");
+            v["deployment_status"]["environment"] = json!("eu \"live\"");
+        });
+        let r = signed(&b, "deployment_status", "e-1", &eu).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+        let r = get(&b, "/api/v1/sources").await;
+        let envs = &r.json[0]["unmapped_environments"];
+        assert_eq!(envs.as_array().unwrap().len(), 1, "{backend}: {envs}");
+        assert_eq!(envs[0]["key"], "eu \"live\"");
+        assert_eq!(envs[0]["deliveries"], 1);
+        assert_eq!(envs[0]["last_at"], "2019-05-15T15:20:55Z");
+        let rule = envs[0]["rule"].as_str().unwrap();
+        assert!(
+            rule.starts_with("[sources.github.environments]\n\"eu \\\"live\\\"\" = \"production\""),
+            "{rule}"
+        );
+        let parsed: toml::Value = toml::from_str(rule).unwrap();
+        assert_eq!(
+            parsed["sources"]["github"]["environments"]["eu \"live\""].as_str(),
+            Some("production")
         );
     }
 }

@@ -22,6 +22,7 @@ async fn github_state(store: Store) -> AppState {
         repo: "Codertocat/Hello-World".into(),
         service: "hello".into(),
         path: None,
+        teams: Vec::new(),
     }];
     AppState::new(store, config).await.unwrap()
 }
@@ -493,6 +494,7 @@ async fn an_unmapped_delivery_maps_when_redelivered_after_its_rule_is_added() {
         repo: "acme/*".into(),
         service: "checkout".into(),
         path: None,
+        teams: Vec::new(),
     }];
     let state = AppState::new(store.clone(), config).await.unwrap();
     let r = signed(&state, "deployment_status", "u-1", &body).await;

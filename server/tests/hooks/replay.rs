@@ -27,6 +27,7 @@ fn config(b: bool) -> Config {
         repo: repo.into(),
         service: service.into(),
         path: None,
+        teams: Vec::new(),
     };
     if b {
         config.sources.github.repos = vec![

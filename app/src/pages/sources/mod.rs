@@ -340,6 +340,22 @@ fn card_html(s: &SourceSummary) -> String {
             );
         }
     }
+    if !s.unmapped_environments.is_empty() {
+        h += &format!(
+            "<h3>{}</h3><p class=\"muted small\">{}</p>",
+            strings::UNMAPPED_ENV_TITLE,
+            esc(strings::UNMAPPED_ENV_HINT)
+        );
+        for u in &s.unmapped_environments {
+            h += &format!(
+                "<div data-test=\"unmapped-environment\"><strong class=\"mono\">{}</strong> · {} · {}<pre class=\"codeblock\"><code>{}</code></pre></div>",
+                esc(&u.key),
+                strings::unmapped_env_count(u.deliveries),
+                time_html(Some(u.last_at)),
+                esc(&u.rule)
+            );
+        }
+    }
     h
 }
 
@@ -444,6 +460,44 @@ fn Payload(id: i64, source: String, truncated: bool) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::esc;
+
+    #[test]
+    fn environments_with_no_tier_show_their_rule_escaped() {
+        use nagare_core::api::{SourceSummary, UnmappedHint, VerdictCounts};
+        let mut s = SourceSummary {
+            name: "github".into(),
+            configured: true,
+            webhook_path: "/hooks/github".into(),
+            content_type: "application/json".into(),
+            events: Vec::new(),
+            last_delivery_at: None,
+            last_ping_at: None,
+            verdicts: VerdictCounts::default(),
+            unmapped: Vec::new(),
+            unmapped_environments: Vec::new(),
+        };
+        assert!(!super::card_html(&s).contains("unmapped-environment"));
+        s.unmapped_environments = vec![UnmappedHint {
+            key: "eu<live>".into(),
+            deliveries: 3,
+            last_at: nagare_core::Timestamp(1_767_571_200_000),
+            rule: "[sources.github.environments]\n\"eu<live>\" = \"production\"".into(),
+        }];
+        let h = super::card_html(&s);
+        assert_eq!(
+            h.matches("data-test=\"unmapped-environment\"").count(),
+            1,
+            "{h}"
+        );
+        assert!(
+            h.contains("Environments with no tier") && h.contains("3 deployments"),
+            "{h}"
+        );
+        assert!(
+            h.contains("eu&lt;live&gt;") && !h.contains("eu<live>"),
+            "{h}"
+        );
+    }
 
     #[test]
     fn text_is_escaped_for_content_and_attributes() {
