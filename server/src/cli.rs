@@ -153,7 +153,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Demo { seed } => {
             let store = open_store(&config).await?;
-            let n = seed_demo(&store, seed.unwrap_or(config.demo.seed)).await?;
+            let n = seed_demo(&store, &config, seed.unwrap_or(config.demo.seed)).await?;
             println!("demo organisation stored: {n} events");
             Ok(())
         }
@@ -371,10 +371,14 @@ pub fn parse_since(s: &str) -> Result<i64, String> {
     crate::sources::replay::since_at(s, crate::store::now_millis())
 }
 
-/// Stores the demo organisation as one batch; returns the number of events.
-pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<usize> {
+/// Stores the demo organisation: its events as one batch, then its GitHub team's history as
+/// the deliveries GitHub would have sent (`demo:` ids), kept raw and mapped by the GitHub
+/// source with the demo's repository rules, in a second. Returns the events stored.
+pub async fn seed_demo(store: &Store, config: &Config, seed: u64) -> anyhow::Result<usize> {
     let now = nagare_core::Timestamp(crate::store::now_millis());
-    let events = nagare_core::demo::demo_org(seed, now);
+    let history =
+        nagare_core::demo::github::github_history(nagare_core::demo::demo_org(seed, now), now);
+    let events = history.events;
     let n = events.len();
     let raw = RawDelivery {
         source: "demo".into(),
@@ -385,7 +389,27 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<usize> {
         payload: None,
     };
     store.ingest(events, &raw).await?;
-    Ok(n)
+    let mut github = config.sources.github.clone();
+    github.add_demo_rules();
+    let mapping = crate::sources::github::Github::mapping(&github)?;
+    let synth = history
+        .deliveries
+        .into_iter()
+        .map(|d| crate::sources::backfill::Synth {
+            event: d.event,
+            id: d.id,
+            body: d.body,
+        })
+        .collect();
+    let mut report = crate::sources::backfill::RepoReport::default();
+    crate::sources::backfill::store_synthesized(store, &mapping, synth, None, &mut report).await?;
+    if report.kept_only > 0 {
+        anyhow::bail!(
+            "{} of the demo's GitHub deliveries were not mapped: a configured rule maps its repositories otherwise",
+            report.kept_only
+        );
+    }
+    Ok(n + report.stored as usize)
 }
 
 /// In local mode (no identity provider) only loopback addresses may be bound.
@@ -405,7 +429,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     check_bind(addr, !config.auth.enabled())?;
     let store = open_store(&config).await?;
     if config.demo.seed_on_empty && store.event_count().await? == 0 {
-        let n = seed_demo(&store, config.demo.seed).await?;
+        let n = seed_demo(&store, &config, config.demo.seed).await?;
         tracing::info!(
             events = n,
             seed = config.demo.seed,

@@ -12,8 +12,13 @@ pub const NONE_YET: &str = "none yet";
 pub const CONNECTED: &str = "connected";
 pub const WAITING: &str = "no delivery yet";
 pub const NOT_CONFIGURED: &str = "not configured";
-pub fn not_configured_hint(source: &str) -> String {
-    format!("Give it a secret in the configuration ([sources.{source}] secrets_file) to take deliveries.")
+pub fn not_configured_hint(source: &str, has_deliveries: bool) -> String {
+    let take = format!("Give it a secret in the configuration ([sources.{source}] secrets_file) to take webhook deliveries.");
+    if has_deliveries {
+        format!("{take} Those listed came from a history backfill or the demo.")
+    } else {
+        take
+    }
 }
 pub const MIRRORS_TITLE: &str = "Git mirrors";
 pub fn mirrors_caption(every_minutes: u64) -> String {

@@ -7,6 +7,8 @@
 //! deployment. Deployments fail now and then: an incident follows, and a rollback or a hotfix
 //! remediates it. Staging deployments and failed attempts surround the production ones.
 
+#[cfg(any(test, feature = "github"))]
+pub mod github;
 mod sim;
 mod synthetic;
 #[cfg(test)]
@@ -102,6 +104,19 @@ fn demo_teams() -> Vec<TeamSpec> {
             ],
         },
     ]
+}
+
+/// The demo team whose history arrives through GitHub (`github::github_history`).
+pub const GITHUB_TEAM: &str = "checkout";
+
+/// The repositories of [`GITHUB_TEAM`]'s services, and the services (`owner/name`,
+/// service, team): the demo's GitHub history comes from them.
+pub fn github_repos() -> Vec<(&'static str, &'static str, &'static str)> {
+    demo_teams()
+        .into_iter()
+        .filter(|t| t.name == GITHUB_TEAM)
+        .flat_map(|t| t.services.iter().map(move |(s, r)| (*r, *s, t.name)))
+        .collect()
 }
 
 /// The demo organisation: four teams spread across the DORA bands (checkout elite, payments high,

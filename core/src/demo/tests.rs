@@ -216,3 +216,112 @@ fn synthetic_has_exact_sizes() {
     let keys: HashSet<_> = events.iter().map(Event::key).collect();
     assert_eq!(keys.len(), events.len());
 }
+
+/// The demo's GitHub deliveries, mapped and merged as the store does (by event key, in any
+/// order), under the rules the demo's repositories need.
+fn mapped(h: &github::GithubHistory) -> Vec<Event> {
+    use crate::github::{map, merge, Mapped, RepoRule, Rules};
+    let rules = Rules {
+        repos: h
+            .repos
+            .iter()
+            .map(|(repo, service)| RepoRule {
+                repo: repo.clone(),
+                service: service.clone(),
+                path: None,
+            })
+            .collect(),
+        ..Rules::default()
+    };
+    let mut states: std::collections::BTreeMap<String, crate::github::Versioned> =
+        std::collections::BTreeMap::new();
+    for d in h.deliveries.iter().rev() {
+        let body = serde_json::to_vec(&d.body).unwrap();
+        match map(d.event, &body, &rules).unwrap() {
+            Mapped::Events(v, notes) => {
+                assert!(notes.is_empty(), "{}: {notes:?}", d.id);
+                for e in v {
+                    let k = format!("{:?}", e.event.key());
+                    let merged = match states.remove(&k) {
+                        Some(s) => merge(s, e),
+                        None => e,
+                    };
+                    states.insert(k, merged);
+                }
+            }
+            other => panic!("{} ({}): {other:?}", d.id, d.event),
+        }
+    }
+    states.into_values().map(|v| v.event).collect()
+}
+
+#[test]
+fn the_github_history_gives_the_checkout_team_the_same_numbers() {
+    let events = demo_org(42, now());
+    let h = github::github_history(events.clone(), now());
+    let taken = events.len() - h.events.len();
+    let count = |event: &str| h.deliveries.iter().filter(|d| d.event == event).count();
+    // Every deployment of the team, with its status (none is in progress at the end).
+    assert!(taken > 500, "{taken}");
+    assert_eq!(count("deployment"), taken);
+    assert_eq!(count("deployment_status"), taken);
+    assert!(count("workflow_run") > 50 && count("workflow_job") > 100);
+    let ids: HashSet<&str> = h.deliveries.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids.len(), h.deliveries.len(), "delivery ids are unique");
+    let mut repos: Vec<&str> = github_repos().iter().map(|(r, _, _)| *r).collect();
+    repos.sort_unstable();
+    assert_eq!(
+        h.repos.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>(),
+        repos
+    );
+
+    let mut through_github = h.events.clone();
+    let mapped = mapped(&h);
+    // One deployment per delivered pair, and pipeline runs (one per attempt).
+    let deployments = mapped
+        .iter()
+        .filter(|e| matches!(e, Event::Deployment(_)))
+        .count();
+    assert_eq!(deployments, taken);
+    let of_type = |all: &[Event], t: ChangeType| {
+        all.iter()
+            .filter(|e| matches!(e, Event::Deployment(d) if d.change_type == t))
+            .count()
+    };
+    for t in [ChangeType::Rollback, ChangeType::Hotfix] {
+        let before = of_type(&events, t) - of_type(&h.events, t);
+        assert!(before > 0, "{t:?}");
+        assert_eq!(
+            of_type(&mapped, t),
+            before,
+            "{t:?}: the deployment task says it"
+        );
+    }
+    let runs: Vec<&crate::events::PipelineRun> = mapped
+        .iter()
+        .filter_map(|e| match e {
+            Event::PipelineRun(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(runs.len(), count("workflow_run"));
+    assert!(
+        runs.iter().any(|r| r.attempt == Some(2)),
+        "a flaky CI run passed on its second attempt"
+    );
+    assert!(runs.iter().all(|r| !r.jobs.is_empty()));
+    through_github.extend(mapped);
+
+    let direct = org(events);
+    let github = org(through_github);
+    let q = team_query("checkout");
+    let (a, b) = (direct.dora(&q), github.dora(&q));
+    assert_eq!(a.deployment_frequency, b.deployment_frequency);
+    assert_eq!(a.change_lead_time, b.change_lead_time);
+    assert_eq!(a.change_failure_rate, b.change_failure_rate);
+    assert_eq!(a.recovery_time, b.recovery_time);
+    assert_eq!(a.rework_rate, b.rework_rate);
+    // The other teams are untouched.
+    let q = team_query("payments");
+    assert_eq!(direct.dora(&q), github.dora(&q));
+}

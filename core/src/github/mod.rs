@@ -494,6 +494,8 @@ fn deployment(
             .to_owned(),
         change_type: if task.to_ascii_lowercase().contains("hotfix") {
             ChangeType::Hotfix
+        } else if task.to_ascii_lowercase().contains("rollback") {
+            ChangeType::Rollback
         } else {
             ChangeType::Normal
         },

@@ -87,6 +87,9 @@ impl Config {
         };
         let mut config = Config::parse(&text, &origin)?;
         config.apply_env(env)?;
+        if config.demo.seed_on_empty {
+            config.sources.github.add_demo_rules();
+        }
         config.validate()?;
         Ok(config)
     }

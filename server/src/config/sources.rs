@@ -180,6 +180,23 @@ impl GithubSourceConfig {
         Ok(Auth::Token(token))
     }
 
+    /// Adds the demo organisation's GitHub repositories (`nagare_core::demo::github_repos`),
+    /// each mapped to its service and team, unless a rule maps it already: the demo's
+    /// deliveries then map, and replay, as they were seeded.
+    pub fn add_demo_rules(&mut self) {
+        for (repo, service, team) in nagare_core::demo::github_repos() {
+            if self.repos.iter().any(|r| r.repo.eq_ignore_ascii_case(repo)) {
+                continue;
+            }
+            self.repos.push(RepoRuleConfig {
+                repo: repo.into(),
+                service: service.into(),
+                path: None,
+                teams: vec![team.into()],
+            });
+        }
+    }
+
     /// The mapping rules, checked: a rule names its repository as `owner/name` or `owner/*`.
     pub fn rules(&self) -> Result<nagare_core::github::Rules, String> {
         let repo_ok = |repo: &str| {

@@ -30,6 +30,8 @@ use std::collections::BTreeMap;
 
 mod page;
 
+pub(crate) use page::store_synthesized;
+
 pub const PHASES: [&str; 5] = ["deployments", "runs", "pulls", "issues", "compare"];
 
 /// What the progress line shows.
@@ -58,10 +60,10 @@ pub struct RepoReport {
 }
 
 /// An object fetched, as the webhook delivery that would have carried it.
-struct Synth {
-    event: &'static str,
-    id: String,
-    body: Value,
+pub(crate) struct Synth {
+    pub(crate) event: &'static str,
+    pub(crate) id: String,
+    pub(crate) body: Value,
 }
 
 /// Which repositories a backfill covers: `only`, else every exact `[[sources.github.repos]]`

@@ -93,6 +93,14 @@ async fn a_fresh_portal_shows_github_deliveries_as_they_arrive() {
     // The demo organisation is there, as after `make run`.
     let services = get(&client, &url, "/api/v1/services").await;
     assert!(!services.as_array().unwrap().is_empty(), "{services}");
+    // With the Checkout team's history as GitHub's deliveries, every one mapped.
+    let seeded = get(&client, &url, "/api/v1/sources").await[0]["verdicts"].clone();
+    let demo = seeded["accepted"].as_u64().unwrap();
+    assert!(demo > 1000, "{seeded}");
+    assert_eq!(
+        seeded,
+        serde_json::json!({"accepted": demo, "duplicate": 0, "ignored": 0, "unmapped": 0, "rejected": 0})
+    );
 
     for (event, id, body, status) in [
         ("ping", "f-1", fixture!("ping"), 200),
@@ -134,7 +142,7 @@ async fn a_fresh_portal_shows_github_deliveries_as_they_arrive() {
     assert!(gh["last_ping_at"].is_string(), "connected: {gh}");
     assert_eq!(
         gh["verdicts"],
-        serde_json::json!({"accepted": 2, "duplicate": 1, "ignored": 1, "unmapped": 1, "rejected": 0}),
+        serde_json::json!({"accepted": demo + 2, "duplicate": 1, "ignored": 1, "unmapped": 1, "rejected": 0}),
         "{gh}"
     );
     assert_eq!(gh["unmapped"][0]["key"], "Codertocat/Hello-World", "{gh}");
@@ -146,15 +154,24 @@ async fn a_fresh_portal_shows_github_deliveries_as_they_arrive() {
         .map(|d| d["event"].as_str().unwrap())
         .collect();
     assert_eq!(
-        events,
+        events[..4],
         ["deployment_status", "workflow_job", "workflow_run", "ping"],
         "newest first: {list}"
+    );
+    assert!(
+        list["items"][4]["delivery_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("demo:"),
+        "{list}"
     );
 
     // The rule the hint names, then `nagare replay` beside the running server.
     let config = dir.path().join("nagare.toml");
     std::fs::write(&config, gh["unmapped"][0]["rule"].as_str().unwrap()).unwrap();
+    // As `make run` starts it (the demo's rules with it, so its deliveries map as seeded).
     let out = nagare(&db)
+        .env("NAGARE_SEED_DEMO", "true")
         .args(["--config", config.to_str().unwrap(), "replay", "--quiet"])
         .output()
         .unwrap();
@@ -165,9 +182,11 @@ async fn a_fresh_portal_shows_github_deliveries_as_they_arrive() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        said.starts_with(
-            "replayed 4 github deliveries (3 accepted, 1 ignored; 1 verdicts changed)"
-        ),
+        said.starts_with(&format!(
+            "replayed {} github deliveries ({} accepted, 1 ignored; 1 verdicts changed)",
+            demo + 4,
+            demo + 3
+        )),
         "{said}"
     );
     let deployments = get(

@@ -13,6 +13,7 @@ macro_rules! fixture {
 }
 
 mod admin;
+mod demo;
 mod fresh;
 mod github;
 mod replay;

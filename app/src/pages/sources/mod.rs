@@ -280,7 +280,10 @@ fn card_html(s: &SourceSummary) -> String {
     if !s.configured {
         h += &format!(
             "<p class=\"muted small\">{}</p>",
-            esc(&strings::not_configured_hint(&s.name))
+            esc(&strings::not_configured_hint(
+                &s.name,
+                s.last_delivery_at.is_some()
+            ))
         );
     }
     let mut facts: Vec<(&str, String)> = Vec::new();

@@ -2,14 +2,13 @@
 //! them, and the phase's cursor, in one transaction.
 
 use super::{RepoReport, Run, Synth};
-use crate::sources::Mapped;
-use crate::store::{RawDelivery, Verdict};
+use crate::sources::{Mapped, Source};
+use crate::store::{RawDelivery, Store, Verdict};
 use axum::http::{header, HeaderMap, HeaderValue};
 use nagare_core::github::Versioned;
 
 impl Run<'_> {
-    /// Stores a page's deliveries and the phase's cursor in one transaction: mapped as
-    /// webhooks are, deduplicated by delivery id, merged, kept raw with their verdicts.
+    /// Stores a page's deliveries and the phase's cursor in one transaction.
     pub(super) async fn store_page(
         &self,
         synth: Vec<Synth>,
@@ -17,84 +16,100 @@ impl Run<'_> {
         next: Option<&str>,
         report: &mut RepoReport,
     ) -> anyhow::Result<()> {
-        let mut mapped = Vec::with_capacity(synth.len());
-        for s in synth {
-            let bytes = bytes::Bytes::from(serde_json::to_vec(&s.body)?);
-            let mut headers = HeaderMap::new();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            headers.insert(
-                crate::sources::github::EVENT_HEADER,
-                HeaderValue::from_static(s.event),
-            );
-            let result = self.source.map(&headers, &bytes);
-            let raw = RawDelivery {
-                source: "github".into(),
-                delivery_id: Some(s.id),
-                event: Some(s.event.to_owned()),
-                content_type: Some("application/json".into()),
-                size_bytes: bytes.len() as i64,
-                payload: Some(bytes),
-            };
-            mapped.push((raw, result));
+        store_synthesized(self.store, self.source, synth, Some((cursor, next)), report).await
+    }
+}
+
+/// Stores `synth` (objects as the GitHub deliveries that would have carried them) in one
+/// transaction, with a backfill phase's `cursor` and next page when given: mapped by
+/// `source` as webhooks are, deduplicated by delivery id, merged, kept raw with their
+/// verdicts.
+pub(crate) async fn store_synthesized(
+    store: &Store,
+    source: &dyn Source,
+    synth: Vec<Synth>,
+    cursor: Option<((&str, &str), Option<&str>)>,
+    report: &mut RepoReport,
+) -> anyhow::Result<()> {
+    let mut mapped = Vec::with_capacity(synth.len());
+    for s in synth {
+        let bytes = bytes::Bytes::from(serde_json::to_vec(&s.body)?);
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(
+            crate::sources::github::EVENT_HEADER,
+            HeaderValue::from_static(s.event),
+        );
+        let result = source.map(&headers, &bytes);
+        let raw = RawDelivery {
+            source: "github".into(),
+            delivery_id: Some(s.id),
+            event: Some(s.event.to_owned()),
+            content_type: Some("application/json".into()),
+            size_bytes: bytes.len() as i64,
+            payload: Some(bytes),
+        };
+        mapped.push((raw, result));
+    }
+    let mut batch = store.begin().await?;
+    let ids: Vec<&str> = mapped
+        .iter()
+        .filter_map(|(r, _)| r.delivery_id.as_deref())
+        .collect();
+    let seen = batch.delivered_ids("github", &ids).await?;
+    let mut writes: Vec<&[Versioned]> = Vec::new();
+    let mut accepted: Vec<(&RawDelivery, Option<String>)> = Vec::new();
+    let mut merge = None;
+    let mut fresh = std::collections::HashSet::new();
+    for (raw, result) in &mapped {
+        let id = raw.delivery_id.as_deref().unwrap_or_default();
+        if seen.contains(id) || !fresh.insert(id) {
+            report.duplicates += 1;
+            continue;
         }
-        let mut batch = self.store.begin().await?;
-        let ids: Vec<&str> = mapped
-            .iter()
-            .filter_map(|(r, _)| r.delivery_id.as_deref())
-            .collect();
-        let seen = batch.delivered_ids("github", &ids).await?;
-        let mut writes: Vec<&[Versioned]> = Vec::new();
-        let mut accepted: Vec<(&RawDelivery, Option<String>)> = Vec::new();
-        let mut merge = None;
-        let mut fresh = std::collections::HashSet::new();
-        for (raw, result) in &mapped {
-            let id = raw.delivery_id.as_deref().unwrap_or_default();
-            if seen.contains(id) || !fresh.insert(id) {
-                report.duplicates += 1;
-                continue;
+        match result {
+            Ok(Mapped::Merged(events, m, notes)) => {
+                merge = Some(*m);
+                writes.push(events);
+                accepted.push((raw, (!notes.is_empty()).then(|| notes.join("; "))));
             }
-            match result {
-                Ok(Mapped::Merged(events, m, notes)) => {
-                    merge = Some(*m);
-                    writes.push(events);
-                    accepted.push((raw, (!notes.is_empty()).then(|| notes.join("; "))));
-                }
-                Ok(Mapped::Ping(r) | Mapped::Ignored(r)) => {
-                    report.kept_only += 1;
-                    batch
-                        .record_delivery(raw, Verdict::Ignored, Some(r))
-                        .await?;
-                }
-                Ok(Mapped::Unmapped(r)) => {
-                    report.kept_only += 1;
-                    batch
-                        .record_delivery(raw, Verdict::Unmapped, Some(r))
-                        .await?;
-                }
-                Ok(Mapped::Events(..)) => {}
-                Err(e) => {
-                    report.kept_only += 1;
-                    batch
-                        .record_delivery(raw, Verdict::Rejected, Some(&e.to_string()))
-                        .await?;
-                }
+            Ok(Mapped::Ping(r) | Mapped::Ignored(r)) => {
+                report.kept_only += 1;
+                batch
+                    .record_delivery(raw, Verdict::Ignored, Some(r))
+                    .await?;
+            }
+            Ok(Mapped::Unmapped(r)) => {
+                report.kept_only += 1;
+                batch
+                    .record_delivery(raw, Verdict::Unmapped, Some(r))
+                    .await?;
+            }
+            Ok(Mapped::Events(..)) => {}
+            Err(e) => {
+                report.kept_only += 1;
+                batch
+                    .record_delivery(raw, Verdict::Rejected, Some(&e.to_string()))
+                    .await?;
             }
         }
-        if let Some(merge) = merge {
-            for c in batch.merge_writes(&writes, merge).await? {
-                report.stored += c.accepted;
-            }
+    }
+    if let Some(merge) = merge {
+        for c in batch.merge_writes(&writes, merge).await? {
+            report.stored += c.accepted;
         }
-        let raws: Vec<(&RawDelivery, Option<&str>)> =
-            accepted.iter().map(|(r, d)| (*r, d.as_deref())).collect();
-        batch.record_accepted(&raws).await?;
+    }
+    let raws: Vec<(&RawDelivery, Option<&str>)> =
+        accepted.iter().map(|(r, d)| (*r, d.as_deref())).collect();
+    batch.record_accepted(&raws).await?;
+    if let Some((cursor, next)) = cursor {
         batch
             .backfill_advance(("github", cursor.0, cursor.1), next, ids.len() as i64)
             .await?;
-        batch.commit().await?;
-        Ok(())
     }
+    batch.commit().await?;
+    Ok(())
 }
