@@ -8,8 +8,8 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use nagare_core::api::{
     ApiTokenRow, AuditQuery, AuditRow, BackfillPhase, CreatedApiToken, DeliveryDetail,
     DeliveryQuery, DeliveryRow, DeploymentDetail, DeploymentQuery, DeploymentRow, DoraParams,
-    DoraReport, ErrorBody, IncidentQuery, IncidentRow, MirrorSummary, NewApiToken, Page,
-    ReplaySummary, Role, ServiceRow, SessionInfo, SourceSummary, TeamRow, TeamsDoraReport,
+    DoraReport, ErrorBody, IncidentQuery, IncidentRow, MappingRules, MirrorSummary, NewApiToken,
+    Page, ReplaySummary, Role, ServiceRow, SessionInfo, SourceSummary, TeamRow, TeamsDoraReport,
 };
 use nagare_core::query::query_string;
 use serde::de::DeserializeOwned;
@@ -330,6 +330,11 @@ pub async fn audit(query: AuditQuery) -> ApiResult<Page<AuditRow>> {
 /// Each webhook source's set-up and health (admins only).
 pub async fn sources() -> ApiResult<Vec<SourceSummary>> {
     get_json("/api/v1/sources").await
+}
+
+/// The GitHub source's mapping rules, as configured (admins only).
+pub async fn github_rules() -> ApiResult<MappingRules> {
+    get_json("/api/v1/sources/github/rules").await
 }
 
 /// Where each repository's history backfill stands, by phase (admins only).

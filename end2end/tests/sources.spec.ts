@@ -44,6 +44,10 @@ test('the Sources page shows deliveries as GitHub sends them, their payloads, an
   }
   await expect(card.getByTestId('unmapped-hint')).toContainText('Codertocat/Hello-World');
   await expect(card.getByTestId('unmapped-hint')).toContainText('[[sources.github.repos]]');
+  // The rules as configured: the demo's four repositories, and the defaults elsewhere.
+  const rules = page.getByTestId('rules');
+  await expect(rules.getByTestId('rules-repos')).toContainText('acme/checkout-web');
+  await expect(rules).toContainText('No detection rule');
   // The demo mirrors no repository: the git mirrors' panel says how to add one.
   await expect(page.getByTestId('mirrors').getByTestId('no-mirrors')).toContainText('[[sources.git.mirrors]]');
 

@@ -69,6 +69,39 @@ pub fn backfill_state(state: &str) -> &str {
         _ => "stopped",
     }
 }
+pub const RULES_TITLE: &str = "GitHub mapping rules";
+pub const RULES_CAPTION: &str = "How GitHub deliveries become events, as configured in [sources.github], in the order they are tried. Change them in the configuration, restart, then replay.";
+pub const WHAT_RULES: &str = "the mapping rules";
+pub const RULES_REPOS: &str = "Repositories → services";
+pub const RULES_NO_REPOS: &str = "No repository rule: commits, pull requests and pipeline runs are kept, but deployments and incidents of every repository wait as unmapped until a rule names their service.";
+pub const RULES_ENVIRONMENTS: &str = "Environments → tiers";
+pub const RULES_NO_ENVIRONMENTS: &str = "No environment rule: a name's words give its tier (prod, production, live: production; staging, stag, pre: staging; test, qa: testing; dev, review: development), GitHub's production_environment counts as production, and anything else is other.";
+pub const RULES_STAGES: &str = "Jobs → stages";
+pub const RULES_NO_STAGES: &str = "No stage rule: the words of a job's name give its stage (lint, test, build, security scan, e2e, load test, deploy, provision; other).";
+pub const RULES_DETECTION: &str = "Deployment detection";
+pub const RULES_NO_DETECTION: &str =
+    "No detection rule: only GitHub's deployment events are deployments.";
+pub const RULES_INCIDENTS: &str = "Incidents";
+pub fn rules_incidents(labels: &str, caused_by: &str) -> String {
+    format!("Issues labelled {labels} are incidents. A body line {caused_by} names the deployment that caused one.")
+}
+pub const RULE_REPO: &str = "Repository";
+pub const RULE_SERVICE: &str = "Service";
+pub const RULE_FOLDER: &str = "Folder";
+pub const RULE_TEAMS: &str = "Teams";
+pub const RULE_ENVIRONMENT: &str = "Environment";
+pub const RULE_TIER: &str = "Tier";
+pub const RULE_WORKFLOW: &str = "Workflow";
+pub const RULE_JOB: &str = "Job";
+pub const RULE_STAGE: &str = "Stage";
+pub const RULE_BRANCH: &str = "Branch";
+pub const RULE_NONE: &str = "none";
+pub const RULE_ANY: &str = "any";
+pub const RULE_WHOLE_REPO: &str = "the whole repository";
+pub const RULE_WHOLE_RUN: &str = "the whole run";
+pub const RULE_EVERY_REPO: &str = "every repository";
+pub const RULE_DEFAULT_BRANCH: &str = "the default branch";
+pub const RULE_REPO_SERVICE: &str = "the repository's service";
 pub const UNMAPPED_ENV_TITLE: &str = "Environments with no tier";
 pub const UNMAPPED_ENV_HINT: &str = "Neither a rule nor the name says which tier these are, so their deployments count as `other`: outside the DORA numbers. Add the rule with the right tier to the configuration, restart, then replay.";
 pub fn unmapped_env_count(n: u64) -> String {

@@ -132,6 +132,67 @@ pub struct MirrorSummary {
     pub every_minutes: u64,
 }
 
+/// `GET /api/v1/sources/github/rules` (admins only): the GitHub source's mapping rules as
+/// configured (`[sources.github]`), in the order they are tried.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MappingRules {
+    /// Repository (`owner/name` or `owner/*`) to service: the first match wins, an exact name
+    /// before `owner/*`.
+    pub repos: Vec<RepoRuleView>,
+    /// Environment names and their tiers; other names are tiered by their words, or
+    /// production when GitHub says `production_environment`.
+    pub environments: Vec<EnvironmentRuleView>,
+    /// Stage rules (regexes), tried in order before the built-in words.
+    pub stages: Vec<StageRuleView>,
+    /// Deployment detection from successful workflow runs or jobs; the first match wins.
+    pub deployments: Vec<DeployRuleView>,
+    /// Labels that make an issue an incident.
+    pub incident_labels: Vec<String>,
+    /// The prefix naming an incident's cause (`caused-by: <deployment id or sha>`).
+    pub caused_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RepoRuleView {
+    pub repo: String,
+    pub service: String,
+    /// The service's folder in a monorepo.
+    pub path: Option<String>,
+    pub teams: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnvironmentRuleView {
+    pub name: String,
+    pub tier: crate::events::EnvironmentTier,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StageRuleView {
+    /// Regexes on the workflow's and the job's names (those given must both match).
+    pub workflow: Option<String>,
+    pub job: Option<String>,
+    pub stage: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeployRuleView {
+    pub workflow: Option<String>,
+    pub job: Option<String>,
+    /// `null`: every repository.
+    pub repo: Option<String>,
+    /// `null`: the repository's default branch.
+    pub branch: Option<String>,
+    pub environment: String,
+    /// `null`: the repository's service.
+    pub service: Option<String>,
+}
+
 /// `GET /api/v1/backfill` (admins only): one phase of one repository's history backfill.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -39,6 +39,7 @@ use utoipa::{Modify, OpenApi};
         crate::sources::admin::sources,
         crate::sources::admin::git_mirrors,
         crate::sources::admin::backfill_phases,
+        crate::sources::admin::github_rules,
         crate::sources::admin::deliveries,
         crate::sources::admin::delivery,
         crate::sources::admin::replay_source,

@@ -3,6 +3,7 @@
 //!
 //! - `GET /api/v1/sources`: per source, the webhook path and events to tick, the last delivery
 //!   and ping, counts by verdict, and the unmapped repositories with the rule that maps them.
+//! - `GET /api/v1/sources/github/rules`: the GitHub source's mapping rules, as configured.
 //! - `GET /api/v1/backfill`: where each repository's history backfill stands, by phase.
 //! - `GET /api/v1/git-mirrors`: each configured git mirror's last sync, commits and error.
 //! - `GET /api/v1/deliveries`, `GET /api/v1/deliveries/{id}`: the kept deliveries.
@@ -21,8 +22,9 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use nagare_core::api::{
-    BackfillPhase, DeliveryDetail, DeliveryQuery, DeliveryRow, ErrorBody, MirrorSummary, Page,
-    ReplayRequest, ReplaySummary, SourceEvent, SourceSummary, UnmappedHint,
+    BackfillPhase, DeliveryDetail, DeliveryQuery, DeliveryRow, DeployRuleView, EnvironmentRuleView,
+    ErrorBody, MappingRules, MirrorSummary, Page, ReplayRequest, ReplaySummary, RepoRuleView,
+    SourceEvent, SourceSummary, StageRuleView, UnmappedHint,
 };
 use std::collections::BTreeMap;
 
@@ -38,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/sources", get(sources))
         .route("/api/v1/git-mirrors", get(git_mirrors))
         .route("/api/v1/backfill", get(backfill_phases))
+        .route("/api/v1/sources/github/rules", get(github_rules))
         .route("/api/v1/sources/{name}/replay", post(replay_source))
         .route("/api/v1/deliveries", get(deliveries))
         .route("/api/v1/deliveries/{id}", get(delivery))
@@ -121,6 +124,72 @@ pub(crate) async fn sources(
         });
     }
     Ok(Json(out))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/sources/github/rules",
+    tag = "administration",
+    summary = "The GitHub source's mapping rules, as configured (admin)",
+    responses(
+        (status = 200, description = "Repository, environment, stage and deployment rules, incident labels", body = MappingRules),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+    )
+)]
+pub(crate) async fn github_rules(
+    State(state): State<AppState>,
+    _: Requires<Admin>,
+) -> ApiResult<Json<MappingRules>> {
+    let gh = &state.config.sources.github;
+    let trimmed = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    Ok(Json(MappingRules {
+        repos: gh
+            .repos
+            .iter()
+            .map(|r| RepoRuleView {
+                repo: r.repo.clone(),
+                service: r.service.trim().to_owned(),
+                path: trimmed(&r.path),
+                teams: r.teams.iter().map(|t| t.trim().to_owned()).collect(),
+            })
+            .collect(),
+        environments: gh
+            .environments
+            .iter()
+            .map(|(name, tier)| EnvironmentRuleView {
+                name: name.clone(),
+                tier: *tier,
+            })
+            .collect(),
+        stages: gh
+            .stages
+            .iter()
+            .map(|r| StageRuleView {
+                workflow: r.workflow.clone(),
+                job: r.job.clone(),
+                stage: r.stage.trim().to_owned(),
+            })
+            .collect(),
+        deployments: gh
+            .deployments
+            .iter()
+            .map(|r| DeployRuleView {
+                workflow: r.workflow.clone(),
+                job: r.job.clone(),
+                repo: trimmed(&r.repo),
+                branch: trimmed(&r.branch),
+                environment: trimmed(&r.environment).unwrap_or_else(|| "production".into()),
+                service: trimmed(&r.service),
+            })
+            .collect(),
+        incident_labels: gh.incident_labels.clone(),
+        caused_by: gh.caused_by.clone(),
+    }))
 }
 
 /// A phase whose last page is older than this, neither done nor failed, was cut off.

@@ -103,6 +103,16 @@ async fn the_sources_page_api_counts_hints_lists_redacts_and_replays() {
         );
         assert_eq!(r.json[1]["name"], "canonical");
         assert_eq!(r.json[1]["configured"], false);
+        // The rules, as configured: the one repository rule and the defaults.
+        let rules = get(&a, "/api/v1/sources/github/rules").await;
+        assert_eq!(rules.status, StatusCode::OK, "{}", rules.json);
+        assert_eq!(
+            rules.json["repos"],
+            json!([{"repo": "Codertocat/Hello-World", "service": "hello", "path": null, "teams": []}])
+        );
+        assert_eq!(rules.json["incident_labels"], json!(["incident"]));
+        assert_eq!(rules.json["caused_by"], "caused-by:");
+        assert_eq!(rules.json["deployments"], json!([]));
 
         let list = get(&a, "/api/v1/deliveries?source=github&verdict=unmapped").await;
         assert_eq!(list.json["total"], 2, "{}", list.json);

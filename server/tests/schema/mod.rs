@@ -298,6 +298,9 @@ async fn every_reply_matches_the_generated_schema() {
         .backfill_failed("github", "acme/api", "runs", "GitHub answered 502")
         .await
         .unwrap();
+    let r = get(&state, "/api/v1/sources/github/rules").await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    conforms(&doc, "get", "/api/v1/sources/github/rules", &r, &mut seen);
     let r = get(&state, "/api/v1/backfill").await;
     assert_eq!(r.json[0]["state"], "failed", "{}", r.json);
     conforms(&doc, "get", "/api/v1/backfill", &r, &mut seen);

@@ -3,6 +3,7 @@
 //! and event in the URL; a delivery expands to its payload (secrets redacted) and its replay.
 
 mod history;
+mod rules;
 
 use crate::api;
 use crate::components::filters::{use_query_updater, FilterSelect};
@@ -16,6 +17,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
 use nagare_core::api::{DeliveryQuery, DeliveryRow, SourceSummary};
+use rules::rules_html;
 
 const PER_PAGE: u32 = 50;
 const COLUMNS: [Column; 6] = [
@@ -54,6 +56,7 @@ pub fn Sources() -> impl IntoView {
     let summary = LocalResource::new(api::sources);
     let mirrors = LocalResource::new(api::git_mirrors);
     let backfill = LocalResource::new(api::backfill);
+    let rules = LocalResource::new(api::github_rules);
     let list = LocalResource::new(move || {
         let f = filters.get();
         let some = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
@@ -122,6 +125,23 @@ pub fn Sources() -> impl IntoView {
                     all.into_iter()
                         .map(|s| view! { <SourceCard s on_replayed=Callback::new(move |_| on_replayed()) /> })
                         .collect_view()
+                        .into_any()
+                }
+            }}
+            {move || match rules.get() {
+                None => ().into_any(),
+                Some(Err(e)) => {
+                    view! {
+                        <ErrorState what=strings::WHAT_RULES error=e on_retry=move || rules.refetch() />
+                    }
+                        .into_any()
+                }
+                Some(Ok(r)) => {
+                    view! {
+                        <section class="panel" data-test="rules">
+                            <div inner_html=rules_html(&r)></div>
+                        </section>
+                    }
                         .into_any()
                 }
             }}
