@@ -3,7 +3,7 @@
 //! contiguously ([`TierIndex`]), and the incidents attributed to no deployment
 //! ([`IncidentIndex`]).
 
-use super::graph::{FxMap, FxSet};
+use super::collections::{FxMap, FxSet};
 use super::ids::{DepId, ServiceId};
 use super::order::merge_sorted;
 use super::Org;

@@ -12,8 +12,9 @@
 
 use crate::events::{Deployment, EnvironmentTier, Event, PipelineRun, Team};
 use crate::time::{Timestamp, DAY_MS};
+use collections::{ColumnMultiMap, FxMap, Interner};
 use derive::Dirty;
-use graph::{ColumnMultiMap, FxMap, Interner, Repo};
+use graph::Repo;
 use ids::{
     ChainId, DepId, DepName, EnvId, Id, IdVec, IncidentId, PrId, RepoId, RunId, ServiceId, ShaId,
     SourceId,
@@ -24,6 +25,7 @@ use state::{Chain, Dep, Inc, Pr, Svc};
 use std::collections::BTreeMap;
 use tiers::PerTier;
 
+mod collections;
 pub(crate) mod derive;
 pub(crate) mod graph;
 pub(crate) mod ids;

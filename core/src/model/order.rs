@@ -1,7 +1,7 @@
 //! The orders the model keeps things in: chain order and list order of deployments, and a merge
 //! of two sorted lists.
 
-use super::graph::Interner;
+use super::collections::Interner;
 use super::ids::{DepName, SourceId};
 use super::state::Dep;
 use super::Org;

@@ -3,7 +3,7 @@
 //! hashing on the walk); commits far beyond what the column covers, as when many services
 //! share one repository and each owns a sparse part of it, go to a map instead.
 
-use super::graph::FxMap;
+use super::collections::FxMap;
 use super::ids::{CommitId, DepId, Id};
 use serde::{Deserialize, Serialize};
 

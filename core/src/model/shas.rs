@@ -3,7 +3,7 @@
 //! other name (uppercase, abbreviated, a SHA-256, a test's `c1`) as its text, so that every sha
 //! reads back exactly as it was given.
 
-use super::graph::{FxHasher, FxMap};
+use super::collections::{FxHasher, FxMap};
 use super::ids::Id;
 use serde::{Deserialize, Serialize};
 use std::hash::Hasher;

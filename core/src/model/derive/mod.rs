@@ -41,7 +41,8 @@
 //! 5. Lead times, attributions and failure facts are recomputed for what changed, then the
 //!    query indexes of the touched tiers are rebuilt.
 
-use super::graph::{scope_of, CommitChange, FxSet, Repo};
+use super::collections::FxSet;
+use super::graph::{scope_of, CommitChange, Repo};
 use super::ids::{ChainId, CommitId, DepId, IdVec, IncidentId, RepoId, ServiceId};
 use super::index::IncidentIndex;
 use super::order::merge_sorted;
