@@ -378,6 +378,19 @@ pub async fn seed_demo(store: &Store, config: &Config, seed: u64) -> anyhow::Res
     let now = nagare_core::Timestamp(crate::store::now_millis());
     let history =
         nagare_core::demo::github::github_history(nagare_core::demo::demo_org(seed, now), now);
+    let mut github = config.sources.github.clone();
+    github.add_demo_rules();
+    let rules = github.rules().map_err(anyhow::Error::msg)?;
+    // Checked before anything is written, so that a refused seed leaves the database empty
+    // (and a later start seeds it again).
+    for (repo, service, _) in nagare_core::demo::github_repos() {
+        if rules.service_of(repo) != Some(service) {
+            anyhow::bail!(
+                "the configuration maps the demo's repository {repo} to another service than {service}: take that [[sources.github.repos]] rule out to seed the demo"
+            );
+        }
+    }
+    let mapping = crate::sources::github::Github::mapping(&github)?;
     let events = history.events;
     let n = events.len();
     let raw = RawDelivery {
@@ -389,9 +402,6 @@ pub async fn seed_demo(store: &Store, config: &Config, seed: u64) -> anyhow::Res
         payload: None,
     };
     store.ingest(events, &raw).await?;
-    let mut github = config.sources.github.clone();
-    github.add_demo_rules();
-    let mapping = crate::sources::github::Github::mapping(&github)?;
     let synth = history
         .deliveries
         .into_iter()

@@ -475,7 +475,7 @@ fn deployment(
         .time("created_at")
         .map_err(|_| Payload::missing("deployment.created_at", "an RFC 3339 time"))?;
     let production = d.get("production_environment").and_then(Value::as_bool) == Some(true);
-    let task = d.opt_str("task").unwrap_or("deploy");
+    let task = d.opt_str("task").unwrap_or("deploy").to_ascii_lowercase();
     let (state, at) = status.unwrap_or((DeploymentStatus::InProgress, created));
     let dep = Deployment {
         source: SOURCE.into(),
@@ -492,9 +492,9 @@ fn deployment(
             .str("sha")
             .map_err(|_| Payload::missing("deployment.sha", "a sha"))?
             .to_owned(),
-        change_type: if task.to_ascii_lowercase().contains("hotfix") {
+        change_type: if task.contains("hotfix") {
             ChangeType::Hotfix
-        } else if task.to_ascii_lowercase().contains("rollback") {
+        } else if task.contains("rollback") {
             ChangeType::Rollback
         } else {
             ChangeType::Normal

@@ -180,6 +180,14 @@ impl GithubSourceConfig {
         Ok(Auth::Token(token))
     }
 
+    /// GitHub's web address for `api_url`: `https://github.com`, or the Enterprise host.
+    pub fn web_url(&self) -> String {
+        match self.api_url.trim_end_matches('/') {
+            "https://api.github.com" => "https://github.com".to_owned(),
+            other => other.trim_end_matches("/api/v3").to_owned(),
+        }
+    }
+
     /// Adds the demo organisation's GitHub repositories (`nagare_core::demo::github_repos`),
     /// each mapped to its service and team, unless a rule maps it already: the demo's
     /// deliveries then map, and replay, as they were seeded.

@@ -85,7 +85,17 @@ pub(crate) async fn sources(
         if source.is_some() && name == "github" {
             let model = crate::state::Synced::now(&state).await?;
             for e in model.catalog().environments() {
-                if e.source != name || e.tier != nagare_core::events::EnvironmentTier::Other {
+                let ruled = state
+                    .config
+                    .sources
+                    .github
+                    .environments
+                    .keys()
+                    .any(|k| k.eq_ignore_ascii_case(&e.name));
+                if e.source != name
+                    || e.tier != nagare_core::events::EnvironmentTier::Other
+                    || ruled
+                {
                     continue;
                 }
                 // A JSON string is a TOML basic string.

@@ -153,10 +153,7 @@ pub async fn declare_services(
     store: &crate::store::Store,
     c: &GithubSourceConfig,
 ) -> Result<crate::store::RebuildCounts, crate::store::StoreError> {
-    let web = match c.api_url.trim_end_matches('/') {
-        "https://api.github.com" => "https://github.com".to_owned(),
-        other => other.trim_end_matches("/api/v3").to_owned(),
-    };
+    let web = c.web_url();
     let mut states = std::collections::HashMap::new();
     for r in c.repos.iter().filter(|r| !r.repo.ends_with("/*")) {
         let service = nagare_core::events::Service {

@@ -238,6 +238,20 @@ async fn the_sources_page_api_counts_hints_lists_redacts_and_replays() {
             rule.starts_with("[sources.github.environments]\n\"eu \\\"live\\\"\" = \"production\""),
             "{rule}"
         );
+        // A name a rule deliberately tiers `other` is not hinted.
+        let mut ruled = b.config.as_ref().clone();
+        ruled.sources.github.environments.insert(
+            "EU \"Live\"".into(),
+            nagare_core::events::EnvironmentTier::Other,
+        );
+        let c = AppState::new(store.clone(), ruled).await.unwrap();
+        let shown = get(&c, "/api/v1/sources").await;
+        assert_eq!(
+            shown.json[0]["unmapped_environments"],
+            json!([]),
+            "{}",
+            shown.json
+        );
         let parsed: toml::Value = toml::from_str(rule).unwrap();
         assert_eq!(
             parsed["sources"]["github"]["environments"]["eu \"live\""].as_str(),

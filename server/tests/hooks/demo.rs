@@ -92,3 +92,27 @@ async fn the_demo_github_history_is_kept_raw_mapped_and_replays_to_the_same_even
         assert_eq!(stored(&store).await, before, "{backend}");
     }
 }
+
+#[tokio::test]
+async fn a_rule_mapping_a_demo_repository_elsewhere_stops_the_seed_before_it_writes() {
+    let (store, _dir) = fresh_store("sqlite").await;
+    let mut config = Config::default();
+    config.sources.github.repos = vec![nagare_server::config::RepoRuleConfig {
+        repo: "acme/checkout-web".into(),
+        service: "storefront".into(),
+        path: None,
+        teams: Vec::new(),
+    }];
+    let e = nagare_server::cli::seed_demo(&store, &config, 42)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(
+            "maps the demo's repository acme/checkout-web to another service than checkout-web"
+        ),
+        "{e}"
+    );
+    assert_eq!(store.event_count().await.unwrap(), 0, "nothing was written");
+    assert_eq!(store.kept_counts("github").await.unwrap(), (0, 0));
+}

@@ -49,20 +49,12 @@ impl SyncReport {
     }
 }
 
-/// The web host of the GitHub source (`https://github.com`, or the Enterprise host).
-fn github_web(github: &GithubSourceConfig) -> String {
-    match github.api_url.trim_end_matches('/') {
-        "https://api.github.com" => "https://github.com".to_owned(),
-        other => other.trim_end_matches("/api/v3").to_owned(),
-    }
-}
-
 /// The clone URL of a mirror: its own, else GitHub's (or the Enterprise host's).
 pub fn clone_url(m: &MirrorConfig, github: &GithubSourceConfig) -> String {
     if let Some(u) = &m.url {
         return u.trim().to_owned();
     }
-    format!("{}/{}.git", github_web(github), m.repo)
+    format!("{}/{}.git", github.web_url(), m.repo)
 }
 
 /// Where a repository's mirror lives under `dir`.
@@ -111,7 +103,7 @@ async fn token_for(
         let configured = !github.app_id.trim().is_empty()
             || !github.token.trim().is_empty()
             || github.token_file.is_some();
-        let github_host = origin_of(&github_web(github)).map(|(o, _)| o);
+        let github_host = origin_of(&github.web_url()).map(|(o, _)| o);
         if !configured || github_host.as_deref() != Some(origin.as_str()) {
             return Ok(None);
         }
