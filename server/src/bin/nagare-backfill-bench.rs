@@ -150,14 +150,7 @@ async fn run() -> Result<String, String> {
     if let Some(e) = &r.error {
         return Err(e.clone());
     }
-    let rss_mib = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0);
+    let rss_mib = nagare_server::state::peak_resident_mib();
     Ok(json!({
         "runs": runs,
         "objects": r.objects,

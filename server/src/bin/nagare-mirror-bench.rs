@@ -181,14 +181,7 @@ async fn run() -> Result<String, String> {
         token_file: None,
     }];
     let (first, first_s) = sync(&store, &config).await?;
-    let rss_mib = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0);
+    let rss_mib = nagare_server::state::peak_resident_mib();
     let (again, again_s) = sync(&store, &config).await?;
     import(&source, commits, commits + 100)?;
     let (more, more_s) = sync(&store, &config).await?;

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod heap;
+pub use heap::peak_resident_mib;
 mod snapshot;
 mod view;
 pub use snapshot::SnapshotFile;

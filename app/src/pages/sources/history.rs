@@ -1,20 +1,10 @@
 //! The Sources page's history panels, as HTML (every value from the API escaped): the git
 //! mirrors' health, and where each repository's history backfill stands.
 
-use super::{badge_html, esc, time_html};
+use super::{badge_html, esc, table_head as head, time_html};
 use crate::format;
 use crate::strings;
 use nagare_core::api::{BackfillPhase, MirrorSummary};
-
-/// A table's head: the columns at `numeric` and after are numbers, right-aligned.
-fn head(columns: &[&str], numeric: usize) -> String {
-    let mut h = String::from("<div class=\"table-wrap\"><table class=\"table\"><thead><tr>");
-    for (i, c) in columns.iter().enumerate() {
-        let class = if i >= numeric { " class=\"num\"" } else { "" };
-        h += &format!("<th scope=\"col\"{class}>{c}</th>");
-    }
-    h + "</tr></thead><tbody>"
-}
 
 /// An error under its row, across the table.
 fn error_row(columns: usize, lead: &str, error: &str) -> String {

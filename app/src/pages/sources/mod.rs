@@ -382,6 +382,17 @@ fn card_html(s: &SourceSummary) -> String {
     h
 }
 
+/// A table's opening, up to its body: the columns at `numeric` and after are numbers,
+/// right-aligned. The caller adds the rows and `</tbody></table></div>`.
+pub(super) fn table_head(columns: &[&str], numeric: usize) -> String {
+    let mut h = String::from("<div class=\"table-wrap\"><table class=\"table\"><thead><tr>");
+    for (i, c) in columns.iter().enumerate() {
+        let class = if i >= numeric { " class=\"num\"" } else { "" };
+        h += &format!("<th scope=\"col\"{class}>{c}</th>");
+    }
+    h + "</tr></thead><tbody>"
+}
+
 /// Text made safe to place in HTML, in content and in quoted attributes.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

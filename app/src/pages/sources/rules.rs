@@ -1,19 +1,16 @@
 //! The Sources page's mapping rules panel, as HTML (every value from the API escaped): how
 //! GitHub deliveries become events, as configured, each list with what happens without it.
 
-use super::esc;
+use super::{esc, table_head};
 use crate::strings;
 use nagare_core::api::MappingRules;
 
-/// A small table: `columns`, then `rows` of cells already escaped.
+/// A small table of text columns: `rows` of cells already escaped, in `<div data-test=test>`.
 fn table(columns: &[&str], rows: Vec<Vec<String>>, test: &str) -> String {
     let mut h = format!(
-        "<div class=\"table-wrap\"><table class=\"table\" data-test=\"{test}\"><thead><tr>"
+        "<div data-test=\"{test}\">{}",
+        table_head(columns, columns.len())
     );
-    for c in columns {
-        h += &format!("<th scope=\"col\">{c}</th>");
-    }
-    h.push_str("</tr></thead><tbody>");
     for row in rows {
         h.push_str("<tr>");
         for cell in row {
@@ -21,7 +18,7 @@ fn table(columns: &[&str], rows: Vec<Vec<String>>, test: &str) -> String {
         }
         h.push_str("</tr>");
     }
-    h + "</tbody></table></div>"
+    h + "</tbody></table></div></div>"
 }
 
 fn code(s: &str) -> String {
