@@ -228,7 +228,6 @@ fn mapped(h: &github::GithubHistory) -> Vec<Event> {
             .map(|(repo, service)| RepoRule {
                 repo: repo.clone(),
                 service: service.clone(),
-                path: None,
             })
             .collect(),
         ..Rules::default()

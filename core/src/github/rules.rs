@@ -9,9 +9,6 @@ use crate::events::EnvironmentTier;
 pub struct RepoRule {
     pub repo: String,
     pub service: String,
-    /// The service's folder in a monorepo: only commits that touch a path in it are its
-    /// changes. Several rules may name one repository, one per folder.
-    pub path: Option<String>,
 }
 
 /// A regular expression from the configuration (Rust `regex` syntax), compared by its text.

@@ -308,7 +308,6 @@ impl GithubSourceConfig {
                 .map(|r| nagare_core::github::RepoRule {
                     repo: r.repo.clone(),
                     service: r.service.clone(),
-                    path: r.path.clone(),
                 })
                 .collect(),
             environments: self

@@ -467,14 +467,25 @@ async fn the_mirror_job_syncs_and_the_model_sees_it() {
         serde_json::json!([])
     );
 
-    // A push delivered after the run asks for an early one.
-    let ran_at = store.last_job_run("git_mirrors").await.unwrap().unwrap().0;
-    assert!(!store.github_pushed_since(ran_at).await.unwrap());
+    // A push delivered after the mirror's fetch asks for an early run; another event not.
+    use nagare_server::jobs::Job;
+    let job = nagare_server::jobs::GitMirrors;
+    assert!(!job.wants_run(&state, 0).await.unwrap());
     let mut raw = raw_delivery("github");
+    raw.event = Some("workflow_run".into());
+    raw.delivery_id = Some("d-0".into());
+    store.record_ignored(&raw, "test").await.unwrap();
+    assert!(!job.wants_run(&state, 0).await.unwrap());
     raw.event = Some("push".into());
     raw.delivery_id = Some("d-1".into());
     store.record_ignored(&raw, "test").await.unwrap();
-    assert!(store.github_pushed_since(ran_at).await.unwrap());
+    assert!(job.wants_run(&state, 0).await.unwrap());
+    // The early run fetches, and then nothing is waiting.
+    let row = store.git_mirror(REPO).await.unwrap().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    job.run(&state).await.unwrap();
+    assert!(store.git_mirror(REPO).await.unwrap().unwrap().last_fetch_at > row.last_fetch_at);
+    assert!(!job.wants_run(&state, 0).await.unwrap());
 }
 
 /// An HTTP server that records each request's path and `Authorization` header and refuses

@@ -108,12 +108,10 @@ fn detecting(rule: DeployRule) -> Rules {
             RepoRule {
                 repo: "octo-org/*".into(),
                 service: "octo".into(),
-                path: None,
             },
             RepoRule {
                 repo: "Codertocat/Hello-World".into(),
                 service: "hello".into(),
-                path: None,
             },
         ],
         deployments: vec![rule],

@@ -21,7 +21,6 @@ fn rules() -> Rules {
         repos: vec![RepoRule {
             repo: "Codertocat/Hello-World".into(),
             service: "hello".into(),
-            path: None,
         }],
         ..Rules::default()
     }
@@ -156,12 +155,10 @@ fn repository_rules_match_exactly_then_by_owner() {
             RepoRule {
                 repo: "acme/*".into(),
                 service: "acme-any".into(),
-                path: None,
             },
             RepoRule {
                 repo: "acme/shop".into(),
                 service: "shop".into(),
-                path: None,
             },
         ],
         ..Rules::default()

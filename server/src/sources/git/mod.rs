@@ -79,14 +79,40 @@ fn origin_of(url: &str) -> Option<(String, bool)> {
     Some((origin, loopback))
 }
 
+/// The GitHub source's access for one sync of every mirror: a token (a GitHub App's minted
+/// once, when a mirror first needs it).
+struct GithubAccess<'a> {
+    github: &'a GithubSourceConfig,
+    token: tokio::sync::OnceCell<String>,
+}
+
+impl GithubAccess<'_> {
+    async fn token(&self) -> anyhow::Result<String> {
+        let github = self.github;
+        self.token
+            .get_or_try_init(|| async {
+                let auth = github.api_auth().map_err(anyhow::Error::msg)?;
+                let client = crate::sources::github_api::Client::new(
+                    &github.api_url,
+                    auth,
+                    Default::default(),
+                )?;
+                client.token().await
+            })
+            .await
+            .cloned()
+    }
+}
+
 /// The token for an `http(s)://` clone URL, and the origin it may be sent to: the mirror's
 /// `token_file`, else the GitHub source's access, but only to the GitHub host. A token never
 /// goes over plain `http://`, except to a loopback address.
 async fn token_for(
     m: &MirrorConfig,
-    github: &GithubSourceConfig,
+    access: &GithubAccess<'_>,
     url: &str,
 ) -> anyhow::Result<Option<(String, String)>> {
+    let github = access.github;
     let Some((origin, loopback)) = origin_of(url) else {
         return Ok(None);
     };
@@ -107,10 +133,7 @@ async fn token_for(
         if !configured || github_host.as_deref() != Some(origin.as_str()) {
             return Ok(None);
         }
-        let auth = github.api_auth().map_err(anyhow::Error::msg)?;
-        let client =
-            crate::sources::github_api::Client::new(&github.api_url, auth, Default::default())?;
-        Some(client.token().await?)
+        Some(access.token().await?)
     };
     let Some(token) = token else {
         return Ok(None);
@@ -341,7 +364,13 @@ fn lock_mirror(path: &Path) -> anyhow::Result<std::fs::File> {
 }
 
 /// Syncs one mirror: fetch, read what is new, store it. A failure is recorded on its row.
-pub async fn sync_one(store: &Store, config: &Config, dir: &Path, m: &MirrorConfig) -> SyncReport {
+async fn sync_one(
+    store: &Store,
+    config: &Config,
+    access: &GithubAccess<'_>,
+    dir: &Path,
+    m: &MirrorConfig,
+) -> SyncReport {
     let mut report = SyncReport {
         repo: m.repo.clone(),
         ..SyncReport::default()
@@ -362,7 +391,7 @@ pub async fn sync_one(store: &Store, config: &Config, dir: &Path, m: &MirrorConf
     if let Err(e) = sync_inner(
         store,
         &config.sources.git,
-        &config.sources.github,
+        access,
         dir,
         m,
         &url,
@@ -383,7 +412,7 @@ pub async fn sync_one(store: &Store, config: &Config, dir: &Path, m: &MirrorConf
 async fn sync_inner(
     store: &Store,
     git_cfg: &GitSourceConfig,
-    github: &GithubSourceConfig,
+    access: &GithubAccess<'_>,
     dir: &Path,
     m: &MirrorConfig,
     url: &str,
@@ -392,7 +421,7 @@ async fn sync_inner(
     let started = Instant::now();
     let fetched_at = crate::store::now_millis();
     let path = mirror_path(dir, &m.repo);
-    let token = token_for(m, github, url).await?;
+    let token = token_for(m, access, url).await?;
     fetch(
         &path,
         url,
@@ -470,9 +499,13 @@ pub async fn sync_all(
         });
     }
     let dir = git.mirrors_dir(store.sqlite_file().as_deref());
+    let access = GithubAccess {
+        github: &config.sources.github,
+        token: tokio::sync::OnceCell::new(),
+    };
     let mut out = Vec::with_capacity(mirrors.len());
     for m in mirrors {
-        out.push(sync_one(store, config, &dir, m).await);
+        out.push(sync_one(store, config, &access, &dir, m).await);
     }
     Ok(out)
 }
