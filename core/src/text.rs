@@ -30,6 +30,22 @@ pub fn capped(s: &str, max_chars: usize) -> String {
     )
 }
 
+/// Text made safe to place in HTML, in content and in quoted attributes.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// What a redacted value reads as.
 pub const REDACTED: &str = "[redacted]";
 

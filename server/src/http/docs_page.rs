@@ -2,6 +2,7 @@
 //! server from the document itself (no script, nothing fetched from elsewhere): every
 //! operation with its parameters, body and answers, then every schema with its fields.
 
+use nagare_core::text::html_escape as esc;
 use serde_json::{Map, Value};
 use std::fmt::Write;
 use utoipa::openapi::OpenApi;
@@ -313,21 +314,6 @@ fn text(v: &Value) -> String {
         Value::Null => String::new(),
         other => other.to_string(),
     }
-}
-
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Escaped text with `backticked` spans as code.

@@ -17,6 +17,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
 use nagare_core::api::{DeliveryQuery, DeliveryRow, SourceSummary};
+pub use nagare_core::text::html_escape as esc;
 use rules::rules_html;
 
 const PER_PAGE: u32 = 50;
@@ -391,22 +392,6 @@ pub(super) fn table_head(columns: &[&str], numeric: usize) -> String {
         h += &format!("<th scope=\"col\"{class}>{c}</th>");
     }
     h + "</tr></thead><tbody>"
-}
-
-/// Text made safe to place in HTML, in content and in quoted attributes.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[component]
