@@ -41,7 +41,7 @@ pub fn mirror_failed_at(when: &str) -> String {
     format!("Failed {when}; what earlier syncs read stays, and the next sync tries again:")
 }
 pub const BACKFILL_TITLE: &str = "History backfill";
-pub const BACKFILL_CAPTION: &str = "What `nagare backfill github` fetched, per repository and phase. A failed or stopped phase resumes from its next page when the command runs again; nothing is stored twice.";
+pub const BACKFILL_CAPTION: &str = "What `nagare backfill github` fetched, per repository and phase, of the pages GitHub lists (a phase ends sooner when it reaches its since); a running phase shows the time left at its pace so far. A failed or stopped phase resumes from its next page when the command runs again; nothing is stored twice.";
 pub const NO_BACKFILL: &str = "No history backfill has run. `nagare backfill github --since 180d` fetches deployments, workflow runs, pull requests and incident issues through GitHub's REST API, so the metrics cover the time before the webhook.";
 pub const BACKFILL_PHASE: &str = "Phase";
 pub const BACKFILL_SINCE: &str = "Since";
@@ -58,6 +58,23 @@ pub fn backfill_phase(phase: &str) -> &str {
         "issues" => "Incident issues",
         "compare" => "Commits between deployments",
         other => other,
+    }
+}
+/// Pages fetched, of how many the list has when known.
+pub fn backfill_pages(pages: u64, total: Option<u64>) -> String {
+    match total {
+        Some(t) if t >= pages => format!("{pages} of {t}"),
+        _ => pages.to_string(),
+    }
+}
+/// The time a running phase has left.
+pub fn backfill_eta(secs: f64) -> String {
+    if secs < 60.0 {
+        "under a minute left".into()
+    } else if secs < 90.0 * 60.0 {
+        format!("about {} min left", (secs / 60.0).round())
+    } else {
+        format!("about {:.1} h left", secs / 3600.0)
     }
 }
 /// A backfill phase's state, as people read it.

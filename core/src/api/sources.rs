@@ -209,6 +209,11 @@ pub struct BackfillPhase {
     /// Pages fetched and stored, and the objects they held.
     pub pages: u64,
     pub items: u64,
+    /// The pages the list has, as GitHub's `Link` header last said (a phase that reaches
+    /// `since` ends sooner); `null` when not known.
+    pub total_pages: Option<u64>,
+    /// For a running phase of known length: the time left at its pace so far, seconds.
+    pub eta_secs: Option<f64>,
     /// The `--since` it was started with.
     pub since: Timestamp,
     pub updated_at: Timestamp,

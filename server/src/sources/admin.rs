@@ -202,6 +202,16 @@ pub(crate) async fn github_rules(
     }))
 }
 
+/// The time left to a phase, seconds: its pages to go at the pace of those stored so far.
+fn eta_secs(r: &crate::store::BackfillRow) -> Option<f64> {
+    let (total, started) = (r.total_pages?, r.started_at?);
+    if r.pages <= 0 || total <= r.pages {
+        return None;
+    }
+    let per_page_ms = (r.updated_at - started).max(0) as f64 / r.pages as f64;
+    Some(per_page_ms * (total - r.pages) as f64 / 1000.0)
+}
+
 /// A phase whose last page is older than this, neither done nor failed, was cut off.
 const RUNNING_MS: i64 = 5 * 60_000;
 
@@ -233,7 +243,10 @@ pub(crate) async fn backfill_phases(
                 } else {
                     "stopped"
                 };
+                let eta_secs = (phase_state == "running").then(|| eta_secs(&r)).flatten();
                 BackfillPhase {
+                    total_pages: r.total_pages.map(|t| t.max(0) as u64),
+                    eta_secs,
                     source: r.source,
                     repo: r.repo,
                     phase: r.phase,
@@ -494,4 +507,33 @@ async fn run(
     // The next read sees the replay (a removal derives the model again).
     state.sync().await?;
     Ok(Json(report.summary()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::eta_secs;
+    use crate::store::BackfillRow;
+
+    #[test]
+    fn the_time_left_is_the_pages_to_go_at_the_pace_so_far() {
+        let row = |pages: i64, total: Option<i64>| BackfillRow {
+            source: "github".into(),
+            repo: "acme/api".into(),
+            phase: "runs".into(),
+            next_url: Some("https://api.github.com/x?page=2".into()),
+            done: false,
+            pages,
+            items: pages * 100,
+            since: 0,
+            updated_at: 1_000_000 + 40_000,
+            error: None,
+            total_pages: total,
+            started_at: Some(1_000_000),
+        };
+        // 4 pages in 40 s: 10 s a page; 6 to go.
+        assert_eq!(eta_secs(&row(4, Some(10))), Some(60.0));
+        assert_eq!(eta_secs(&row(4, None)), None, "length unknown");
+        assert_eq!(eta_secs(&row(0, Some(10))), None, "no pace yet");
+        assert_eq!(eta_secs(&row(10, Some(10))), None, "nothing left");
+    }
 }

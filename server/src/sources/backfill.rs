@@ -341,7 +341,7 @@ impl Run<'_> {
             }
             let n = synth.len() as u64;
             let cursor = (self.repo, phase);
-            self.store_page(synth, cursor, next.as_deref(), report)
+            self.store_page(synth, cursor, next.as_deref(), page.last_page, report)
                 .await?;
             report.pages += 1;
             report.objects += n;
@@ -533,7 +533,7 @@ impl Run<'_> {
                 }];
                 // The phase is done with its last pair's last page.
                 let after = (next.is_some() || i + 1 < total).then_some("");
-                self.store_page(synth, (self.repo, "compare"), after, report)
+                self.store_page(synth, (self.repo, "compare"), after, None, report)
                     .await?;
                 report.pages += 1;
                 report.objects += 1;
@@ -545,7 +545,7 @@ impl Run<'_> {
             }
         }
         if total == 0 {
-            self.store_page(Vec::new(), (self.repo, "compare"), None, report)
+            self.store_page(Vec::new(), (self.repo, "compare"), None, None, report)
                 .await?;
         }
         Ok(())

@@ -64,6 +64,8 @@ impl Default for Backoff {
 pub struct Page {
     pub items: Vec<Value>,
     pub next: Option<String>,
+    /// How many pages the list has, when the `Link` header says (`rel="last"`).
+    pub last_page: Option<u64>,
 }
 
 /// What went wrong with a request that cannot be retried.
@@ -95,11 +97,25 @@ fn now_secs() -> u64 {
 
 /// The `rel="next"` URL of a `Link` header.
 pub fn next_link(link: &str) -> Option<String> {
+    rel_link(link, "next")
+}
+
+/// The page number of the `rel="last"` URL of a `Link` header: how many pages the list has
+/// (GitHub leaves `last` out on the last page itself).
+pub fn last_page(link: &str) -> Option<u64> {
+    let url = url::Url::parse(&rel_link(link, "last")?).ok()?;
+    let page = url.query_pairs().find(|(k, _)| k == "page")?.1;
+    page.parse().ok()
+}
+
+/// The URL of a `Link` header's `rel`.
+fn rel_link(link: &str, rel: &str) -> Option<String> {
+    let want = format!("rel=\"{rel}\"");
     link.split(',').find_map(|part| {
         let (url, params) = part.split_once(';')?;
         params
             .split(';')
-            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"")
+            .any(|p| p.trim().replace(' ', "") == want)
             .then(|| {
                 url.trim()
                     .trim_start_matches('<')
@@ -238,6 +254,12 @@ impl Client {
 
     /// GETs `url` as JSON, through GitHub's limits and transient failures.
     pub async fn get(&self, url: &str) -> Result<(Value, Option<String>), ApiFailure> {
+        let (v, link) = self.get_linked(url).await?;
+        Ok((v, link.as_deref().and_then(next_link)))
+    }
+
+    /// A JSON reply and its `Link` header.
+    async fn get_linked(&self, url: &str) -> Result<(Value, Option<String>), ApiFailure> {
         self.get_inner(url)
             .await
             .map_err(|e| match e.downcast::<ApiFailure>() {
@@ -272,7 +294,7 @@ impl Client {
             };
             let text = r.text().await.unwrap_or_default();
             if status.is_success() {
-                let next = header("link").and_then(|l| next_link(&l));
+                let link = header("link");
                 // A primary limit spent: wait for its reset before the next request.
                 if header("x-ratelimit-remaining").as_deref() == Some("0") {
                     if let Some(reset) =
@@ -284,7 +306,7 @@ impl Client {
                     }
                 }
                 match serde_json::from_str::<Value>(&text) {
-                    Ok(v) => return Ok((v, next)),
+                    Ok(v) => return Ok((v, link)),
                     Err(e) if !last => {
                         self.wait(
                             backoff,
@@ -338,13 +360,19 @@ impl Client {
     /// One page of a list at `url`: the array itself, or the array under `key` (the
     /// Actions lists wrap theirs: `{"workflow_runs": […]}`).
     pub async fn page(&self, url: &str, key: Option<&str>) -> Result<Page, ApiFailure> {
-        let (v, next) = self.get(url).await?;
+        let (v, link) = self.get_linked(url).await?;
+        let next = link.as_deref().and_then(next_link);
+        let last_page = link.as_deref().and_then(last_page);
         let items = match key {
             Some(k) => v.get(k).cloned(),
             None => Some(v),
         };
         match items {
-            Some(Value::Array(items)) => Ok(Page { items, next }),
+            Some(Value::Array(items)) => Ok(Page {
+                items,
+                next,
+                last_page,
+            }),
             _ => Err(ApiFailure::Other(format!(
                 "GET {url}: the reply is not a list{}",
                 key.map_or(String::new(), |k| format!(" under `{k}`"))
@@ -364,8 +392,15 @@ mod tests {
             next_link(link).as_deref(),
             Some("https://api.github.com/repositories/1/deployments?page=2")
         );
+        assert_eq!(last_page(link), Some(5));
         let last = r#"<https://x/?page=1>; rel="first", <https://x/?page=4>; rel="prev""#;
         assert_eq!(next_link(last), None);
+        assert_eq!(last_page(last), None, "the last page names no last");
+        assert_eq!(
+            last_page(r#"<https://x/r?per_page=100&page=12>; rel="last""#),
+            Some(12)
+        );
+        assert_eq!(last_page(r#"<https://x/r?page=x>; rel="last""#), None);
         assert_eq!(
             next_link(r#"<https://x/?page=3>;rel="next""#).as_deref(),
             Some("https://x/?page=3")

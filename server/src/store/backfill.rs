@@ -20,6 +20,10 @@ pub struct BackfillRow {
     pub updated_at: i64,
     /// Why it stopped, when it did.
     pub error: Option<String>,
+    /// The pages its list has (the `Link` header's `rel="last"`), when known.
+    pub total_pages: Option<i64>,
+    /// When it was started (epoch ms).
+    pub started_at: Option<i64>,
 }
 
 type Tuple = (
@@ -33,6 +37,8 @@ type Tuple = (
     i64,
     i64,
     Option<String>,
+    Option<i64>,
+    Option<i64>,
 );
 
 fn row(t: Tuple) -> BackfillRow {
@@ -47,10 +53,14 @@ fn row(t: Tuple) -> BackfillRow {
         since: t.7,
         updated_at: t.8,
         error: t.9,
+        total_pages: t.10,
+        started_at: t.11,
     }
 }
 
-const COLUMNS: &str = "source, repo, phase, next_url, done, pages, items, since, updated_at, error";
+const COLUMNS: &str =
+    "source, repo, phase, next_url, done, pages, items, since, updated_at, error, \
+     total_pages, started_at";
 
 impl Store {
     /// Every phase of `source`'s backfills, by repository and phase.
@@ -71,10 +81,10 @@ impl Store {
         since: i64,
     ) -> Result<()> {
         on_backend!(self, p => sqlx::query(
-            "INSERT INTO backfill_state (source, repo, phase, next_url, done, pages, items, since, updated_at, error) \
-             VALUES ($1, $2, $3, NULL, 0, 0, 0, $4, $5, NULL) \
+            "INSERT INTO backfill_state (source, repo, phase, next_url, done, pages, items, since, updated_at, error, total_pages, started_at) \
+             VALUES ($1, $2, $3, NULL, 0, 0, 0, $4, $5, NULL, NULL, $5) \
              ON CONFLICT (source, repo, phase) DO UPDATE SET next_url = NULL, done = 0, pages = 0, items = 0, \
-             since = excluded.since, updated_at = excluded.updated_at, error = NULL"
+             since = excluded.since, updated_at = excluded.updated_at, error = NULL, total_pages = NULL, started_at = excluded.started_at"
         ).bind(capped(source, 100)).bind(capped(repo, 200)).bind(capped(phase, 50)).bind(since).bind(now_millis())
         .execute(p).await.map(|_| ()))?;
         Ok(())
@@ -97,19 +107,21 @@ impl Store {
 }
 
 impl Batch {
-    /// After a page: the next one to fetch (`None`: the phase is done), and what it held.
+    /// After a page: the next one to fetch (`None`: the phase is done), what it held, and
+    /// how many pages the list has when its `Link` header said.
     pub(crate) async fn backfill_advance(
         &mut self,
         key: (&str, &str, &str),
         next: Option<&str>,
         items: i64,
+        last_page: Option<i64>,
     ) -> Result<()> {
         let (source, repo, phase) = key;
         on_tx!(&mut self.tx, c => sqlx::query(
-            "UPDATE backfill_state SET next_url = $4, done = $5, pages = pages + 1, items = items + $6, updated_at = $7, error = NULL \
-             WHERE source = $1 AND repo = $2 AND phase = $3"
+            "UPDATE backfill_state SET next_url = $4, done = $5, pages = pages + 1, items = items + $6, updated_at = $7, error = NULL, \
+             total_pages = COALESCE($8, total_pages) WHERE source = $1 AND repo = $2 AND phase = $3"
         ).bind(capped(source, 100)).bind(capped(repo, 200)).bind(capped(phase, 50))
-        .bind(next).bind(i64::from(next.is_none())).bind(items).bind(now_millis())
+        .bind(next).bind(i64::from(next.is_none())).bind(items).bind(now_millis()).bind(last_page)
         .execute(c).await.map(|_| ()))?;
         Ok(())
     }

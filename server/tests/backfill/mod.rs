@@ -476,6 +476,9 @@ async fn contract_backfill_stopped_by_an_outage_resumes_from_its_cursor() {
         phases.json
     );
     assert_eq!(phase("deployments")["repo"], REPO);
+    // Its first page's Link header said `rel="last"` is page 2.
+    assert_eq!(phase("deployments")["total_pages"], 2, "{}", phases.json);
+    assert_eq!(phase("deployments")["eta_secs"], serde_json::Value::Null);
     assert_eq!(phase("runs")["state"], "failed", "{}", phases.json);
     assert!(
         phase("runs")["error"].as_str().unwrap().contains("500"),

@@ -103,10 +103,17 @@ pub(super) fn backfill_html(all: &[BackfillPhase]) -> String {
             repo = esc(&p.repo),
             phase = esc(&p.phase),
             phase_label = esc(strings::backfill_phase(&p.phase)),
-            state = badge_html(tone, strings::backfill_state(&p.state)),
+            state = match p.eta_secs {
+                Some(eta) => format!(
+                    "{} <span class=\"muted small\" data-test=\"backfill-eta\">{}</span>",
+                    badge_html(tone, strings::backfill_state(&p.state)),
+                    esc(&strings::backfill_eta(eta))
+                ),
+                None => badge_html(tone, strings::backfill_state(&p.state)),
+            },
             since = esc(&format::date(p.since)),
             updated = time_html(Some(p.updated_at)),
-            pages = p.pages,
+            pages = esc(&strings::backfill_pages(p.pages, p.total_pages)),
             items = p.items,
         );
         if let Some(e) = &p.error {
@@ -174,16 +181,23 @@ mod tests {
             state: state.into(),
             pages: 12,
             items: 1150,
+            total_pages: Some(40),
+            eta_secs: None,
             since: Timestamp(1_767_571_200_000),
             updated_at: Timestamp(1_767_571_200_000),
             error: error.map(str::to_owned),
         };
+        let mut running = phase("issues", "running", None);
+        running.eta_secs = Some(150.0);
         let h = backfill_html(&[
             phase("deployments", "done", None),
             phase("runs", "failed", Some("GitHub answered 502 <Bad Gateway>")),
             phase("pulls", "stopped", None),
+            running,
         ]);
-        assert_eq!(h.matches("data-test=\"backfill-phase\"").count(), 3, "{h}");
+        assert!(h.contains("12 of 40"), "{h}");
+        assert!(h.contains("badge-info\">running</span> <span class=\"muted small\" data-test=\"backfill-eta\">about 3 min left"), "{h}");
+        assert_eq!(h.matches("data-test=\"backfill-phase\"").count(), 4, "{h}");
         assert!(h.contains("badge-ok\">done"), "{h}");
         assert!(h.contains("badge-bad\">failed"), "{h}");
         assert!(h.contains("badge-warn\">stopped"), "{h}");

@@ -14,10 +14,25 @@ impl Run<'_> {
         synth: Vec<Synth>,
         cursor: (&str, &str),
         next: Option<&str>,
+        last_page: Option<u64>,
         report: &mut RepoReport,
     ) -> anyhow::Result<()> {
-        store_synthesized(self.store, self.source, synth, Some((cursor, next)), report).await
+        let cursor = Cursor {
+            repo: cursor.0,
+            phase: cursor.1,
+            next,
+            last_page,
+        };
+        store_synthesized(self.store, self.source, synth, Some(cursor), report).await
     }
+}
+
+/// Where a backfill phase stands after a page: its next page, and how many its list has.
+pub(crate) struct Cursor<'a> {
+    pub(crate) repo: &'a str,
+    pub(crate) phase: &'a str,
+    pub(crate) next: Option<&'a str>,
+    pub(crate) last_page: Option<u64>,
 }
 
 /// Stores `synth` (objects as the GitHub deliveries that would have carried them) in one
@@ -28,7 +43,7 @@ pub(crate) async fn store_synthesized(
     store: &Store,
     source: &dyn Source,
     synth: Vec<Synth>,
-    cursor: Option<((&str, &str), Option<&str>)>,
+    cursor: Option<Cursor<'_>>,
     report: &mut RepoReport,
 ) -> anyhow::Result<()> {
     let mut mapped = Vec::with_capacity(synth.len());
@@ -105,9 +120,10 @@ pub(crate) async fn store_synthesized(
     let raws: Vec<(&RawDelivery, Option<&str>)> =
         accepted.iter().map(|(r, d)| (*r, d.as_deref())).collect();
     batch.record_accepted(&raws).await?;
-    if let Some((cursor, next)) = cursor {
+    if let Some(c) = cursor {
+        let last = c.last_page.and_then(|p| i64::try_from(p).ok());
         batch
-            .backfill_advance(("github", cursor.0, cursor.1), next, ids.len() as i64)
+            .backfill_advance(("github", c.repo, c.phase), c.next, ids.len() as i64, last)
             .await?;
     }
     batch.commit().await?;
