@@ -129,57 +129,9 @@ pub fn Sources() -> impl IntoView {
                         .into_any()
                 }
             }}
-            {move || match rules.get() {
-                None => ().into_any(),
-                Some(Err(e)) => {
-                    view! {
-                        <ErrorState what=strings::WHAT_RULES error=e on_retry=move || rules.refetch() />
-                    }
-                        .into_any()
-                }
-                Some(Ok(r)) => {
-                    view! {
-                        <section class="panel" data-test="rules">
-                            <div inner_html=rules_html(&r)></div>
-                        </section>
-                    }
-                        .into_any()
-                }
-            }}
-            {move || match mirrors.get() {
-                None => ().into_any(),
-                Some(Err(e)) => {
-                    view! {
-                        <ErrorState what=strings::WHAT_MIRRORS error=e on_retry=move || mirrors.refetch() />
-                    }
-                        .into_any()
-                }
-                Some(Ok(all)) => {
-                    view! {
-                        <section class="panel" data-test="mirrors">
-                            <div inner_html=mirrors_html(&all)></div>
-                        </section>
-                    }
-                        .into_any()
-                }
-            }}
-            {move || match backfill.get() {
-                None => ().into_any(),
-                Some(Err(e)) => {
-                    view! {
-                        <ErrorState what=strings::WHAT_BACKFILL error=e on_retry=move || backfill.refetch() />
-                    }
-                        .into_any()
-                }
-                Some(Ok(all)) => {
-                    view! {
-                        <section class="panel" data-test="backfill">
-                            <div inner_html=backfill_html(&all)></div>
-                        </section>
-                    }
-                        .into_any()
-                }
-            }}
+            {html_panel(rules, strings::WHAT_RULES, "rules", rules_html)}
+            {html_panel(mirrors, strings::WHAT_MIRRORS, "mirrors", |m: &Vec<_>| mirrors_html(m))}
+            {html_panel(backfill, strings::WHAT_BACKFILL, "backfill", |b: &Vec<_>| backfill_html(b))}
             <h2 class="section-title">{strings::DELIVERIES_TITLE}</h2>
             <div class="filters" role="group" aria-label=strings::FILTERS>
                 <FilterSelect
@@ -220,6 +172,28 @@ pub fn Sources() -> impl IntoView {
                 test="deliveries-table"
             />
         </div>
+    }
+}
+
+/// A panel drawn as HTML from an API resource: nothing while it loads, its error with a
+/// retry, else `html` of it.
+fn html_panel<T: Clone + Send + Sync + 'static>(
+    resource: LocalResource<api::ApiResult<T>>,
+    what: &'static str,
+    test: &'static str,
+    html: fn(&T) -> String,
+) -> impl IntoView {
+    move || match resource.get() {
+        None => ().into_any(),
+        Some(Err(e)) => {
+            view! { <ErrorState what error=e on_retry=move || resource.refetch() /> }.into_any()
+        }
+        Some(Ok(v)) => view! {
+            <section class="panel" data-test=test>
+                <div inner_html=html(&v)></div>
+            </section>
+        }
+        .into_any(),
     }
 }
 
