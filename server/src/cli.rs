@@ -285,69 +285,45 @@ async fn backfill(
     repo: Option<&str>,
     quiet: bool,
 ) -> anyhow::Result<()> {
-    use crate::sources::github_api::{Backoff, Client};
     if source != "github" {
         anyhow::bail!("`{source}`: only `github` can be backfilled");
     }
-    let gh = &config.sources.github;
-    let auth = gh.api_auth().map_err(anyhow::Error::msg)?;
-    let client = Client::new(&gh.api_url, auth, Backoff::default())?;
-    let mapping = crate::sources::github::Github::mapping(gh)?;
     let store = open_store(config).await?;
-    let repos = crate::sources::backfill::repositories(&client, &gh.repos, repo).await?;
-    if repos.is_empty() {
-        anyhow::bail!(
-            "no repository to backfill: add [[sources.github.repos]] rules, or name one with --repo owner/name"
-        );
-    }
-    let started = std::time::Instant::now();
     let bar = if quiet {
         indicatif::ProgressBar::hidden()
     } else {
         indicatif::ProgressBar::new_spinner()
     };
-    let reports = crate::sources::backfill::backfill(
-        &store,
-        &mapping,
-        &client,
-        &repos,
-        since,
-        &gh.incident_labels,
-        &|p| {
-            bar.set_message(format!(
-                "{} {}: {} pages, {} objects, {} requests",
-                p.repo, p.phase, p.pages, p.objects, p.requests
-            ));
-            bar.tick();
-        },
-    )
-    .await;
+    let outcome = crate::sources::backfill::run_configured(&store, config, since, repo, &|p| {
+        let phase_pages = p.phase_pages.map_or(String::new(), |(done, of)| {
+            format!(" (page {done} of {of})")
+        });
+        bar.set_message(format!(
+            "{} {}{phase_pages}: {} pages, {} objects, {} requests",
+            p.repo, p.phase, p.pages, p.objects, p.requests
+        ));
+        bar.tick();
+    })
+    .await?;
     bar.finish_and_clear();
-    let mut failed = 0;
-    for r in &reports {
+    for r in &outcome.reports {
         println!(
-            "{}: {} pages, {} objects: {} new events, {} already stored, {} kept without events{}",
-            r.repo,
-            r.pages,
-            r.objects,
-            r.stored,
-            r.duplicates,
-            r.kept_only,
-            r.error.as_ref().map_or(String::new(), |e| format!(
-                "; stopped: {e} (run again to resume)"
-            ))
+            "{}{}",
+            r.describe(),
+            if r.error.is_some() {
+                " (run again to resume)"
+            } else {
+                ""
+            }
         );
-        failed += usize::from(r.error.is_some());
     }
-    println!(
-        "backfilled {} repositories in {:.1} s ({} requests, {} waits for GitHub's limits)",
-        reports.len(),
-        started.elapsed().as_secs_f64(),
-        client.requests.load(std::sync::atomic::Ordering::Relaxed),
-        client.waits.load(std::sync::atomic::Ordering::Relaxed),
-    );
+    println!("backfilled {}", outcome.describe());
+    let failed = outcome.failed();
     if failed > 0 {
-        anyhow::bail!("{failed} of {} repositories stopped early", reports.len());
+        anyhow::bail!(
+            "{failed} of {} repositories stopped early",
+            outcome.reports.len()
+        );
     }
     Ok(())
 }

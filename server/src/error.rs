@@ -39,6 +39,9 @@ pub enum ApiError {
     },
     #[error("{0}")]
     NotFound(String),
+    /// The request clashes with what is under way (a task of its kind already open): 409.
+    #[error("{0}")]
+    Conflict(String),
     /// The request names a host this portal does not answer to: 421.
     #[error("{0}")]
     Misdirected(String),
@@ -81,6 +84,7 @@ impl ApiError {
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::OutOfScope { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Misdirected(_) => StatusCode::MISDIRECTED_REQUEST,
             ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -127,6 +131,7 @@ impl IntoResponse for ApiError {
                 ..message(error)
             },
             ApiError::NotFound(e)
+            | ApiError::Conflict(e)
             | ApiError::PayloadTooLarge(e)
             | ApiError::UnsupportedMediaType(e)
             | ApiError::Misdirected(e) => message(e),

@@ -247,3 +247,91 @@ pub struct ReplaySummary {
     pub removed: u64,
     pub unchanged: u64,
 }
+
+crate::named_enum! {
+    /// A task an administrator asked for from the Sources page.
+    pub enum TaskAction as "task action" {
+        /// A history backfill through the GitHub REST API (`nagare backfill github`).
+        Backfill = "backfill",
+        /// A fetch and read of the git mirrors (`nagare sync git`).
+        GitSync = "git_sync",
+    }
+}
+
+crate::named_enum! {
+    /// Where an asked-for task stands.
+    pub enum TaskState as "task state" {
+        /// Waiting for the job that runs it (on this replica or another).
+        Queued = "queued",
+        Running = "running",
+        Done = "done",
+        /// It ended with an error (`outcome` says which); a backfill resumes from its cursors
+        /// when asked again.
+        Failed = "failed",
+    }
+}
+
+/// `POST /api/v1/backfill` (admins only): a history backfill to run in the background.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BackfillRequest {
+    /// How far back: `180d` (the default), `2026-01-01`, RFC 3339; at most ten years.
+    #[serde(default)]
+    pub since: Option<String>,
+    /// One repository (`owner/name`); `null`: every repository the rules name.
+    #[serde(default)]
+    pub repo: Option<String>,
+}
+
+/// `POST /api/v1/git-mirrors/sync` (admins only): mirrors to fetch and read now.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SyncRequest {
+    /// One configured mirror (`owner/name`); `null`: all of them.
+    #[serde(default)]
+    pub repo: Option<String>,
+}
+
+/// A task asked for from the Sources page, run by a background job (once across replicas).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SourceTask {
+    pub id: i64,
+    pub action: TaskAction,
+    /// The repository it is about; `null`: every one.
+    pub repo: Option<String>,
+    /// A backfill's start of history.
+    pub since: Option<Timestamp>,
+    /// Who asked (as the audit log names them).
+    pub requested_by: String,
+    pub requested_at: Timestamp,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    pub state: TaskState,
+    /// What it did, or why it failed, once finished.
+    pub outcome: Option<String>,
+}
+
+/// Whether the portal can run a kind of task, and on what.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskAvailability {
+    pub available: bool,
+    /// Why not, with the configuration that would allow it.
+    pub reason: Option<String>,
+    /// The repositories it can be narrowed to (a backfill: the exact repository rules; an
+    /// `owner/*` rule's repositories are listed from GitHub when it runs).
+    pub repos: Vec<String>,
+}
+
+/// `GET /api/v1/source-tasks` (admins only): what can be asked for, and the latest tasks.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SourceTasks {
+    pub backfill: TaskAvailability,
+    pub git_sync: TaskAvailability,
+    /// The newest tasks first, at most 20.
+    pub tasks: Vec<SourceTask>,
+}

@@ -15,11 +15,13 @@
 //! [`Jobs::stop`] ends every loop, waits for them, runs the jobs' final steps and releases
 //! the leases. A new job is a file here and one line in [`Jobs::start`].
 
+mod backfill;
 mod git_mirrors;
 mod retention;
 mod sign_ins;
 mod snapshot;
 
+pub use backfill::GithubBackfill;
 pub use git_mirrors::GitMirrors;
 pub use retention::Retention;
 pub use sign_ins::{write_repeats, SignInSummaries};
@@ -45,7 +47,8 @@ pub trait Job: Send + Sync + 'static {
     /// One run; a sentence for `job_leases.last_result` and the log.
     fn run<'a>(&'a self, state: &'a AppState) -> BoxFuture<'a, anyhow::Result<String>>;
     /// Whether a leased job should run before `every` has passed since its last run (at
-    /// `last_run_at`, ms); asked at each tick once a minute has passed.
+    /// `last_run_at`, ms); asked at each tick of the lease's holder, and when a request asks
+    /// for a task ([`AppState::wake_jobs`]).
     fn wants_run<'a>(
         &'a self,
         _state: &'a AppState,
@@ -77,6 +80,9 @@ impl Jobs {
         ];
         if !state.config.sources.git.mirrors.is_empty() {
             jobs.push(Arc::new(GitMirrors));
+        }
+        if crate::sources::backfill::unavailable(&state.config).is_none() {
+            jobs.push(Arc::new(GithubBackfill));
         }
         Jobs::start_these(state, jobs)
     }
@@ -171,19 +177,22 @@ async fn leased_loop(
     let ttl = Duration::from_secs(state.config.jobs.lease_secs);
     let tick = ttl / 3;
     let mut holding = false;
+    let wake = state.jobs_wake.clone();
     loop {
         match turn(&*job, &state, &holder, ttl, &mut holding).await {
             Ok(()) => {}
             Err(e) => tracing::error!(job = job.name(), error = %e, "background job failed"),
         }
-        if wait(&mut stopped, tick.min(job.every(&state))).await {
-            break;
+        // The next tick, or sooner when a request asks for a task.
+        let woken = wake.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        tokio::select! {
+            stop = wait(&mut stopped, tick.min(job.every(&state))) => if stop { break },
+            () = &mut woken => {}
         }
     }
 }
-
-/// A job that wants to run early waits at least this long after its last run.
-const EARLY_AFTER_MS: i64 = 60_000;
 
 /// One tick of a leased job as `holder`, as the supervisor runs it (for tests and tools).
 pub async fn turn_once(job: &dyn Job, state: &AppState, holder: &str) -> anyhow::Result<()> {
@@ -225,7 +234,7 @@ async fn turn(
     let due = match store.last_job_run(job.name()).await? {
         None => true,
         Some((at, _)) if now - at >= every_ms - 1_000 => true,
-        Some((at, _)) => now - at >= EARLY_AFTER_MS && job.wants_run(state, at).await?,
+        Some((at, _)) => job.wants_run(state, at).await?,
     };
     if !due {
         return Ok(());

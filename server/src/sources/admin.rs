@@ -39,12 +39,16 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/sources", get(sources))
         .route("/api/v1/git-mirrors", get(git_mirrors))
-        .route("/api/v1/backfill", get(backfill_phases))
+        .route(
+            "/api/v1/backfill",
+            get(backfill_phases).post(super::tasks::start_backfill),
+        )
         .route("/api/v1/sources/github/rules", get(github_rules))
         .route("/api/v1/sources/{name}/replay", post(replay_source))
         .route("/api/v1/deliveries", get(deliveries))
         .route("/api/v1/deliveries/{id}", get(delivery))
         .route("/api/v1/deliveries/{id}/replay", post(replay_delivery))
+        .merge(super::tasks::router())
 }
 
 #[utoipa::path(
@@ -425,21 +429,8 @@ pub(crate) async fn replay_source(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<ReplaySummary>> {
-    let request: ReplayRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        ReplayRequest::default()
-    } else {
-        crate::http::body::kind(&headers, false)?;
-        let text = std::str::from_utf8(&body)
-            .map_err(|_| ApiError::bad_param("body", "the body is not UTF-8"))?;
-        let value = nagare_core::events::strict_value(text)
-            .map_err(|e| ApiError::bad_param("body", e.to_string()))?;
-        serde_json::from_value(value).map_err(|e| {
-            ApiError::bad_param(
-                "body",
-                format!("{e}; send {{\"since\": \"30d\"}} or nothing"),
-            )
-        })?
-    };
+    let request: ReplayRequest =
+        super::tasks::optional_body(&headers, &body, r#"{"since": "30d"}"#)?;
     let scope = match request.since.as_deref() {
         None => ReplayScope::All,
         Some(s) => ReplayScope::Since(

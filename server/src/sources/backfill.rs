@@ -40,6 +40,8 @@ pub struct Progress {
     pub repo: String,
     pub phase: &'static str,
     pub pages: u64,
+    /// The current phase's pages, as GitHub's `Link` header says (`rel="last"`).
+    pub phase_pages: Option<(u64, u64)>,
     pub objects: u64,
     pub requests: u64,
 }
@@ -64,6 +66,128 @@ pub(crate) struct Synth {
     pub(crate) event: &'static str,
     pub(crate) id: String,
     pub(crate) body: Value,
+}
+
+/// What a backfill of several repositories did, as the command and the Sources page say it.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub reports: Vec<RepoReport>,
+    /// Requests sent, and waits for GitHub's limits.
+    pub requests: u64,
+    pub waits: u64,
+    pub took: std::time::Duration,
+}
+
+impl Outcome {
+    /// Repositories that stopped early (each resumes from its cursor next time).
+    pub fn failed(&self) -> usize {
+        self.reports.iter().filter(|r| r.error.is_some()).count()
+    }
+
+    /// One line: repositories, what they held and what became of it, requests and waits.
+    pub fn describe(&self) -> String {
+        let sum = |f: fn(&RepoReport) -> u64| self.reports.iter().map(f).sum::<u64>();
+        let failed = self.failed();
+        format!(
+            "{} {} in {:.1} s: {} pages, {} objects: {} new events, {} already stored, {} kept without events ({} requests, {} waits for GitHub's limits){}",
+            self.reports.len(),
+            if self.reports.len() == 1 { "repository" } else { "repositories" },
+            self.took.as_secs_f64(),
+            sum(|r| r.pages),
+            sum(|r| r.objects),
+            sum(|r| r.stored),
+            sum(|r| r.duplicates),
+            sum(|r| r.kept_only),
+            self.requests,
+            self.waits,
+            match failed {
+                0 => String::new(),
+                n => format!(
+                    "; {n} stopped early (asked again, each resumes from where it stopped): {}",
+                    self.reports
+                        .iter()
+                        .filter_map(|r| Some(format!("{}: {}", r.repo, r.error.as_ref()?)))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            }
+        )
+    }
+}
+
+impl RepoReport {
+    /// One line: what a repository's backfill held and what became of it.
+    pub fn describe(&self) -> String {
+        format!(
+            "{}: {} pages, {} objects: {} new events, {} already stored, {} kept without events{}",
+            self.repo,
+            self.pages,
+            self.objects,
+            self.stored,
+            self.duplicates,
+            self.kept_only,
+            self.error
+                .as_ref()
+                .map_or(String::new(), |e| format!("; stopped: {e}"))
+        )
+    }
+}
+
+/// Why a backfill cannot run with this configuration (no GitHub API access, or no
+/// repository rule), as a sentence naming what to set; `None` when it can.
+pub fn unavailable(config: &crate::config::Config) -> Option<String> {
+    let gh = &config.sources.github;
+    if let Err(e) = gh.api_auth() {
+        return Some(e);
+    }
+    if gh.repos.is_empty() {
+        return Some(
+            "no repository to backfill: add [[sources.github.repos]] rules mapping repositories to services".into(),
+        );
+    }
+    None
+}
+
+/// Backfills since `since` (epoch ms) every repository the configuration's rules name (or
+/// `only`), with its GitHub API access and incident labels: what `nagare backfill github`
+/// and the Sources page's button run. An error is one that stops before any repository
+/// (no API access, the rules' repositories not listed); a repository that stops is in its
+/// report.
+pub async fn run_configured(
+    store: &Store,
+    config: &crate::config::Config,
+    since: i64,
+    only: Option<&str>,
+    progress: &(dyn Fn(&Progress) + Sync),
+) -> anyhow::Result<Outcome> {
+    use super::github_api::Backoff;
+    let started = std::time::Instant::now();
+    let gh = &config.sources.github;
+    let auth = gh.api_auth().map_err(anyhow::Error::msg)?;
+    let client = Client::new(&gh.api_url, auth, Backoff::default())?;
+    let mapping = super::github::Github::mapping(gh)?;
+    let repos = repositories(&client, &gh.repos, only).await?;
+    if repos.is_empty() {
+        anyhow::bail!(
+            "no repository to backfill: add [[sources.github.repos]] rules, or name one (--repo owner/name)"
+        );
+    }
+    let reports = backfill(
+        store,
+        &mapping,
+        &client,
+        &repos,
+        since,
+        &gh.incident_labels,
+        progress,
+    )
+    .await;
+    Ok(Outcome {
+        reports,
+        requests: client.requests.load(std::sync::atomic::Ordering::Relaxed),
+        waits: client.waits.load(std::sync::atomic::Ordering::Relaxed),
+        took: started.elapsed(),
+    })
 }
 
 /// Which repositories a backfill covers: `only`, else every exact `[[sources.github.repos]]`
@@ -131,22 +255,39 @@ pub async fn backfill(
             repo: repo.clone(),
             ..Progress::default()
         };
-        let run = Run {
-            store,
-            source,
-            client,
-            repo,
-            since,
-        };
-        if let Err(e) = run
-            .repository(incident_labels, &mut report, &mut p, progress)
-            .await
-        {
+        let outcome = async {
+            let states: Vec<_> = store
+                .backfill_states("github")
+                .await?
+                .into_iter()
+                .filter(|s| &s.repo == repo)
+                .collect();
+            let run = Run {
+                store,
+                source,
+                client,
+                repo,
+                since: resumed_since(&states, since).unwrap_or(since),
+            };
+            run.repository(&states, incident_labels, &mut report, &mut p, progress)
+                .await
+        }
+        .await;
+        if let Err(e) = outcome {
             report.error = Some(format!("{e:#}"));
         }
         reports.push(report);
     }
     reports
+}
+
+/// The `since` of a stopped run of a repository (a phase not done) that a new one asked for
+/// `since` resumes: when the stopped run reaches back as far or further. Asked again with
+/// `--since 180d` a day later, a run stopped the day before goes on from its cursors; asked
+/// for more history than it covers, every phase starts again.
+pub(crate) fn resumed_since(states: &[crate::store::BackfillRow], since: i64) -> Option<i64> {
+    let stopped = states.iter().filter(|s| !s.done).map(|s| s.since).min()?;
+    (stopped <= since).then_some(stopped)
 }
 
 /// Where a phase starts.
@@ -184,6 +325,7 @@ fn text(v: &Value, field: &str) -> String {
 impl Run<'_> {
     async fn repository(
         &self,
+        states: &[crate::store::BackfillRow],
         incident_labels: &[String],
         report: &mut RepoReport,
         p: &mut Progress,
@@ -193,15 +335,9 @@ impl Run<'_> {
             .client
             .get(&self.client.url(&format!("/repos/{}", self.repo)))
             .await?;
-        // A run that stopped (same `since`, a phase not done) is resumed: its done phases
-        // skipped, the stopped one from its cursor. Otherwise every phase starts again.
-        let states: Vec<_> = self
-            .store
-            .backfill_states("github")
-            .await?
-            .into_iter()
-            .filter(|s| s.repo == self.repo)
-            .collect();
+        // A run that stopped (a phase not done) is resumed with its own `since` (see
+        // [`resumed_since`]): its done phases skipped, the stopped one from its cursor.
+        // Otherwise every phase starts again.
         let resuming = states.iter().any(|s| !s.done && s.since == self.since);
         let resume = |phase: &str| -> Resume {
             match states.iter().find(|s| s.phase == phase) {
@@ -217,6 +353,7 @@ impl Run<'_> {
         let since_date = since_day.get(..10).unwrap_or("1970-01-01").to_owned();
         for phase in PHASES {
             p.phase = phase;
+            p.phase_pages = None;
             let first = match phase {
                 "deployments" => format!("/repos/{}/deployments?per_page=100", self.repo),
                 "runs" => format!(
@@ -324,6 +461,10 @@ impl Run<'_> {
         };
         while let Some(u) = url.take() {
             let page = self.client.page(&u, key).await?;
+            if let Some(last) = page.last_page {
+                let this = super::github_api::page_number(&u).unwrap_or(1);
+                p.phase_pages = Some((this, last.max(this)));
+            }
             let mut next = page.next;
             let mut synth = Vec::new();
             for item in &page.items {

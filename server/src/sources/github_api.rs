@@ -103,7 +103,12 @@ pub fn next_link(link: &str) -> Option<String> {
 /// The page number of the `rel="last"` URL of a `Link` header: how many pages the list has
 /// (GitHub leaves `last` out on the last page itself).
 pub fn last_page(link: &str) -> Option<u64> {
-    let url = url::Url::parse(&rel_link(link, "last")?).ok()?;
+    page_number(&rel_link(link, "last")?)
+}
+
+/// The `page` parameter of a list's URL.
+pub fn page_number(url: &str) -> Option<u64> {
+    let url = url::Url::parse(url).ok()?;
     let page = url.query_pairs().find(|(k, _)| k == "page")?.1;
     page.parse().ok()
 }

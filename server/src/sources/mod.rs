@@ -24,6 +24,7 @@ pub mod git;
 pub mod github;
 pub mod github_api;
 pub mod replay;
+pub(crate) mod tasks;
 
 use crate::auth::ClientAddr;
 use crate::config::Config;

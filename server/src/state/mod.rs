@@ -64,6 +64,8 @@ pub struct AppState {
     catching_up: Arc<AtomicBool>,
     /// The model's snapshot file (`database.snapshot`).
     pub snapshot: Arc<SnapshotFile>,
+    /// Wakes this process's leased jobs before their next tick ([`AppState::wake_jobs`]).
+    pub jobs_wake: Arc<tokio::sync::Notify>,
 }
 
 pub struct Model {
@@ -141,6 +143,7 @@ impl AppState {
             wanted: Arc::new(AtomicI64::new(0)),
             catching_up: Arc::new(AtomicBool::new(false)),
             snapshot,
+            jobs_wake: Arc::new(tokio::sync::Notify::new()),
         };
         // The services the GitHub repository rules declare, in step with the configuration
         // (before the model is read, so that it has them).
@@ -160,6 +163,13 @@ impl AppState {
             state.write_snapshot_later();
         }
         Ok(state)
+    }
+
+    /// Asks this process's leased jobs whether they want to run now, rather than at their
+    /// next tick: after a request queued a task for one of them. (Another replica holding the
+    /// job's lease sees the task at its next tick.)
+    pub fn wake_jobs(&self) {
+        self.jobs_wake.notify_waiters();
     }
 
     /// Brings the model up to the store's latest revision, applying only what is new.

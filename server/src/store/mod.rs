@@ -108,6 +108,7 @@ mod deliveries;
 mod git;
 mod jobs;
 mod replay;
+mod tasks;
 mod upsert;
 mod writer;
 pub use auth::{audit_detail, AuditEntry, LoginAttempt, SessionRow};

@@ -20,6 +20,8 @@ use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+mod tasks;
+
 const TOKEN: &str = "github_pat_contract_test_token";
 const REPO: &str = "Codertocat/Hello-World";
 /// 2019-05-01T00:00:00Z: the fixtures are of May 2019 (deployments, pull requests, issues),
@@ -49,6 +51,8 @@ struct Contract {
     cut_short: bool,
     /// The jobs list fails with 500 while this is set (a GitHub outage).
     down: bool,
+    /// The jobs list answers 404 while this is set (a permission taken away: not retried).
+    jobs_hidden: bool,
     /// The bearer token the API expects (an installation token for the app test).
     token: String,
     /// The app's public key, for checking its JWT.
@@ -200,6 +204,13 @@ async fn api(State(c): State<Shared>, req: Request) -> Response {
             }
             if c.down {
                 return (StatusCode::INTERNAL_SERVER_ERROR, "down").into_response();
+            }
+            if c.jobs_hidden {
+                return (
+                    StatusCode::NOT_FOUND,
+                    axum::Json(json!({"message": "Not Found"})),
+                )
+                    .into_response();
             }
             let job = fixture!("workflow_job.completed.success.with-organization")["workflow_job"]
                 .clone();

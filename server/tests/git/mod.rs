@@ -443,7 +443,7 @@ async fn the_mirror_job_syncs_and_the_model_sees_it() {
         .await
         .unwrap();
     let (_, summary) = store.last_job_run("git_mirrors").await.unwrap().unwrap();
-    assert_eq!(summary, "1 mirrors: 10 new commits");
+    assert_eq!(summary, format!("{REPO}: 10 new commits"));
     // The job synced the model: the deployment's changes are there without a restart.
     assert_eq!(changes(&state, "api-2").await.len(), 3);
 
@@ -486,6 +486,48 @@ async fn the_mirror_job_syncs_and_the_model_sees_it() {
     job.run(&state).await.unwrap();
     assert!(store.git_mirror(REPO).await.unwrap().unwrap().last_fetch_at > row.last_fetch_at);
     assert!(!job.wants_run(&state, 0).await.unwrap());
+    // Within a minute of the last run, a push waits for the next tick.
+    raw.delivery_id = Some("d-2".into());
+    store.record_ignored(&raw, "test").await.unwrap();
+    let just_now = nagare_server::store::now_millis();
+    assert!(!job.wants_run(&state, just_now).await.unwrap());
+
+    // "Sync now" on the Sources page: a task the job runs at once, whatever the last run.
+    let r = crate::auth::request(&state, "POST", "/api/v1/git-mirrors/sync", &[], "").await;
+    assert_eq!(r.status, 202, "{}", r.json);
+    assert_eq!(r.json["action"], "git_sync");
+    assert_eq!(r.json["repo"], serde_json::Value::Null);
+    assert!(job.wants_run(&state, just_now).await.unwrap());
+    let row = store.git_mirror(REPO).await.unwrap().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    job.run(&state).await.unwrap();
+    assert!(store.git_mirror(REPO).await.unwrap().unwrap().last_fetch_at > row.last_fetch_at);
+    let t = get(&state, "/api/v1/source-tasks").await.json;
+    assert_eq!(t["git_sync"]["repos"], serde_json::json!([REPO]), "{t}");
+    let task = &t["tasks"][0];
+    assert_eq!(task["state"], "done", "{t}");
+    assert_eq!(task["outcome"], format!("{REPO}: 0 new commits"), "{t}");
+    assert!(!job.wants_run(&state, just_now).await.unwrap());
+    // One mirror by name, and one that is not configured.
+    let r = crate::auth::request(
+        &state,
+        "POST",
+        "/api/v1/git-mirrors/sync",
+        &[("content-type", "application/json")],
+        r#"{"repo": "acme/nope"}"#,
+    )
+    .await;
+    assert_eq!(
+        (r.status.as_u16(), r.json["field"].as_str()),
+        (400, Some("repo")),
+        "{}",
+        r.json
+    );
+    assert!(
+        r.json["error"].as_str().unwrap().contains(REPO),
+        "{}",
+        r.json
+    );
 }
 
 /// An HTTP server that records each request's path and `Authorization` header and refuses

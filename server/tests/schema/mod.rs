@@ -321,6 +321,46 @@ async fn every_reply_matches_the_generated_schema() {
     let r = get(&mirrored, "/api/v1/git-mirrors").await;
     assert_eq!(r.json[0]["error"], "git clone failed", "{}", r.json);
     conforms(&doc, "get", "/api/v1/git-mirrors", &r, &mut seen);
+    // Tasks: a sync queued (202), asked again while open (409), of no such mirror (400),
+    // with no mirror configured (422); a backfill without API access (422); the list.
+    for (on, body, want) in [
+        (&mirrored, "", 202),
+        (&mirrored, r#"{"repo": "acme/api"}"#, 409),
+        (&mirrored, r#"{"repo": "acme/web"}"#, 400),
+        (&state, "", 422),
+    ] {
+        let r = request(
+            on,
+            "POST",
+            "/api/v1/git-mirrors/sync",
+            &[("content-type", "application/json")],
+            body,
+        )
+        .await;
+        assert_eq!(r.status, want, "{body}: {}", r.json);
+        conforms(&doc, "post", "/api/v1/git-mirrors/sync", &r, &mut seen);
+    }
+    for body in ["", r#"{"since": "forever"}"#] {
+        let r = request(
+            &state,
+            "POST",
+            "/api/v1/backfill",
+            &[("content-type", "application/json")],
+            body,
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            if body.is_empty() { 422 } else { 400 },
+            "{}",
+            r.json
+        );
+        conforms(&doc, "post", "/api/v1/backfill", &r, &mut seen);
+    }
+    let r = get(&mirrored, "/api/v1/source-tasks").await;
+    assert_eq!(r.json["tasks"][0]["state"], "queued", "{}", r.json);
+    assert_eq!(r.json["backfill"]["available"], false, "{}", r.json);
+    conforms(&doc, "get", "/api/v1/source-tasks", &r, &mut seen);
     let r = get(&state, "/api/v1/deliveries?per_page=5").await;
     assert_eq!(r.status, 200, "{}", r.json);
     conforms(&doc, "get", "/api/v1/deliveries", &r, &mut seen);
