@@ -124,6 +124,55 @@ echo $! >"$work/sso.pid"
 wait_for sso "$E2E_SSO_URL/readyz"
 export E2E_SSO_URL E2E_IDP_URL
 
+# GitHub as a source, backfilled and mirrored from the Sources page: a stand-in for GitHub's
+# REST API (end2end/github/rest.mjs, recorded objects) and a repository made here with the git
+# CLI, three commits at known times, the first and last of which the two deployments shipped.
+hello="$work/hello"
+git init -q -b master "$hello"
+now=$(date +%s)
+shas=()
+for hours in 96 60 40; do
+  at="@$((now - hours * 3600)) +0000"
+  GIT_AUTHOR_DATE="$at" GIT_COMMITTER_DATE="$at" git -C "$hello" -c user.name=Mona \
+    -c user.email=mona@example.com commit -q --allow-empty -m "A change made $hours h ago"
+  shas+=("$(git -C "$hello" rev-parse HEAD)")
+done
+rest_port=$(scripts/free-port.sh)
+gh_port=$(scripts/free-port.sh)
+while [ "$gh_port" = "$rest_port" ]; do gh_port=$(scripts/free-port.sh); done
+gh_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+printf '%s\n' "$gh_token" >"$work/github-token"
+E2E_GITHUB_REST="http://127.0.0.1:$rest_port"
+E2E_GITHUB_URL="http://127.0.0.1:$gh_port"
+PORT="$rest_port" TOKEN="$gh_token" SHAS="${shas[0]},${shas[2]}" \
+  node end2end/github/rest.mjs >"$work/rest.log" 2>&1 &
+echo $! >"$work/rest.pid"
+wait_for rest "$E2E_GITHUB_REST/_seen"
+cat >"$work/github.toml" <<EOF
+[server]
+bind = "127.0.0.1:$gh_port"
+
+[database]
+url = "sqlite://$work/github.db"
+
+[sources.github]
+api_url = "$E2E_GITHUB_REST"
+token_file = "$work/github-token"
+secrets = ["$E2E_GITHUB_SECRET"]
+
+[[sources.github.repos]]
+repo = "Codertocat/Hello-World"
+service = "hello"
+
+[[sources.git.mirrors]]
+repo = "Codertocat/Hello-World"
+url = "$hello"
+EOF
+NAGARE_LOG=warn ./target/release/nagare --config "$work/github.toml" serve >"$work/github.log" 2>&1 &
+echo $! >"$work/github.pid"
+wait_for github "$E2E_GITHUB_URL/readyz"
+export E2E_GITHUB_URL E2E_GITHUB_REST
+
 mkdir -p end2end/.tmp
 (cd end2end && TMPDIR="$PWD/.tmp" npx --no-install playwright test "$@")
 

@@ -6,10 +6,11 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use nagare_core::api::{
-    ApiTokenRow, AuditQuery, AuditRow, BackfillPhase, CreatedApiToken, DeliveryDetail,
-    DeliveryQuery, DeliveryRow, DeploymentDetail, DeploymentQuery, DeploymentRow, DoraParams,
-    DoraReport, ErrorBody, IncidentQuery, IncidentRow, MappingRules, MirrorSummary, NewApiToken,
-    Page, ReplaySummary, Role, ServiceRow, SessionInfo, SourceSummary, TeamRow, TeamsDoraReport,
+    ApiTokenRow, AuditQuery, AuditRow, BackfillPhase, BackfillRequest, CreatedApiToken,
+    DeliveryDetail, DeliveryQuery, DeliveryRow, DeploymentDetail, DeploymentQuery, DeploymentRow,
+    DoraParams, DoraReport, ErrorBody, IncidentQuery, IncidentRow, MappingRules, MirrorSummary,
+    NewApiToken, Page, ReplaySummary, Role, ServiceRow, SessionInfo, SourceSummary, SourceTask,
+    SourceTasks, SyncRequest, TeamRow, TeamsDoraReport,
 };
 use nagare_core::query::query_string;
 use serde::de::DeserializeOwned;
@@ -345,6 +346,31 @@ pub async fn backfill() -> ApiResult<Vec<BackfillPhase>> {
 /// Each configured git mirror's last sync, commits and error (admins only).
 pub async fn git_mirrors() -> ApiResult<Vec<MirrorSummary>> {
     get_json("/api/v1/git-mirrors").await
+}
+
+/// Whether a backfill or a mirror sync can start, and the latest tasks (admins only).
+pub async fn source_tasks() -> ApiResult<SourceTasks> {
+    get_json("/api/v1/source-tasks").await
+}
+
+/// Queues a GitHub history backfill (admins only).
+pub async fn start_backfill(request: BackfillRequest) -> ApiResult<SourceTask> {
+    send(
+        unsafe_request(Request::post("/api/v1/backfill"))
+            .await
+            .json(&request),
+    )
+    .await
+}
+
+/// Queues a sync of the git mirrors (admins only).
+pub async fn start_sync(request: SyncRequest) -> ApiResult<SourceTask> {
+    send(
+        unsafe_request(Request::post("/api/v1/git-mirrors/sync"))
+            .await
+            .json(&request),
+    )
+    .await
 }
 
 /// The kept deliveries, newest first (admins only).

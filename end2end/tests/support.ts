@@ -3,7 +3,9 @@ import { expect, type Page, type Locator } from '@playwright/test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export function serverUrl(name: 'E2E_DEMO_URL' | 'E2E_EMPTY_URL' | 'E2E_SSO_URL' | 'E2E_IDP_URL'): string {
+export function serverUrl(
+  name: 'E2E_DEMO_URL' | 'E2E_EMPTY_URL' | 'E2E_SSO_URL' | 'E2E_IDP_URL' | 'E2E_GITHUB_URL' | 'E2E_GITHUB_REST',
+): string {
   const url = process.env[name];
   if (!url) throw new Error(`${name} is not set: run the suite through scripts/test.sh (make test)`);
   return url;

@@ -22,7 +22,7 @@ pub fn not_configured_hint(source: &str, has_deliveries: bool) -> String {
 }
 pub const MIRRORS_TITLE: &str = "Git mirrors";
 pub fn mirrors_caption(every_minutes: u64) -> String {
-    format!("Bare clones read for exact commit graphs (every parent of a merge) and each commit's changed paths; their commits win over a push's. Synced every {every_minutes} minutes, and a minute after a push at the earliest; `nagare sync git` syncs now.")
+    format!("Bare clones read for exact commit graphs (every parent of a merge) and each commit's changed paths; their commits win over a push's. Synced every {every_minutes} minutes, a minute after a push at the earliest, and when you sync now.")
 }
 pub const NO_MIRRORS: &str = "No repository is mirrored. Without a mirror, a commit's parent comes from its push (the commit before it) or the compare API, and a merge's other parents are missing. Add [[sources.git.mirrors]] with repo = \"owner/name\" to the configuration and restart.";
 pub const WHAT_MIRRORS: &str = "the git mirrors";
@@ -41,23 +41,73 @@ pub fn mirror_failed_at(when: &str) -> String {
     format!("Failed {when}; what earlier syncs read stays, and the next sync tries again:")
 }
 pub const BACKFILL_TITLE: &str = "History backfill";
-pub const BACKFILL_CAPTION: &str = "What `nagare backfill github` fetched, per repository and phase, of the pages GitHub lists (a phase ends sooner when it reaches its since); a running phase shows the time left at its pace so far. A failed or stopped phase resumes from its next page when the command runs again; nothing is stored twice.";
-pub const NO_BACKFILL: &str = "No history backfill has run. `nagare backfill github --since 180d` fetches deployments, workflow runs, pull requests and incident issues through GitHub's REST API, so the metrics cover the time before the webhook.";
+pub const BACKFILL_CAPTION: &str = "What the backfill fetched, per repository and phase, of the pages GitHub lists (a phase ends sooner when it reaches its since); a running phase shows the time left at its pace so far. A failed or stopped phase resumes from its next page when the backfill is started again; nothing is stored twice.";
+pub const NO_BACKFILL: &str = "No history backfill has run yet. It fetches deployments, workflow runs, pull requests and incident issues through GitHub's REST API, so the metrics cover the time before the webhook.";
 pub const BACKFILL_PHASE: &str = "Phase";
 pub const BACKFILL_SINCE: &str = "Since";
 pub const BACKFILL_UPDATED: &str = "Last page";
 pub const BACKFILL_PAGES: &str = "Pages";
 pub const BACKFILL_ITEMS: &str = "Objects";
-pub const BACKFILL_FAILED: &str = "Stopped here; run the backfill again to resume from this page:";
-/// A backfill phase, as people read it.
-pub fn backfill_phase(phase: &str) -> &str {
+pub const BACKFILL_FAILED: &str =
+    "Stopped here; start the backfill again to resume from this page:";
+pub const WHAT_TASKS: &str = "the backfill and sync tasks";
+pub const BACKFILL_START: &str = "Start backfill";
+pub const BACKFILL_STARTING: &str = "Starting…";
+pub const SYNC_START: &str = "Sync now";
+pub const SYNC_STARTING: &str = "Asking…";
+pub const F_HISTORY: &str = "History";
+pub const F_REPOSITORY: &str = "Repository";
+pub const ALL_REPOSITORIES: &str = "Every repository the rules name";
+pub const ALL_MIRRORS: &str = "Every mirror";
+/// The history a backfill can reach back over, as the API's `since`.
+pub const HISTORY_CHOICES: [(&str, &str); 5] = [
+    ("30d", "Last 30 days"),
+    ("90d", "Last 90 days"),
+    ("180d", "Last 180 days"),
+    ("365d", "Last year"),
+    ("730d", "Last two years"),
+];
+pub const BACKFILL_DEFAULT_HISTORY: &str = "180d";
+pub fn backfill_unavailable(why: &str) -> String {
+    format!("The backfill cannot start from here: {why}. Restart with that configuration, or run `nagare backfill github --since 180d` where the token is.")
+}
+/// The latest task of a kind, as a sentence: what it is, where it stands, who asked.
+pub fn task_line(
+    what: &str,
+    state: nagare_core::api::TaskState,
+    scope: &str,
+    who: &str,
+    when: &str,
+    outcome: Option<&str>,
+) -> String {
+    use nagare_core::api::TaskState;
+    match state {
+        TaskState::Queued => format!("{what} of {scope} asked for {when} by {who}: waiting for the background job to take it."),
+        TaskState::Running => format!("{what} of {scope} running since {when}, asked by {who}; its progress shows below."),
+        TaskState::Done => format!("Last {} ({scope}, asked by {who}) finished {when}: {}", what.to_lowercase(), outcome.unwrap_or("done")),
+        TaskState::Failed => format!("Last {} ({scope}, asked by {who}) failed {when}: {}", what.to_lowercase(), outcome.unwrap_or("no reason given")),
+    }
+}
+pub const TASK_BACKFILL: &str = "Backfill";
+pub const TASK_SYNC: &str = "Sync";
+pub fn backfill_scope(repo: Option<&str>, since: Option<&str>) -> String {
+    let repo = repo.unwrap_or("every repository");
+    match since {
+        Some(d) => format!("{repo} since {d}"),
+        None => repo.to_owned(),
+    }
+}
+/// A backfill phase, as people read it (`issues:<label>`: the issues with that label).
+pub fn backfill_phase(phase: &str) -> String {
     match phase {
-        "deployments" => "Deployments",
-        "runs" => "Workflow runs",
-        "pulls" => "Pull requests",
-        "issues" => "Incident issues",
-        "compare" => "Commits between deployments",
-        other => other,
+        "deployments" => "Deployments".into(),
+        "runs" => "Workflow runs".into(),
+        "pulls" => "Pull requests".into(),
+        "compare" => "Commits between deployments".into(),
+        other => match other.strip_prefix("issues:") {
+            Some(label) => format!("Issues labelled {label}"),
+            None => other.into(),
+        },
     }
 }
 /// Pages fetched, of how many the list has when known.

@@ -140,8 +140,11 @@ async fn run() -> Result<String, String> {
         &mapping,
         &client,
         &[REPO.to_owned()],
-        since,
-        &[],
+        &nagare_server::sources::backfill::Scope {
+            since,
+            incident_labels: &[],
+            mirrored: &[],
+        },
         &|_| {},
     )
     .await;

@@ -16,7 +16,7 @@
 //! | `runs` | workflow runs created since, with the jobs of every attempt |
 //! | `pulls` | pull requests updated since, with their reviews |
 //! | `issues` | issues with an incident label updated since |
-//! | `compare` | the commits between successive deployments of an environment, with parents |
+//! | `compare` | the commits between successive deployments of an environment, with parents (left out for a mirrored repository: the mirror has them exactly) |
 //!
 //! Each page is stored in one transaction with the cursor of the next page: stopped at any
 //! point, the next run resumes from the page after the last one stored.
@@ -172,16 +172,19 @@ pub async fn run_configured(
             "no repository to backfill: add [[sources.github.repos]] rules, or name one (--repo owner/name)"
         );
     }
-    let reports = backfill(
-        store,
-        &mapping,
-        &client,
-        &repos,
+    let mirrored: Vec<String> = config
+        .sources
+        .git
+        .mirrors
+        .iter()
+        .map(|m| m.repo.clone())
+        .collect();
+    let scope = Scope {
         since,
-        &gh.incident_labels,
-        progress,
-    )
-    .await;
+        incident_labels: &gh.incident_labels,
+        mirrored: &mirrored,
+    };
+    let reports = backfill(store, &mapping, &client, &repos, &scope, progress).await;
     Ok(Outcome {
         reports,
         requests: client.requests.load(std::sync::atomic::Ordering::Relaxed),
@@ -235,16 +238,28 @@ pub async fn repositories(
     Ok(out)
 }
 
-/// Backfills each of `repos` since `since` (epoch ms).
+/// What a backfill fetches, besides its repositories.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    /// Its start of history (epoch ms).
+    pub since: i64,
+    /// The labels that make an issue an incident.
+    pub incident_labels: &'a [String],
+    /// Repositories with a git mirror (`[[sources.git.mirrors]]`): their exact commits come
+    /// from it, so their `compare` phase is left out.
+    pub mirrored: &'a [String],
+}
+
+/// Backfills each of `repos`.
 pub async fn backfill(
     store: &Store,
     source: &dyn Source,
     client: &Client,
     repos: &[String],
-    since: i64,
-    incident_labels: &[String],
+    scope: &Scope<'_>,
     progress: &(dyn Fn(&Progress) + Sync),
 ) -> Vec<RepoReport> {
+    let since = scope.since;
     let mut reports = Vec::new();
     for repo in repos {
         let mut report = RepoReport {
@@ -269,7 +284,7 @@ pub async fn backfill(
                 repo,
                 since: resumed_since(&states, since).unwrap_or(since),
             };
-            run.repository(&states, incident_labels, &mut report, &mut p, progress)
+            run.repository(&states, scope, &mut report, &mut p, progress)
                 .await
         }
         .await;
@@ -326,7 +341,7 @@ impl Run<'_> {
     async fn repository(
         &self,
         states: &[crate::store::BackfillRow],
-        incident_labels: &[String],
+        scope: &Scope<'_>,
         report: &mut RepoReport,
         p: &mut Progress,
         progress: &(dyn Fn(&Progress) + Sync),
@@ -351,7 +366,14 @@ impl Run<'_> {
         };
         let since_day = Timestamp(self.since).to_string();
         let since_date = since_day.get(..10).unwrap_or("1970-01-01").to_owned();
+        let mirrored = scope
+            .mirrored
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(self.repo));
         for phase in PHASES {
+            if phase == "compare" && mirrored {
+                continue;
+            }
             p.phase = phase;
             p.phase_pages = None;
             let first = match phase {
@@ -370,7 +392,7 @@ impl Run<'_> {
             let outcome = match phase {
                 "issues" => {
                     let mut r = Ok(());
-                    for label in incident_labels {
+                    for label in scope.incident_labels {
                         let key = format!("issues:{label}");
                         let url = format!(
                             "/repos/{}/issues?labels={}&state=all&since={since_day}&per_page=100",

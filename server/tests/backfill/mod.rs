@@ -328,8 +328,11 @@ async fn run(store: &Store, client: &Client, repos: &[String]) -> Vec<RepoReport
         &mapping,
         client,
         repos,
-        SINCE,
-        &c.sources.github.incident_labels,
+        &nagare_server::sources::backfill::Scope {
+            since: SINCE,
+            incident_labels: &c.sources.github.incident_labels,
+            mirrored: &[],
+        },
         &|_| {},
     )
     .await
@@ -594,4 +597,49 @@ async fn contract_a_github_app_mints_an_installation_token_from_its_key() {
     c.sources.github.app_private_key_file = None;
     let e = c.sources.github.api_auth().err().unwrap();
     assert!(e.contains("app_private_key_file"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contract_a_mirrored_repository_takes_its_commits_from_the_mirror_not_compare() {
+    let shared: Shared = Arc::new(Mutex::new(Contract {
+        token: TOKEN.into(),
+        ..Contract::default()
+    }));
+    let base = contract(shared.clone()).await;
+    let (store, _dir) = fresh_store("sqlite").await;
+    let client = Client::new(&base, Auth::Token(TOKEN.into()), quick()).unwrap();
+    let c = config();
+    let mapping = Github::mapping(&c.sources.github).unwrap();
+    let mirrored = [REPO.to_lowercase()];
+    let scope = nagare_server::sources::backfill::Scope {
+        since: SINCE,
+        incident_labels: &c.sources.github.incident_labels,
+        mirrored: &mirrored,
+    };
+    let reports = backfill(
+        &store,
+        &mapping,
+        &client,
+        &[REPO.to_owned()],
+        &scope,
+        &|_| {},
+    )
+    .await;
+    assert_eq!(reports[0].error, None, "{reports:?}");
+    let seen = shared.lock().unwrap().seen.clone();
+    assert!(seen.iter().any(|s| s.contains("/deployments?")), "{seen:?}");
+    assert!(!seen.iter().any(|s| s.contains("/compare/")), "{seen:?}");
+    let phases: Vec<String> = store
+        .backfill_states("github")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.phase)
+        .collect();
+    assert_eq!(phases, ["deployments", "issues:incident", "pulls", "runs"]);
+    // No commit came from the backfill: the mirror brings them.
+    assert!(!stored(&store)
+        .await
+        .iter()
+        .any(|e| e.contains("\"kind\":\"commit\"")));
 }

@@ -15,9 +15,9 @@ fn error_row(columns: usize, lead: &str, error: &str) -> String {
     )
 }
 
-/// The git mirrors' health.
+/// The git mirrors' health (under the panel's heading).
 pub(super) fn mirrors_html(all: &[MirrorSummary]) -> String {
-    let mut h = format!("<h2>{}</h2>", strings::MIRRORS_TITLE);
+    let mut h = String::new();
     let Some(first) = all.first() else {
         return h + &format!(
             "<p class=\"muted small\" data-test=\"no-mirrors\">{}</p>",
@@ -68,9 +68,10 @@ pub(super) fn mirrors_html(all: &[MirrorSummary]) -> String {
     h + "</tbody></table></div>"
 }
 
-/// Where each repository's history backfill stands, phase by phase.
+/// Where each repository's history backfill stands, phase by phase (under the panel's
+/// heading).
 pub(super) fn backfill_html(all: &[BackfillPhase]) -> String {
-    let mut h = format!("<h2>{}</h2>", strings::BACKFILL_TITLE);
+    let mut h = String::new();
     if all.is_empty() {
         return h + &format!(
             "<p class=\"muted small\" data-test=\"no-backfill\">{}</p>",
@@ -102,7 +103,7 @@ pub(super) fn backfill_html(all: &[BackfillPhase]) -> String {
             "<tr data-test=\"backfill-phase\" data-repo=\"{repo}\" data-phase=\"{phase}\"><td class=\"mono\">{repo}</td><td>{phase_label}</td><td>{state}</td><td>{since}</td><td>{updated}</td><td class=\"num\">{pages}</td><td class=\"num\">{items}</td></tr>",
             repo = esc(&p.repo),
             phase = esc(&p.phase),
-            phase_label = esc(strings::backfill_phase(&p.phase)),
+            phase_label = esc(&strings::backfill_phase(&p.phase)),
             state = match p.eta_secs {
                 Some(eta) => format!(
                     "{} <span class=\"muted small\" data-test=\"backfill-eta\">{}</span>",
@@ -173,7 +174,7 @@ mod tests {
     fn backfill_phases_show_their_state_and_errors_escaped() {
         let none = backfill_html(&[]);
         assert!(none.contains("data-test=\"no-backfill\""), "{none}");
-        assert!(none.contains("nagare backfill github"), "{none}");
+        assert!(none.contains("GitHub&#39;s REST API"), "{none}");
         let phase = |name: &str, state: &str, error: Option<&str>| BackfillPhase {
             source: "github".into(),
             repo: "acme/<api>".into(),
@@ -187,7 +188,7 @@ mod tests {
             updated_at: Timestamp(1_767_571_200_000),
             error: error.map(str::to_owned),
         };
-        let mut running = phase("issues", "running", None);
+        let mut running = phase("issues:sev<1>", "running", None);
         running.eta_secs = Some(150.0);
         let h = backfill_html(&[
             phase("deployments", "done", None),
@@ -202,6 +203,7 @@ mod tests {
         assert!(h.contains("badge-bad\">failed"), "{h}");
         assert!(h.contains("badge-warn\">stopped"), "{h}");
         assert!(h.contains("Workflow runs"), "{h}");
+        assert!(h.contains("Issues labelled sev&lt;1&gt;"), "{h}");
         assert!(h.contains("<td class=\"num\">1150</td>"), "{h}");
         assert!(
             h.contains("acme/&lt;api&gt;") && !h.contains("<api>"),

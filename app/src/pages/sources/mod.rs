@@ -4,6 +4,7 @@
 
 mod history;
 mod rules;
+mod tasks;
 
 use crate::api;
 use crate::components::filters::{use_query_updater, FilterSelect};
@@ -16,9 +17,10 @@ use history::{backfill_html, mirrors_html};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
-use nagare_core::api::{DeliveryQuery, DeliveryRow, SourceSummary};
+use nagare_core::api::{DeliveryQuery, DeliveryRow, SourceSummary, TaskAction};
 pub use nagare_core::text::html_escape as esc;
 use rules::rules_html;
+use tasks::TaskControl;
 
 const PER_PAGE: u32 = 50;
 const COLUMNS: [Column; 6] = [
@@ -58,6 +60,7 @@ pub fn Sources() -> impl IntoView {
     let mirrors = LocalResource::new(api::git_mirrors);
     let backfill = LocalResource::new(api::backfill);
     let rules = LocalResource::new(api::github_rules);
+    let tasks = LocalResource::new(api::source_tasks);
     let list = LocalResource::new(move || {
         let f = filters.get();
         let some = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
@@ -130,8 +133,30 @@ pub fn Sources() -> impl IntoView {
                 }
             }}
             {html_panel(rules, strings::WHAT_RULES, "rules", rules_html)}
-            {html_panel(mirrors, strings::WHAT_MIRRORS, "mirrors", |m: &Vec<_>| mirrors_html(m))}
-            {html_panel(backfill, strings::WHAT_BACKFILL, "backfill", |b: &Vec<_>| backfill_html(b))}
+            <section class="panel" data-test="mirrors">
+                <h2>{strings::MIRRORS_TITLE}</h2>
+                <TaskControl
+                    action=TaskAction::GitSync
+                    tasks
+                    on_progress=Callback::new(move |_| mirrors.refetch())
+                    on_done=Callback::new(move |_| mirrors.refetch())
+                />
+                {html_body(mirrors, strings::WHAT_MIRRORS, |m: &Vec<_>| mirrors_html(m))}
+            </section>
+            <section class="panel" data-test="backfill">
+                <h2>{strings::BACKFILL_TITLE}</h2>
+                <TaskControl
+                    action=TaskAction::Backfill
+                    tasks
+                    on_progress=Callback::new(move |_| backfill.refetch())
+                    on_done=Callback::new(move |_| {
+                        backfill.refetch();
+                        summary.refetch();
+                        list.refetch();
+                    })
+                />
+                {html_body(backfill, strings::WHAT_BACKFILL, |b: &Vec<_>| backfill_html(b))}
+            </section>
             <h2 class="section-title">{strings::DELIVERIES_TITLE}</h2>
             <div class="filters" role="group" aria-label=strings::FILTERS>
                 <FilterSelect
@@ -184,16 +209,29 @@ fn html_panel<T: Clone + Send + Sync + 'static>(
     html: fn(&T) -> String,
 ) -> impl IntoView {
     move || match resource.get() {
-        None => ().into_any(),
-        Some(Err(e)) => {
-            view! { <ErrorState what error=e on_retry=move || resource.refetch() /> }.into_any()
-        }
         Some(Ok(v)) => view! {
             <section class="panel" data-test=test>
                 <div inner_html=html(&v)></div>
             </section>
         }
         .into_any(),
+        _ => html_body(resource, what, html).into_any(),
+    }
+}
+
+/// The body of a panel drawn as HTML from an API resource, under a heading the caller draws:
+/// nothing while it loads, its error with a retry, else `html` of it.
+fn html_body<T: Clone + Send + Sync + 'static>(
+    resource: LocalResource<api::ApiResult<T>>,
+    what: &'static str,
+    html: fn(&T) -> String,
+) -> impl IntoView {
+    move || match resource.get() {
+        None => ().into_any(),
+        Some(Err(e)) => {
+            view! { <ErrorState what error=e on_retry=move || resource.refetch() /> }.into_any()
+        }
+        Some(Ok(v)) => view! { <div inner_html=html(&v)></div> }.into_any(),
     }
 }
 
