@@ -191,6 +191,9 @@ impl Store {
                 .foreign_keys(true);
             let pool = SqlitePoolOptions::new()
                 .max_connections(if path == ":memory:" { 1 } else { 8 })
+                // A local file's connection does not drop: no ping (a round trip to the
+                // connection's thread) before each use.
+                .test_before_acquire(false)
                 .connect_with(opts)
                 .await?;
             Store::Sqlite(pool)

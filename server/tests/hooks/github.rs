@@ -542,3 +542,68 @@ async fn copies_of_one_delivery_arriving_at_once_store_it_once() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_merge_that_fails_stores_nothing_of_its_group_and_the_writer_goes_on() {
+    for backend in backends() {
+        let (store, _dir) = fresh_store(backend).await;
+        let state = github_state(store.clone()).await;
+        let job = |id: u64, run: u64| {
+            with(
+                fixture!("workflow_job.completed.success.with-organization"),
+                |v| {
+                    v["workflow_job"]["id"] = json!(id);
+                    v["workflow_job"]["run_id"] = json!(run);
+                },
+            )
+        };
+        let r = signed(&state, "workflow_job", "f-1", &job(1, 10)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+        // The stored run no longer reads: merging a second job into it fails.
+        let corrupt = "UPDATE events SET body = '{\"kind\":' WHERE kind = 'pipeline_run'";
+        match &store {
+            Store::Sqlite(p) => sqlx::query(corrupt).execute(p).await.map(|_| ()),
+            Store::Postgres(p) => sqlx::query(corrupt).execute(p).await.map(|_| ()),
+        }
+        .unwrap();
+        let rev = store.current_rev().await.unwrap();
+        let r = signed(&state, "workflow_job", "f-2", &job(2, 10)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{backend}: {}",
+            r.json
+        );
+        // Nothing of it was stored: no revision, no raw delivery.
+        assert_eq!(store.current_rev().await.unwrap(), rev, "{backend}");
+        assert_eq!(verdicts(&store).await.len(), 1, "{backend}");
+        // The writer goes on: another run's job is stored, and the failed delivery, once its
+        // run reads again, is not a duplicate.
+        let r = signed(&state, "workflow_job", "f-3", &job(3, 11)).await;
+        assert_eq!(
+            (r.status, r.json["accepted"].as_u64()),
+            (StatusCode::OK, Some(1)),
+            "{backend}: {}",
+            r.json
+        );
+        let fix = "DELETE FROM events WHERE body = '{\"kind\":'";
+        match &store {
+            Store::Sqlite(p) => sqlx::query(fix).execute(p).await.map(|_| ()),
+            Store::Postgres(p) => sqlx::query(fix).execute(p).await.map(|_| ()),
+        }
+        .unwrap();
+        let r = signed(&state, "workflow_job", "f-2", &job(2, 10)).await;
+        assert_eq!(
+            (r.status, r.json["duplicate"].as_bool()),
+            (StatusCode::OK, Some(false)),
+            "{backend}: {} {}",
+            r.json,
+            logs()
+                .lines()
+                .filter(|l| l.contains("ERROR"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        assert_eq!(verdicts(&store).await.len(), 3, "{backend}");
+    }
+}
