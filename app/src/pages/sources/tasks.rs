@@ -83,13 +83,13 @@ pub(super) fn TaskControl(
             .find(|t| t.action == action)
     });
     let history = RwSignal::new(strings::BACKFILL_DEFAULT_HISTORY.to_owned());
+    let was_open = StoredValue::new(false);
     let repo = RwSignal::new(ALL.to_owned());
     let busy = RwSignal::new(false);
     let refused = RwSignal::new(None::<String>);
 
     // While a task is open: refresh it, and what it changes, every two seconds; once it has
     // finished, what it changed once more.
-    let was_open = StoredValue::new(false);
     Effect::new(move |_| {
         let Some(t) = latest.get() else { return };
         if open(&t) {
@@ -125,8 +125,11 @@ pub(super) fn TaskControl(
                 }
                 TaskAction::GitSync => api::start_sync(SyncRequest { repo: chosen }).await,
             };
-            if let Err(e) = r {
-                refused.set(Some(e.to_string()));
+            match r {
+                // It may be done before the next refresh shows it open: what it changed is
+                // refreshed once it shows as finished, whichever state is seen first.
+                Ok(_) => was_open.set_value(true),
+                Err(e) => refused.set(Some(e.to_string())),
             }
             busy.set(false);
             tasks.refetch();
