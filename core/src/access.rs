@@ -334,7 +334,7 @@ impl Org {
 
     fn stored_run_repo(&self, source: &str, key: &str) -> Option<&str> {
         let slot = self.run_keys.get(&crate::model::key_of(source, key))?;
-        self.runs.get(slot).map(|r| r.repo.as_str())
+        self.runs.get(slot).map(|r| &*self.repos[r.repo].name)
     }
 
     /// The first event of `events` that `limit` does not allow writing, in batch order.

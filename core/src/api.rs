@@ -3,8 +3,10 @@
 
 use crate::events::{ChangeType, DeploymentStatus, EnvironmentTier};
 pub use crate::query::{AuditQuery, DeliveryQuery, DeploymentQuery, DoraParams, IncidentQuery};
+pub use pipelines::*;
 pub use sources::*;
 
+mod pipelines;
 mod sources;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};

@@ -12,6 +12,7 @@ pub mod events;
 pub mod github;
 pub mod model;
 pub mod names;
+pub mod pipelines;
 pub mod query;
 pub mod stats;
 pub mod text;

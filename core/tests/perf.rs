@@ -104,6 +104,7 @@ fn generate(services: usize) -> Vec<Event> {
                     author: None,
                     opened_at: Timestamp(t - 6 * HOUR_MS),
                     first_review_at: None,
+                    approved_at: None,
                     merged_at: Some(Timestamp(t)),
                     merge_commit: Some(sha(s, last)),
                     commits: (last.saturating_sub(3)..last).map(|i| sha(s, i)).collect(),

@@ -270,6 +270,7 @@ impl RepoSim<'_> {
                         author: Some(pr.author),
                         opened_at: Timestamp(pr.opened),
                         first_review_at: Some(Timestamp(review)),
+                        approved_at: None,
                         merged_at: Some(Timestamp(at)),
                         merge_commit: Some(merge.clone()),
                         commits: shas,

@@ -87,6 +87,9 @@ pub struct PullRequest {
     pub opened_at: Timestamp,
     #[serde(default)]
     pub first_review_at: Option<Timestamp>,
+    /// When the last approval was given (the value stream's "approved" event).
+    #[serde(default)]
+    pub approved_at: Option<Timestamp>,
     #[serde(default)]
     pub merged_at: Option<Timestamp>,
     #[serde(default)]
@@ -257,6 +260,10 @@ pub struct PipelineRun {
     pub provider: String,
     #[serde(deserialize_with = "string_or_number")]
     pub id: String,
+    /// The run this attempt is of: the same for every attempt (`id` is `<run_id>-<attempt>`).
+    /// Absent, it is read off `id` (the part before `-<attempt>`), or is `id` itself.
+    #[serde(default, deserialize_with = "opt_string_or_number")]
+    pub run_id: Option<String>,
     pub repo: String,
     pub workflow: String,
     #[serde(default)]

@@ -44,6 +44,8 @@ pub fn merge(a: Versioned, b: Versioned) -> Versioned {
         (Event::PullRequest(x), Event::PullRequest(y)) => {
             let opened = x.opened_at.min(y.opened_at);
             let review = min_some(x.first_review_at, y.first_review_at);
+            // The last approval given.
+            let approved = x.approved_at.max(y.approved_at);
             let merge = min_some(
                 x.merged_at.map(|t| (t, x.merge_commit.clone())),
                 y.merged_at.map(|t| (t, y.merge_commit.clone())),
@@ -56,6 +58,7 @@ pub fn merge(a: Versioned, b: Versioned) -> Versioned {
             let mut w = later((x, a.version), (y, b.version), key);
             w.opened_at = opened;
             w.first_review_at = review;
+            w.approved_at = approved;
             (w.merged_at, w.merge_commit) = merge.map_or((None, None), |(t, c)| (Some(t), c));
             w.commits = commits;
             Event::PullRequest(w)

@@ -129,7 +129,7 @@ pub fn map(event: &str, body: &[u8], rules: &Rules) -> Result<Mapped, MapError> 
                 .map_or(String::new(), |r| format!(" for {}", printable(r, 100)))
         ))),
         "push" => push(p),
-        "pull_request" => pull_request(p, "pull_request", None),
+        "pull_request" => pull_request(p, "pull_request", None, None),
         "pull_request_review" => review(p),
         "deployment" => deployment(p, rules, None),
         "deployment_status" => deployment_status(p, rules),
@@ -417,6 +417,7 @@ fn pull_request(
     p: Payload<'_>,
     at: &str,
     first_review_at: Option<Timestamp>,
+    approved_at: Option<Timestamp>,
 ) -> Result<Mapped, MapError> {
     let repo = p.repo()?;
     let f = |k: &str| format!("{at}.{k}");
@@ -429,6 +430,7 @@ fn pull_request(
         author: p.opt_str(&f("user.login")).map(str::to_owned),
         opened_at: p.time(&f("created_at"))?,
         first_review_at,
+        approved_at,
         merged_at,
         // GitHub fills it for open pull requests too (a test merge): only a merge's counts.
         merge_commit: merged_at
@@ -452,7 +454,8 @@ fn review(p: Payload<'_>) -> Result<Mapped, MapError> {
     } else {
         None
     };
-    pull_request(p, "pull_request", at)
+    let approved = at.filter(|_| state.eq_ignore_ascii_case("approved"));
+    pull_request(p, "pull_request", at, approved)
 }
 
 /// The deployment at `deployment`, in the state `status` gives (none: just created).

@@ -80,6 +80,7 @@ pub(super) fn workflow_run(p: Payload<'_>, rules: &Rules) -> Result<Mapped, MapE
         source: SOURCE.into(),
         provider: PROVIDER.into(),
         id: run_id(&p.id(&f("id"))?, attempt),
+        run_id: Some(p.id(&f("id"))?),
         repo: repo.to_owned(),
         workflow: r
             .opt_str("name")
@@ -220,6 +221,7 @@ pub(super) fn workflow_job(p: Payload<'_>, rules: &Rules) -> Result<Mapped, MapE
         source: SOURCE.into(),
         provider: PROVIDER.into(),
         id: run_id(&p.id(&f("run_id"))?, attempt),
+        run_id: Some(p.id(&f("run_id"))?),
         repo: repo.to_owned(),
         workflow: j.opt_str("workflow_name").unwrap_or("workflow").to_owned(),
         branch: j.opt_str("head_branch").map(str::to_owned),

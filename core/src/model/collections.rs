@@ -127,6 +127,11 @@ impl<I: Id> Interner<I> {
         id
     }
 
+    /// Strings held.
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
     pub(crate) fn resolve(&self, id: I) -> &str {
         let i = id.index();
         let start = match i {

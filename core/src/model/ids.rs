@@ -69,6 +69,9 @@ ids! {
     DepName;
     /// A changed path within its repository (`Repo::path_names`).
     PathId;
+    /// A word of a pipeline run interned once for all runs: a provider, workflow, branch,
+    /// job name, status (`Org::labels`).
+    LabelId;
 }
 
 /// A vector of records indexed by their typed id.

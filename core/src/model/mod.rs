@@ -10,14 +10,14 @@
 //! interned to typed ids (`graph.rs`, `ids.rs`); deployments, incidents and pull requests are kept as
 //! events plus small derived records.
 
-use crate::events::{Deployment, EnvironmentTier, Event, PipelineRun, Team};
+use crate::events::{Deployment, EnvironmentTier, Event, Team};
 use crate::time::{Timestamp, DAY_MS};
 use collections::{ColumnMultiMap, FxMap, Interner};
 use derive::Dirty;
 use graph::Repo;
 use ids::{
-    ChainId, DepId, DepName, EnvId, Id, IdVec, IncidentId, PrId, RepoId, RunId, ServiceId, ShaId,
-    SourceId,
+    ChainId, DepId, DepName, EnvId, Id, IdVec, IncidentId, LabelId, PrId, RepoId, RunId, ServiceId,
+    ShaId, SourceId,
 };
 use index::{IncidentIndex, TierIndex};
 use serde::{Deserialize, Serialize};
@@ -33,6 +33,9 @@ pub(crate) mod index;
 mod lists;
 pub(crate) mod order;
 mod owners;
+mod pipelines;
+mod runs;
+pub use pipelines::{time_shares, RunKeys};
 mod shas;
 #[cfg(feature = "snapshot")]
 pub mod snapshot;
@@ -112,8 +115,13 @@ pub struct Org {
     pub(crate) pr_keys: Interner<PrId>,
     pub(crate) prs: IdVec<PrId, Pr>,
     pub(crate) run_keys: Interner<RunId>,
-    #[serde(with = "as_json")]
-    pub(crate) runs: IdVec<RunId, PipelineRun>,
+    pub(crate) runs: IdVec<RunId, runs::RunRec>,
+    /// The pipeline runs' words (workflows, branches, job names, …), interned once.
+    pub(crate) labels: Interner<LabelId>,
+    /// Attempts in list order (running first, then newest finished).
+    pub(crate) run_list: Vec<RunId>,
+    /// The attempts of each (repository, workflow, sha).
+    pub(crate) run_groups: FxMap<(RepoId, LabelId, ShaId), Vec<RunId>>,
     // Query indexes, rebuilt for what changed at the end of `apply`.
     pub(crate) tiers: PerTier<TierIndex>,
     pub(crate) incident_index: IncidentIndex,
@@ -194,6 +202,9 @@ impl Org {
             prs: IdVec::default(),
             run_keys: Interner::default(),
             runs: IdVec::default(),
+            labels: Interner::default(),
+            run_list: Vec::new(),
+            run_groups: FxMap::default(),
             tiers: PerTier::default(),
             incident_index: IncidentIndex::default(),
             dep_list: Vec::new(),
@@ -223,7 +234,9 @@ impl Org {
                 self.upsert(e, &mut dirty);
             }
         }
+        let runs = std::mem::take(&mut dirty.runs);
         self.derive(dirty);
+        self.derive_runs(runs);
     }
 
     /// Gives back the spare capacity that a bulk load leaves in the model's vectors and maps
@@ -249,6 +262,9 @@ impl Org {
         self.inc_keys.shrink_to_fit();
         self.pr_keys.shrink_to_fit();
         self.run_keys.shrink_to_fit();
+        self.labels.shrink_to_fit();
+        self.run_list.shrink_to_fit();
+        self.run_groups.shrink_to_fit();
         self.repo_names.shrink_to_fit();
         self.service_names.shrink_to_fit();
         self.dep_names.shrink_to_fit();
@@ -267,7 +283,7 @@ impl Org {
             Event::PullRequest(p) => self.upsert_pr(p, dirty),
             Event::Deployment(d) => self.upsert_deployment(d, dirty),
             Event::Incident(i) => self.upsert_incident(i, dirty),
-            Event::PipelineRun(r) => self.upsert_run(r),
+            Event::PipelineRun(r) => self.upsert_run(r, &mut dirty.runs),
             Event::Service(s) => self.upsert_service(s, dirty),
             Event::Team(t) => {
                 upsert_variant(self.teams.entry(t.name.clone()).or_default(), t, |t| {
@@ -342,6 +358,7 @@ impl Org {
             author: None,
             opened_at: Timestamp(pr.opened_at),
             first_review_at: pr.first_review_at.map(Timestamp),
+            approved_at: None,
             merged_at: pr.merged_at.map(Timestamp),
             merge_commit: pr.merge_commit.map(|c| r.sha(c)),
             commits: pr.commits.iter().map(|&c| r.sha(c)).collect(),
@@ -379,7 +396,11 @@ impl Org {
                 .map(|d| Event::Deployment(self.deployment_event(d))),
         );
         out.extend(self.incs.iter().map(|i| Event::Incident(i.ev.clone())));
-        out.extend(self.runs.iter().cloned().map(Event::PipelineRun));
+        out.extend(
+            self.runs
+                .ids()
+                .map(|r| Event::PipelineRun(self.run_event(r))),
+        );
         out.extend(
             self.services
                 .iter()

@@ -7,7 +7,7 @@ use super::ids::{RepoId, ServiceId};
 use super::state::{Dep, DepEv, DepFacts, Inc, Pr, Svc};
 use super::{index_add, index_remove, key_of, upsert_variant, Org};
 use crate::api::Attribution;
-use crate::events::{Deployment, Incident, PipelineRun, PullRequest, Service};
+use crate::events::{Deployment, Incident, PullRequest, Service};
 
 impl Org {
     pub(crate) fn service_idx(&mut self, name: &str) -> ServiceId {
@@ -176,17 +176,6 @@ impl Org {
         self.services[service].incidents.push(slot);
         dirty.incidents.insert(slot);
         dirty.incidents_changed = true;
-    }
-
-    pub(super) fn upsert_run(&mut self, r: PipelineRun) {
-        let slot = self
-            .run_keys
-            .intern(&key_of(&r.source, &format!("{}:{}", r.provider, r.id)));
-        if slot == self.runs.next_id() {
-            self.runs.push(r);
-        } else {
-            self.runs[slot] = r;
-        }
     }
 
     pub(super) fn upsert_service(&mut self, s: Service, dirty: &mut Dirty) {

@@ -479,8 +479,10 @@ mod per_page {
     }
 }
 
+mod pipelines;
 mod probe;
 mod writer;
+pub use pipelines::*;
 
 #[cfg(test)]
 mod tests;

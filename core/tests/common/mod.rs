@@ -101,6 +101,7 @@ pub fn pull_request(
         author: Some("alice".into()),
         opened_at: opened,
         first_review_at: None,
+        approved_at: None,
         merged_at: merged,
         merge_commit: merge.map(Into::into),
         commits: commits.iter().map(|c| c.to_string()).collect(),

@@ -12,6 +12,7 @@ mod health;
 mod incidents;
 mod metrics;
 mod openapi;
+mod pipelines;
 pub(crate) mod query;
 mod session;
 mod tokens;
@@ -46,6 +47,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(metrics::router())
         .merge(deployments::router())
         .merge(incidents::router())
+        .merge(pipelines::router())
         .merge(catalog::router())
         .merge(openapi::router())
         .merge(auth::router())

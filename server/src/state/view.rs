@@ -18,10 +18,12 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use nagare_core::access::{Limit, OutOfScope};
 use nagare_core::api::{
-    DeploymentDetail, DeploymentQuery, DeploymentRow, DoraQuery, DoraReport, IncidentQuery,
-    IncidentRow, Page, ServiceRow, TeamRow, TeamsDoraReport,
+    DeploymentDetail, DeploymentQuery, DeploymentRow, DoraQuery, DoraReport, FlakyReport,
+    IncidentQuery, IncidentRow, Page, PipelineRunDetail, PipelineRunRow, ServiceRow, TeamRow,
+    TeamsDoraReport, WorkflowTrend, WorkflowsReport,
 };
 use nagare_core::events::EventKey;
+use nagare_core::query::{PipelineRunQuery, PipelineWindow};
 use nagare_core::Event;
 use tokio::sync::OwnedRwLockReadGuard;
 
@@ -125,6 +127,40 @@ impl TeamView {
     pub fn incidents(&self, q: &IncidentQuery) -> ApiResult<Page<IncidentRow>> {
         self.check_filters(q.team.as_deref(), q.service.as_deref())?;
         Ok(self.model.0.org.incidents(q))
+    }
+
+    pub fn pipeline_runs(&self, q: &PipelineRunQuery) -> ApiResult<Page<PipelineRunRow>> {
+        self.check_filters(q.team.as_deref(), q.service.as_deref())?;
+        Ok(self.model.0.org.pipeline_runs(q))
+    }
+
+    /// One attempt, if the scope admits a service of its repository (a repository no service
+    /// names: only a caller who reads everything).
+    pub fn pipeline_run(&self, source: Option<&str>, id: &str) -> Option<PipelineRunDetail> {
+        let org = &self.model.0.org;
+        let (detail, services) = org.pipeline_run(source, id)?;
+        let all = matches!(self.scope.scope, nagare_core::access::Scope::All);
+        (all || services.iter().any(|s| self.scope.admits(org, s))).then_some(detail)
+    }
+
+    pub fn workflows(&self, w: &PipelineWindow) -> ApiResult<WorkflowsReport> {
+        self.check_filters(w.team.as_deref(), w.service.as_deref())?;
+        Ok(self.model.0.org.workflows(w))
+    }
+
+    /// A workflow's trend, and the (source, id) keys of the attempts whose steps to read.
+    pub fn workflow_trend(
+        &self,
+        w: &PipelineWindow,
+        step_runs: usize,
+    ) -> ApiResult<Option<(WorkflowTrend, nagare_core::model::RunKeys)>> {
+        self.check_filters(w.team.as_deref(), w.service.as_deref())?;
+        Ok(self.model.0.org.workflow_trend(w, step_runs))
+    }
+
+    pub fn flaky_jobs(&self, w: &PipelineWindow) -> ApiResult<FlakyReport> {
+        self.check_filters(w.team.as_deref(), w.service.as_deref())?;
+        Ok(self.model.0.org.flaky_jobs(w))
     }
 
     /// One deployment, if the scope admits its service (the object's own service decides).

@@ -343,6 +343,46 @@ impl Store {
         Ok(out)
     }
 
+    /// The stored pipeline run events named by (source, `<provider>:<id>`) keys, in the same
+    /// order (`None` when not stored): their job ids and steps, which the model does not hold.
+    pub async fn pipeline_runs(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<Vec<Option<nagare_core::events::PipelineRun>>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(200) {
+            let pairs: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+                .collect();
+            let sql = format!(
+                "SELECT source, id, body FROM events WHERE kind = 'pipeline_run' AND (source, id) IN (VALUES {})",
+                pairs.join(", ")
+            );
+            let rows: Vec<(String, String, String)> = on_backend!(self, p => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+                for (source, id) in chunk {
+                    q = q.bind(source.clone()).bind(id.clone());
+                }
+                q.fetch_all(p).await
+            })?;
+            let mut found: HashMap<(String, String), String> = rows
+                .into_iter()
+                .map(|(source, id, body)| ((source, id), body))
+                .collect();
+            for k in chunk {
+                let run = match found.remove(k) {
+                    None => None,
+                    Some(body) => match event_of_row("pipeline_run".into(), k.1.clone(), &body)? {
+                        Event::PipelineRun(r) => Some(r),
+                        _ => None,
+                    },
+                };
+                out.push(run);
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn event_count(&self) -> Result<i64> {
         let n: i64 = on_backend!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(p).await)?;
         Ok(n)

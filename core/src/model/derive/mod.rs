@@ -80,6 +80,8 @@ pub(crate) struct Dirty {
     pub(crate) remedy_dep_ids: FxSet<String>,
     /// Tiers whose query index must be rebuilt.
     pub(crate) tiers: PerTier<bool>,
+    /// Pipeline run attempts that arrived or changed.
+    pub(crate) runs: FxSet<crate::model::ids::RunId>,
 }
 
 impl Dirty {
