@@ -631,3 +631,97 @@ fn cli_names_a_bad_config_key() {
         "{err}"
     );
 }
+
+// ---------------------------------------------------------------- Pipelines through the API
+
+/// The scenario's two attempts of run 9001 (ci on c4), worked by hand:
+/// - attempt 1: 12:05 → 12:15 = 600 s, failed; its job "test" created 12:04, started 12:05
+///   (queue 60 s), ran 540 s; its step "cargo test" 12:05:10 → 12:13:50 = 520 s.
+/// - attempt 2: 12:20 → 12:31 = 660 s, passed; "test" created 12:19:30 (queue 30 s), ran 600 s;
+///   "cargo test" 12:20:10 → 12:29:50 = 580 s.
+///
+/// So: durations [600, 660] (p50 630, p90 600 + 0.9 · 60 = 654), queues [30, 60] (p50 45, p90
+/// 57), success rate 1/2, first-attempt pass rate 0/1; "test" is flaky once, losing 600 s (its
+/// own 540 s); its share of the attempts' time (540 + 600) / 1260, the step's (520 + 580) / 1260.
+#[tokio::test]
+async fn pipelines_hand_computed_with_steps_from_the_store() {
+    for backend in backends() {
+        let (store, _dir) = fresh_store(backend).await;
+        let state = app_state(store).await;
+        let r = post(&state, "/api/v1/events", "application/x-ndjson", SCENARIO).await;
+        assert_eq!(r.status, 200, "{backend}: {}", r.json);
+
+        let w = get(&state, &format!("/api/v1/pipelines/workflows?{WEEK}")).await;
+        assert_eq!(w.status, 200, "{backend}: {}", w.json);
+        let n = &w.json["workflows"][0]["numbers"];
+        assert_eq!(
+            (n["success"].as_u64(), n["failure"].as_u64()),
+            (Some(1), Some(1))
+        );
+        approx(&n["duration_p50_secs"], 630.0);
+        approx(&n["duration_p90_secs"], 654.0);
+        approx(&n["queue_p50_secs"], 45.0);
+        approx(&n["queue_p90_secs"], 57.0);
+        approx(&n["success_rate"], 0.5);
+        approx(&n["first_attempt_pass_rate"], 0.0);
+
+        let f = get(&state, &format!("/api/v1/pipelines/flaky-jobs?{WEEK}")).await;
+        let j = &f.json["jobs"][0];
+        assert_eq!(
+            (j["job"].as_str(), j["occurrences"].as_u64()),
+            (Some("test"), Some(1)),
+            "{}",
+            f.json
+        );
+        approx(&j["time_lost_secs"], 600.0);
+        approx(&j["failed_job_secs"], 540.0);
+        assert_eq!(
+            j["evidence"][0]["failed"],
+            serde_json::json!(["github:9001-1"])
+        );
+        assert_eq!(j["evidence"][0]["sha"], "c4");
+
+        let t = get(
+            &state,
+            &format!("/api/v1/pipelines/workflows/trend?{WEEK}&repo=acme/shop&workflow=ci"),
+        )
+        .await;
+        assert_eq!(t.status, 200, "{backend}: {}", t.json);
+        let job = &t.json["jobs"][0];
+        approx(&job["median_secs"], 570.0);
+        approx(&job["share"], 1140.0 / 1260.0);
+        let step = &t.json["steps"][0];
+        assert_eq!(step["name"], "test / cargo test", "{}", t.json);
+        approx(&step["median_secs"], 550.0);
+        approx(&step["share"], 1100.0 / 1260.0);
+        assert_eq!(t.json["steps_runs"], 2);
+
+        // One attempt: its job's id and steps come from the store.
+        let d = get(&state, "/api/v1/pipelines/runs/github:9001-2").await;
+        assert_eq!(d.status, 200, "{backend}: {}", d.json);
+        let run = &d.json["run"];
+        assert_eq!(
+            run["url"],
+            "https://github.com/acme/shop/actions/runs/9001/attempts/2"
+        );
+        approx(&run["queue_secs"], 30.0);
+        approx(&run["duration_secs"], 660.0);
+        let ids: Vec<&str> = d.json["attempts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["github:9001-1", "github:9001-2"]);
+        let job = &d.json["job_list"][0];
+        assert_eq!(job["id"], "2");
+        assert_eq!(job["steps"][0]["name"], "cargo test");
+        approx(&job["steps"][0]["duration_secs"], 580.0);
+        assert_eq!(job["steps"][0]["outcome"], "success");
+        let r = get(&state, "/api/v1/pipelines/workflows/trend?repo=acme/shop").await;
+        assert_eq!(
+            (r.status.as_u16(), r.json["field"].as_str()),
+            (400, Some("workflow"))
+        );
+    }
+}

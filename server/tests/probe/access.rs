@@ -101,6 +101,39 @@ async fn a_repeated_filter_is_refused_and_the_scope_comes_from_the_principal() {
     let r = get_as(&state, &b, "/api/v1/deployments/search-1").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json);
     assert_eq!(r.json["service"], "search-api");
+
+    // Pipelines: the same rules, by the services of a run's repository.
+    let r = get_as(&state, &b, "/api/v1/pipelines/runs?team=search").await;
+    assert_eq!(
+        (r.status, r.json["total"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "{}",
+        r.json
+    );
+    assert_eq!(r.json["items"][0]["id"], "github:72-1");
+    for uri in [
+        "/api/v1/pipelines/runs",
+        "/api/v1/pipelines/runs?team=payments",
+        "/api/v1/pipelines/workflows?team=search&service=ledger",
+        "/api/v1/pipelines/flaky-jobs",
+        "/api/v1/pipelines/workflows/trend?repo=acme/ledger&workflow=ci",
+    ] {
+        let r = get_as(&state, &b, uri).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{uri}: {}", r.json);
+    }
+    let r = get_as(
+        &state,
+        &b,
+        "/api/v1/pipelines/runs?team=search&team=payments",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+    let r = get_as(&state, &b, "/api/v1/pipelines/runs/github:71-1").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.json);
+    assert!(!r.json.to_string().contains("ledger"), "{}", r.json);
+    let r = get_as(&state, &b, "/api/v1/pipelines/runs/github:72-1").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(r.json["run"]["services"], serde_json::json!(["search-api"]));
 }
 
 async fn post_as(state: &AppState, b: &Browser, body: &str) -> Reply {

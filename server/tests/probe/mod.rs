@@ -17,7 +17,9 @@ pub const TWO_TEAMS: &str = r#"{"kind":"service","name":"ledger","repo":"acme/le
 {"kind":"deployment","id":"pay-1","service":"ledger","environment":"production","status":"success","finished_at":"2024-03-02T10:00:00Z","sha":"l1"}
 {"kind":"deployment","id":"search-1","service":"search-api","environment":"production","status":"success","finished_at":"2024-03-02T11:00:00Z","sha":"s1"}
 {"kind":"incident","id":"INC-P","service":"ledger","started_at":"2024-03-02T12:00:00Z"}
-{"kind":"incident","id":"INC-S","service":"search-api","started_at":"2024-03-02T12:30:00Z"}"#;
+{"kind":"incident","id":"INC-S","service":"search-api","started_at":"2024-03-02T12:30:00Z"}
+{"kind":"pipeline_run","provider":"github","id":"71-1","repo":"acme/ledger","workflow":"ci","sha":"l1","status":"completed","conclusion":"success","started_at":"2024-03-02T09:00:00Z","finished_at":"2024-03-02T09:05:00Z"}
+{"kind":"pipeline_run","provider":"github","id":"72-1","repo":"acme/search","workflow":"ci","sha":"s1","status":"completed","conclusion":"success","started_at":"2024-03-02T09:00:00Z","finished_at":"2024-03-02T09:06:00Z"}"#;
 
 /// The week of [`TWO_TEAMS`].
 pub const WEEK: &str = "from=2024-03-01T00:00:00Z&to=2024-03-08T00:00:00Z";

@@ -232,6 +232,42 @@ async fn every_reply_matches_the_generated_schema() {
         ),
         ("/api/v1/incidents", "/api/v1/incidents".to_owned()),
         (
+            "/api/v1/pipelines/runs",
+            "/api/v1/pipelines/runs?workflow=ci".to_owned(),
+        ),
+        (
+            "/api/v1/pipelines/runs",
+            "/api/v1/pipelines/runs?outcome=maybe".to_owned(),
+        ),
+        (
+            "/api/v1/pipelines/runs/{id}",
+            "/api/v1/pipelines/runs/github:9001-2".to_owned(),
+        ),
+        (
+            "/api/v1/pipelines/runs/{id}",
+            "/api/v1/pipelines/runs/github:404-1".to_owned(),
+        ),
+        (
+            "/api/v1/pipelines/workflows",
+            format!("/api/v1/pipelines/workflows?{WEEK}"),
+        ),
+        (
+            "/api/v1/pipelines/workflows/trend",
+            format!("/api/v1/pipelines/workflows/trend?{WEEK}&repo=acme/shop&workflow=ci&tz=Europe/Berlin"),
+        ),
+        (
+            "/api/v1/pipelines/workflows/trend",
+            format!("/api/v1/pipelines/workflows/trend?{WEEK}&repo=acme/shop"),
+        ),
+        (
+            "/api/v1/pipelines/workflows/trend",
+            format!("/api/v1/pipelines/workflows/trend?{WEEK}&repo=acme/shop&workflow=nope"),
+        ),
+        (
+            "/api/v1/pipelines/flaky-jobs",
+            format!("/api/v1/pipelines/flaky-jobs?{WEEK}"),
+        ),
+        (
             "/api/v1/incidents",
             "/api/v1/incidents?open=maybe".to_owned(),
         ),
