@@ -8,5 +8,7 @@ trunk build --release
 # The administration's own bundle (/admin/*), after the portal's: each build empties its dist.
 echo "[build] web app: the administration into dist/admin-app/"
 trunk build app/admin/index.html --release true --dist dist/admin-app --public-url /admin-app/
+echo "[build] web app: the flow (pipelines) into dist/flow-app/"
+trunk build app/flow/index.html --release true --dist dist/flow-app --public-url /flow-app/
 echo "[build] server (cargo build --release)"
 cargo build --release -p nagare-server

@@ -8,9 +8,10 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use nagare_core::api::{
     ApiTokenRow, AuditQuery, AuditRow, BackfillPhase, BackfillRequest, CreatedApiToken,
     DeliveryDetail, DeliveryQuery, DeliveryRow, DeploymentDetail, DeploymentQuery, DeploymentRow,
-    DoraParams, DoraReport, ErrorBody, IncidentQuery, IncidentRow, MappingRules, MirrorSummary,
-    NewApiToken, Page, ReplaySummary, Role, ServiceRow, SessionInfo, SourceSummary, SourceTask,
-    SourceTasks, SyncRequest, TeamRow, TeamsDoraReport,
+    DoraParams, DoraReport, ErrorBody, FlakyReport, IncidentQuery, IncidentRow, MappingRules,
+    MirrorSummary, NewApiToken, Page, PipelineRunDetail, PipelineRunQuery, PipelineRunRow,
+    PipelineWindowParams, ReplaySummary, Role, ServiceRow, SessionInfo, SourceSummary, SourceTask,
+    SourceTasks, SyncRequest, TeamRow, TeamsDoraReport, WorkflowTrend, WorkflowsReport,
 };
 use nagare_core::query::query_string;
 use serde::de::DeserializeOwned;
@@ -287,6 +288,27 @@ pub async fn deployment(id: String) -> ApiResult<DeploymentDetail> {
 
 pub async fn incidents(query: IncidentQuery) -> ApiResult<Page<IncidentRow>> {
     get_json(&with_query("/api/v1/incidents", &query)).await
+}
+
+pub async fn pipeline_runs(query: PipelineRunQuery) -> ApiResult<Page<PipelineRunRow>> {
+    get_json(&with_query("/api/v1/pipelines/runs", &query)).await
+}
+
+/// One attempt (`<provider>:<id>`) with its jobs and steps.
+pub async fn pipeline_run(id: String) -> ApiResult<PipelineRunDetail> {
+    get_json(&format!("/api/v1/pipelines/runs/{}", encode_component(&id))).await
+}
+
+pub async fn workflows(query: PipelineWindowParams) -> ApiResult<WorkflowsReport> {
+    get_json(&with_query("/api/v1/pipelines/workflows", &query)).await
+}
+
+pub async fn workflow_trend(query: PipelineWindowParams) -> ApiResult<WorkflowTrend> {
+    get_json(&with_query("/api/v1/pipelines/workflows/trend", &query)).await
+}
+
+pub async fn flaky_jobs(query: PipelineWindowParams) -> ApiResult<FlakyReport> {
+    get_json(&with_query("/api/v1/pipelines/flaky-jobs", &query)).await
 }
 
 pub async fn services() -> ApiResult<Vec<ServiceRow>> {

@@ -2,6 +2,8 @@
 //! two areas, each its own WebAssembly bundle, so that each page loads only its area's code:
 //!
 //! - **the portal** (`src/main.rs`, `dist/`): overview, teams, deployments, incidents;
+//! - **the flow** (`src/bin/nagare-flow.rs`, `dist/flow-app/`, served for `/pipelines*`):
+//!   pipeline runs, workflows and flaky jobs;
 //! - **administration** (`src/bin/nagare-admin.rs`, `dist/admin-app/`, served for `/admin/*`):
 //!   sources, API tokens, the audit log.
 //!
@@ -11,6 +13,7 @@ mod api;
 mod chart;
 mod components;
 mod format;
+mod gantt;
 mod metric;
 mod pages;
 mod session;
@@ -27,6 +30,7 @@ use pages::deployments::Deployments;
 use pages::incidents::Incidents;
 use pages::not_found::NotFound;
 use pages::overview::Overview;
+use pages::pipelines::{FlakyJobs, Pipelines, RunDetail, Workflows};
 use pages::sources::Sources;
 use pages::teams::Teams;
 use pages::tokens::Tokens;
@@ -36,6 +40,7 @@ use session::Session;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Area {
     Portal,
+    Flow,
     Admin,
 }
 
@@ -51,7 +56,7 @@ struct NavItem {
     area: Area,
 }
 
-const NAV: [NavItem; 7] = [
+const NAV: [NavItem; 8] = [
     NavItem {
         href: "/",
         label: strings::NAV_OVERVIEW,
@@ -79,6 +84,13 @@ const NAV: [NavItem; 7] = [
         name: "incidents",
         min_role: None,
         area: Area::Portal,
+    },
+    NavItem {
+        href: "/pipelines",
+        label: strings::NAV_PIPELINES,
+        name: "pipelines",
+        min_role: None,
+        area: Area::Flow,
     },
     NavItem {
         href: "/admin/sources",
@@ -113,6 +125,22 @@ pub fn portal() {
                     <Route path=path!("/teams") view=Teams />
                     <Route path=path!("/deployments") view=Deployments />
                     <Route path=path!("/incidents") view=Incidents />
+                </Routes>
+            </Shell>
+        }
+    });
+}
+
+/// Starts the flow's bundle (`/pipelines*`).
+pub fn flow() {
+    leptos::mount::mount_to_body(|| {
+        view! {
+            <Shell area=Area::Flow>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/pipelines") view=Pipelines />
+                    <Route path=path!("/pipelines/workflows") view=Workflows />
+                    <Route path=path!("/pipelines/flaky") view=FlakyJobs />
+                    <Route path=path!("/pipelines/runs/:id") view=RunDetail />
                 </Routes>
             </Shell>
         }

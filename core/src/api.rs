@@ -2,7 +2,10 @@
 //! `docs/api.md` fixes the DORA reply; fields may be added, never renamed or removed.
 
 use crate::events::{ChangeType, DeploymentStatus, EnvironmentTier};
-pub use crate::query::{AuditQuery, DeliveryQuery, DeploymentQuery, DoraParams, IncidentQuery};
+pub use crate::query::{
+    AuditQuery, DeliveryQuery, DeploymentQuery, DoraParams, IncidentQuery, PipelineRunQuery,
+    PipelineWindowParams,
+};
 pub use pipelines::*;
 pub use sources::*;
 

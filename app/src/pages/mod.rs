@@ -5,6 +5,7 @@ pub mod deployments;
 pub mod incidents;
 pub mod not_found;
 pub mod overview;
+pub mod pipelines;
 pub mod sources;
 pub mod teams;
 pub mod tokens;

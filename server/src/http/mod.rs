@@ -65,12 +65,16 @@ pub fn app(state: AppState) -> Router {
     let hsts = state.config.auth.https();
     let router = api_router().with_state(state.clone());
     let router = if index.exists() {
-        // The administration is its own bundle (dist/admin-app/, app/src/lib.rs): its pages
-        // load its index; its files, like the portal's, come from dist/.
+        // The administration and the flow are bundles of their own (dist/admin-app/,
+        // dist/flow-app/; app/src/lib.rs): their pages load their index; their files, like the
+        // portal's, come from dist/.
         let admin = ServeFile::new(dist.join("admin-app").join("index.html"));
+        let flow = ServeFile::new(dist.join("flow-app").join("index.html"));
         router
             .route_service("/admin", admin.clone())
             .route_service("/admin/{*page}", admin)
+            .route_service("/pipelines", flow.clone())
+            .route_service("/pipelines/{*page}", flow)
             .fallback_service(ServeDir::new(&dist).fallback(ServeFile::new(index)))
     } else {
         router.fallback(app_not_built)
