@@ -10,9 +10,9 @@ use crate::time::{Timestamp, DAY_MS, MINUTE_MS};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 
+use super::pipelines::{plan_run, profile, PlannedAttempt, DEPLOY, PIPELINE_DAYS};
+use super::sim::Rng;
 pub use super::GITHUB_TEAM;
-/// Pipelines are generated for the last days of the history only.
-const PIPELINE_DAYS: i64 = 30;
 
 /// One webhook delivery, as GitHub sends it: the `X-GitHub-Event`, the `X-GitHub-Delivery`
 /// and the body.
@@ -75,6 +75,7 @@ pub fn github_history(events: Vec<Event>, now: Timestamp) -> GithubHistory {
         job: JOB_IDS,
     };
     let pipelines_from = now.0 - PIPELINE_DAYS * DAY_MS;
+    let ci = profile(GITHUB_TEAM);
     for (i, e) in taken.iter().enumerate() {
         let Event::Deployment(d) = e else { continue };
         let Some(repo) = repo_of.get(&d.service) else {
@@ -153,18 +154,21 @@ pub fn github_history(events: Vec<Event>, now: Timestamp) -> GithubHistory {
             ));
         }
         if production && created >= pipelines_from {
-            let ok = d.status != DeploymentStatus::Failure;
-            let jobs = [
-                ("build", 40_000, 3 * MINUTE_MS, true),
-                ("deploy", 20_000, 2 * MINUTE_MS, ok),
-            ];
-            let start = created - 6 * MINUTE_MS;
-            deliveries.extend(run(
-                &mut ids, repo, "Deploy", "push", &d.sha, start, 1, &jobs,
+            // The Deploy workflow that made it, a few minutes before.
+            let mut rng = Rng::new(id);
+            let start = created - rng.range(4 * MINUTE_MS, 8 * MINUTE_MS);
+            let failed = d.status == DeploymentStatus::Failure;
+            deliveries.extend(run_attempts(
+                &mut ids,
+                repo,
+                ("Deploy", "push"),
+                &d.sha,
+                plan_run(&mut rng, &ci, DEPLOY, start, failed),
             ));
         }
     }
-    // A CI run for each pull request merged lately, on its branch's last commit.
+    // CI for each pull request merged lately: on its branch's last commit before the merge,
+    // and on its merge commit after it.
     for e in &kept {
         let Event::PullRequest(p) = e else { continue };
         let (Some(merged), Some(head)) = (p.merged_at, p.commits.last()) else {
@@ -173,30 +177,28 @@ pub fn github_history(events: Vec<Event>, now: Timestamp) -> GithubHistory {
         if merged.0 < pipelines_from || !repo_of.values().any(|r| *r == p.repo) {
             continue;
         }
-        let start = merged.0 - 40 * MINUTE_MS;
-        // One run in twelve fails its tests once and passes when run again.
-        let flaky = p.id.bytes().map(u64::from).sum::<u64>() % 12 == 0;
-        let attempts = if flaky { 2 } else { 1 };
-        for attempt in 1..=attempts {
-            let passed = attempt == attempts;
-            let jobs = [
-                ("lint", 15_000, MINUTE_MS, true),
-                ("test", 30_000, 5 * MINUTE_MS, passed),
-                ("build", 10_000, 2 * MINUTE_MS, passed),
-            ];
-            let at = start + (attempt as i64 - 1) * 15 * MINUTE_MS;
-            deliveries.extend(run(
-                &mut ids,
-                &p.repo,
-                "CI",
-                "pull_request",
-                head,
-                at,
-                attempt,
-                &jobs,
-            ));
-            if attempt < attempts {
-                ids.run -= 1;
+        let seed =
+            p.id.bytes()
+                .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+        let mut rng = Rng::new(seed ^ p.repo.len() as u64);
+        let checks = merged.0 - rng.range(30 * MINUTE_MS, 60 * MINUTE_MS);
+        deliveries.extend(run_attempts(
+            &mut ids,
+            &p.repo,
+            ("CI", "pull_request"),
+            head,
+            plan_run(&mut rng, &ci, ci.ci, checks, false),
+        ));
+        if let Some(merge) = &p.merge_commit {
+            let after = merged.0 + rng.range(20_000, 3 * MINUTE_MS);
+            if after < now.0 - 30 * MINUTE_MS {
+                deliveries.extend(run_attempts(
+                    &mut ids,
+                    &p.repo,
+                    ("CI", "push"),
+                    merge,
+                    plan_run(&mut rng, &ci, ci.ci, after, false),
+                ));
             }
         }
     }
@@ -250,39 +252,42 @@ fn repository(repo: &str) -> Value {
     })
 }
 
-/// One workflow run's attempt (`jobs`: name, queue ms, duration ms, passed), starting at
-/// `start`: a `workflow_job` delivery per job (one after the other) and the run's.
-#[allow(clippy::too_many_arguments)]
-fn run(
+/// A run's attempts, one after the other: a `workflow_job` delivery per job and the run's
+/// own, each when GitHub would send it. `what` is the workflow and its trigger.
+fn run_attempts(
     ids: &mut Ids,
     repo: &str,
-    workflow: &str,
-    trigger: &str,
+    what: (&str, &str),
     sha: &str,
-    start: i64,
-    attempt: u32,
-    jobs: &[(&str, i64, i64, bool)],
+    attempts: Vec<PlannedAttempt>,
 ) -> Vec<(i64, Delivery)> {
     let run_id = ids.run;
     ids.run += 1;
+    attempts
+        .iter()
+        .flat_map(|a| attempt(ids, repo, what, sha, run_id, a))
+        .collect()
+}
+
+fn attempt(
+    ids: &mut Ids,
+    repo: &str,
+    (workflow, trigger): (&str, &str),
+    sha: &str,
+    run_id: u64,
+    a: &PlannedAttempt,
+) -> Vec<(i64, Delivery)> {
     let branch = if trigger == "pull_request" {
         format!("feature/{}", &sha[..sha.len().min(7)])
     } else {
         "main".to_owned()
     };
     let mut out = Vec::new();
-    let mut at = start;
-    let mut conclusion = "success";
-    for (name, queue, took, passed) in jobs {
-        if conclusion != "success" {
-            break;
-        }
+    for j in &a.jobs {
         let job_id = ids.job;
         ids.job += 1;
-        let created = at;
-        let started = created + queue;
-        let finished = started + took;
-        let job_conclusion = if *passed { "success" } else { "failure" };
+        let job_conclusion = if j.passed { "success" } else { "failure" };
+        let (name, started, finished) = (j.name, j.started, j.finished);
         out.push((
             finished,
             delivery(
@@ -293,14 +298,14 @@ fn run(
                     "workflow_job": {
                         "id": job_id,
                         "run_id": run_id,
-                        "run_attempt": attempt,
+                        "run_attempt": a.number,
                         "workflow_name": workflow,
                         "head_branch": branch,
                         "head_sha": sha,
                         "name": name,
                         "status": "completed",
                         "conclusion": job_conclusion,
-                        "created_at": iso(created),
+                        "created_at": iso(j.created),
                         "started_at": iso(started),
                         "completed_at": iso(finished),
                         "html_url": format!("https://github.com/{repo}/actions/runs/{run_id}/job/{job_id}"),
@@ -320,30 +325,29 @@ fn run(
                 }),
             ),
         ));
-        at = finished;
-        conclusion = job_conclusion;
     }
+    let conclusion = if a.passed { "success" } else { "failure" };
     out.push((
-        at + 1_000,
+        a.end,
         delivery(
             "workflow_run",
-            format!("run-{run_id}-{attempt}"),
+            format!("run-{run_id}-{}", a.number),
             json!({
                 "action": "completed",
                 "workflow_run": {
                     "id": run_id,
                     "name": workflow,
                     "run_number": run_id - RUN_IDS + 1,
-                    "run_attempt": attempt,
+                    "run_attempt": a.number,
                     "event": trigger,
                     "status": "completed",
                     "conclusion": conclusion,
                     "head_branch": branch,
                     "head_sha": sha,
                     "path": format!(".github/workflows/{}.yml", workflow.to_ascii_lowercase()),
-                    "created_at": iso(start),
-                    "run_started_at": iso(start),
-                    "updated_at": iso(at + 1_000),
+                    "created_at": iso(a.start),
+                    "run_started_at": iso(a.start),
+                    "updated_at": iso(a.end),
                     "html_url": format!("https://github.com/{repo}/actions/runs/{run_id}"),
                 },
                 "workflow": {"name": workflow, "path": format!(".github/workflows/{}.yml", workflow.to_ascii_lowercase())},

@@ -9,6 +9,7 @@
 
 #[cfg(any(test, feature = "github"))]
 pub mod github;
+mod pipelines;
 mod sim;
 mod synthetic;
 #[cfg(test)]
@@ -135,11 +136,16 @@ pub fn demo_org(seed: u64, now: Timestamp) -> Vec<Event> {
         .map(|s| s.to_string())
         .collect::<Vec<_>>()
         .into_iter();
+    // The teams whose pipelines are canonical events (GITHUB_TEAM's arrive as webhooks).
+    let mut ci_teams: Vec<(&str, Vec<String>)> = Vec::new();
     for team in demo_teams() {
         let members: Vec<String> = people.by_ref().take(6).collect();
         events.push(team_events(SOURCE, team.name, team.display, &members));
         let mut repos: Vec<&str> = team.services.iter().map(|(_, r)| *r).collect();
         repos.dedup();
+        if team.name != GITHUB_TEAM {
+            ci_teams.push((team.name, repos.iter().map(|r| r.to_string()).collect()));
+        }
         let train = matches!(team.profile.rhythm, Rhythm::Train(..) | Rhythm::Weekly(_))
             .then(|| deploy_times(&mut rng, team.profile.rhythm, start, end));
         let mut offset = 0;
@@ -190,6 +196,8 @@ pub fn demo_org(seed: u64, now: Timestamp) -> Vec<Event> {
             ));
         }
     }
+    let runs = pipelines::runs(&events, &ci_teams, end, &mut rng, SOURCE);
+    events.extend(runs);
     // Incidents with no deployment behind them: a provider outage (excluded) and alerts long
     // after any deployment of a slow-moving service.
     let outage = end - 40 * DAY_MS + 3 * HOUR_MS;
