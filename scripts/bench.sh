@@ -21,7 +21,7 @@ say() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
 
 say "building (release)"
 scripts/build.sh >&2
-cargo build --release -p nagare-server --bin nagare-bench --bin nagare-load --bin nagare-backfill-bench --bin nagare-mirror-bench >&2
+cargo build --release -p nagare-server --bin nagare-bench --bin nagare-load --bin nagare-backfill-bench --bin nagare-mirror-bench --bin nagare-pipelines-bench >&2
 bin=./target/release/nagare
 load=./target/release/nagare-load
 seconds=${BENCH_LOAD_SECONDS:-20}
@@ -177,6 +177,10 @@ R[backfill]=$(./target/release/nagare-backfill-bench "sqlite://$work/backfill.db
 mirror_commits=$(python3 -c "print(max(1000, int(100000 * $scale)))")
 say "sqlite: git mirror sync of a generated $mirror_commits-commit repository"
 R[mirror]=$(./target/release/nagare-mirror-bench "sqlite://$work/mirror.db" --commits "$mirror_commits")
+# The pipelines views (issue 10): the organisation plus 1M pipeline run attempts (scaled) in
+# the model, in process; the runs list with each filter, the workflows and the flaky jobs.
+say "pipelines: the organisation plus $(python3 -c "print(int(1000000 * $scale))") run attempts, in process"
+R[pipelines]=$(./target/release/nagare-pipelines-bench --scale "$scale")
 say "sqlite (normal): nagare import into a fresh database"
 R[import_normal]=$(NAGARE_SQLITE_SYNCHRONOUS=normal import_rate "sqlite://$work/normal.db")
 say "sqlite (normal): POST /api/v1/events in batches of 5000 into a fresh database"
@@ -210,8 +214,10 @@ size() { cat "$@" | wc -c; }
 gz() { local t=0 f; for f in "$@"; do t=$((t + $(gzip -9 -c "$f" | wc -c))); done; echo $t; }
 wasm_raw=$(size dist/*.wasm); wasm_gz=$(gz dist/*.wasm); js_raw=$(size dist/*.js); js_gz=$(gz dist/*.js)
 total_gz=$((wasm_gz + js_gz))
-# The administration's bundle (/admin/*), loaded instead of the portal's on its pages.
+# The administration's bundle (/admin/*) and the flow's (/pipelines*), each loaded instead of
+# the portal's on its pages.
 admin_gz=$(( $(gz dist/admin-app/*.wasm) + $(gz dist/admin-app/*.js) ))
+flow_gz=$(( $(gz dist/flow-app/*.wasm) + $(gz dist/flow-app/*.js) ))
 
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 # A field of a nested object: lf JSON kind key (kind: dora, ingest or healthz).
@@ -232,6 +238,19 @@ loadrow() { # label JSON
   echo "| $1 | $(lf "$2" dora per_s) | $(lf "$2" dora p50_ms) / $(lf "$2" dora p99_ms) | $(lf "$2" ingest per_s) | $(lf "$2" ingest p50_ms) / $(lf "$2" ingest p99_ms) / $(lf "$2" ingest max_ms) | $(st "$2" ingest); $(st "$2" dora) | $(lf "$2" healthz p99_ms) |"
 }
 kb() { python3 -c "print(round($1/1024, 1))"; }
+pipeline_rows=$(python3 - "${R[pipelines]}" <<'PYR'
+import json, sys
+d = json.loads(sys.argv[1])
+for name, r in d["runs_list"].items():
+    print(f"| runs list, {name} ({r['total']} attempts): p50 / p95 (ms) | {r['p50_ms']} / {r['p95_ms']} | ≤ 20 |")
+for k in ["30 days", "1 year"]:
+    r = d["flaky_jobs"][k]
+    print(f"| flaky jobs, {k}, org-wide: p50 / p95 (ms) | {r['p50_ms']} / {r['p95_ms']} | ≤ 50 |")
+for k in ["30 days", "1 year"]:
+    r = d["workflows"][k]
+    print(f"| workflows, {k}, org-wide: p50 / p95 (ms) | {r['p50_ms']} / {r['p95_ms']} | |")
+PYR
+)
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -n1)
 
 python3 - "$@" <<PY
@@ -260,7 +279,7 @@ $(uname -sr), rustc $(rustc --version | cut -d' ' -f2). Data: ${events} events
   $(field "${R[api_ingest]}" events_per_s) events/s ($(field "${R[api_ingest]}" events) events in $(field "${R[api_ingest]}" seconds) s).
 - Web app bundle: wasm $(kb $wasm_raw) KB raw / $(kb $wasm_gz) KB gzip; JS $(kb $js_raw) KB raw / $(kb $js_gz) KB gzip;
   total **$(kb $total_gz) KB gzipped** (target ≤ 400 KB). The administration's bundle (\`/admin/*\`):
-  **$(kb $admin_gz) KB gzipped**.
+  **$(kb $admin_gz) KB gzipped**; the flow's (\`/pipelines*\`): **$(kb $flow_gz) KB gzipped**.
 
 Load (\`nagare-load\`, SQLite, the whole organisation; each client half DORA reads, half
 one-deployment posts, ${seconds} s; /healthz every 100 ms):
@@ -289,6 +308,16 @@ Git mirror sync (\`nagare-mirror-bench\`, SQLite, a fresh database): a generated
 (20 folders, a merge every 20) cloned from its local path, read with gix and stored in
 **$(field "${R[mirror]}" first_s) s** (clone $(field "${R[mirror]}" first_fetch_s) s, read and store $(field "${R[mirror]}" first_read_s) s; $(field "${R[mirror]}" commits_per_s) commits/s), peak memory $(field "${R[mirror]}" peak_rss_mib) MiB
 (the git clone is a child process, not counted); a sync with nothing new $(field "${R[mirror]}" again_s) s; one with $(field "${R[mirror]}" more_new) new commits $(field "${R[mirror]}" more_s) s.
+
+Pipelines (\`nagare-pipelines-bench --scale ${scale}\`, in process: the organisation's $(field "${R[pipelines]}" events) events
+plus $(field "${R[pipelines]}" runs) pipeline run attempts with their jobs, over one year, in the server's model; each
+query asked 200 times):
+
+| measure | result | target |
+|---|---|---|
+| memory the runs add (MiB RSS: $(field "${R[pipelines]}" rss_before_mib) → $(field "${R[pipelines]}" rss_after_mib)), per attempt | $(field "${R[pipelines]}" bytes_per_run) B | stated |
+| runs list, 1 year: the slowest filter's p95 (ms) | $(field "${R[pipelines]}" runs_list_worst_p95_ms) | ≤ 20 |
+${pipeline_rows}
 
 Ten concurrent 9.9 MB bodies, each ending in an invalid event, into an empty server: answers
 $(st "${R[big_run]}"); server memory ${R[big_before]} MiB before, ${R[big_peak]} MiB at the peak, ${R[big_after]} MiB after;

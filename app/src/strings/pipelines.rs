@@ -142,6 +142,9 @@ pub const WHAT_FLAKY: &str = "the flaky jobs";
 pub const NO_FLAKY: &str = "No flaky jobs in this period";
 pub const NO_FLAKY_HINT: &str = "A job is flaky when it failed and then passed on the same commit, in a re-run or a later run. None did in this period.";
 pub const FLAKY_CAPTION: &str = "A flaky job: the same repository, workflow, commit and job failed, then passed in a later attempt or run. Each such pass is one occurrence, counted in the period in which it passed. Time lost: the wall time of the attempts in which it failed before passing (its own time beside it). Most occurrences first.";
+pub fn flaky_first(shown: usize, total: u64) -> String {
+    format!("The {shown} most frequent of {total} flaky jobs; narrow the period or filter by team to see the others.")
+}
 pub const COL_JOB: &str = "Job";
 pub const COL_OCCURRENCES: &str = "Occurrences";
 pub const COL_FAILED_ATTEMPTS: &str = "Failed attempts";

@@ -187,6 +187,8 @@ pub struct TimeShare {
 pub struct FlakyReport {
     pub from: Timestamp,
     pub to: Timestamp,
+    /// Flaky jobs in the window; `jobs` holds the first 200.
+    pub jobs_total: u64,
     /// Most occurrences first (then most time lost).
     pub jobs: Vec<FlakyJob>,
 }

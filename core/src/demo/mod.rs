@@ -19,7 +19,7 @@ use crate::events::Incident;
 use crate::time::{DAY_MS, HOUR_MS, MINUTE_MS};
 use crate::{Event, Timestamp};
 use sim::*;
-pub use synthetic::{synthetic, SynthSpec};
+pub use synthetic::{synthetic, synthetic_runs, SynthSpec};
 
 struct TeamSpec {
     name: &'static str,

@@ -115,3 +115,119 @@ pub fn synthetic(spec: &SynthSpec, seed: u64, end: Timestamp) -> impl Iterator<I
     });
     header.chain(body)
 }
+
+/// `runs` pipeline run attempts over the year before `end`, spread over the synthetic
+/// organisation's `services` repositories (`synth/repo-<i>`), for the pipelines benchmark:
+/// workflows CI (pull request and push), Deploy and Nightly; five jobs a CI run (lint, test,
+/// build, e2e, security scan), two a Deploy, one a Nightly; one attempt in twenty fails, and
+/// one in thirty is re-run (a flaky job passing on the second attempt). Generated a run at a
+/// time, so memory stays small.
+pub fn synthetic_runs(
+    runs: usize,
+    services: usize,
+    seed: u64,
+    end: Timestamp,
+) -> impl Iterator<Item = Event> {
+    use crate::events::{PipelineJob, PipelineRun};
+    let services = services.max(1) as u64;
+    let start = end.0 - 365 * DAY_MS;
+    let step = (365 * DAY_MS) / runs.max(1) as i64;
+    let mut rng = Rng::new(seed ^ 0x005e_ed0f_2a11);
+    let mut made = 0usize;
+    let mut run = 0u64;
+    std::iter::from_fn(move || {
+        if made >= runs {
+            return None;
+        }
+        run += 1;
+        let repo = format!("synth/repo-{}", rng.next() % services);
+        let (workflow, trigger, jobs): (&str, &str, &[(&str, &str, i64)]) = match rng.next() % 10 {
+            0..=5 => (
+                "CI",
+                if rng.chance(0.5) {
+                    "pull_request"
+                } else {
+                    "push"
+                },
+                &[
+                    ("lint", "lint", MINUTE_MS),
+                    ("test", "test", 6 * MINUTE_MS),
+                    ("build", "build", 3 * MINUTE_MS),
+                    ("e2e", "e2e", 9 * MINUTE_MS),
+                    ("security-scan", "security_scan", 2 * MINUTE_MS),
+                ],
+            ),
+            6..=8 => (
+                "Deploy",
+                "push",
+                &[
+                    ("build", "build", 3 * MINUTE_MS),
+                    ("deploy", "deploy", 2 * MINUTE_MS),
+                ],
+            ),
+            _ => (
+                "Nightly",
+                "schedule",
+                &[("e2e-full", "e2e", 30 * MINUTE_MS)],
+            ),
+        };
+        let sha = format!("{:016x}{:016x}{:08x}", rng.next(), rng.next(), run as u32);
+        let branch = if trigger == "pull_request" {
+            format!("feature/{}", run % 5000)
+        } else {
+            "main".into()
+        };
+        let at = start + made as i64 * step;
+        let attempts = if rng.chance(1.0 / 30.0) { 2 } else { 1 };
+        let mut out = Vec::with_capacity(attempts);
+        for attempt in 1..=attempts {
+            let fails = (attempts == 2 && attempt == 1) || rng.chance(0.05);
+            let failing = fails.then(|| rng.next() as usize % jobs.len());
+            let begin = at + (attempt as i64 - 1) * 20 * MINUTE_MS;
+            let mut end_at = begin;
+            let jobs: Vec<PipelineJob> = jobs
+                .iter()
+                .enumerate()
+                .map(|(k, (name, category, took))| {
+                    let created = begin + k as i64 * 1000;
+                    let started = created + rng.range(2_000, 90_000);
+                    let finished = started + rng.range(took / 2, took * 3 / 2);
+                    end_at = end_at.max(finished);
+                    let ok = failing != Some(k);
+                    PipelineJob {
+                        name: (*name).into(),
+                        id: None,
+                        category: Some((*category).into()),
+                        status: Some("completed".into()),
+                        conclusion: Some(if ok { "success" } else { "failure" }.into()),
+                        created_at: Some(Timestamp(created)),
+                        started_at: Some(Timestamp(started)),
+                        finished_at: Some(Timestamp(finished)),
+                        steps: Vec::new(),
+                    }
+                })
+                .collect();
+            out.push(Event::PipelineRun(PipelineRun {
+                source: "bench".into(),
+                provider: "github".into(),
+                id: format!("{run}-{attempt}"),
+                run_id: Some(run.to_string()),
+                repo: repo.clone(),
+                workflow: workflow.into(),
+                branch: Some(branch.clone()),
+                sha: Some(sha.clone()),
+                trigger: Some(trigger.into()),
+                status: "completed".into(),
+                conclusion: Some(if fails { "failure" } else { "success" }.into()),
+                queued_at: Some(Timestamp(begin)),
+                started_at: Some(Timestamp(begin)),
+                finished_at: Some(Timestamp(end_at + 2_000)),
+                attempt: Some(attempt as u32),
+                jobs,
+            }));
+        }
+        made += out.len();
+        Some(out)
+    })
+    .flatten()
+}

@@ -118,10 +118,17 @@ pub struct Org {
     pub(crate) runs: IdVec<RunId, runs::RunRec>,
     /// The pipeline runs' words (workflows, branches, job names, …), interned once.
     pub(crate) labels: Interner<LabelId>,
-    /// Attempts in list order (running first, then newest finished).
-    pub(crate) run_list: Vec<RunId>,
-    /// The attempts of each (repository, workflow, sha).
-    pub(crate) run_groups: FxMap<(RepoId, LabelId, ShaId), Vec<RunId>>,
+    /// Attempts in list order (running first, then newest finished), with their filter columns.
+    pub(crate) run_list: Vec<runs::ListEntry>,
+    /// The attempt of each (repository, workflow, sha) that has one, and the attempts of those
+    /// that have more.
+    pub(crate) run_first: FxMap<runs::GroupKey, RunId>,
+    pub(crate) run_multi: FxMap<runs::GroupKey, Vec<RunId>>,
+    /// The flaky jobs of each group that has some, found when its attempts change.
+    pub(crate) flaky: FxMap<runs::GroupKey, Box<[runs::FlakyOcc]>>,
+    /// Groups whose attempts changed since the last derivation (their flaky jobs to find again).
+    #[serde(skip)]
+    pub(crate) flaky_dirty: Vec<runs::GroupKey>,
     // Query indexes, rebuilt for what changed at the end of `apply`.
     pub(crate) tiers: PerTier<TierIndex>,
     pub(crate) incident_index: IncidentIndex,
@@ -204,7 +211,10 @@ impl Org {
             runs: IdVec::default(),
             labels: Interner::default(),
             run_list: Vec::new(),
-            run_groups: FxMap::default(),
+            run_first: FxMap::default(),
+            run_multi: FxMap::default(),
+            flaky: FxMap::default(),
+            flaky_dirty: Vec::new(),
             tiers: PerTier::default(),
             incident_index: IncidentIndex::default(),
             dep_list: Vec::new(),
@@ -264,7 +274,9 @@ impl Org {
         self.run_keys.shrink_to_fit();
         self.labels.shrink_to_fit();
         self.run_list.shrink_to_fit();
-        self.run_groups.shrink_to_fit();
+        self.run_first.shrink_to_fit();
+        self.run_multi.shrink_to_fit();
+        self.flaky.shrink_to_fit();
         self.repo_names.shrink_to_fit();
         self.service_names.shrink_to_fit();
         self.dep_names.shrink_to_fit();

@@ -2,7 +2,7 @@
 //! their weekly trends, and flaky jobs. Definitions: `crate::pipelines`.
 
 use super::collections::{FxMap, FxSet};
-use super::ids::{LabelId, RepoId, RunId};
+use super::ids::{LabelId, RepoId, RunId, ShaId};
 use super::runs::RunRec;
 use super::Org;
 use crate::api::{
@@ -10,7 +10,7 @@ use crate::api::{
     PullRequestRef, TimeShare, WorkflowNumbers, WorkflowSummary, WorkflowTrend, WorkflowWeek,
     WorkflowsReport,
 };
-use crate::pipelines::{flaky_occurrences, week_start, AttemptJobs, JobTime, Outcome, WeekStats};
+use crate::pipelines::{week_start, JobTime, Outcome, WeekStats};
 use crate::query::{PipelineRunQuery, PipelineWindow};
 use crate::time::Timestamp;
 use std::collections::BTreeMap;
@@ -20,17 +20,23 @@ pub type RunKeys = Vec<(String, String)>;
 
 /// Evidence rows kept per flaky job.
 const EVIDENCE: usize = 10;
+/// Flaky jobs in a report, at most (the most frequent).
+pub const FLAKY_JOBS: usize = 200;
 
 fn secs(ms: Option<i64>) -> Option<f64> {
     ms.map(|v| v as f64 / 1000.0)
 }
 
-/// Which repositories a filter admits: `None` admits all.
-struct RepoFilter(Option<FxSet<RepoId>>);
+/// Which repositories a filter admits: `None` admits all; else one flag per repository.
+struct RepoFilter(Option<Vec<bool>>);
 
 impl RepoFilter {
+    #[inline]
     fn admits(&self, r: RepoId) -> bool {
-        self.0.as_ref().is_none_or(|s| s.contains(&r))
+        use super::ids::Id;
+        self.0
+            .as_ref()
+            .is_none_or(|s| s.get(r.index()).copied().unwrap_or(false))
     }
 }
 
@@ -97,7 +103,16 @@ impl Org {
                 None => one,
             });
         }
-        RepoFilter(set)
+        RepoFilter(set.map(|s| {
+            use super::ids::Id;
+            let mut flags = vec![false; self.repos.len()];
+            for r in s {
+                if let Some(f) = flags.get_mut(r.index()) {
+                    *f = true;
+                }
+            }
+            flags
+        }))
     }
 
     fn label(&self, l: LabelId) -> &str {
@@ -202,25 +217,24 @@ impl Org {
         let services = self.repo_services();
         let mut total = 0usize;
         let mut items = Vec::new();
-        for &slot in &self.run_list {
-            let r = &self.runs[slot];
-            if !repos.admits(r.repo)
-                || workflow.is_some_and(|w| w != r.workflow)
-                || branch.is_some_and(|b| Some(b) != r.branch)
-                || conclusion.is_some_and(|c| Some(c) != r.conclusion)
-                || q.outcome.is_some_and(|o| o != r.outcome)
-                || q.trigger.is_some_and(|t| t != r.trigger_kind)
+        for e in &self.run_list {
+            if !repos.admits(e.repo)
+                || workflow.is_some_and(|w| w != e.workflow)
+                || branch.is_some_and(|b| Some(b) != e.branch)
+                || conclusion.is_some_and(|c| Some(c) != e.conclusion)
+                || q.outcome.is_some_and(|o| o != e.outcome)
+                || q.trigger.is_some_and(|t| t != e.trigger)
             {
                 continue;
             }
             if q.from.is_some() || q.to.is_some() {
-                let Some(t) = r.at() else { continue };
+                let Some(t) = e.at() else { continue };
                 if q.from.is_some_and(|f| t < f.0) || q.to.is_some_and(|to| t >= to.0) {
                     continue;
                 }
             }
             if total >= start && total < end {
-                items.push(self.run_row(slot, &services));
+                items.push(self.run_row(e.slot, &services));
             }
             total += 1;
         }
@@ -265,8 +279,8 @@ impl Org {
                     category: j
                         .category
                         .map_or("other".to_owned(), |c| self.label(c).to_owned()),
-                    status: self.opt_label(j.status),
-                    conclusion: self.opt_label(j.conclusion),
+                    status: None,
+                    conclusion: None,
                     outcome: j.outcome,
                     created_at: t.created.map(Timestamp),
                     started_at: t.started.map(Timestamp),
@@ -279,11 +293,9 @@ impl Org {
             .collect();
         // Every attempt of its run: the same source, provider and run, first to last.
         let same = |o: &RunRec| o.source == r.source && o.provider == r.provider && o.run == r.run;
-        let mut attempts: Vec<RunId> = match r
-            .sha
-            .and_then(|s| self.run_groups.get(&(r.repo, r.workflow, s)))
-        {
-            Some(group) => group
+        let mut attempts: Vec<RunId> = match Self::group_key(r) {
+            Some(k) => self
+                .group(&k)
                 .iter()
                 .copied()
                 .filter(|&o| same(&self.runs[o]))
@@ -354,27 +366,24 @@ impl Org {
         // The list holds the running attempts, then the others newest first (by finish, else
         // start): from the first before `to`, until one before `from`; of those, the ones that
         // finished in the window.
-        let first = self.run_list.partition_point(|&s| {
-            let r = &self.runs[s];
-            r.running() || r.at().is_some_and(|t| t >= w.to.0)
-        });
+        let first = self
+            .run_list
+            .partition_point(|e| e.running() || e.at().is_some_and(|t| t >= w.to.0));
         self.run_list[first..]
             .iter()
-            .copied()
-            .take_while(move |&s| self.runs[s].at().is_some_and(|t| t >= w.from.0))
-            .filter(move |&s| {
-                let r = &self.runs[s];
-                r.finished_at
-                    .get()
-                    .is_some_and(|t| t >= w.from.0 && t < w.to.0)
-                    && repos.admits(r.repo)
-                    && workflow.is_none_or(|wf| wf == Some(r.workflow))
+            .take_while(move |e| e.at().is_some_and(|t| t >= w.from.0))
+            .filter(move |e| {
+                e.finished
+                    && e.at < w.to.0
+                    && repos.admits(e.repo)
+                    && workflow.is_none_or(|wf| wf == Some(e.workflow))
             })
+            .map(|e| e.slot)
     }
 
     /// Each workflow's attempts that finished in the window, most attempts first.
     pub fn workflows(&self, w: &PipelineWindow) -> WorkflowsReport {
-        let mut by: BTreeMap<(RepoId, LabelId), WeekStats> = BTreeMap::new();
+        let mut by: FxMap<(RepoId, LabelId), WeekStats> = FxMap::default();
         for s in self.window_runs(w) {
             let r = &self.runs[s];
             by.entry((r.repo, r.workflow)).or_default().add(
@@ -491,38 +500,15 @@ impl Org {
         let repos = self.repo_filter(w.repo.as_deref(), w.service.as_deref(), w.team.as_deref());
         let workflow = w.workflow.as_deref().map(|n| self.labels.get(n));
         type Key = (RepoId, LabelId, LabelId);
-        let mut found: BTreeMap<Key, (FlakyJob, Vec<FlakyEvidence>)> = BTreeMap::new();
-        for ((repo, wf, sha), group) in &self.run_groups {
-            if group.len() < 2 || !repos.admits(*repo) || workflow.is_some_and(|x| x != Some(*wf)) {
+        /// An occurrence, until it is one of the newest of its job: (passed at, the passing
+        /// attempt, the failed ones, the sha, the time lost).
+        type Seen<'a> = (i64, RunId, &'a [RunId], ShaId, i64);
+        let mut found: BTreeMap<Key, (FlakyJob, Vec<Seen<'_>>)> = BTreeMap::new();
+        for ((repo, wf, sha), occurrences) in &self.flaky {
+            if !repos.admits(*repo) || workflow.is_some_and(|x| x != Some(*wf)) {
                 continue;
             }
-            // Only groups with an attempt that finished in the window can have a pass there.
-            if !group.iter().any(|&s| {
-                self.runs[s]
-                    .finished_at
-                    .get()
-                    .is_some_and(|t| t >= w.from.0 && t < w.to.0)
-            }) {
-                continue;
-            }
-            let mut attempts: Vec<AttemptJobs<RunId, LabelId>> = group
-                .iter()
-                .filter_map(|&s| {
-                    let r = &self.runs[s];
-                    Some(AttemptJobs {
-                        attempt: s,
-                        finished: r.finished_at.get()?,
-                        number: r.attempt,
-                        duration: r.duration.get(),
-                        jobs: r
-                            .jobs
-                            .iter()
-                            .map(|j| (j.name, j.outcome, j.times().duration()))
-                            .collect(),
-                    })
-                })
-                .collect();
-            for o in flaky_occurrences(&mut attempts) {
+            for o in occurrences.iter() {
                 if o.passed_at < w.from.0 || o.passed_at >= w.to.0 {
                     continue;
                 }
@@ -547,41 +533,42 @@ impl Org {
                 e.0.time_lost_secs += o.time_lost as f64 / 1000.0;
                 e.0.failed_job_secs += o.failed_job_time as f64 / 1000.0;
                 e.0.last_seen = e.0.last_seen.max(Timestamp(o.passed_at));
-                e.1.push(FlakyEvidence {
-                    sha: self.dep_shas.resolve(*sha),
-                    failed: o
-                        .failed
-                        .iter()
-                        .map(|&s| self.run_name(s).to_owned())
-                        .collect(),
-                    passed: self.run_name(o.passed).to_owned(),
-                    passed_at: Timestamp(o.passed_at),
-                    time_lost_secs: o.time_lost as f64 / 1000.0,
-                });
+                e.1.push((o.passed_at, o.passed, &o.failed, *sha, o.time_lost));
             }
         }
-        let mut jobs: Vec<FlakyJob> = found
-            .into_values()
-            .map(|(mut j, mut ev)| {
-                ev.sort_by(|a, b| {
-                    b.passed_at
-                        .cmp(&a.passed_at)
-                        .then_with(|| a.passed.cmp(&b.passed))
-                });
-                ev.truncate(EVIDENCE);
-                j.evidence = ev;
-                j
-            })
-            .collect();
-        jobs.sort_by(|a, b| {
+        // Ranked; the first [`FLAKY_JOBS`] written out with their newest occurrences.
+        let mut ranked: Vec<(FlakyJob, Vec<Seen<'_>>)> = found.into_values().collect();
+        ranked.sort_by(|(a, _), (b, _)| {
             b.occurrences
                 .cmp(&a.occurrences)
                 .then_with(|| b.time_lost_secs.total_cmp(&a.time_lost_secs))
                 .then_with(|| (&a.repo, &a.workflow, &a.job).cmp(&(&b.repo, &b.workflow, &b.job)))
         });
+        let jobs_total = ranked.len() as u64;
+        ranked.truncate(FLAKY_JOBS);
+        let name = |s: RunId| self.run_name(s);
+        let jobs = ranked
+            .into_iter()
+            .map(|(mut j, mut seen)| {
+                seen.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| name(a.1).cmp(name(b.1))));
+                seen.truncate(EVIDENCE);
+                j.evidence = seen
+                    .into_iter()
+                    .map(|(at, passed, failed, sha, lost)| FlakyEvidence {
+                        sha: self.dep_shas.resolve(sha),
+                        failed: failed.iter().map(|&s| name(s).to_owned()).collect(),
+                        passed: name(passed).to_owned(),
+                        passed_at: Timestamp(at),
+                        time_lost_secs: lost as f64 / 1000.0,
+                    })
+                    .collect();
+                j
+            })
+            .collect();
         FlakyReport {
             from: w.from,
             to: w.to,
+            jobs_total,
             jobs,
         }
     }

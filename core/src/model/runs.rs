@@ -4,16 +4,20 @@
 //! steps are not held: a run's detail reads them from the store.
 //!
 //! Indexes, kept current by [`Org::derive_runs`]:
-//! - `run_list`: the attempts, running first (newest started), then newest finished;
-//! - `run_groups`: the attempts of each (repository, workflow, sha) that has more than one, the
-//!   only places a flaky job can be.
+//! - `run_list`: the attempts, running first (newest started), then newest finished, each with
+//!   the columns the list's filters read ([`ListEntry`]), so that a query scans 32 bytes an
+//!   attempt in order instead of reaching for each record;
+//! - `run_first` and `run_multi`: the attempts of each (repository, workflow, sha): the one of a
+//!   group that has one, and the groups that have more (the only places a flaky job can be).
 
-use super::ids::{IdVec, LabelId, RepoId, RunId, ShaId, SourceId};
+use super::ids::{LabelId, RepoId, RunId, ShaId, SourceId};
 use super::order::merge_sorted;
 use super::state::OptI64;
 use super::Org;
 use crate::events::{PipelineJob, PipelineRun};
-use crate::pipelines::{self, JobTimes, Outcome, Trigger};
+use crate::pipelines::{
+    self, flaky_occurrences, AttemptJobs, JobTimes, Occurrence, Outcome, Trigger,
+};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
@@ -44,13 +48,12 @@ pub(crate) struct RunRec {
     pub(crate) jobs: Box<[JobRec]>,
 }
 
-/// One job of an attempt.
+/// One job of an attempt (its provider status and conclusion, like its id and steps, are read
+/// from the store: its outcome is what the views count).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct JobRec {
     pub(crate) name: LabelId,
     pub(crate) category: Option<LabelId>,
-    pub(crate) status: Option<LabelId>,
-    pub(crate) conclusion: Option<LabelId>,
     pub(crate) outcome: Outcome,
     pub(crate) created: OptI64,
     pub(crate) started: OptI64,
@@ -75,10 +78,6 @@ impl RunRec {
             .or(self.started_at.get())
             .or(self.queued_at.get())
     }
-
-    pub(crate) fn running(&self) -> bool {
-        self.outcome == Outcome::Running
-    }
 }
 
 /// A job's outcome: from its words; with none, running unless it finished.
@@ -101,8 +100,6 @@ impl Org {
             .map(|j| JobRec {
                 name: l.intern(&j.name),
                 category: j.category.as_deref().map(|c| l.intern(c)),
-                status: j.status.as_deref().map(|s| l.intern(s)),
-                conclusion: j.conclusion.as_deref().map(|c| l.intern(c)),
                 outcome: job_outcome(j),
                 created: OptI64::new(j.created_at.map(|t| t.0)),
                 started: OptI64::new(j.started_at.map(|t| t.0)),
@@ -169,23 +166,57 @@ impl Org {
         } else {
             let old = std::mem::replace(&mut self.runs[slot], rec);
             self.ungroup_run(slot, &old);
+            if let Some(k) = Self::group_key(&old) {
+                self.flaky_dirty.push(k);
+            }
         }
         dirty.insert(slot);
     }
 
     /// The (repository, workflow, sha) of an attempt, when it has a sha.
-    fn group_key(rec: &RunRec) -> Option<(RepoId, LabelId, ShaId)> {
+    pub(crate) fn group_key(rec: &RunRec) -> Option<GroupKey> {
         Some((rec.repo, rec.workflow, rec.sha?))
     }
 
-    fn ungroup_run(&mut self, slot: RunId, old: &RunRec) {
-        if let Some(k) = Self::group_key(old) {
-            if let Some(v) = self.run_groups.get_mut(&k) {
-                v.retain(|&s| s != slot);
-                if v.is_empty() {
-                    self.run_groups.remove(&k);
-                }
+    /// The attempts of a (repository, workflow, sha).
+    pub(crate) fn group(&self, k: &GroupKey) -> &[RunId] {
+        match self.run_multi.get(k) {
+            Some(v) => v,
+            None => self.run_first.get(k).map_or(&[], std::slice::from_ref),
+        }
+    }
+
+    fn group_add(&mut self, k: GroupKey, slot: RunId) {
+        if let Some(v) = self.run_multi.get_mut(&k) {
+            if !v.contains(&slot) {
+                v.push(slot);
             }
+            return;
+        }
+        match self.run_first.get(&k).copied() {
+            Some(first) if first != slot => {
+                self.run_first.remove(&k);
+                self.run_multi.insert(k, vec![first, slot]);
+            }
+            Some(_) => {}
+            None => {
+                self.run_first.insert(k, slot);
+            }
+        }
+    }
+
+    fn ungroup_run(&mut self, slot: RunId, old: &RunRec) {
+        let Some(k) = Self::group_key(old) else {
+            return;
+        };
+        if let Some(v) = self.run_multi.get_mut(&k) {
+            v.retain(|&s| s != slot);
+            if let [one] = v[..] {
+                self.run_multi.remove(&k);
+                self.run_first.insert(k, one);
+            }
+        } else if self.run_first.get(&k) == Some(&slot) {
+            self.run_first.remove(&k);
         }
     }
 
@@ -196,21 +227,59 @@ impl Org {
         }
         let mut changed: Vec<RunId> = dirty.into_iter().collect();
         changed.sort_unstable();
+        let mut groups = std::mem::take(&mut self.flaky_dirty);
         for &slot in &changed {
             if let Some(k) = Self::group_key(&self.runs[slot]) {
-                let v = self.run_groups.entry(k).or_default();
-                if !v.contains(&slot) {
-                    v.push(slot);
-                }
+                self.group_add(k, slot);
+                groups.push(k);
             }
         }
-        let runs = &self.runs;
-        let order = |a: &RunId, b: &RunId| run_order(runs, *a, *b);
-        changed.sort_by(order);
-        let mut list = std::mem::take(&mut self.run_list);
+        groups.sort_unstable();
+        groups.dedup();
+        for k in groups {
+            self.derive_flaky(k);
+        }
+        let mut entries: Vec<ListEntry> = changed
+            .iter()
+            .map(|&slot| ListEntry::of(slot, &self.runs[slot]))
+            .collect();
+        entries.sort_by(ListEntry::order);
         let set: super::collections::FxSet<RunId> = changed.iter().copied().collect();
-        list.retain(|s| !set.contains(s));
-        self.run_list = merge_sorted(list, changed, order);
+        let mut list = std::mem::take(&mut self.run_list);
+        list.retain(|e| !set.contains(&e.slot));
+        self.run_list = merge_sorted(list, entries, ListEntry::order);
+    }
+
+    /// The flaky jobs of a (repository, workflow, sha), found again from its attempts.
+    fn derive_flaky(&mut self, k: GroupKey) {
+        let found = match self.run_multi.get(&k) {
+            Some(group) => {
+                let mut attempts: Vec<AttemptJobs<RunId, LabelId>> = group
+                    .iter()
+                    .filter_map(|&s| {
+                        let r = &self.runs[s];
+                        Some(AttemptJobs {
+                            attempt: s,
+                            finished: r.finished_at.get()?,
+                            number: r.attempt,
+                            duration: r.duration.get(),
+                            jobs: r
+                                .jobs
+                                .iter()
+                                .map(|j| (j.name, j.outcome, j.times().duration()))
+                                .collect(),
+                        })
+                    })
+                    .collect();
+                flaky_occurrences(&mut attempts)
+            }
+            None => Vec::new(),
+        };
+        if found.is_empty() {
+            self.flaky.remove(&k);
+        } else {
+            self.flaky.insert(k, found.into_boxed_slice());
+        }
     }
 
     /// The run event a record holds, as the model holds it: without job ids and steps (the
@@ -248,8 +317,17 @@ impl Org {
                     name: l.resolve(j.name).to_owned(),
                     id: None,
                     category: s(j.category),
-                    status: s(j.status),
-                    conclusion: s(j.conclusion),
+                    // The outcome as words that read back as it.
+                    status: Some(
+                        if j.outcome == Outcome::Running {
+                            "in_progress"
+                        } else {
+                            "completed"
+                        }
+                        .to_owned(),
+                    ),
+                    conclusion: (j.outcome != Outcome::Running)
+                        .then(|| j.outcome.as_str().to_owned()),
                     created_at: j.created.get().map(crate::Timestamp),
                     started_at: j.started.get().map(crate::Timestamp),
                     finished_at: j.finished.get().map(crate::Timestamp),
@@ -270,11 +348,59 @@ impl Org {
 
 pub(crate) type FxSetOfRuns = super::collections::FxSet<RunId>;
 
-/// The runs list's order: running first (newest started), then newest finished; ties by key.
-pub(crate) fn run_order(runs: &IdVec<RunId, RunRec>, a: RunId, b: RunId) -> Ordering {
-    let (x, y) = (&runs[a], &runs[b]);
-    y.running()
-        .cmp(&x.running())
-        .then_with(|| y.at().cmp(&x.at()))
-        .then_with(|| a.cmp(&b))
+/// A (repository, workflow, sha).
+pub(crate) type GroupKey = (RepoId, LabelId, ShaId);
+
+/// A flaky job's occurrence: a job (`LabelId`) of a group that failed in some attempts, then
+/// passed in a later one.
+pub(crate) type FlakyOcc = Occurrence<RunId, LabelId>;
+
+/// An attempt in the runs list, with what the list's filters read.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ListEntry {
+    /// [`RunRec::at`]; `i64::MIN` when unknown.
+    pub(crate) at: i64,
+    pub(crate) repo: RepoId,
+    pub(crate) workflow: LabelId,
+    pub(crate) branch: Option<LabelId>,
+    pub(crate) conclusion: Option<LabelId>,
+    pub(crate) slot: RunId,
+    pub(crate) outcome: Outcome,
+    pub(crate) trigger: Trigger,
+    /// `at` is when it finished.
+    pub(crate) finished: bool,
+}
+
+impl ListEntry {
+    fn of(slot: RunId, r: &RunRec) -> ListEntry {
+        ListEntry {
+            at: r.at().unwrap_or(i64::MIN),
+            repo: r.repo,
+            workflow: r.workflow,
+            branch: r.branch,
+            conclusion: r.conclusion,
+            slot,
+            outcome: r.outcome,
+            trigger: r.trigger_kind,
+            finished: r.finished_at.get().is_some(),
+        }
+    }
+
+    pub(crate) fn running(&self) -> bool {
+        self.outcome == Outcome::Running
+    }
+
+    /// When it finished (else started, else was queued), if known.
+    pub(crate) fn at(&self) -> Option<i64> {
+        (self.at != i64::MIN).then_some(self.at)
+    }
+
+    /// The runs list's order: running first (newest started), then newest finished; ties by
+    /// key.
+    pub(crate) fn order(x: &ListEntry, y: &ListEntry) -> Ordering {
+        y.running()
+            .cmp(&x.running())
+            .then_with(|| y.at.cmp(&x.at))
+            .then_with(|| x.slot.cmp(&y.slot))
+    }
 }

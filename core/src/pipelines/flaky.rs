@@ -19,7 +19,7 @@ pub struct AttemptJobs<R, L> {
 
 /// A job that failed, then passed: the attempts in which it failed since it last passed, and
 /// the one in which it passed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Occurrence<R, L> {
     pub job: L,
     pub failed: Vec<R>,

@@ -137,6 +137,8 @@ fn fill_steps(detail: &mut PipelineRunDetail, stored: &PipelineRun) {
         };
         let j = left.remove(i);
         job.id = j.id.clone();
+        job.status = j.status.clone();
+        job.conclusion = j.conclusion.clone();
         job.steps = j
             .steps
             .iter()

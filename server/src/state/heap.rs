@@ -12,7 +12,7 @@
 /// Returns the allocator's free pages to the system (glibc; elsewhere it does nothing).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
-pub(super) fn release_free_memory() {
+pub fn release_free_memory() {
     extern "C" {
         fn malloc_trim(pad: usize) -> std::ffi::c_int;
     }
@@ -24,15 +24,24 @@ pub(super) fn release_free_memory() {
 }
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-pub(super) fn release_free_memory() {}
+pub fn release_free_memory() {}
 
 /// This process's peak resident memory (`VmHWM`), in MiB; 0 where `/proc` does not say.
 pub fn peak_resident_mib() -> f64 {
+    status_mib("VmHWM:")
+}
+
+/// This process's resident memory now (`VmRSS`), in MiB; 0 where `/proc` does not say.
+pub fn resident_mib() -> f64 {
+    status_mib("VmRSS:")
+}
+
+fn status_mib(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
         .map_or(0.0, |kb| kb / 1024.0)

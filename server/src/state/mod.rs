@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod heap;
-pub use heap::peak_resident_mib;
+pub use heap::{peak_resident_mib, release_free_memory, resident_mib};
 mod snapshot;
 mod view;
 pub use snapshot::SnapshotFile;

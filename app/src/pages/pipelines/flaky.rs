@@ -34,6 +34,8 @@ pub fn FlakyJobs() -> impl IntoView {
                 }
                 .into_any(),
                 Some(Ok(r)) => view! {
+                    {(r.jobs_total > r.jobs.len() as u64)
+                        .then(|| view! { <p class="muted small">{strings::flaky_first(r.jobs.len(), r.jobs_total)}</p> })}
                     <div class="table-wrap">
                         <table class="table" data-test="flaky-table">
                             <thead>
