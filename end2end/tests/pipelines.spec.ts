@@ -89,9 +89,13 @@ test("a workflow's weeks and slowest jobs, and the flaky jobs with their evidenc
   await expect(trend.getByTestId('slowest-steps').locator('tbody tr').first()).toBeVisible();
   await screenshot(page, 'pipelines-workflow');
 
+  // The tab keeps the chosen repository and workflow: the API is asked with the same filters.
   await page.getByTestId('tab-flaky').click();
   await expect(page).toHaveURL(/\/pipelines\/flaky/);
-  const flaky = await api(request, '/api/v1/pipelines/flaky-jobs');
+  const kept = new URL(page.url()).searchParams;
+  expect(kept.get('workflow'), 'the filters follow the tabs').toBe(first.workflow);
+  const filters = ['repo', 'workflow'].map((k) => `${k}=${encodeURIComponent(kept.get(k) ?? '')}`).join('&');
+  const flaky = await api(request, `/api/v1/pipelines/flaky-jobs?${filters}`);
   expect(flaky.jobs.length, 'the demo has flaky jobs').toBeGreaterThan(0);
   const row = page.getByTestId('flaky-row').first();
   await expect(row.getByTestId('flaky-occurrences')).toHaveText(String(flaky.jobs[0].occurrences));
