@@ -193,7 +193,7 @@ impl Chart {
 }
 
 /// Axis numbers: short, no trailing zeros ("0.5", "12", "1.5k").
-fn trim_number(v: f64) -> String {
+pub(crate) fn trim_number(v: f64) -> String {
     if v.abs() >= 1000.0 {
         let k = format!("{:.1}", v / 1000.0);
         format!("{}k", k.trim_end_matches('0').trim_end_matches('.'))
@@ -206,10 +206,7 @@ fn trim_number(v: f64) -> String {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    nagare_core::text::html_escape(s)
 }
 
 #[cfg(test)]

@@ -228,21 +228,8 @@ fn short(s: &str, max: usize) -> String {
     }
 }
 
-fn trim(v: f64) -> String {
-    if v >= 10.0 || v == 0.0 {
-        format!("{v:.0}")
-    } else {
-        let s = format!("{v:.1}");
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
-    }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::chart::trim_number as trim;
+use nagare_core::text::html_escape as escape;
 
 #[cfg(test)]
 mod tests {

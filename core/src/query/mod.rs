@@ -73,6 +73,32 @@ pub struct DoraParams {
     pub time_zone: Option<Zone>,
 }
 
+/// A query's window `[from, to)`: `to` defaults to now and `from` to 30 days before it; it
+/// must not be empty or reversed, nor longer than [`MAX_WINDOW_DAYS`].
+pub(crate) fn window(
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<(Timestamp, Timestamp), ParamError> {
+    let to = to.unwrap_or(now);
+    let from = from.unwrap_or(Timestamp(to.0 - 30 * DAY_MS));
+    let bad = |message: String| ParamError {
+        field: "from".into(),
+        message,
+    };
+    if from >= to {
+        return Err(bad(format!(
+            "`from` ({from}) must be before `to` ({to}); the window is [from, to)"
+        )));
+    }
+    if to.0 - from.0 > MAX_WINDOW_DAYS * DAY_MS {
+        return Err(bad(format!(
+            "the window is longer than {MAX_WINDOW_DAYS} days; narrow `from`/`to`"
+        )));
+    }
+    Ok((from, to))
+}
+
 /// An IANA time zone, with the name it was given by (written back as it came, so that writing
 /// a query never needs the zone database's names).
 #[derive(Debug, Clone, PartialEq)]
@@ -94,22 +120,7 @@ impl DoraParams {
     /// The validated query: a window that is not empty, not reversed and at most
     /// [`MAX_WINDOW_DAYS`] long.
     pub fn resolve(self, now: Timestamp) -> Result<DoraQuery, ParamError> {
-        let to = self.to.unwrap_or(now);
-        let from = self.from.unwrap_or(Timestamp(to.0 - 30 * DAY_MS));
-        let bad = |message: String| ParamError {
-            field: "from".into(),
-            message,
-        };
-        if from >= to {
-            return Err(bad(format!(
-                "`from` ({from}) must be before `to` ({to}); the window is [from, to)"
-            )));
-        }
-        if to.0 - from.0 > MAX_WINDOW_DAYS * DAY_MS {
-            return Err(bad(format!(
-                "the window is longer than {MAX_WINDOW_DAYS} days; narrow `from`/`to`"
-            )));
-        }
+        let (from, to) = window(self.from, self.to, now)?;
         Ok(DoraQuery {
             from,
             to,

@@ -1,8 +1,8 @@
 //! The pipelines endpoints' query strings.
 
-use super::{default_per_page, first_page, ParamError, Zone, DEFAULT_PER_PAGE, MAX_WINDOW_DAYS};
+use super::{default_per_page, first_page, ParamError, Zone, DEFAULT_PER_PAGE};
 use crate::pipelines::{Outcome, Trigger};
-use crate::time::{Timestamp, DAY_MS};
+use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// `GET /api/v1/pipelines/runs`: filters and a page. Attempts running (none finished) come
@@ -115,24 +115,9 @@ pub struct PipelineWindow {
 }
 
 impl PipelineWindowParams {
-    /// The window: not empty, not reversed, at most [`MAX_WINDOW_DAYS`] long.
+    /// The window: not empty, not reversed, at most [`super::MAX_WINDOW_DAYS`] long.
     pub fn resolve(self, now: Timestamp) -> Result<PipelineWindow, ParamError> {
-        let to = self.to.unwrap_or(now);
-        let from = self.from.unwrap_or(Timestamp(to.0 - 30 * DAY_MS));
-        let bad = |message: String| ParamError {
-            field: "from".into(),
-            message,
-        };
-        if from >= to {
-            return Err(bad(format!(
-                "`from` ({from}) must be before `to` ({to}); the window is [from, to)"
-            )));
-        }
-        if to.0 - from.0 > MAX_WINDOW_DAYS * DAY_MS {
-            return Err(bad(format!(
-                "the window is longer than {MAX_WINDOW_DAYS} days; narrow `from`/`to`"
-            )));
-        }
+        let (from, to) = super::window(self.from, self.to, now)?;
         Ok(PipelineWindow {
             from,
             to,

@@ -302,31 +302,45 @@ impl Store {
         Ok(sent)
     }
 
+    /// The stored bodies of the events of `kind` named by (source, id), at most 200 at a time:
+    /// what a detail page reads that the model does not hold.
+    async fn bodies(
+        &self,
+        kind: &'static str,
+        keys: &[(&str, &str)],
+    ) -> Result<HashMap<(String, String), String>> {
+        // (source, id) pairs as bound parameters: ($2, $3), ($4, $5), …
+        let pairs: Vec<String> = (0..keys.len())
+            .map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3))
+            .collect();
+        let sql = format!(
+            "SELECT source, id, body FROM events WHERE kind = $1 AND (source, id) IN (VALUES {})",
+            pairs.join(", ")
+        );
+        let rows: Vec<(String, String, String)> = on_backend!(self, p => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(kind);
+            for (source, id) in keys {
+                q = q.bind(source.to_string()).bind(id.to_string());
+            }
+            q.fetch_all(p).await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(source, id, body)| ((source, id), body))
+            .collect())
+    }
+
     /// The `author` and `message` of each commit event named by `keys` (same order; `None`
     /// when the event has none or is not stored). The model does not hold them; a detail page
     /// reads them here, a few hundred at a time.
     pub async fn commit_details(&self, keys: &[EventKey]) -> Result<Vec<CommitDetails>> {
         let mut out = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(200) {
-            // (source, id) pairs as bound parameters: ($1, $2), ($3, $4), …
-            let pairs: Vec<String> = (0..chunk.len())
-                .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+            let named: Vec<(&str, &str)> = chunk
+                .iter()
+                .map(|k| (k.source.as_str(), k.id.as_str()))
                 .collect();
-            let sql = format!(
-                "SELECT source, id, body FROM events WHERE kind = 'commit' AND (source, id) IN (VALUES {})",
-                pairs.join(", ")
-            );
-            let rows: Vec<(String, String, String)> = on_backend!(self, p => {
-                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
-                for k in chunk {
-                    q = q.bind(k.source.clone()).bind(k.id.clone());
-                }
-                q.fetch_all(p).await
-            })?;
-            let found: HashMap<(String, String), String> = rows
-                .into_iter()
-                .map(|(source, id, body)| ((source, id), body))
-                .collect();
+            let found = self.bodies("commit", &named).await?;
             for k in chunk {
                 let body = found.get(&(k.source.clone(), k.id.clone()));
                 let v = body.and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok());
@@ -344,31 +358,19 @@ impl Store {
     }
 
     /// The stored pipeline run events named by (source, `<provider>:<id>`) keys, in the same
-    /// order (`None` when not stored): their job ids and steps, which the model does not hold.
+    /// order (`None` when not stored): their job ids, statuses and steps, which the model does
+    /// not hold.
     pub async fn pipeline_runs(
         &self,
         keys: &[(String, String)],
     ) -> Result<Vec<Option<nagare_core::events::PipelineRun>>> {
         let mut out = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(200) {
-            let pairs: Vec<String> = (0..chunk.len())
-                .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+            let named: Vec<(&str, &str)> = chunk
+                .iter()
+                .map(|(s, i)| (s.as_str(), i.as_str()))
                 .collect();
-            let sql = format!(
-                "SELECT source, id, body FROM events WHERE kind = 'pipeline_run' AND (source, id) IN (VALUES {})",
-                pairs.join(", ")
-            );
-            let rows: Vec<(String, String, String)> = on_backend!(self, p => {
-                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
-                for (source, id) in chunk {
-                    q = q.bind(source.clone()).bind(id.clone());
-                }
-                q.fetch_all(p).await
-            })?;
-            let mut found: HashMap<(String, String), String> = rows
-                .into_iter()
-                .map(|(source, id, body)| ((source, id), body))
-                .collect();
+            let mut found = self.bodies("pipeline_run", &named).await?;
             for k in chunk {
                 let run = match found.remove(k) {
                     None => None,
