@@ -4,13 +4,15 @@
 use crate::events::{ChangeType, DeploymentStatus, EnvironmentTier};
 pub use crate::query::{
     AuditQuery, DeliveryQuery, DeploymentQuery, DoraParams, IncidentQuery, PipelineRunQuery,
-    PipelineWindowParams,
+    PipelineWindowParams, ValueStreamParams,
 };
 pub use pipelines::*;
 pub use sources::*;
+pub use valuestream::*;
 
 mod pipelines;
 mod sources;
+mod valuestream;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 

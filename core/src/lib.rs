@@ -17,6 +17,7 @@ pub mod query;
 pub mod stats;
 pub mod text;
 pub mod time;
+pub mod valuestream;
 
 pub use events::Event;
 pub use time::Timestamp;

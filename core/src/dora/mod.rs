@@ -26,7 +26,7 @@ mod lead_time;
 mod quality;
 mod recovery;
 mod rework;
-mod select;
+pub(crate) mod select;
 mod teams;
 
 /// What one query shares across its window and buckets.

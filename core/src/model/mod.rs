@@ -35,6 +35,7 @@ pub(crate) mod order;
 mod owners;
 mod pipelines;
 mod runs;
+mod valuestream;
 pub use pipelines::{time_shares, RunKeys};
 mod shas;
 #[cfg(feature = "snapshot")]
@@ -370,7 +371,7 @@ impl Org {
             author: None,
             opened_at: Timestamp(pr.opened_at),
             first_review_at: pr.first_review_at.map(Timestamp),
-            approved_at: None,
+            approved_at: pr.approved_at.map(Timestamp),
             merged_at: pr.merged_at.map(Timestamp),
             merge_commit: pr.merge_commit.map(|c| r.sha(c)),
             commits: pr.commits.iter().map(|&c| r.sha(c)).collect(),

@@ -140,7 +140,11 @@ impl Org {
             .map(|u| u.trim_end_matches('/').to_owned())
     }
 
-    fn run_row(&self, slot: RunId, services: &FxMap<RepoId, Vec<&str>>) -> PipelineRunRow {
+    pub(crate) fn run_row(
+        &self,
+        slot: RunId,
+        services: &FxMap<RepoId, Vec<&str>>,
+    ) -> PipelineRunRow {
         let r = &self.runs[slot];
         let base = self.repo_url(r, services);
         let github = self.label(r.provider) == "github";

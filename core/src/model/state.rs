@@ -211,6 +211,7 @@ pub(crate) struct Pr {
     pub(crate) repo: RepoId,
     pub(crate) opened_at: i64,
     pub(crate) first_review_at: Option<i64>,
+    pub(crate) approved_at: Option<i64>,
     pub(crate) merged_at: Option<i64>,
     pub(crate) merge_commit: Option<CommitId>,
     /// Its own commits, as listed.

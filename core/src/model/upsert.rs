@@ -52,6 +52,7 @@ impl Org {
             repo,
             opened_at: p.opened_at.0,
             first_review_at: p.first_review_at.map(|t| t.0),
+            approved_at: p.approved_at.map(|t| t.0),
             merged_at: p.merged_at.map(|t| t.0),
             merge_commit: p.merge_commit.as_deref().map(|s| r.node(s)),
             commits: p.commits.iter().map(|s| r.node(s)).collect(),

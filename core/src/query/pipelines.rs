@@ -129,3 +129,65 @@ impl PipelineWindowParams {
         })
     }
 }
+
+/// `GET /api/v1/metrics/value-stream`: the DORA query's window, filters, interval and zone,
+/// and the chain of stages.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ValueStreamParams {
+    /// Window start, RFC 3339 with a zone (default: `to` − 30 days): pull requests whose first
+    /// production deployment finished in `[from, to)`.
+    #[serde(default, with = "super::word", skip_serializing_if = "Option::is_none")]
+    pub from: Option<Timestamp>,
+    /// Window end, exclusive (default: now).
+    #[serde(default, with = "super::word", skip_serializing_if = "Option::is_none")]
+    pub to: Option<Timestamp>,
+    #[serde(default, with = "super::word", skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    #[serde(default, with = "super::word", skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// The chain of stages (default `default`; `approval`: review until approved).
+    #[serde(default, with = "super::word", skip_serializing_if = "Option::is_none")]
+    pub chain: Option<crate::valuestream::ChainName>,
+    /// Also a `series` of reports by day, week or month.
+    #[serde(default, with = "super::word", skip_serializing_if = "Option::is_none")]
+    pub interval: Option<crate::api::Interval>,
+    /// An IANA zone for the buckets (UTC when absent); `tz` for short.
+    #[serde(
+        default,
+        alias = "tz",
+        with = "super::zone",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<String>))]
+    pub time_zone: Option<Zone>,
+}
+
+/// A validated value-stream query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueStreamQuery {
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub service: Option<String>,
+    pub team: Option<String>,
+    pub chain: crate::valuestream::ChainName,
+    pub interval: crate::api::Interval,
+    pub time_zone: chrono_tz::Tz,
+}
+
+impl ValueStreamParams {
+    pub fn resolve(self, now: Timestamp) -> Result<ValueStreamQuery, ParamError> {
+        let (from, to) = super::window(self.from, self.to, now)?;
+        Ok(ValueStreamQuery {
+            from,
+            to,
+            service: self.service,
+            team: self.team,
+            chain: self.chain.unwrap_or_default(),
+            interval: self.interval.unwrap_or_default(),
+            time_zone: self.time_zone.map_or(chrono_tz::UTC, |z| z.tz),
+        })
+    }
+}
