@@ -725,3 +725,74 @@ async fn pipelines_hand_computed_with_steps_from_the_store() {
         );
     }
 }
+
+/// The scenario's pull request 17 (merge commit c4, its own commits not listed, so its way
+/// starts when it was opened), deployed by d4 (13:50 → 14:00): pickup 11:00 → 11:30, review
+/// → 12:00, build & test → 12:31 (run 9001's second attempt), release wait → 13:50 (79 min),
+/// deploy → 14:00. Total 3 h: d4's lead time on the `pull_request` basis.
+#[tokio::test]
+async fn value_stream_and_journey_of_the_scenario() {
+    for backend in backends() {
+        let (store, _dir) = fresh_store(backend).await;
+        let state = app_state(store).await;
+        let r = post(&state, "/api/v1/events", "application/x-ndjson", SCENARIO).await;
+        assert_eq!(r.status, 200, "{backend}: {}", r.json);
+        let v = get(&state, &format!("/api/v1/metrics/value-stream?{WEEK}")).await;
+        assert_eq!(v.status, 200, "{backend}: {}", v.json);
+        assert_eq!(v.json["pull_requests"], 1, "{}", v.json);
+        approx(&v.json["total"]["median"], 10800.0);
+        let stage = |key: &str| {
+            v.json["stages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["key"] == key)
+                .cloned()
+                .unwrap_or_else(|| panic!("{key}: {}", v.json))
+        };
+        approx(&stage("pickup")["stats"]["median"], 1800.0);
+        approx(&stage("review")["stats"]["median"], 1800.0);
+        approx(&stage("build_test")["stats"]["median"], 31.0 * 60.0);
+        approx(&stage("release_wait")["stats"]["median"], 79.0 * 60.0);
+        approx(&stage("deploy")["stats"]["median"], 600.0);
+        assert!(stage("coding")["stats"].is_null(), "{}", v.json);
+        assert_eq!(v.json["bottleneck"], "release_wait");
+        // The DORA lead time on the pull_request basis says the same.
+        let d = get(
+            &state,
+            &format!("/api/v1/metrics/dora?{WEEK}&lead_time_basis=pull_request"),
+        )
+        .await;
+        approx(&d.json["change_lead_time"]["median"], 10800.0);
+        // Review until approved: review ends at 11:40, then 20 min to the merge.
+        let a = get(
+            &state,
+            &format!("/api/v1/metrics/value-stream?{WEEK}&chain=approval"),
+        )
+        .await;
+        let merge_wait = a.json["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["key"] == "merge_wait")
+            .cloned()
+            .unwrap();
+        approx(&merge_wait["stats"]["median"], 1200.0);
+
+        let j = get(&state, "/api/v1/pull-requests/acme/shop/17/journey").await;
+        assert_eq!(j.status, 200, "{backend}: {}", j.json);
+        assert_eq!(j.json["deployment"], "d4");
+        assert_eq!(j.json["incidents"], serde_json::json!(["INC-1"]));
+        approx(&j.json["total_secs"], 10800.0);
+        let runs: Vec<&str> = j.json["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(runs, ["github:9001-1", "github:9001-2"]);
+        assert_eq!(j.json["stages"].as_array().unwrap().len(), 5, "{}", j.json);
+        let missing = get(&state, "/api/v1/pull-requests/acme/shop/18/journey").await;
+        assert_eq!(missing.status, 404);
+    }
+}

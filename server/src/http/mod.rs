@@ -16,6 +16,7 @@ mod pipelines;
 pub(crate) mod query;
 mod session;
 mod tokens;
+mod valuestream;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -48,6 +49,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(deployments::router())
         .merge(incidents::router())
         .merge(pipelines::router())
+        .merge(valuestream::router())
         .merge(catalog::router())
         .merge(openapi::router())
         .merge(auth::router())

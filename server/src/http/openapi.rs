@@ -36,6 +36,8 @@ use utoipa::{Modify, OpenApi};
         super::pipelines::list_workflows,
         super::pipelines::workflow_trend,
         super::pipelines::flaky_jobs,
+        super::valuestream::value_stream,
+        super::valuestream::journey,
         super::catalog::list_services,
         super::catalog::list_teams,
         super::session::get_session,

@@ -22,8 +22,9 @@ use nagare_core::api::{
     IncidentQuery, IncidentRow, Page, PipelineRunDetail, PipelineRunRow, ServiceRow, TeamRow,
     TeamsDoraReport, WorkflowTrend, WorkflowsReport,
 };
+use nagare_core::api::{Journey, ValueStreamReport};
 use nagare_core::events::EventKey;
-use nagare_core::query::{PipelineRunQuery, PipelineWindow};
+use nagare_core::query::{PipelineRunQuery, PipelineWindow, ValueStreamQuery};
 use nagare_core::Event;
 use tokio::sync::OwnedRwLockReadGuard;
 
@@ -156,6 +157,19 @@ impl TeamView {
     ) -> ApiResult<Option<(WorkflowTrend, nagare_core::model::RunKeys)>> {
         self.check_filters(w.team.as_deref(), w.service.as_deref())?;
         Ok(self.model.0.org.workflow_trend(w, step_runs))
+    }
+
+    pub fn value_stream(&self, q: &ValueStreamQuery) -> ApiResult<ValueStreamReport> {
+        self.check_filters(q.team.as_deref(), q.service.as_deref())?;
+        Ok(self.model.0.org.value_stream(q))
+    }
+
+    /// One pull request's journey, if the scope admits a service of its repository.
+    pub fn journey(&self, repo: &str, id: &str, source: Option<&str>) -> Option<Journey> {
+        let org = &self.model.0.org;
+        let (journey, services) = org.journey(repo, id, source)?;
+        let all = matches!(self.scope.scope, nagare_core::access::Scope::All);
+        (all || services.iter().any(|s| self.scope.admits(org, s))).then_some(journey)
     }
 
     pub fn flaky_jobs(&self, w: &PipelineWindow) -> ApiResult<FlakyReport> {

@@ -268,6 +268,22 @@ async fn every_reply_matches_the_generated_schema() {
             format!("/api/v1/pipelines/flaky-jobs?{WEEK}"),
         ),
         (
+            "/api/v1/metrics/value-stream",
+            format!("/api/v1/metrics/value-stream?{WEEK}&interval=day"),
+        ),
+        (
+            "/api/v1/metrics/value-stream",
+            format!("/api/v1/metrics/value-stream?{WEEK}&chain=sideways"),
+        ),
+        (
+            "/api/v1/pull-requests/{owner}/{name}/{number}/journey",
+            "/api/v1/pull-requests/acme/shop/17/journey".to_owned(),
+        ),
+        (
+            "/api/v1/pull-requests/{owner}/{name}/{number}/journey",
+            "/api/v1/pull-requests/acme/shop/404/journey".to_owned(),
+        ),
+        (
             "/api/v1/incidents",
             "/api/v1/incidents?open=maybe".to_owned(),
         ),
