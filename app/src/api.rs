@@ -8,10 +8,11 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use nagare_core::api::{
     ApiTokenRow, AuditQuery, AuditRow, BackfillPhase, BackfillRequest, CreatedApiToken,
     DeliveryDetail, DeliveryQuery, DeliveryRow, DeploymentDetail, DeploymentQuery, DeploymentRow,
-    DoraParams, DoraReport, ErrorBody, FlakyReport, IncidentQuery, IncidentRow, MappingRules,
-    MirrorSummary, NewApiToken, Page, PipelineRunDetail, PipelineRunQuery, PipelineRunRow,
-    PipelineWindowParams, ReplaySummary, Role, ServiceRow, SessionInfo, SourceSummary, SourceTask,
-    SourceTasks, SyncRequest, TeamRow, TeamsDoraReport, WorkflowTrend, WorkflowsReport,
+    DoraParams, DoraReport, ErrorBody, FlakyReport, IncidentQuery, IncidentRow, Journey,
+    MappingRules, MirrorSummary, NewApiToken, Page, PipelineRunDetail, PipelineRunQuery,
+    PipelineRunRow, PipelineWindowParams, ReplaySummary, Role, ServiceRow, SessionInfo,
+    SourceSummary, SourceTask, SourceTasks, SyncRequest, TeamRow, TeamsDoraReport,
+    ValueStreamParams, ValueStreamReport, WorkflowTrend, WorkflowsReport,
 };
 use nagare_core::query::query_string;
 use serde::de::DeserializeOwned;
@@ -305,6 +306,32 @@ pub async fn workflows(query: PipelineWindowParams) -> ApiResult<WorkflowsReport
 
 pub async fn workflow_trend(query: PipelineWindowParams) -> ApiResult<WorkflowTrend> {
     get_json(&with_query("/api/v1/pipelines/workflows/trend", &query)).await
+}
+
+pub async fn value_stream(query: ValueStreamParams) -> ApiResult<ValueStreamReport> {
+    get_json(&with_query("/api/v1/metrics/value-stream", &query)).await
+}
+
+/// A pull request's journey.
+pub async fn journey(owner: String, name: String, number: String) -> ApiResult<Journey> {
+    get_json(&format!(
+        "/api/v1/pull-requests/{}/{}/{}/journey",
+        encode_component(&owner),
+        encode_component(&name),
+        encode_component(&number)
+    ))
+    .await
+}
+
+/// The address of a pull request's journey page (`repo` is `owner/name`).
+pub fn journey_href(repo: &str, number: &str) -> String {
+    let (owner, name) = repo.split_once('/').unwrap_or((repo, ""));
+    format!(
+        "/pull-requests/{}/{}/{}",
+        encode_component(owner),
+        encode_component(name),
+        encode_component(number)
+    )
 }
 
 pub async fn flaky_jobs(query: PipelineWindowParams) -> ApiResult<FlakyReport> {

@@ -2,8 +2,9 @@
 //! two areas, each its own WebAssembly bundle, so that each page loads only its area's code:
 //!
 //! - **the portal** (`src/main.rs`, `dist/`): overview, teams, deployments, incidents;
-//! - **the flow** (`src/bin/nagare-flow.rs`, `dist/flow-app/`, served for `/pipelines*`):
-//!   pipeline runs, workflows and flaky jobs;
+//! - **the flow** (`src/bin/nagare-flow.rs`, `dist/flow-app/`, served for `/pipelines*`,
+//!   `/value-stream` and `/pull-requests/*`): pipeline runs, workflows, flaky jobs, the value
+//!   stream and a pull request's journey;
 //! - **administration** (`src/bin/nagare-admin.rs`, `dist/admin-app/`, served for `/admin/*`):
 //!   sources, API tokens, the audit log.
 //!
@@ -28,12 +29,14 @@ use nagare_core::api::Role;
 use pages::audit::Audit;
 use pages::deployments::Deployments;
 use pages::incidents::Incidents;
+use pages::journey::PullRequestJourney;
 use pages::not_found::NotFound;
 use pages::overview::Overview;
 use pages::pipelines::{FlakyJobs, Pipelines, RunDetail, Workflows};
 use pages::sources::Sources;
 use pages::teams::Teams;
 use pages::tokens::Tokens;
+use pages::valuestream::ValueStream;
 use session::Session;
 
 /// Which bundle a page is in.
@@ -56,7 +59,7 @@ struct NavItem {
     area: Area,
 }
 
-const NAV: [NavItem; 8] = [
+const NAV: [NavItem; 9] = [
     NavItem {
         href: "/",
         label: strings::NAV_OVERVIEW,
@@ -89,6 +92,13 @@ const NAV: [NavItem; 8] = [
         href: "/pipelines",
         label: strings::NAV_PIPELINES,
         name: "pipelines",
+        min_role: None,
+        area: Area::Flow,
+    },
+    NavItem {
+        href: "/value-stream",
+        label: strings::NAV_VALUE_STREAM,
+        name: "value-stream",
         min_role: None,
         area: Area::Flow,
     },
@@ -131,7 +141,7 @@ pub fn portal() {
     });
 }
 
-/// Starts the flow's bundle (`/pipelines*`).
+/// Starts the flow's bundle (`/pipelines*`, `/value-stream`, `/pull-requests/*`).
 pub fn flow() {
     leptos::mount::mount_to_body(|| {
         view! {
@@ -141,6 +151,8 @@ pub fn flow() {
                     <Route path=path!("/pipelines/workflows") view=Workflows />
                     <Route path=path!("/pipelines/flaky") view=FlakyJobs />
                     <Route path=path!("/pipelines/runs/:id") view=RunDetail />
+                    <Route path=path!("/value-stream") view=ValueStream />
+                    <Route path=path!("/pull-requests/:owner/:name/:number") view=PullRequestJourney />
                 </Routes>
             </Shell>
         }

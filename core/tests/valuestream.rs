@@ -335,3 +335,128 @@ fn review_until_approved_and_weekly_series() {
     let counts: Vec<u64> = series.iter().map(|s| s.pull_requests).collect();
     assert_eq!(counts, [0, 5, 2, 0]);
 }
+
+/// A run on `sha` with its own workflow, trigger and jobs (`(name, category)`, each over the
+/// whole attempt), one successful attempt.
+fn run_of(
+    id: &str,
+    sha: &str,
+    workflow: &str,
+    trigger: &str,
+    jobs: &[(&str, &str)],
+    start: i64,
+    end: i64,
+) -> Event {
+    let Event::PipelineRun(mut r) = ci(0, sha, &[("success", start, end)]).remove(0) else {
+        unreachable!()
+    };
+    r.id = id.into();
+    r.run_id = Some(id.into());
+    r.workflow = workflow.into();
+    r.trigger = Some(trigger.into());
+    r.jobs = jobs.iter().map(|(n, c)| job(n, c, start, end)).collect();
+    Event::PipelineRun(r)
+}
+
+#[test]
+fn ci_done_counts_only_ci_finished_before_the_deployment() {
+    // PR 8, merged before its CI finished and deployed before it did: coding 0 → 1 h, pickup
+    // → 1.5 h, review → 2 h (merged). Its push CI on m8 runs 2 h → 4 h, but the deployment
+    // starts at 3 h: no CI done, so build & test + release wait 2 h → 3 h (1 h); deploy → 3 h
+    // 10. Total 3 h 10.
+    // These runs on m8 do not count as CI either, though they finish before 3 h: a Deploy
+    // workflow started by hand (2 h 30 → 2 h 50), a push workflow whose only jobs deploy
+    // (2 h 10 → 2 h 20), a nightly suite (2 h 5 → 2 h 40), and a cancelled push run (2 h →
+    // 2 h 15).
+    // PR 9, merged at 4 h, CI on m9 4 h → 4 h 30 (success), deployed 5 h → 5 h 10: build & test
+    // 30 min, release wait 30 min. Its coding 3 h → 3.5 h, pickup → 3 h 45, review → 4 h.
+    // Total 2 h 10.
+    let mut e = vec![
+        service("shop", Some("acme/shop"), &["web"]),
+        commit("acme/shop", "c0", &[], t(-10 * D)),
+        deploy_at("d0", "c0", -9 * D - 5 * M, -9 * D),
+        commit("acme/shop", "a8", &["c0"], t(0)),
+        commit("acme/shop", "m8", &["c0", "a8"], t(2 * H)),
+        pr("8", &["a8"], "m8", H, Some(H + 30 * M), 2 * H),
+        deploy_at("d8", "m8", 3 * H, 3 * H + 10 * M),
+        commit("acme/shop", "a9", &["m8"], t(3 * H)),
+        commit("acme/shop", "m9", &["m8", "a9"], t(4 * H)),
+        pr(
+            "9",
+            &["a9"],
+            "m9",
+            3 * H + 30 * M,
+            Some(3 * H + 45 * M),
+            4 * H,
+        ),
+        deploy_at("d9", "m9", 5 * H, 5 * H + 10 * M),
+    ];
+    e.extend(ci(8, "m8", &[("success", 2 * H, 4 * H)]));
+    e.extend(ci(80, "m8", &[("cancelled", 2 * H, 2 * H + 15 * M)]));
+    e.push(run_of(
+        "deploy-8",
+        "m8",
+        "Deploy",
+        "workflow_dispatch",
+        &[("build", "build"), ("deploy", "deploy")],
+        2 * H + 30 * M,
+        2 * H + 50 * M,
+    ));
+    e.push(run_of(
+        "cd-8",
+        "m8",
+        "Release",
+        "push",
+        &[("deploy", "deploy"), ("provision", "provision")],
+        2 * H + 10 * M,
+        2 * H + 20 * M,
+    ));
+    e.push(run_of(
+        "nightly-8",
+        "m8",
+        "Nightly",
+        "schedule",
+        &[("e2e", "e2e")],
+        2 * H + 5 * M,
+        2 * H + 40 * M,
+    ));
+    e.extend(ci(9, "m9", &[("success", 4 * H, 4 * H + 30 * M)]));
+    let mut o = Org::new(Settings::default());
+    o.apply(e);
+    let q = ValueStreamParams {
+        from: Some(t(0)),
+        to: Some(t(D)),
+        ..ValueStreamParams::default()
+    }
+    .resolve(t(D))
+    .unwrap();
+    let r = o.value_stream(&q);
+    assert_eq!(r.pull_requests, 2);
+    let merged = row(&r, "build_test+release_wait");
+    assert_eq!(merged.stats.unwrap().count, 1);
+    assert_eq!(merged.slowest[0].id, "8");
+    assert!(
+        (merged.stats.unwrap().median - 3600.0).abs() < 1e-6,
+        "{merged:?}"
+    );
+    let build = row(&r, "build_test");
+    assert_eq!(build.stats.unwrap().count, 1);
+    assert_eq!(build.slowest[0].id, "9");
+    assert!((build.stats.unwrap().median - 1800.0).abs() < 1e-6);
+    // Totals 190 and 130 min.
+    let total = r.total.unwrap();
+    assert!((total.mean * 2.0 - 320.0 * 60.0).abs() < 1e-6, "{total:?}");
+    let ci_missing = r
+        .data_quality
+        .missing
+        .iter()
+        .find(|m| m.event == Point::CiDone)
+        .map(|m| m.pull_requests);
+    assert_eq!(ci_missing, Some(1));
+    // PR 8's journey lists every run on its merge commit, and its CI done as missing.
+    let (j, _) = o.journey("acme/shop", "8", None).unwrap();
+    assert_eq!(j.runs.len(), 5, "{:?}", j.runs);
+    let done = j.events.iter().find(|e| e.event == Point::CiDone).unwrap();
+    assert_eq!(done.at, None);
+    assert_eq!(j.total_secs, Some(190.0 * 60.0));
+}

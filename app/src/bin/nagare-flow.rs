@@ -1,4 +1,5 @@
-//! The flow's bundle, served for `/pipelines*`: pipeline runs, workflows and flaky jobs (see
+//! The flow's bundle, served for `/pipelines*`, `/value-stream` and `/pull-requests/*`:
+//! pipeline runs, workflows, flaky jobs, the value stream and a pull request's journey (see
 //! `lib.rs`).
 
 fn main() {

@@ -301,7 +301,18 @@ fn ChangeLine(change: ChangeRow) -> impl IntoView {
                 <RelativeTime at=change.authored_at />
             </td>
             <td class="num">{format::duration(change.lead_time)}</td>
-            <td>{change.pull_request.clone().unwrap_or_default()}</td>
+            <td>{change.pull_request.clone().map(pr_link)}</td>
         </tr>
+    }
+}
+
+/// A pull request (`repo#id`) linked to its journey, in the flow's bundle (a full load).
+fn pr_link(pr: String) -> AnyView {
+    match pr.rsplit_once('#') {
+        Some((repo, id)) => view! {
+            <a href=api::journey_href(repo, id) rel="external" data-test="change-pr">{pr.clone()}</a>
+        }
+        .into_any(),
+        None => view! { <span>{pr}</span> }.into_any(),
     }
 }

@@ -3,9 +3,11 @@
 pub mod audit;
 pub mod deployments;
 pub mod incidents;
+pub mod journey;
 pub mod not_found;
 pub mod overview;
 pub mod pipelines;
 pub mod sources;
 pub mod teams;
 pub mod tokens;
+pub mod valuestream;

@@ -161,3 +161,112 @@ pub fn evidence_line(sha: &str, failed: usize) -> String {
 }
 pub const FAILED_IN: &str = "failed in";
 pub const PASSED_IN: &str = "passed in";
+
+// The value stream.
+pub const NAV_VALUE_STREAM: &str = "Value stream";
+pub const VS_TITLE: &str = "Value stream";
+pub const VS_CAPTION: &str = "Where a change's time goes, from its first commit to production: each merged pull request whose first production deployment finished in the period, stage by stage. The stages add up to its total, which is its lead time measured from the pull request (DORA's lead time on the pull_request basis).";
+pub const WHAT_VS: &str = "the value stream";
+pub const NO_VS: &str = "No pull request reached production in this period";
+pub const NO_VS_HINT: &str = "The value stream needs merged pull requests (GitHub's pull_request webhook, or canonical pull_request events with their merge commit) and the production deployments that carried them.";
+pub const F_CHAIN: &str = "Stages";
+pub const CHAIN_DEFAULT: &str = "Default";
+pub const CHAIN_APPROVAL: &str = "Review until approved";
+pub const VS_PRS: &str = "Pull requests";
+pub const VS_TOTAL: &str = "Total (median)";
+pub const VS_DORA: &str = "DORA lead time, pull_request basis (median)";
+pub const VS_AGREE: &str = "the same changes, measured the same way";
+pub const VS_FLOW: &str = "Flow efficiency";
+pub const VS_FLOW_DEF: &str = "Σ active time ÷ Σ total time; active: coding, build & test and deploy. Merged stages count as waiting.";
+pub const VS_BOTTLENECK: &str = "Bottleneck";
+pub const VS_BOTTLENECK_DEF: &str =
+    "The stage with the largest share of the time (merged stages never are).";
+pub const VS_BAR: &str = "Share of the time, by stage";
+pub const VS_STAGES: &str = "Stages";
+pub const VS_STAGES_CAPTION: &str = "A missing event (no review, no CI on the merge commit) makes its two neighbouring stages one merged stage for that pull request: a row of its own, never a zero in its parts. A negative stage (clock skew) is merged with the next. Open a row for its slowest pull requests.";
+pub const COL_STAGE: &str = "Stage";
+pub const COL_P75: &str = "p75";
+pub const COL_MEAN: &str = "Mean";
+pub const COL_TIME_SHARE: &str = "Share";
+pub const MERGED_STAGE: &str = "merged";
+pub const ACTIVE_STAGE: &str = "work";
+pub const BUILD_BREAKDOWN: &str = "Within build & test, the time with at least one job of each stage running (jobs run in parallel):";
+pub const VS_TREND: &str = "Median by week";
+pub const VS_TREND_CAPTION: &str =
+    "Each stage's median, per week in which the pull requests reached production.";
+pub const SLOWEST_PRS: &str = "Slowest pull requests";
+pub const COL_PR: &str = "Pull request";
+pub const COL_TOTAL: &str = "Total";
+pub const VS_QUALITY: &str = "What the definitions changed";
+pub fn missing_event(e: nagare_core::valuestream::Point, n: u64) -> String {
+    use nagare_core::valuestream::Point;
+    let what = match e {
+        Point::FirstCommit => "a known commit (their way starts when they were opened)",
+        Point::FirstReview => "a review by someone other than the author before the merge",
+        Point::Approved => "an approval before the merge",
+        Point::CiDone => "CI finished on the merge commit before the deployment started",
+        Point::DeployStarted => "a deployment start time",
+        Point::Opened | Point::Merged | Point::DeployFinished => event_label(e),
+    };
+    format!("{} without {what}", prs_count(n))
+}
+pub const MISSING_MERGES: &str =
+    "A missing event makes its two neighbouring stages one merged stage for that pull request.";
+pub fn prs_count(n: u64) -> String {
+    if n == 1 {
+        "1 pull request".to_owned()
+    } else {
+        format!("{n} pull requests")
+    }
+}
+pub fn negative_stages(n: u64) -> String {
+    format!("{n} negative stages (clock skew) merged with the next stage")
+}
+pub fn negative_totals(n: u64) -> String {
+    let prs = prs_count(n);
+    format!("{prs} left out: deployed before their first commit (a negative total)")
+}
+pub fn stage_trend_title(stage: &str) -> String {
+    format!("Weekly median of {stage}")
+}
+pub const COL_FROM: &str = "From";
+pub const COL_TO: &str = "To";
+
+// A pull request's journey.
+pub const JOURNEY_TITLE: &str = "Pull request";
+pub const WHAT_JOURNEY: &str = "this pull request's journey";
+pub const JOURNEY_NOT_FOUND: &str = "No such pull request";
+pub const JOURNEY_NOT_FOUND_HINT: &str =
+    "It is not among the pull requests you may see, or the address is wrong.";
+pub const JOURNEY_EVENTS: &str = "Events";
+pub const JOURNEY_SOURCE: &str = "Source";
+pub const JOURNEY_STAGES: &str = "Its way to production";
+pub const JOURNEY_NOT_DEPLOYED: &str =
+    "Not in production yet: its stages show once a production deployment carries it.";
+pub const JOURNEY_COMMITS: &str = "Commits";
+pub const JOURNEY_RUNS: &str = "CI runs on its commits";
+pub const JOURNEY_DEPLOYMENT: &str = "First production deployment";
+pub const JOURNEY_INCIDENTS: &str = "Incidents it caused";
+pub const JOURNEY_NONE: &str = "none";
+pub const MERGE_COMMIT: &str = "merge commit";
+pub fn event_label(e: nagare_core::valuestream::Point) -> &'static str {
+    use nagare_core::valuestream::Point;
+    match e {
+        Point::FirstCommit => "first commit",
+        Point::Opened => "opened",
+        Point::FirstReview => "first review",
+        Point::Approved => "approved",
+        Point::Merged => "merged",
+        Point::CiDone => "CI done",
+        Point::DeployStarted => "deployment started",
+        Point::DeployFinished => "deployment finished",
+    }
+}
+pub const COL_JOBS: &str = "Jobs";
+pub fn jobs_label(jobs: u32, failed: u32) -> String {
+    if failed == 0 {
+        jobs.to_string()
+    } else {
+        format!("{jobs} ({failed} failed)")
+    }
+}

@@ -154,14 +154,15 @@ pub fn github_history(events: Vec<Event>, now: Timestamp) -> GithubHistory {
             ));
         }
         if production && created >= pipelines_from {
-            // The Deploy workflow that made it, a few minutes before.
+            // The Deploy workflow that made it, started by hand a few minutes before: its
+            // build job, then its deploy job, during which the deployment starts.
             let mut rng = Rng::new(id);
-            let start = created - rng.range(4 * MINUTE_MS, 8 * MINUTE_MS);
+            let start = created - rng.range(2 * MINUTE_MS, 3 * MINUTE_MS);
             let failed = d.status == DeploymentStatus::Failure;
             deliveries.extend(run_attempts(
                 &mut ids,
                 repo,
-                ("Deploy", "push"),
+                ("Deploy", "workflow_dispatch"),
                 &d.sha,
                 plan_run(&mut rng, &ci, DEPLOY, start, failed),
             ));

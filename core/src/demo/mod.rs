@@ -19,7 +19,7 @@ use crate::events::Incident;
 use crate::time::{DAY_MS, HOUR_MS, MINUTE_MS};
 use crate::{Event, Timestamp};
 use sim::*;
-pub use synthetic::{synthetic, synthetic_runs, SynthSpec};
+pub use synthetic::{merge_commits, synthetic, synthetic_merge_ci, synthetic_runs, SynthSpec};
 
 struct TeamSpec {
     name: &'static str,
@@ -42,6 +42,7 @@ fn demo_teams() -> Vec<TeamSpec> {
                 recovery: (12 * MINUTE_MS, 50 * MINUTE_MS),
                 failed_attempt: 0.04,
                 rhythm: Rhythm::Daily(4),
+                pickup: (10, 30),
             },
             services: &[
                 ("checkout-web", "acme/checkout-web"),
@@ -55,12 +56,13 @@ fn demo_teams() -> Vec<TeamSpec> {
             display: "Payments",
             profile: Profile {
                 prs_per_day: 1.5,
-                pr_open: (6 * HOUR_MS, 3 * DAY_MS),
+                pr_open: (12 * HOUR_MS, 4 * DAY_MS),
                 commits_per_pr: (1, 5),
                 change_failure: 0.12,
                 recovery: (90 * MINUTE_MS, 10 * HOUR_MS),
                 failed_attempt: 0.08,
-                rhythm: Rhythm::Weekly(2),
+                rhythm: Rhythm::Weekly(3),
+                pickup: (70, 90),
             },
             services: &[
                 ("payments-api", "acme/payments-api"),
@@ -79,6 +81,7 @@ fn demo_teams() -> Vec<TeamSpec> {
                 recovery: (4 * HOUR_MS, 20 * HOUR_MS),
                 failed_attempt: 0.12,
                 rhythm: Rhythm::Train(12, 20),
+                pickup: (15, 35),
             },
             services: &[
                 ("search-api", "acme/search-platform"),
@@ -97,6 +100,7 @@ fn demo_teams() -> Vec<TeamSpec> {
                 recovery: (2 * DAY_MS, 6 * DAY_MS),
                 failed_attempt: 0.25,
                 rhythm: Rhythm::Train(85, 100),
+                pickup: (25, 45),
             },
             services: &[
                 ("billing-core", "acme/billing-monolith"),
@@ -122,7 +126,8 @@ pub fn github_repos() -> Vec<(&'static str, &'static str, &'static str)> {
 
 /// The demo organisation: four teams spread across the DORA bands (checkout elite, payments high,
 /// search medium, legacy-billing low), thirteen services (two monorepos among them), and 180
-/// days of history ending at `now`: commits with merges, reviewed pull requests, staging and
+/// days of history ending at `now`: commits with merges, reviewed and approved pull requests
+/// (payments slow to pick up a review, search's release train slow to release), staging and
 /// production deployments, failed attempts, rollbacks, hotfixes, and incidents open and resolved.
 pub fn demo_org(seed: u64, now: Timestamp) -> Vec<Event> {
     const SOURCE: &str = "demo";

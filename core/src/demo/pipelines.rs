@@ -14,8 +14,10 @@ use crate::time::{DAY_MS, MINUTE_MS, SECOND_MS};
 use crate::{Event, Timestamp};
 use std::collections::HashMap;
 
-/// Pipelines are generated for the last days of the history only.
-pub(super) const PIPELINE_DAYS: i64 = 30;
+/// Pipelines are generated for the last days of the history only: 60, so that the pull requests
+/// reaching production in the last 30 days (a release train carries some merged weeks before)
+/// have CI on their merge commits.
+pub(super) const PIPELINE_DAYS: i64 = 60;
 
 /// A job of a workflow.
 pub(super) struct JobSpec {
@@ -340,12 +342,13 @@ pub(super) fn runs(
                 let Some(end) = finished_at.or(*started_at) else {
                     continue;
                 };
-                let start = started_at.map_or(end.0 - 8 * M, |s| s.0) - rng.range(4 * M, 8 * M);
+                // Started by hand a few minutes before: the deployment starts during it.
+                let start = started_at.map_or(end.0 - 8 * M, |s| s.0) - rng.range(2 * M, 3 * M);
                 emit(
                     rng,
                     repo,
                     "Deploy",
-                    "push",
+                    "workflow_dispatch",
                     "main",
                     sha,
                     start,

@@ -75,6 +75,8 @@ pub(super) struct Profile {
     /// Share of production deployments preceded by a failed attempt.
     pub(super) failed_attempt: f64,
     pub(super) rhythm: Rhythm,
+    /// How long a pull request waits for its first review, in percent of its time open.
+    pub(super) pickup: (i64, i64),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -128,6 +130,8 @@ pub(super) struct PlannedPr {
     pub(super) commits: Vec<i64>,
     pub(super) author: String,
     pub(super) title: String,
+    pub(super) first_review: i64,
+    pub(super) approved: i64,
 }
 
 /// One deployment plan: production at `at`, with what happens after it.
@@ -261,7 +265,6 @@ impl RepoSim<'_> {
                         &pr.author,
                         format!("Merge pull request #{pr_number}: {}", pr.title),
                     );
-                    let review = pr.opened + (at - pr.opened) / 3;
                     self.events.push(Event::PullRequest(PullRequest {
                         source: self.source.to_string(),
                         repo: self.repo.clone(),
@@ -269,8 +272,8 @@ impl RepoSim<'_> {
                         title: Some(pr.title),
                         author: Some(pr.author),
                         opened_at: Timestamp(pr.opened),
-                        first_review_at: Some(Timestamp(review)),
-                        approved_at: None,
+                        first_review_at: Some(Timestamp(pr.first_review.min(at))),
+                        approved_at: Some(Timestamp(pr.approved.min(at))),
                         merged_at: Some(Timestamp(at)),
                         merge_commit: Some(merge.clone()),
                         commits: shas,
@@ -374,7 +377,15 @@ pub(super) fn plan_prs(
             .map(|i| first + (last - first) * i / n.max(1))
             .collect();
         commits.sort_unstable();
+        // Review times from a generator of their own, so that the rest of the history stays
+        // as it was: the first review after the team's pickup share of the time open, the
+        // approval part way from there to the merge.
+        let mut r = Rng::new(opened.unsigned_abs() ^ merged.unsigned_abs().rotate_left(17));
+        let first_review = opened + (merged - opened) * r.range(p.pickup.0, p.pickup.1) / 100;
+        let approved = first_review + (merged - first_review) * r.range(60, 95) / 100;
         out.push(PlannedPr {
+            first_review,
+            approved,
             opened,
             merged,
             commits,

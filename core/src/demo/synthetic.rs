@@ -46,6 +46,7 @@ pub fn synthetic(spec: &SynthSpec, seed: u64, end: Timestamp) -> impl Iterator<I
         recovery: (30 * MINUTE_MS, 12 * HOUR_MS),
         failed_attempt: 0.0,
         rhythm: Rhythm::Daily(1),
+        pickup: (10, 60),
     };
     let header = (0..teams).map(move |t| {
         let members: Vec<String> = (0..5).map(|m| format!("dev-{t}-{m}")).collect();
@@ -128,7 +129,6 @@ pub fn synthetic_runs(
     seed: u64,
     end: Timestamp,
 ) -> impl Iterator<Item = Event> {
-    use crate::events::{PipelineJob, PipelineRun};
     let services = services.max(1) as u64;
     let start = end.0 - 365 * DAY_MS;
     let step = (365 * DAY_MS) / runs.max(1) as i64;
@@ -159,7 +159,7 @@ pub fn synthetic_runs(
             ),
             6..=8 => (
                 "Deploy",
-                "push",
+                "workflow_dispatch",
                 &[
                     ("build", "build", 3 * MINUTE_MS),
                     ("deploy", "deploy", 2 * MINUTE_MS),
@@ -178,56 +178,121 @@ pub fn synthetic_runs(
             "main".into()
         };
         let at = start + made as i64 * step;
-        let attempts = if rng.chance(1.0 / 30.0) { 2 } else { 1 };
-        let mut out = Vec::with_capacity(attempts);
-        for attempt in 1..=attempts {
-            let fails = (attempts == 2 && attempt == 1) || rng.chance(0.05);
-            let failing = fails.then(|| rng.next() as usize % jobs.len());
-            let begin = at + (attempt as i64 - 1) * 20 * MINUTE_MS;
-            let mut end_at = begin;
-            let jobs: Vec<PipelineJob> = jobs
-                .iter()
-                .enumerate()
-                .map(|(k, (name, category, took))| {
-                    let created = begin + k as i64 * 1000;
-                    let started = created + rng.range(2_000, 90_000);
-                    let finished = started + rng.range(took / 2, took * 3 / 2);
-                    end_at = end_at.max(finished);
-                    let ok = failing != Some(k);
-                    PipelineJob {
-                        name: (*name).into(),
-                        id: None,
-                        category: Some((*category).into()),
-                        status: Some("completed".into()),
-                        conclusion: Some(if ok { "success" } else { "failure" }.into()),
-                        created_at: Some(Timestamp(created)),
-                        started_at: Some(Timestamp(started)),
-                        finished_at: Some(Timestamp(finished)),
-                        steps: Vec::new(),
-                    }
-                })
-                .collect();
-            out.push(Event::PipelineRun(PipelineRun {
-                source: "bench".into(),
-                provider: "github".into(),
-                id: format!("{run}-{attempt}"),
-                run_id: Some(run.to_string()),
-                repo: repo.clone(),
-                workflow: workflow.into(),
-                branch: Some(branch.clone()),
-                sha: Some(sha.clone()),
-                trigger: Some(trigger.into()),
-                status: "completed".into(),
-                conclusion: Some(if fails { "failure" } else { "success" }.into()),
-                queued_at: Some(Timestamp(begin)),
-                started_at: Some(Timestamp(begin)),
-                finished_at: Some(Timestamp(end_at + 2_000)),
-                attempt: Some(attempt as u32),
-                jobs,
-            }));
-        }
+        let run_ref = RunRef {
+            run,
+            repo: &repo,
+            workflow,
+            trigger,
+            branch: &branch,
+            sha: &sha,
+        };
+        let out = attempts(&mut rng, &run_ref, at, jobs);
         made += out.len();
         Some(out)
     })
     .flatten()
+}
+
+/// What names a synthetic run.
+struct RunRef<'a> {
+    run: u64,
+    repo: &'a str,
+    workflow: &'a str,
+    trigger: &'a str,
+    branch: &'a str,
+    sha: &'a str,
+}
+
+/// A run's attempts from `at`: one, or (1 in 30) a failed one and its re-run 20 minutes
+/// later; now and then (5 %) an attempt fails on its own.
+fn attempts(rng: &mut Rng, r: &RunRef<'_>, at: i64, jobs: &[(&str, &str, i64)]) -> Vec<Event> {
+    use crate::events::{PipelineJob, PipelineRun};
+    let attempts = if rng.chance(1.0 / 30.0) { 2 } else { 1 };
+    let mut out = Vec::with_capacity(attempts);
+    for attempt in 1..=attempts {
+        let fails = (attempts == 2 && attempt == 1) || rng.chance(0.05);
+        let failing = fails.then(|| rng.next() as usize % jobs.len());
+        let begin = at + (attempt as i64 - 1) * 20 * MINUTE_MS;
+        let mut end_at = begin;
+        let jobs: Vec<PipelineJob> = jobs
+            .iter()
+            .enumerate()
+            .map(|(k, (name, category, took))| {
+                let created = begin + k as i64 * 1000;
+                let started = created + rng.range(2_000, 90_000);
+                let finished = started + rng.range(took / 2, took * 3 / 2);
+                end_at = end_at.max(finished);
+                let ok = failing != Some(k);
+                PipelineJob {
+                    name: (*name).into(),
+                    id: None,
+                    category: Some((*category).into()),
+                    status: Some("completed".into()),
+                    conclusion: Some(if ok { "success" } else { "failure" }.into()),
+                    created_at: Some(Timestamp(created)),
+                    started_at: Some(Timestamp(started)),
+                    finished_at: Some(Timestamp(finished)),
+                    steps: Vec::new(),
+                }
+            })
+            .collect();
+        out.push(Event::PipelineRun(PipelineRun {
+            source: "bench".into(),
+            provider: "github".into(),
+            id: format!("{}-{attempt}", r.run),
+            run_id: Some(r.run.to_string()),
+            repo: r.repo.into(),
+            workflow: r.workflow.into(),
+            branch: Some(r.branch.into()),
+            sha: Some(r.sha.into()),
+            trigger: Some(r.trigger.into()),
+            status: "completed".into(),
+            conclusion: Some(if fails { "failure" } else { "success" }.into()),
+            queued_at: Some(Timestamp(begin)),
+            started_at: Some(Timestamp(begin)),
+            finished_at: Some(Timestamp(end_at + 2_000)),
+            attempt: Some(attempt as u32),
+            jobs,
+        }));
+    }
+    out
+}
+
+/// The merge commits of `events`' merged pull requests: (repository, sha, merged at).
+pub fn merge_commits(events: &[Event]) -> Vec<(String, String, Timestamp)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::PullRequest(p) => Some((p.repo.clone(), p.merge_commit.clone()?, p.merged_at?)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// CI on each merge commit (a push run of lint, test and build a minute after the merge), as
+/// a value stream needs; run ids from 10^12 up, apart from [`synthetic_runs`]' own.
+pub fn synthetic_merge_ci(
+    merges: Vec<(String, String, Timestamp)>,
+    seed: u64,
+) -> impl Iterator<Item = Event> {
+    const JOBS: &[(&str, &str, i64)] = &[
+        ("lint", "lint", MINUTE_MS),
+        ("test", "test", 6 * MINUTE_MS),
+        ("build", "build", 3 * MINUTE_MS),
+    ];
+    let mut rng = Rng::new(seed ^ 0x0c1d_0e7e);
+    merges
+        .into_iter()
+        .enumerate()
+        .flat_map(move |(i, (repo, sha, merged))| {
+            let r = RunRef {
+                run: 1_000_000_000_000 + i as u64,
+                repo: &repo,
+                workflow: "CI",
+                trigger: "push",
+                branch: "main",
+                sha: &sha,
+            };
+            attempts(&mut rng, &r, merged.0 + MINUTE_MS, JOBS)
+        })
 }

@@ -324,3 +324,59 @@ fn the_github_history_gives_the_checkout_team_the_same_numbers() {
     let q = team_query("payments");
     assert_eq!(direct.dora(&q), github.dora(&q));
 }
+
+/// The value stream tells the teams apart: payments waits longest for a review, search's
+/// release train makes its changes wait to be released, and checkout's changes wait least for a
+/// review. With seed 42 (`make run`'s), those are payments' and search's bottlenecks.
+#[test]
+fn demo_teams_differ_in_the_value_stream() {
+    use crate::query::ValueStreamQuery;
+    for seed in [42, 1, 7] {
+        let org = org(demo_org(seed, now()));
+        let report = |team: &str| {
+            org.value_stream(&ValueStreamQuery {
+                from: Timestamp(now().0 - 30 * DAY_MS),
+                to: now(),
+                service: None,
+                team: Some(team.to_owned()),
+                chain: Default::default(),
+                interval: Interval::All,
+                time_zone: chrono_tz::UTC,
+            })
+        };
+        let stage = |r: &crate::api::ValueStreamReport, key: &str| {
+            r.stages
+                .iter()
+                .find(|s| s.key == key)
+                .map(|s| (s.share, s.stats.map_or(0.0, |t| t.median)))
+                .unwrap_or_default()
+        };
+        let (checkout, payments, search) =
+            (report("checkout"), report("payments"), report("search"));
+        // Payments: more of its time waits for and in review than for release.
+        let waiting_review = stage(&payments, "pickup").0 + stage(&payments, "review").0;
+        assert!(
+            waiting_review > stage(&payments, "release_wait").0,
+            "seed {seed}: {:?}",
+            payments.stages
+        );
+        assert!(
+            stage(&checkout, "pickup").1 * 4.0 < stage(&payments, "pickup").1,
+            "seed {seed}: pickup medians {:?} and {:?}",
+            stage(&checkout, "pickup"),
+            stage(&payments, "pickup")
+        );
+        // Search: its release wait is the longest of the teams', and its bottleneck.
+        let release = |r| stage(r, "release_wait").1;
+        assert!(release(&search) > release(&payments), "seed {seed}");
+        assert!(release(&search) > release(&checkout), "seed {seed}");
+        assert_eq!(
+            search.bottleneck.as_deref(),
+            Some("release_wait"),
+            "seed {seed}"
+        );
+        if seed == 42 {
+            assert_eq!(payments.bottleneck.as_deref(), Some("pickup"));
+        }
+    }
+}

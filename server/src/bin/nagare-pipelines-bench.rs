@@ -1,15 +1,18 @@
-//! The pipelines targets of docs/PERFORMANCE.md (issue 10), in process: the bench
-//! organisation (`nagare-bench`'s, at `--scale`) with `--runs` pipeline run attempts on top,
-//! held in the model the server keeps; then the runs list with each filter, the workflows and
-//! the flaky jobs, each asked 200 times (p50 / p95 ms), and the resident memory the runs add.
-//! Prints one JSON object.
+//! The pipelines and value-stream targets of docs/PERFORMANCE.md (issue 10), in process: the
+//! bench organisation (`nagare-bench`'s, at `--scale`) with `--runs` pipeline run attempts on
+//! top (CI on each pull request's merge commit among them), held in the model the server
+//! keeps; then the runs list with each filter, the workflows, the flaky jobs and the value
+//! stream, each asked 200 times (p50 / p95 ms), and the resident memory the runs add. Prints
+//! one JSON object.
 //!
 //! Usage: nagare-pipelines-bench [--scale F] [--runs N] [--seed N]
 
-use nagare_core::demo::{synthetic, synthetic_runs, SynthSpec};
+use nagare_core::api::Interval;
+use nagare_core::demo::{synthetic, synthetic_merge_ci, synthetic_runs, SynthSpec};
 use nagare_core::model::{Org, Settings};
 use nagare_core::pipelines::{Outcome, Trigger};
-use nagare_core::query::{PipelineRunQuery, PipelineWindowParams};
+use nagare_core::query::{PipelineRunQuery, PipelineWindowParams, ValueStreamParams};
+use nagare_core::valuestream::ChainName;
 use nagare_core::{Event, Timestamp};
 use nagare_server::state::{release_free_memory, resident_mib};
 use std::process::ExitCode;
@@ -87,11 +90,23 @@ fn run() -> Result<serde_json::Value, String> {
     let end = Timestamp::parse("2026-01-01T00:00:00Z").map_err(|e| e.to_string())?;
     let mut org = Org::new(Settings::default());
     let t = Instant::now();
-    let events = load(&mut org, synthetic(&spec, seed, end));
+    let mut merges = Vec::new();
+    let org_events = synthetic(&spec, seed, end).inspect(|e| {
+        if let Event::PullRequest(p) = e {
+            if let (Some(sha), Some(at)) = (&p.merge_commit, p.merged_at) {
+                merges.push((p.repo.clone(), sha.clone(), at));
+            }
+        }
+    });
+    let events = load(&mut org, org_events);
     let before = resident_mib();
     let load_org_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let attempts = load(&mut org, synthetic_runs(runs, spec.services, seed, end));
+    // CI on each merge commit, then the rest of the runs.
+    let rest = runs.saturating_sub(merges.len());
+    let all_runs =
+        synthetic_merge_ci(merges, seed).chain(synthetic_runs(rest, spec.services, seed, end));
+    let attempts = load(&mut org, all_runs);
     let load_runs_s = t.elapsed().as_secs_f64();
     let after = resident_mib();
 
@@ -167,6 +182,31 @@ fn run() -> Result<serde_json::Value, String> {
         "30 days": timed(|| org.workflows(&w30)),
         "1 year": timed(|| org.workflows(&w365)),
     });
+    let vs = |from: Timestamp, team: Option<&str>, interval: Option<Interval>| {
+        ValueStreamParams {
+            from: Some(from),
+            to: Some(end),
+            team: team.map(str::to_owned),
+            interval,
+            chain: Some(ChainName::Default),
+            ..ValueStreamParams::default()
+        }
+        .resolve(end)
+        .map_err(|e| e.message)
+    };
+    let vs_30 = vs(month.0, None, None)?;
+    let vs_page = vs(month.0, None, Some(Interval::Week))?;
+    let vs_team = vs(month.0, Some("team-3"), Some(Interval::Week))?;
+    let vs_90 = vs(Timestamp(end.0 - 90 * 86_400_000), None, None)?;
+    let counted = org.value_stream(&vs_30);
+    let value_stream = serde_json::json!({
+        "org-wide, 30 days": timed(|| org.value_stream(&vs_30)),
+        "org-wide, 30 days by week (the page's ask)": timed(|| org.value_stream(&vs_page)),
+        "a team, 30 days by week": timed(|| org.value_stream(&vs_team)),
+        "org-wide, 90 days": timed(|| org.value_stream(&vs_90)),
+        "pull_requests_30_days": counted.pull_requests,
+        "with_ci_done_30_days": counted.stages.iter().find(|s| s.key == "build_test").and_then(|s| s.stats).map_or(0, |s| s.count),
+    });
     Ok(serde_json::json!({
         "events": events,
         "runs": attempts,
@@ -179,5 +219,6 @@ fn run() -> Result<serde_json::Value, String> {
         "runs_list_worst_p95_ms": worst,
         "flaky_jobs": flaky,
         "workflows": workflows,
+        "value_stream": value_stream,
     }))
 }

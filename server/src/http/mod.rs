@@ -76,7 +76,9 @@ pub fn app(state: AppState) -> Router {
             .route_service("/admin", admin.clone())
             .route_service("/admin/{*page}", admin)
             .route_service("/pipelines", flow.clone())
-            .route_service("/pipelines/{*page}", flow)
+            .route_service("/pipelines/{*page}", flow.clone())
+            .route_service("/value-stream", flow.clone())
+            .route_service("/pull-requests/{*page}", flow)
             .fallback_service(ServeDir::new(&dist).fallback(ServeFile::new(index)))
     } else {
         router.fallback(app_not_built)

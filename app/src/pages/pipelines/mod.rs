@@ -127,9 +127,13 @@ impl Scope {
     }
 }
 
-/// The period, team, service and repository selects (and, `with_workflow`, the workflow box).
+/// The period, team and service selects, the repository box unless `no_repo`, then `children`.
 #[component]
-fn ScopeFilters(scope: Memo<Scope>, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+pub(crate) fn ScopeFilters(
+    scope: Memo<Scope>,
+    #[prop(optional)] no_repo: bool,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
     let catalog = Catalog::from_context();
     let update = use_query_updater();
     let set = move |key: &'static str| {
@@ -182,18 +186,20 @@ fn ScopeFilters(scope: Memo<Scope>, #[prop(optional)] children: Option<Children>
                 })
                 on_change=set("service")
             />
-            <label class="filter" for="filter-repo">
-                <span class="filter-label">{strings::F_REPO}</span>
-                <input
-                    id="filter-repo"
-                    type="search"
-                    data-test="filter-repo"
-                    placeholder="owner/name"
-                    autocomplete="off"
-                    prop:value=move || scope.get().repo
-                    on:change=move |ev| set_repo(event_target_value(&ev))
-                />
-            </label>
+            {(!no_repo).then(|| view! {
+                <label class="filter" for="filter-repo">
+                    <span class="filter-label">{strings::F_REPO}</span>
+                    <input
+                        id="filter-repo"
+                        type="search"
+                        data-test="filter-repo"
+                        placeholder="owner/name"
+                        autocomplete="off"
+                        prop:value=move || scope.get().repo
+                        on:change=move |ev| set_repo(event_target_value(&ev))
+                    />
+                </label>
+            })}
             {children.map(|c| c())}
         </div>
     }

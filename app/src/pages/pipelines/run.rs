@@ -116,7 +116,12 @@ fn facts(d: &PipelineRunDetail) -> impl IntoView {
         None => view! { <span class="muted">{strings::RUN_NONE}</span> }.into_any(),
     };
     let pr = match &d.pull_request {
-        Some(p) => view! { <span data-test="run-pull-request">{strings::pr_label(&p.repo, &p.id, p.merge)}</span> }.into_any(),
+        Some(p) => view! {
+            <a href=api::journey_href(&p.repo, &p.id) data-test="run-pull-request">
+                {strings::pr_label(&p.repo, &p.id, p.merge)}
+            </a>
+        }
+        .into_any(),
         None => view! { <span class="muted">{strings::RUN_NONE}</span> }.into_any(),
     };
     let trigger = r
