@@ -4,7 +4,7 @@
 use crate::chart::Line;
 use crate::format;
 use crate::strings;
-use nagare_core::api::{Band, DoraReport};
+use nagare_core::api::{Band, DoraReport, QuickCheck, QuickCheckScore};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Metric {
@@ -68,11 +68,22 @@ impl Metric {
 
     pub fn band(self, r: &DoraReport) -> Option<Band> {
         match self {
-            Metric::DeploymentFrequency => Some(r.deployment_frequency.band),
+            Metric::DeploymentFrequency => r.deployment_frequency.band,
             Metric::LeadTime => r.change_lead_time.band,
             Metric::ChangeFailureRate => r.change_failure_rate.band,
             Metric::RecoveryTime => r.recovery_time.band,
             Metric::ReworkRate => None,
+        }
+    }
+
+    /// The metric's DORA 2025 Quick Check score.
+    pub fn quick_check(self, q: &QuickCheck) -> &QuickCheckScore {
+        match self {
+            Metric::DeploymentFrequency => &q.deployment_frequency,
+            Metric::LeadTime => &q.change_lead_time,
+            Metric::ChangeFailureRate => &q.change_failure_rate,
+            Metric::RecoveryTime => &q.recovery_time,
+            Metric::ReworkRate => &q.rework_rate,
         }
     }
 

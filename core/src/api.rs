@@ -13,6 +13,7 @@ pub use valuestream::*;
 mod pipelines;
 mod sources;
 mod valuestream;
+pub use crate::dora::quick_check::Peers;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +34,8 @@ crate::named_enum! {
     pub enum Benchmark as "benchmark" {
         #[default]
         Dora2024 = "dora-2024",
+        /// dora.dev's Quick Check scores: no clusters, so no bands.
+        Dora2025 = "dora-2025",
         Dora2023 = "dora-2023",
         Dora2021 = "dora-2021",
     }
@@ -77,6 +80,8 @@ pub struct DoraQuery {
     pub interval: Interval,
     /// IANA zone for day/week/month buckets; UTC when `None`.
     pub time_zone: Option<chrono_tz::Tz>,
+    /// The DORA 2025 peer group the Quick Check compares with (with `dora-2025` only).
+    pub peers: Peers,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,7 +109,9 @@ pub struct DeploymentFrequency {
     pub per_day: f64,
     pub per_week: f64,
     pub median_deployment_days_per_week: f64,
-    pub band: Band,
+    /// Never `null` with a table of clusters (no deployments is `low`); always `null` with
+    /// `dora-2025`, which has none.
+    pub band: Option<Band>,
     /// Deployment attempts with status `failure` that finished in the window (never changed production).
     #[serde(default)]
     pub failed_attempts: u64,
@@ -188,10 +195,56 @@ pub struct DoraReport {
     pub rework_rate: ReworkRate,
     #[serde(default)]
     pub data_quality: DataQuality,
+    /// With `benchmark=dora-2025`: dora.dev's Quick Check scores of these metrics against the
+    /// `peers` group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quick_check: Option<QuickCheck>,
     /// One report per bucket when `interval` is not `all`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(no_recursion))]
     pub series: Option<Vec<DoraReport>>,
+}
+
+/// dora.dev's Quick Check (DORA 2025) of a window's metrics: each on a 0–10 scale where 10 is
+/// best, against a peer group's mean and standard deviation on the same scale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QuickCheck {
+    /// The Quick Check edition: `2025`.
+    pub edition: String,
+    /// The peer group: `industry:<key>` or `size:<key>`.
+    pub peers: String,
+    /// The peer group in dora.dev's words ("All industries", "1,000 to 4,999 employees").
+    pub peer_name: String,
+    /// The mean of the five metric scores that have a value.
+    pub overall: QuickCheckScore,
+    /// Software delivery throughput: the mean of lead time, deployment frequency and recovery.
+    pub throughput: QuickCheckScore,
+    /// Software delivery stability, 10 − the report's instability: the mean of change fail
+    /// rate and rework rate.
+    pub stability: QuickCheckScore,
+    pub deployment_frequency: QuickCheckScore,
+    pub change_lead_time: QuickCheckScore,
+    pub change_failure_rate: QuickCheckScore,
+    pub recovery_time: QuickCheckScore,
+    pub rework_rate: QuickCheckScore,
+}
+
+/// One Quick Check score and its peer group's spread.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QuickCheckScore {
+    /// 0–10, 10 best; `null` when the metric has no value.
+    pub score: Option<f64>,
+    /// The Quick Check answer (1 worst – 6 best) the measured value falls in: lead time,
+    /// deployment frequency and recovery time only.
+    pub answer: Option<u8>,
+    /// That answer in the Quick Check's words ("One day to one week").
+    pub answer_text: Option<String>,
+    /// The peer group's mean score.
+    pub peer_mean: f64,
+    /// The peer group's standard deviation.
+    pub peer_sd: f64,
 }
 
 /// The reply of `GET /api/v1/metrics/dora/teams`: one row per team, the window against the

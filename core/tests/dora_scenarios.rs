@@ -80,7 +80,7 @@ fn empty_window() {
         (0, 0, 0.0, 0.0)
     );
     assert_eq!(f.median_deployment_days_per_week, 0.0);
-    assert_eq!(f.band, Band::Low);
+    assert_eq!(f.band, Some(Band::Low));
     assert_eq!(f.deploy_job_failure_rate, None);
     assert_eq!(r.change_lead_time.changes, 0);
     assert_eq!(r.change_lead_time.median, None);
@@ -93,7 +93,7 @@ fn empty_window() {
     assert!(r.data_quality.notes.is_empty());
     // An empty org too.
     let r = Org::new(Settings::default()).dora(&day1());
-    assert_eq!(r.deployment_frequency.band, Band::Low);
+    assert_eq!(r.deployment_frequency.band, Some(Band::Low));
     assert_eq!(r.change_failure_rate.deployments, 0);
 }
 
@@ -289,6 +289,50 @@ fn rollback_then_redeploy() {
             .map(|d| d.id.as_str())
             .collect::<Vec<_>>(),
         vec!["d2"]
+    );
+}
+
+/// DORA 2025 on the rollback day: no bands, and the Quick Check of the same numbers.
+/// - Deployment frequency: the one-day window is one 7-day and one 30-day block, each with one
+///   deployment day (median 1 a week); 4 deployments on 1 day → answer 4 → (4 − 1) / 5 × 10 = 6.
+/// - Lead time median 2700 s < 1 hour → answer 6 → 10; recovery 1800 s → 10.
+/// - Change fail rate 25% → 10 − 2.5 = 7.5; rework 25% → 7.5.
+///
+/// Throughput (6 + 10 + 10) / 3 = 26 / 3; stability 7.5; overall (6 + 10 + 10 + 7.5 + 7.5) / 5 = 8.2.
+#[test]
+fn dora_2025_scores_the_rollback_day() {
+    let o = org(rollback_events(ChangeType::Rollback));
+    let mut q = day1();
+    q.benchmark = nagare_core::api::Benchmark::Dora2025;
+    q.peers = "size:fewer_than_5000".parse().unwrap();
+    let r = o.dora(&q);
+    assert_eq!(r.deployment_frequency.band, None);
+    assert_eq!(r.change_lead_time.band, None);
+    assert_eq!(r.change_failure_rate.band, None);
+    assert_eq!(r.recovery_time.band, None);
+    // The metrics themselves do not change with the benchmark.
+    let r2024 = o.dora(&day1());
+    assert_eq!(r.change_lead_time.median, r2024.change_lead_time.median);
+    assert_eq!(r2024.quick_check, None);
+    let qc = r.quick_check.expect("a Quick Check with dora-2025");
+    assert_eq!(qc.peer_name, "1,000 to 4,999 employees");
+    assert_eq!(qc.deployment_frequency.answer, Some(4));
+    assert!(close(qc.deployment_frequency.score, 6.0));
+    assert_eq!(qc.change_lead_time.answer, Some(6));
+    assert!(close(qc.change_lead_time.score, 10.0));
+    assert!(close(qc.recovery_time.score, 10.0));
+    assert!(close(qc.change_failure_rate.score, 7.5));
+    assert!(close(qc.rework_rate.score, 7.5));
+    assert!(close(qc.throughput.score, 26.0 / 3.0));
+    assert!(close(qc.stability.score, 7.5));
+    assert!(close(qc.overall.score, 8.2));
+    // Each bucket of a series carries its own.
+    q.interval = nagare_core::api::Interval::Day;
+    let series = o.dora(&q).series.expect("a series");
+    assert_eq!(series.len(), 1);
+    assert_eq!(
+        series[0].quick_check.as_ref().map(|c| c.overall.score),
+        Some(qc.overall.score)
     );
 }
 
@@ -652,7 +696,7 @@ fn deployment_frequency_days_and_bands() {
     assert!((f.per_day - 11.0 / 14.0).abs() < 1e-12);
     assert!((f.per_week - 5.5).abs() < 1e-12);
     assert_eq!(f.median_deployment_days_per_week, 5.0);
-    assert_eq!(f.band, Band::Elite);
+    assert_eq!(f.band, Some(Band::Elite));
     // A 17-day window: two full weeks (5, 5) and a dropped 3-day tail → still 5.
     let r = o.dora(&query(
         ts("2024-01-01T00:00:00Z"),
@@ -665,24 +709,24 @@ fn deployment_frequency_days_and_bands() {
         ts("2024-01-29T00:00:00Z"),
     ));
     assert_eq!(r.deployment_frequency.median_deployment_days_per_week, 2.5);
-    assert_eq!(r.deployment_frequency.band, Band::High);
+    assert_eq!(r.deployment_frequency.band, Some(Band::High));
     // 90 days (Jan 31 + Feb 29 + Mar 30): 12 full weeks (5, 5, 0 × 10) → median 0; 30-day
     // blocks (10, 0, 0) → median 0 → low.
     let r = o.dora(&query(
         ts("2024-01-01T00:00:00Z"),
         ts("2024-03-31T00:00:00Z"),
     ));
-    assert_eq!(r.deployment_frequency.band, Band::Low);
+    assert_eq!(r.deployment_frequency.band, Some(Band::Low));
     // 60 days: weeks (5, 5, 0 × 6) → median 0; 30-day blocks (10, 0) → median 5 ≥ 1 → medium.
     let r = o.dora(&query(
         ts("2024-01-01T00:00:00Z"),
         ts("2024-03-01T00:00:00Z"),
     ));
-    assert_eq!(r.deployment_frequency.band, Band::Medium);
+    assert_eq!(r.deployment_frequency.band, Some(Band::Medium));
     // dora-2021 on 90 days: 30-day median 0; 11 deployments / (90/182) ≈ 22 ≥ 1 → medium.
     let mut q = query(ts("2024-01-01T00:00:00Z"), ts("2024-03-31T00:00:00Z"));
     q.benchmark = nagare_core::api::Benchmark::Dora2021;
-    assert_eq!(o.dora(&q).deployment_frequency.band, Band::Medium);
+    assert_eq!(o.dora(&q).deployment_frequency.band, Some(Band::Medium));
 }
 
 #[test]

@@ -439,6 +439,7 @@ fn snapshot(o: &Org) -> String {
         benchmark: Benchmark::Dora2023,
         interval,
         time_zone: None,
+        peers: Default::default(),
     };
     for tier in [
         EnvironmentTier::Production,

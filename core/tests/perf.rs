@@ -178,6 +178,7 @@ fn query(interval: Interval, team: Option<&str>) -> DoraQuery {
         benchmark: Benchmark::Dora2024,
         interval,
         time_zone: None,
+        peers: Default::default(),
     }
 }
 

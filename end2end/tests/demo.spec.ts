@@ -188,3 +188,75 @@ test('the API reference opens from the nav and lists every operation of the docu
   await screenshot(page, 'api-docs');
   console.check();
 });
+
+/** dora.dev's Quick Check answer (1–6) for a duration in seconds, as docs/metrics.md states it. */
+function durationAnswer(s: number): number {
+  const h = 3600, d = 86_400;
+  return s < h ? 6 : s < d ? 5 : s < 7 * d ? 4 : s < 30 * d ? 3 : s < 182 * d ? 2 : 1;
+}
+
+test('DORA 2025: no bands, dora.dev scores against the chosen peers, in the URL', async ({ page, request }) => {
+  const console = watchConsole(page);
+  const { from, to } = window90();
+  const base = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&team=checkout`;
+  await page.goto(`${DEMO}/?${base}`);
+  await expect(card(page, 'change_lead_time').getByTestId('band')).toBeVisible();
+  await expect(page.getByTestId('filter-peers')).toHaveCount(0);
+
+  await page.getByTestId('filter-benchmark').selectOption('dora-2025');
+  await expect(page).toHaveURL(/benchmark=dora-2025/);
+  const api = await dora(request, `${base}&benchmark=dora-2025`);
+  const qc = api.quick_check;
+  expect(qc.peers).toBe('industry:all');
+  for (const m of METRICS) expect(api[m].band ?? null, `${m} has no band in 2025`).toBeNull();
+  // The scores, recomputed here from the report's own numbers with dora.dev's formulas.
+  const byAnswer = (a: number) => ((a - 1) / 5) * 10;
+  expect(qc.change_lead_time.answer).toBe(durationAnswer(api.change_lead_time.median));
+  expect(qc.change_lead_time.score).toBeCloseTo(byAnswer(durationAnswer(api.change_lead_time.median)), 9);
+  if (api.recovery_time.median !== null) {
+    expect(qc.recovery_time.score).toBeCloseTo(byAnswer(durationAnswer(api.recovery_time.median)), 9);
+  }
+  expect(qc.change_failure_rate.score).toBeCloseTo(10 - api.change_failure_rate.rate * 10, 9);
+  expect(qc.rework_rate.score).toBeCloseTo(10 - api.rework_rate.rate * 10, 9);
+  expect(qc.deployment_frequency.score).toBeCloseTo(byAnswer(qc.deployment_frequency.answer), 9);
+  const scores = ['change_lead_time', 'deployment_frequency', 'recovery_time', 'change_failure_rate', 'rework_rate']
+    .map((k) => qc[k].score)
+    .filter((s) => s !== null);
+  expect(qc.overall.score).toBeCloseTo(scores.reduce((a, b) => a + b, 0) / scores.length, 9);
+
+  // The page: the note that 2025 has no clusters, each card's score, the panel's rows.
+  const panel = page.getByTestId('quick-check');
+  await expect(panel.getByTestId('qc-no-clusters')).toContainText('no elite, high, medium and low clusters');
+  await expect(panel.getByTestId('qc-peer')).toContainText('All industries');
+  for (const m of METRICS) {
+    await expect(card(page, m).getByTestId('band')).toHaveCount(0);
+    const badge = card(page, m).getByTestId('qc-badge');
+    if (qc[m].score === null) await expect(badge).toContainText('no value');
+    else expect(Number(await badge.getAttribute('data-raw'))).toBeCloseTo(qc[m].score, 9);
+  }
+  for (const key of ['overall', 'throughput', 'stability', ...METRICS]) {
+    const row = panel.locator(`[data-test="qc-row"][data-key="${key}"]`);
+    await expect(row.locator('.qc-peers')).toHaveText(`${qc[key].peer_mean.toFixed(1)} ± ${qc[key].peer_sd.toFixed(1)}`);
+    if (qc[key].score !== null) {
+      expect(Number(await row.locator('.qc-score').getAttribute('data-raw'))).toBeCloseTo(qc[key].score, 9);
+    }
+  }
+
+  // Another peer group: the URL carries it, and the peers' numbers follow.
+  await page.getByTestId('filter-peers').selectOption('size:fewer_than_5000');
+  await expect(page).toHaveURL(/peers=size%3Afewer_than_5000|peers=size:fewer_than_5000/);
+  await expect(panel.getByTestId('qc-peer')).toContainText('1,000 to 4,999 employees');
+  const sized = (await dora(request, `${base}&benchmark=dora-2025&peers=size:fewer_than_5000`)).quick_check;
+  expect(sized.overall.score).toBeCloseTo(qc.overall.score, 9);
+  await expect(panel.locator('[data-test="qc-row"][data-key="overall"] .qc-peers')).toHaveText(
+    `${sized.overall.peer_mean.toFixed(1)} ± ${sized.overall.peer_sd.toFixed(1)}`,
+  );
+  await screenshot(page, 'dora-2025');
+
+  // Back to the 2024 clusters: the bands return, the peers leave the URL.
+  await page.getByTestId('filter-benchmark').selectOption('dora-2024');
+  await expect(page).not.toHaveURL(/peers=/);
+  await expect(page.getByTestId('quick-check')).toHaveCount(0);
+  await expect(card(page, 'change_lead_time').getByTestId('band')).toBeVisible();
+  console.check();
+});

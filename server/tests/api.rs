@@ -215,6 +215,52 @@ async fn hand_computed_scenario() {
             (Some(4), Some(1))
         );
         approx(&w["rate"], 0.25);
+        assert!(
+            d.get("quick_check").is_none(),
+            "no Quick Check with dora-2024"
+        );
+
+        // DORA 2025 on the same week against technology companies: no band anywhere, and
+        // dora.dev's scores of the same numbers. Deployment days 3 a week → answer 4 →
+        // (4 − 1) / 5 × 10 = 6; lead time 9000 s < 1 day → answer 5 → 8; recovery 7200 s → 8;
+        // change fail rate 50% → 10 − 5 = 5; rework 25% → 7.5. Throughput (8 + 6 + 8) / 3,
+        // stability (5 + 7.5) / 2 = 6.25, overall (8 + 6 + 8 + 5 + 7.5) / 5 = 6.9.
+        let r = get(
+            &state,
+            &format!("/api/v1/metrics/dora?{WEEK}&benchmark=dora-2025&peers=industry:technology"),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{backend}: {}", r.json);
+        let d = &r.json;
+        assert_eq!(d["benchmark"], "dora-2025");
+        for m in [
+            "deployment_frequency",
+            "change_lead_time",
+            "change_failure_rate",
+            "recovery_time",
+        ] {
+            assert_eq!(d[m]["band"], Value::Null, "{m}");
+        }
+        let q = &d["quick_check"];
+        assert_eq!(
+            (q["edition"].as_str(), q["peers"].as_str()),
+            (Some("2025"), Some("industry:technology"))
+        );
+        assert_eq!(q["peer_name"], "Technology");
+        assert_eq!(q["deployment_frequency"]["answer"], 4);
+        assert_eq!(q["change_lead_time"]["answer_text"], "Less than one day");
+        approx(&q["deployment_frequency"]["score"], 6.0);
+        approx(&q["change_lead_time"]["score"], 8.0);
+        approx(&q["recovery_time"]["score"], 8.0);
+        approx(&q["change_failure_rate"]["score"], 5.0);
+        approx(&q["rework_rate"]["score"], 7.5);
+        approx(&q["throughput"]["score"], 22.0 / 3.0);
+        approx(&q["stability"]["score"], 6.25);
+        approx(&q["overall"]["score"], 6.9);
+        // Technology's lead time: 5.7 ± 2.4 as published; its rework 10 − 2.3.
+        approx(&q["change_lead_time"]["peer_mean"], 5.7);
+        approx(&q["change_lead_time"]["peer_sd"], 2.4);
+        approx(&q["rework_rate"]["peer_mean"], 7.7);
 
         // The deployments list agrees, row by row.
         let r = get(
@@ -452,6 +498,21 @@ async fn bad_input_is_rejected_precisely_and_nothing_is_stored() {
     );
     let r = get(&state, "/api/v1/metrics/dora?interval=fortnight").await;
     assert_eq!(r.json["field"], "interval");
+    let r = get(
+        &state,
+        "/api/v1/metrics/dora?benchmark=dora-2025&peers=size:10_to_19",
+    )
+    .await;
+    assert_eq!(
+        (r.status.as_u16(), r.json["field"].as_str()),
+        (400, Some("peers")),
+        "{}",
+        r.json
+    );
+    assert!(r.json["error"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("size:fewer_than_100"));
     let r = get(&state, "/api/v1/metrics/dora?servce=shop").await;
     assert!(r.json["error"]
         .as_str()

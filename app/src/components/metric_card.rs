@@ -3,6 +3,7 @@
 
 use crate::chart::Chart;
 use crate::components::badges::BandBadge;
+use crate::components::quick_check::ScoreBadge;
 use crate::format;
 use crate::metric::Metric;
 use crate::strings;
@@ -129,7 +130,12 @@ pub fn MetricCard(
         <section class="card" data-test=format!("card-{key}") aria-labelledby=labelled_by>
             <header class="card-head">
                 <h2 id=title_id>{metric.title()}</h2>
-                {if metric == Metric::ReworkRate {
+                {if let Some(qc) = &report.quick_check {
+                    view! {
+                        <ScoreBadge score=metric.quick_check(qc).clone() peer=qc.peer_name.clone() />
+                    }
+                        .into_any()
+                } else if metric == Metric::ReworkRate {
                     view! {
                         <span class="band band-none" data-test="band" title=strings::REWORK_NO_BAND_TITLE>
                             {strings::REWORK_NO_BAND}

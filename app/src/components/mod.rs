@@ -8,5 +8,6 @@ pub mod list;
 pub mod metric_card;
 pub mod page;
 pub mod paging;
+pub mod quick_check;
 pub mod states;
 pub mod time;

@@ -7,13 +7,17 @@ use crate::components::filters::{
 };
 use crate::components::metric_card::{MetricCard, Pending};
 use crate::components::page::PageHead;
+use crate::components::quick_check::QuickCheckPanel;
 use crate::components::states::{CardsSkeleton, EmptyState, ErrorState};
 use crate::format;
 use crate::metric::Metric;
 use crate::strings;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use nagare_core::api::{Benchmark, DataQuality, DoraParams, DoraReport, Interval, LeadTimeBasis};
+use nagare_core::api::{
+    Benchmark, DataQuality, DoraParams, DoraReport, Interval, LeadTimeBasis, Peers,
+};
+use nagare_core::dora::quick_check::{peer_groups, PeerKind};
 use nagare_core::time::{DAY_MS, MINUTE_MS};
 use nagare_core::Timestamp;
 
@@ -39,6 +43,8 @@ struct Filters {
     period: Period,
     basis: String,
     benchmark: String,
+    /// DORA 2025's peer group; asked for only with that benchmark.
+    peers: String,
 }
 
 impl Filters {
@@ -58,7 +64,13 @@ impl Filters {
             period,
             basis: get("basis").unwrap_or_else(|| LeadTimeBasis::default().as_str().to_owned()),
             benchmark: get("benchmark").unwrap_or_else(|| Benchmark::default().as_str().to_owned()),
+            peers: get("peers").unwrap_or_else(|| Peers::default().to_string()),
         }
+    }
+
+    /// Whether the benchmark is DORA 2025's Quick Check, which compares with peers.
+    fn quick_check(&self) -> bool {
+        self.benchmark == Benchmark::Dora2025.as_str()
     }
 
     fn period_value(&self) -> String {
@@ -100,6 +112,11 @@ impl Filters {
                 environment_tier: api::param("environment_tier", &self.tier)?,
                 lead_time_basis: api::param("lead_time_basis", &self.basis)?,
                 benchmark: api::param("benchmark", &self.benchmark)?,
+                peers: if self.quick_check() {
+                    api::param("peers", &self.peers)?
+                } else {
+                    None
+                },
                 ..DoraParams::default()
             })
         };
@@ -225,6 +242,9 @@ fn OverviewFilters(filters: Memo<Filters>) -> impl IntoView {
             if key == "team" {
                 changes.push(("service", None));
             }
+            if key == "benchmark" {
+                changes.push(("peers", None));
+            }
             update(changes);
         }
     };
@@ -320,8 +340,31 @@ fn OverviewFilters(filters: Memo<Filters>) -> impl IntoView {
                 options=benchmark_options
                 on_change=set("benchmark", "dora-2024")
             />
+            <Show when=move || filters.get().quick_check()>
+                <FilterSelect
+                    name="peers"
+                    label=strings::F_PEERS
+                    value=Signal::derive(move || filters.get().peers)
+                    options=peer_options()
+                    on_change=set("peers", "industry:all")
+                />
+            </Show>
         </div>
     }
+}
+
+/// DORA 2025's peer groups, each named with what it is drawn by ("Industry: Technology").
+fn peer_options() -> Vec<(String, String)> {
+    peer_groups()
+        .iter()
+        .map(|g| {
+            let kind = match g.kind {
+                PeerKind::Industry => strings::PEERS_INDUSTRY,
+                PeerKind::Size => strings::PEERS_SIZE,
+            };
+            (g.id.clone(), format!("{kind}: {}", g.name))
+        })
+        .collect()
 }
 
 /// A URL time as the user reads it (the date, or date and time when not midnight), or as
@@ -369,6 +412,7 @@ fn Report(
                 view! { <EmptyState title=strings::NO_DEPLOYMENTS hint=strings::SEND_EVENTS_HINT /> }
             })}
         <div class="cards">{cards}</div>
+        {report.quick_check.clone().map(|qc| view! { <QuickCheckPanel qc /> })}
         {(!notes.is_empty())
             .then(|| {
                 view! {

@@ -7,6 +7,7 @@ mod deployments;
 mod incidents;
 mod overview;
 mod pipelines;
+mod quick_check;
 mod sources;
 mod teams;
 mod tokens;
@@ -15,6 +16,7 @@ pub use deployments::*;
 pub use incidents::*;
 pub use overview::*;
 pub use pipelines::*;
+pub use quick_check::*;
 pub use sources::*;
 pub use teams::*;
 pub use tokens::*;
@@ -122,6 +124,7 @@ pub fn basis_label(basis: LeadTimeBasis) -> &'static str {
 pub fn benchmark_label(benchmark: Benchmark) -> &'static str {
     match benchmark {
         Benchmark::Dora2024 => "DORA 2024",
+        Benchmark::Dora2025 => "DORA 2025 Quick Check (no clusters)",
         Benchmark::Dora2023 => "DORA 2023",
         Benchmark::Dora2021 => "DORA 2021",
     }

@@ -8,6 +8,9 @@
 //! cluster a *lower* change fail rate (10%) than the high cluster (20%), and the same recovery
 //! time as high (< 1 day). Evaluated elite → high → medium → low, medium is therefore
 //! unreachable for both. The product says so rather than "fixing" the table.
+//!
+//! DORA 2025 has no clusters: with it every band is `None`, and [`super::quick_check`] scores
+//! the metrics instead.
 
 use crate::api::{Band, Benchmark};
 use crate::time::{DAY_MS, HOUR_MS, SECOND_MS, WEEK_MS};
@@ -21,11 +24,34 @@ const MONTH: f64 = 30.0 * DAY;
 /// "Six months" in the 2021 table: 182 days.
 const SIX_MONTHS: f64 = 182.0 * DAY;
 
-/// Upper bounds (exclusive) in seconds for elite, high and medium lead times.
-fn lead_time_limits(b: Benchmark) -> [f64; 3] {
+/// The published tables of clusters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Table {
+    T2024,
+    T2023,
+    T2021,
+}
+
+/// A benchmark's table of clusters; `None` for DORA 2025, which has none.
+fn table(b: Benchmark) -> Option<Table> {
     match b {
-        Benchmark::Dora2024 | Benchmark::Dora2023 => [DAY, WEEK, MONTH],
-        Benchmark::Dora2021 => [HOUR, WEEK, SIX_MONTHS],
+        Benchmark::Dora2024 => Some(Table::T2024),
+        Benchmark::Dora2023 => Some(Table::T2023),
+        Benchmark::Dora2021 => Some(Table::T2021),
+        Benchmark::Dora2025 => None,
+    }
+}
+
+/// Whether a benchmark assigns bands (every one but DORA 2025).
+pub fn has_bands(b: Benchmark) -> bool {
+    table(b).is_some()
+}
+
+/// Upper bounds (exclusive) in seconds for elite, high and medium lead times.
+fn lead_time_limits(t: Table) -> [f64; 3] {
+    match t {
+        Table::T2024 | Table::T2023 => [DAY, WEEK, MONTH],
+        Table::T2021 => [HOUR, WEEK, SIX_MONTHS],
     }
 }
 
@@ -33,21 +59,21 @@ fn lead_time_limits(b: Benchmark) -> [f64; 3] {
 ///
 /// 2024: 5% / 20% / 10% as published (medium is unreachable). 2021 gives high, medium and low
 /// all "16–30%", so above 15% and up to 30% is high, medium is unreachable, and above 30% is low.
-fn failure_rate_limits(b: Benchmark) -> [f64; 3] {
-    match b {
-        Benchmark::Dora2024 => [0.05, 0.20, 0.10],
-        Benchmark::Dora2023 => [0.05, 0.10, 0.15],
-        Benchmark::Dora2021 => [0.15, 0.30, 0.30],
+fn failure_rate_limits(t: Table) -> [f64; 3] {
+    match t {
+        Table::T2024 => [0.05, 0.20, 0.10],
+        Table::T2023 => [0.05, 0.10, 0.15],
+        Table::T2021 => [0.15, 0.30, 0.30],
     }
 }
 
 /// Upper bounds (exclusive) in seconds for elite, high and medium recovery times.
 ///
 /// 2024 gives high and medium both "< 1 day" (medium is unreachable).
-fn recovery_limits(b: Benchmark) -> [f64; 3] {
-    match b {
-        Benchmark::Dora2024 => [HOUR, DAY, DAY],
-        Benchmark::Dora2023 | Benchmark::Dora2021 => [HOUR, DAY, WEEK],
+fn recovery_limits(t: Table) -> [f64; 3] {
+    match t {
+        Table::T2024 => [HOUR, DAY, DAY],
+        Table::T2023 | Table::T2021 => [HOUR, DAY, WEEK],
     }
 }
 
@@ -75,19 +101,23 @@ fn at_most(value: f64, limits: [f64; 3]) -> Band {
     }
 }
 
-/// The band of a median change lead time in seconds; `None` without a value.
+/// The band of a median change lead time in seconds; `None` without a value or clusters.
 pub fn band_for_lead_time(benchmark: Benchmark, median_seconds: Option<f64>) -> Option<Band> {
-    median_seconds.map(|v| below(v, lead_time_limits(benchmark)))
+    let t = table(benchmark)?;
+    median_seconds.map(|v| below(v, lead_time_limits(t)))
 }
 
-/// The band of a change fail rate (a fraction, 0.05 = 5%); `None` without a value.
+/// The band of a change fail rate (a fraction, 0.05 = 5%); `None` without a value or clusters.
 pub fn band_for_change_failure_rate(benchmark: Benchmark, rate: Option<f64>) -> Option<Band> {
-    rate.map(|v| at_most(v, failure_rate_limits(benchmark)))
+    let t = table(benchmark)?;
+    rate.map(|v| at_most(v, failure_rate_limits(t)))
 }
 
-/// The band of a median failed-deployment recovery time in seconds; `None` without a value.
+/// The band of a median failed-deployment recovery time in seconds; `None` without a value or
+/// clusters.
 pub fn band_for_recovery_time(benchmark: Benchmark, median_seconds: Option<f64>) -> Option<Band> {
-    median_seconds.map(|v| below(v, recovery_limits(benchmark)))
+    let t = table(benchmark)?;
+    median_seconds.map(|v| below(v, recovery_limits(t)))
 }
 
 /// What the deployment frequency band is decided on.
@@ -103,18 +133,20 @@ pub struct FrequencyInputs {
     pub window_days: f64,
 }
 
-/// The deployment frequency band. Never `None`: no deployments is `low`.
+/// The deployment frequency band: `None` only for DORA 2025 (no clusters); no deployments is
+/// `low`.
 ///
 /// - 2024 and 2023: ≥ 5 deployment days a week (median) → elite; ≥ 1 → high; at least one
 ///   deployment day per 30-day block (median) → medium; otherwise low.
 /// - 2021: ≥ 5 days a week → elite (on demand); at least one day per 30-day block → high;
 ///   at least one deployment per 182 days on average → medium; otherwise low.
-pub fn band_for_deployment_frequency(benchmark: Benchmark, f: &FrequencyInputs) -> Band {
+pub fn band_for_deployment_frequency(benchmark: Benchmark, f: &FrequencyInputs) -> Option<Band> {
+    let t = table(benchmark)?;
     if f.deployments == 0 {
-        return Band::Low;
+        return Some(Band::Low);
     }
-    match benchmark {
-        Benchmark::Dora2024 | Benchmark::Dora2023 => {
+    Some(match t {
+        Table::T2024 | Table::T2023 => {
             if f.median_days_per_week >= 5.0 {
                 Band::Elite
             } else if f.median_days_per_week >= 1.0 {
@@ -125,7 +157,7 @@ pub fn band_for_deployment_frequency(benchmark: Benchmark, f: &FrequencyInputs) 
                 Band::Low
             }
         }
-        Benchmark::Dora2021 => {
+        Table::T2021 => {
             let per_half_year = if f.window_days > 0.0 {
                 f.deployments as f64 / (f.window_days / 182.0)
             } else {
@@ -141,7 +173,7 @@ pub fn band_for_deployment_frequency(benchmark: Benchmark, f: &FrequencyInputs) 
                 Band::Low
             }
         }
-    }
+    })
 }
 
 /// One metric's row of a benchmark table, in words, for the UI and the docs.
@@ -168,10 +200,14 @@ fn row(metric: &str, cells: [&str; 4], note: Option<&str>) -> ThresholdRow {
     }
 }
 
-/// The table of a benchmark, in words, as the functions above apply it.
+/// The table of a benchmark, in words, as the functions above apply it; empty for DORA 2025,
+/// which has no clusters.
 pub fn thresholds(benchmark: Benchmark) -> Vec<ThresholdRow> {
-    match benchmark {
-        Benchmark::Dora2024 | Benchmark::Dora2023 => {
+    let Some(t) = table(benchmark) else {
+        return Vec::new();
+    };
+    match t {
+        Table::T2024 | Table::T2023 => {
             let df = row(
                 "deployment_frequency",
                 [
@@ -183,7 +219,7 @@ pub fn thresholds(benchmark: Benchmark) -> Vec<ThresholdRow> {
                 Some("On the median over the window's 7-day (and 30-day) blocks."),
             );
             let lead = row("change_lead_time", ["< 1 day", "< 1 week", "< 1 month", "otherwise"], None);
-            if benchmark == Benchmark::Dora2024 {
+            if t == Table::T2024 {
                 vec![
                     df,
                     lead,
@@ -207,7 +243,7 @@ pub fn thresholds(benchmark: Benchmark) -> Vec<ThresholdRow> {
                 ]
             }
         }
-        Benchmark::Dora2021 => vec![
+        Table::T2021 => vec![
             row(
                 "deployment_frequency",
                 [
@@ -234,6 +270,11 @@ mod tests {
     use super::*;
     use Band::*;
     use Benchmark::*;
+
+    /// The deployment frequency band of a benchmark that has clusters.
+    fn df_band(b: Benchmark, f: &FrequencyInputs) -> Band {
+        band_for_deployment_frequency(b, f).expect("a table of clusters")
+    }
 
     const H: f64 = 3600.0;
     const D: f64 = 24.0 * H;
@@ -353,53 +394,44 @@ mod tests {
             window_days,
         };
         for b in [Dora2024, Dora2023] {
-            assert_eq!(
-                band_for_deployment_frequency(b, &f(5.0, 20.0, 50, 30.0)),
-                Elite
-            );
-            assert_eq!(
-                band_for_deployment_frequency(b, &f(4.5, 20.0, 50, 30.0)),
-                High
-            );
-            assert_eq!(
-                band_for_deployment_frequency(b, &f(1.0, 4.0, 4, 30.0)),
-                High
-            );
-            assert_eq!(
-                band_for_deployment_frequency(b, &f(0.5, 1.0, 1, 30.0)),
-                Medium
-            );
-            assert_eq!(band_for_deployment_frequency(b, &f(0.0, 0.5, 1, 60.0)), Low);
+            assert_eq!(df_band(b, &f(5.0, 20.0, 50, 30.0)), Elite);
+            assert_eq!(df_band(b, &f(4.5, 20.0, 50, 30.0)), High);
+            assert_eq!(df_band(b, &f(1.0, 4.0, 4, 30.0)), High);
+            assert_eq!(df_band(b, &f(0.5, 1.0, 1, 30.0)), Medium);
+            assert_eq!(df_band(b, &f(0.0, 0.5, 1, 60.0)), Low);
             // No deployments: low, not null.
-            assert_eq!(band_for_deployment_frequency(b, &f(0.0, 0.0, 0, 30.0)), Low);
+            assert_eq!(df_band(b, &f(0.0, 0.0, 0, 30.0)), Low);
         }
-        assert_eq!(
-            band_for_deployment_frequency(Dora2021, &f(5.0, 20.0, 50, 30.0)),
-            Elite
-        );
-        assert_eq!(
-            band_for_deployment_frequency(Dora2021, &f(0.0, 1.0, 3, 90.0)),
-            High
-        );
+        assert_eq!(df_band(Dora2021, &f(5.0, 20.0, 50, 30.0)), Elite);
+        assert_eq!(df_band(Dora2021, &f(0.0, 1.0, 3, 90.0)), High);
         // 2 deployments in 364 days: 2 / (364 / 182) = 1 per half year → medium.
-        assert_eq!(
-            band_for_deployment_frequency(Dora2021, &f(0.0, 0.0, 2, 364.0)),
-            Medium
-        );
+        assert_eq!(df_band(Dora2021, &f(0.0, 0.0, 2, 364.0)), Medium);
         // 1 deployment in 365 days: 1 / (365 / 182) ≈ 0.4986 → low.
-        assert_eq!(
-            band_for_deployment_frequency(Dora2021, &f(0.0, 0.0, 1, 365.0)),
-            Low
-        );
-        assert_eq!(
-            band_for_deployment_frequency(Dora2021, &f(0.0, 0.0, 0, 30.0)),
-            Low
-        );
+        assert_eq!(df_band(Dora2021, &f(0.0, 0.0, 1, 365.0)), Low);
+        assert_eq!(df_band(Dora2021, &f(0.0, 0.0, 0, 30.0)), Low);
+    }
+
+    /// DORA 2025 has no clusters: no band for any value, and no table.
+    #[test]
+    fn dora_2025_assigns_no_band() {
+        let f = FrequencyInputs {
+            median_days_per_week: 5.0,
+            median_days_per_30_days: 20.0,
+            deployments: 50,
+            window_days: 30.0,
+        };
+        assert_eq!(band_for_deployment_frequency(Dora2025, &f), None);
+        assert_eq!(band_for_lead_time(Dora2025, Some(H)), None);
+        assert_eq!(band_for_change_failure_rate(Dora2025, Some(0.0)), None);
+        assert_eq!(band_for_recovery_time(Dora2025, Some(H)), None);
+        assert!(thresholds(Dora2025).is_empty());
+        assert!(!has_bands(Dora2025));
+        assert!(has_bands(Dora2024) && has_bands(Dora2023) && has_bands(Dora2021));
     }
 
     #[test]
     fn threshold_tables_describe_every_metric() {
-        for b in Benchmark::ALL {
+        for b in Benchmark::ALL.into_iter().filter(|&b| has_bands(b)) {
             let t = thresholds(b);
             assert_eq!(t.len(), 4, "{b:?}");
             assert_eq!(t[0].metric, "deployment_frequency");

@@ -106,13 +106,14 @@ impl Frequency {
         }
     }
 
-    /// The reply, for `deployments` counted and `attempts` failed attempts in the window.
+    /// The reply, for `deployments` counted and `attempts` failed attempts in the window, and
+    /// the measures its band (and the Quick Check's answer) are decided on.
     pub(crate) fn finish(
         self,
         deployments: u64,
         attempts: u64,
         benchmark: Benchmark,
-    ) -> DeploymentFrequency {
+    ) -> (DeploymentFrequency, FrequencyInputs) {
         let to_f64 = |v: Vec<u32>| -> Vec<f64> { v.into_iter().map(f64::from).collect() };
         let median_week = stats::median(&to_f64(self.per_week)).unwrap_or(0.0);
         let median_month = stats::median(&to_f64(self.per_month)).unwrap_or(0.0);
@@ -122,26 +123,24 @@ impl Frequency {
         } else {
             0.0
         };
-        let band = bands::band_for_deployment_frequency(
-            benchmark,
-            &FrequencyInputs {
-                median_days_per_week: median_week,
-                median_days_per_30_days: median_month,
-                deployments,
-                window_days,
-            },
-        );
-        DeploymentFrequency {
+        let inputs = FrequencyInputs {
+            median_days_per_week: median_week,
+            median_days_per_30_days: median_month,
+            deployments,
+            window_days,
+        };
+        let reply = DeploymentFrequency {
             deployments,
             deployment_days: self.days,
             per_day,
             per_week: per_day * 7.0,
             median_deployment_days_per_week: median_week,
-            band,
+            band: bands::band_for_deployment_frequency(benchmark, &inputs),
             failed_attempts: attempts,
             deploy_job_failure_rate: (attempts + deployments > 0)
                 .then(|| attempts as f64 / (attempts + deployments) as f64),
-        }
+        };
+        (reply, inputs)
     }
 }
 

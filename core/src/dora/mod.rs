@@ -6,12 +6,12 @@
 //! sorted. A query binary-searches its window, takes the whole days inside it from their
 //! blocks and reads only the rows of the two partial days at its ends (a service or team
 //! filter reads its rows one by one), and hands each metric family its part: [`frequency`],
-//! [`lead_time`], [`failure_rate`], [`recovery`], [`rework`], then [`bands`] and the
-//! data-quality notes. So an org-wide query costs about the number of days in its window, not
-//! the number of deployments. Definitions are in docs/metrics.md; each function says which part
+//! [`lead_time`], [`failure_rate`], [`recovery`], [`rework`], then [`bands`] (or, for DORA 2025,
+//! the [`quick_check`] scores) and the data-quality notes. So an org-wide query costs about the
+//! number of days in its window, not the number of deployments. Definitions are in docs/metrics.md; each function says which part
 //! it implements.
 
-use crate::api::{DataQuality, DoraQuery, DoraReport, Filters, Interval, Window};
+use crate::api::{Benchmark, DataQuality, DoraQuery, DoraReport, Filters, Interval, Window};
 use crate::events::EnvironmentTier;
 use crate::model::ids::ServiceId;
 use crate::model::index::{recovery_of, Counts, TierIndex};
@@ -24,6 +24,7 @@ mod failure_rate;
 mod frequency;
 mod lead_time;
 mod quality;
+pub mod quick_check;
 mod recovery;
 mod rework;
 pub(crate) mod select;
@@ -104,6 +105,24 @@ impl Ctx<'_> {
             notes: Vec::new(),
         };
         data_quality.notes = quality::notes(&data_quality);
+        let (deployment_frequency, frequency) = freq.finish(deployments, attempts, q.benchmark);
+        let change_lead_time = lead_time::lead_time(self.org, ix, sel, q.basis, q.benchmark);
+        let change_failure_rate = failure_rate::failure_rate(deployments, c.failed, q.benchmark);
+        let recovery_time = recovery::recovery_time(recovered, c.unrecovered, q.benchmark);
+        let rework_rate = rework::rework_rate(deployments, c.unplanned);
+        let quick_check = (q.benchmark == Benchmark::Dora2025)
+            .then(|| {
+                let measured = quick_check::Measured {
+                    frequency,
+                    deployment_days: deployment_frequency.deployment_days,
+                    lead_time: change_lead_time.median,
+                    recovery_time: recovery_time.median,
+                    change_failure_rate: change_failure_rate.rate,
+                    rework_rate: rework_rate.rate,
+                };
+                quick_check::quick_check(&measured, &q.peers)
+            })
+            .flatten();
         DoraReport {
             window: Window {
                 from: crate::Timestamp(from),
@@ -115,12 +134,13 @@ impl Ctx<'_> {
                 environment_tier: q.environment_tier,
             },
             benchmark: q.benchmark,
-            deployment_frequency: freq.finish(deployments, attempts, q.benchmark),
-            change_lead_time: lead_time::lead_time(self.org, ix, sel, q.basis, q.benchmark),
-            change_failure_rate: failure_rate::failure_rate(deployments, c.failed, q.benchmark),
-            recovery_time: recovery::recovery_time(recovered, c.unrecovered, q.benchmark),
-            rework_rate: rework::rework_rate(deployments, c.unplanned),
+            deployment_frequency,
+            change_lead_time,
+            change_failure_rate,
+            recovery_time,
+            rework_rate,
             data_quality,
+            quick_check,
             series: None,
         }
     }
@@ -238,6 +258,7 @@ mod tests {
                             benchmark: Benchmark::default(),
                             interval: Interval::All,
                             time_zone: Some(tz),
+                            peers: Default::default(),
                         };
                         let days = Days::new(tz, from, to);
                         let ctx = Ctx {

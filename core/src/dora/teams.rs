@@ -83,6 +83,7 @@ mod tests {
             benchmark: Benchmark::default(),
             interval: Interval::Week,
             time_zone: None,
+            peers: Default::default(),
         };
         let all = org.teams_dora(&q, |_| true);
         assert_eq!(all.teams.len(), org.teams().len());

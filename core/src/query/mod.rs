@@ -5,7 +5,7 @@
 //! Every value travels as text: an empty value reads as absent, and each field's type parses its
 //! own text (`FromStr`), so that an error names the value and what was expected.
 
-use crate::api::{Benchmark, DoraQuery, Interval, LeadTimeBasis};
+use crate::api::{Benchmark, DoraQuery, Interval, LeadTimeBasis, Peers};
 use crate::events::{DeploymentStatus, EnvironmentTier};
 use crate::time::{Timestamp, DAY_MS};
 use serde::de::DeserializeOwned;
@@ -71,6 +71,11 @@ pub struct DoraParams {
     )]
     #[cfg_attr(feature = "openapi", param(value_type = Option<String>))]
     pub time_zone: Option<Zone>,
+    /// With `benchmark=dora-2025`, the Quick Check's peer group: `industry:<key>` or
+    /// `size:<key>` as dora.dev names them (default `industry:all`).
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<String>))]
+    pub peers: Option<Peers>,
 }
 
 /// A query's window `[from, to)`: `to` defaults to now and `from` to 30 days before it; it
@@ -131,6 +136,7 @@ impl DoraParams {
             benchmark: self.benchmark.unwrap_or_default(),
             interval: self.interval.unwrap_or_default(),
             time_zone: self.time_zone.map(|z| z.tz),
+            peers: self.peers.unwrap_or_default(),
         })
     }
 }

@@ -119,6 +119,7 @@ pub fn query(from: Timestamp, to: Timestamp) -> DoraQuery {
         benchmark: Benchmark::Dora2024,
         interval: Interval::All,
         time_zone: None,
+        peers: Default::default(),
     }
 }
 

@@ -192,6 +192,10 @@ async fn every_reply_matches_the_generated_schema() {
         ),
         (
             "/api/v1/metrics/dora",
+            format!("/api/v1/metrics/dora?{WEEK}&benchmark=dora-2025&peers=size:solo&interval=day"),
+        ),
+        (
+            "/api/v1/metrics/dora",
             "/api/v1/metrics/dora?environment_tier=prod".to_owned(),
         ),
         (
