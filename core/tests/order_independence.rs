@@ -393,6 +393,7 @@ fn settings() -> Settings {
         incident_window_ms: 30 * HOUR_MS,
         environment_tiers: vec![("sandbox".into(), EnvironmentTier::Production)],
         time_zone: chrono_tz::UTC,
+        value_stream_chains: Vec::new(),
     }
 }
 

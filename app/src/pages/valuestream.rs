@@ -30,12 +30,12 @@ pub(crate) fn stage_class(key: &str, merged: bool) -> String {
 pub fn ValueStream() -> impl IntoView {
     let query = use_query_map();
     let scope = Memo::new(move |_| Scope::read(&query.get()));
+    // Absent from the URL: the team's configured chain (else the default), as the API picks.
     let chain = Memo::new(move |_| {
         query
             .get()
             .get("chain")
             .and_then(|c| c.parse::<ChainName>().ok())
-            .unwrap_or_default()
     });
     let report = LocalResource::new(move || {
         let w = scope.get().window();
@@ -44,7 +44,7 @@ pub fn ValueStream() -> impl IntoView {
             to: w.to,
             service: w.service,
             team: w.team,
-            chain: Some(chain.get()),
+            chain: chain.get(),
             interval: Some(Interval::Week),
             time_zone: None,
         })
@@ -72,12 +72,16 @@ pub fn ValueStream() -> impl IntoView {
             strings::CHAIN_APPROVAL.to_owned(),
         ),
     ];
-    let set_chain = move |v: String| {
-        update(vec![(
-            "chain",
-            Some(v).filter(|v| v != ChainName::Default.as_str()),
-        )])
-    };
+    let set_chain = move |v: String| update(vec![("chain", Some(v))]);
+    // The chain shown: the URL's, else the one the reply used.
+    let shown = Signal::derive(move || {
+        chain
+            .get()
+            .or_else(|| report.get().and_then(|r| r.ok()).map(|r| r.chain))
+            .unwrap_or_default()
+            .as_str()
+            .to_owned()
+    });
     view! {
         <div class="page">
             <PageHead title=strings::VS_TITLE caption=strings::VS_CAPTION />
@@ -85,7 +89,7 @@ pub fn ValueStream() -> impl IntoView {
                 <FilterSelect
                     name="chain"
                     label=strings::F_CHAIN
-                    value=Signal::derive(move || chain.get().as_str().to_owned())
+                    value=shown
                     options=chains
                     on_change=set_chain
                 />
@@ -118,7 +122,15 @@ fn report_view(r: ValueStreamReport, dora_median: Signal<Option<Option<f64>>>) -
     let quality = r.data_quality.clone();
     let series = r.series.clone().unwrap_or_default();
     let chain_stages: Vec<StageRow> = r.stages.iter().filter(|s| !s.merged).cloned().collect();
+    let configured = r
+        .chain_configured
+        .then(|| r.team.clone())
+        .flatten()
+        .map(|team| {
+            view! { <p class="muted" data-test="vs-chain-configured">{strings::chain_configured(&team)}</p> }
+        });
     view! {
+        {configured}
         <div class="cards vs-cards" data-test="vs-cards">
             <section class="card" data-test="vs-prs">
                 <header class="card-head"><h2>{strings::VS_PRS}</h2></header>

@@ -172,6 +172,9 @@ pub const NO_VS_HINT: &str = "The value stream needs merged pull requests (GitHu
 pub const F_CHAIN: &str = "Stages";
 pub const CHAIN_DEFAULT: &str = "Default";
 pub const CHAIN_APPROVAL: &str = "Review until approved";
+pub fn chain_configured(team: &str) -> String {
+    format!("The chain configured for {team} (metrics.value_stream_chains); choose another above.")
+}
 pub const VS_PRS: &str = "Pull requests";
 pub const VS_TOTAL: &str = "Total (median)";
 pub const VS_DORA: &str = "DORA lead time, pull_request basis (median)";

@@ -14,7 +14,12 @@ pub struct ValueStreamReport {
     pub to: Timestamp,
     pub service: Option<String>,
     pub team: Option<String>,
+    /// The chain of stages used.
     pub chain: ChainName,
+    /// Whether that is the chain configured for the team (`metrics.value_stream_chains`),
+    /// used because the query named none.
+    #[serde(default)]
+    pub chain_configured: bool,
     /// Pull requests counted (those whose first production deployment finished in the window).
     pub pull_requests: u64,
     /// Their totals: each equals its lead time on the `pull_request` basis.

@@ -340,7 +340,7 @@ fn demo_teams_differ_in_the_value_stream() {
                 to: now(),
                 service: None,
                 team: Some(team.to_owned()),
-                chain: Default::default(),
+                chain: None,
                 interval: Interval::All,
                 time_zone: chrono_tz::UTC,
             })
@@ -379,5 +379,56 @@ fn demo_teams_differ_in_the_value_stream() {
         if seed == 42 {
             assert_eq!(payments.bottleneck.as_deref(), Some("pickup"));
         }
+    }
+}
+
+/// A team's configured chain is used when the query names none, and says so; a chain in the
+/// query wins; other teams and the whole organisation keep the default one. The configured
+/// report is the asked-for one but for that flag.
+#[test]
+fn a_team_configured_chain_is_used_when_none_is_asked() {
+    use crate::query::ValueStreamQuery;
+    use crate::valuestream::ChainName;
+    let mut org = Org::new(Settings {
+        value_stream_chains: vec![("payments".into(), ChainName::Approval)],
+        ..Settings::default()
+    });
+    org.apply(demo_org(42, now()));
+    let ask = |team: Option<&str>, chain: Option<ChainName>| {
+        org.value_stream(&ValueStreamQuery {
+            from: Timestamp(now().0 - 30 * DAY_MS),
+            to: now(),
+            service: None,
+            team: team.map(str::to_owned),
+            chain,
+            interval: Interval::Week,
+            time_zone: chrono_tz::UTC,
+        })
+    };
+    let configured = ask(Some("payments"), None);
+    assert_eq!(configured.chain, ChainName::Approval);
+    assert!(configured.chain_configured);
+    assert!(configured.stages.iter().any(|s| s.key == "merge_wait"));
+    let series = configured.series.clone().unwrap_or_default();
+    assert!(!series.is_empty() && series.iter().all(|b| b.chain == ChainName::Approval));
+    let mut asked = ask(Some("payments"), Some(ChainName::Approval));
+    assert!(!asked.chain_configured);
+    asked.chain_configured = true;
+    for b in asked.series.iter_mut().flatten() {
+        b.chain_configured = true;
+    }
+    assert_eq!(asked, configured);
+    let default = ask(Some("payments"), Some(ChainName::Default));
+    assert_eq!(
+        (default.chain, default.chain_configured),
+        (ChainName::Default, false)
+    );
+    for team in [Some("checkout"), None] {
+        let r = ask(team, None);
+        assert_eq!(
+            (r.chain, r.chain_configured),
+            (ChainName::Default, false),
+            "{team:?}"
+        );
     }
 }

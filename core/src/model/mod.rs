@@ -55,6 +55,8 @@ pub struct Settings {
     pub environment_tiers: Vec<(String, EnvironmentTier)>,
     /// Zone for day/week/month buckets when a query names none. Default UTC.
     pub time_zone: chrono_tz::Tz,
+    /// Team name → the value stream's chain of stages when a query names none.
+    pub value_stream_chains: Vec<(String, crate::valuestream::ChainName)>,
 }
 
 impl Default for Settings {
@@ -63,11 +65,21 @@ impl Default for Settings {
             incident_window_ms: 7 * DAY_MS,
             environment_tiers: Vec::new(),
             time_zone: chrono_tz::UTC,
+            value_stream_chains: Vec::new(),
         }
     }
 }
 
 impl Settings {
+    /// The value stream chain configured for a team, if any.
+    pub fn chain_of(&self, team: Option<&str>) -> Option<crate::valuestream::ChainName> {
+        let team = team?;
+        self.value_stream_chains
+            .iter()
+            .find(|(t, _)| t == team)
+            .map(|&(_, c)| c)
+    }
+
     /// The tier of a deployment: its own `environment_tier`, else the configured override for
     /// its environment name, else GitLab's default mapping.
     pub fn tier_of(&self, d: &Deployment) -> EnvironmentTier {
@@ -125,6 +137,9 @@ pub struct Org {
     /// that have more.
     pub(crate) run_first: FxMap<runs::GroupKey, RunId>,
     pub(crate) run_multi: FxMap<runs::GroupKey, Vec<RunId>>,
+    /// The workflows each repository has had attempts of, sorted (kept when their attempts
+    /// go: a workflow without attempts only costs a lookup that finds none).
+    pub(crate) run_workflows: FxMap<RepoId, Vec<LabelId>>,
     /// The flaky jobs of each group that has some, found when its attempts change.
     pub(crate) flaky: FxMap<runs::GroupKey, Box<[runs::FlakyOcc]>>,
     /// Groups whose attempts changed since the last derivation (their flaky jobs to find again).
@@ -214,6 +229,7 @@ impl Org {
             run_list: Vec::new(),
             run_first: FxMap::default(),
             run_multi: FxMap::default(),
+            run_workflows: FxMap::default(),
             flaky: FxMap::default(),
             flaky_dirty: Vec::new(),
             tiers: PerTier::default(),
@@ -277,6 +293,7 @@ impl Org {
         self.run_list.shrink_to_fit();
         self.run_first.shrink_to_fit();
         self.run_multi.shrink_to_fit();
+        self.run_workflows.shrink_to_fit();
         self.flaky.shrink_to_fit();
         self.repo_names.shrink_to_fit();
         self.service_names.shrink_to_fit();

@@ -201,6 +201,10 @@ impl Org {
             Some(_) => {}
             None => {
                 self.run_first.insert(k, slot);
+                let wfs = self.run_workflows.entry(k.0).or_default();
+                if let Err(i) = wfs.binary_search(&k.1) {
+                    wfs.insert(i, k.1);
+                }
             }
         }
     }

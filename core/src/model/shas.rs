@@ -117,6 +117,16 @@ impl<I: Id + std::hash::Hash> ShaTable<I> {
         id
     }
 
+    /// The id in `other` of the sha of `id` here, found without writing the sha out.
+    pub(crate) fn translate<J: Id + std::hash::Hash>(
+        &self,
+        id: I,
+        other: &ShaTable<J>,
+    ) -> Option<J> {
+        let (packed, bytes) = self.entry(id);
+        other.find(packed, bytes)
+    }
+
     /// The sha of `id`, as it was given.
     pub(crate) fn resolve(&self, id: I) -> String {
         let (packed, bytes) = self.entry(id);
@@ -180,6 +190,12 @@ mod tests {
             assert_eq!(t.resolve(id), *n);
             assert_eq!(t.get(n), Some(id));
             assert_eq!(t.intern(n), id, "interned once");
+        }
+        let mut other: ShaTable<crate::model::ids::ShaId> = ShaTable::default();
+        let in_other: Vec<_> = names[2..5].iter().map(|n| other.intern(n)).collect();
+        for (i, &id) in ids.iter().enumerate() {
+            let want = (2..5).contains(&i).then(|| in_other[i - 2]);
+            assert_eq!(t.translate(id, &other), want, "{}", names[i]);
         }
         let distinct: std::collections::HashSet<_> = ids.iter().map(|i| i.index()).collect();
         assert_eq!(distinct.len(), names.len());

@@ -2,8 +2,7 @@
 //! finished in the window, its events found (`crate::valuestream` defines the stages), and the
 //! stages' statistics; and one pull request's journey.
 
-use super::collections::FxMap;
-use super::ids::{CommitId, DepId, LabelId, PrId, RepoId, RunId, ServiceId};
+use super::ids::{CommitId, DepId, LabelId, PrId, RepoId, RunId, ServiceId, ShaId};
 use super::Org;
 use crate::api::{
     CategoryTime, Interval, Journey, JourneyCommit, JourneyEvent, JourneyStage, MissingEvent,
@@ -29,6 +28,9 @@ struct Found {
     finished: i64,
 }
 
+/// The interned `deploy` and `provision` stage categories, when some job has them.
+type DeployCategories = [Option<LabelId>; 2];
+
 fn stats(values: &mut [i64]) -> Option<SpanStats> {
     let s = crate::stats::summarize_millis(values)?;
     Some(SpanStats {
@@ -40,9 +42,8 @@ fn stats(values: &mut [i64]) -> Option<SpanStats> {
     })
 }
 
-/// The total length of a set of intervals (their union).
-fn union_len(mut spans: Vec<(i64, i64)>) -> i64 {
-    spans.sort_unstable();
+/// The total length of a set of intervals (their union), given sorted by start.
+fn union_len(spans: impl IntoIterator<Item = (i64, i64)>) -> i64 {
     let mut total = 0;
     let mut current: Option<(i64, i64)> = None;
     for (a, b) in spans {
@@ -87,15 +88,11 @@ impl Org {
 
     /// The CI attempts on `sha` of `repo` (pushes and merge queues, of workflows that run more
     /// than deployment jobs), the last attempt of each run.
-    fn ci_runs(&self, repo: RepoId, sha: &str) -> Vec<RunId> {
-        let Some(sha) = self.dep_shas.get(sha) else {
-            return Vec::new();
-        };
-        let deploy = |c: Option<LabelId>| {
-            c.is_some_and(|c| matches!(self.labels.resolve(c), "deploy" | "provision"))
-        };
-        let mut last: FxMap<LabelId, RunId> = FxMap::default();
-        for wf in self.repo_workflows(repo) {
+    fn ci_runs(&self, repo: RepoId, sha: ShaId, deploy_ids: DeployCategories) -> Vec<RunId> {
+        let deploy = |c: Option<LabelId>| c.is_some() && deploy_ids.contains(&c);
+        // (run, its last attempt so far): a handful per sha, so a list.
+        let mut last: Vec<(LabelId, RunId)> = Vec::new();
+        for &wf in self.repo_workflows(repo) {
             for &s in self.group(&(repo, wf, sha)) {
                 let r = &self.runs[s];
                 if !matches!(r.trigger_kind, Trigger::Push | Trigger::MergeQueue)
@@ -104,34 +101,31 @@ impl Org {
                 {
                     continue;
                 }
-                let e = last.entry(r.run).or_insert(s);
-                if self.runs[*e].attempt < r.attempt {
-                    *e = s;
+                match last.iter_mut().find(|(run, _)| *run == r.run) {
+                    Some((_, e)) if self.runs[*e].attempt < r.attempt => *e = s,
+                    Some(_) => {}
+                    None => last.push((r.run, s)),
                 }
             }
         }
-        let mut out: Vec<RunId> = last.into_values().collect();
+        let mut out: Vec<RunId> = last.into_iter().map(|(_, s)| s).collect();
         out.sort_unstable();
         out
     }
 
+    /// The stage categories of deployment-only jobs (a workflow of only these is no CI).
+    fn deploy_categories(&self) -> DeployCategories {
+        [self.labels.get("deploy"), self.labels.get("provision")]
+    }
+
     /// The workflows of a repository's runs.
-    fn repo_workflows(&self, repo: RepoId) -> Vec<LabelId> {
-        let mut out: Vec<LabelId> = self
-            .run_first
-            .keys()
-            .chain(self.run_multi.keys())
-            .filter(|(r, _, _)| *r == repo)
-            .map(|(_, wf, _)| *wf)
-            .collect();
-        out.sort_unstable();
-        out.dedup();
-        out
+    fn repo_workflows(&self, repo: RepoId) -> &[LabelId] {
+        self.run_workflows.get(&repo).map_or(&[], Vec::as_slice)
     }
 
     /// A merged pull request's events, deployed by `dep` (its first production deployment),
     /// and its CI attempts on the merge commit.
-    fn pr_events(&self, p: PrId, dep: DepId) -> (Events, Vec<RunId>) {
+    fn pr_events(&self, p: PrId, dep: DepId, deploy_ids: DeployCategories) -> (Events, Vec<RunId>) {
         let pr = &self.prs[p];
         let r = &self.repos[pr.repo];
         let d = &self.deps[dep];
@@ -142,9 +136,10 @@ impl Org {
             .map(|&c| r.authored[c])
             .min();
         let started = d.ev.started_at().map(|t| t.0);
-        let merge_sha = pr.merge_commit.map(|c| r.sha(c));
-        let runs = merge_sha
-            .map(|s| self.ci_runs(pr.repo, &s))
+        let runs = pr
+            .merge_commit
+            .and_then(|c| r.shas.translate(c, &self.dep_shas))
+            .map(|s| self.ci_runs(pr.repo, s, deploy_ids))
             .unwrap_or_default();
         // CI done: when its last run's last attempt succeeded or failed, no later than the
         // deployment started (a cancelled one is no CI done).
@@ -172,6 +167,7 @@ impl Org {
     /// Every merged pull request deployed in the window, with its way along `chain`; and how
     /// many were left out (a negative total).
     fn ways(&self, q: &ValueStreamQuery, chain: &Chain) -> (Vec<Found>, u64) {
+        let deploy_ids = self.deploy_categories();
         let mut found = Vec::new();
         let mut left_out = 0;
         for dep in self.production_deps(q) {
@@ -185,7 +181,7 @@ impl Org {
                     if self.prs[p].merged_at.is_none() {
                         continue;
                     }
-                    let (events, runs) = self.pr_events(p, dep);
+                    let (events, runs) = self.pr_events(p, dep, deploy_ids);
                     let Some(way) = way(chain, &events) else {
                         left_out += 1;
                         continue;
@@ -209,7 +205,7 @@ impl Org {
 
     /// Per stage category, the time in `[from, to]` at least one job of it ran in `runs`.
     fn category_times(&self, runs: &[RunId], from: i64, to: i64) -> Vec<(LabelId, i64)> {
-        let mut by: BTreeMap<LabelId, Vec<(i64, i64)>> = BTreeMap::new();
+        let mut spans: Vec<(LabelId, i64, i64)> = Vec::new();
         for &s in runs {
             for j in self.runs[s].jobs.iter() {
                 let (Some(c), Some(a), Some(b)) = (j.category, j.started.get(), j.finished.get())
@@ -218,19 +214,36 @@ impl Org {
                 };
                 let (a, b) = (a.max(from), b.min(to));
                 if b > a {
-                    by.entry(c).or_default().push((a, b));
+                    spans.push((c, a, b));
                 }
             }
         }
-        by.into_iter().map(|(c, v)| (c, union_len(v))).collect()
+        spans.sort_unstable();
+        spans
+            .chunk_by(|x, y| x.0 == y.0)
+            .map(|same| (same[0].0, union_len(same.iter().map(|&(_, a, b)| (a, b)))))
+            .collect()
     }
 
     /// The value stream of the pull requests deployed in the window (and, with an interval,
     /// of each bucket).
+    ///
+    /// Without a chain in the query, the one configured for its team is used (else the
+    /// default), and the report says so.
     pub fn value_stream(&self, q: &ValueStreamQuery) -> ValueStreamReport {
-        let chain = q.chain.chain();
+        let configured = q
+            .chain
+            .is_none()
+            .then(|| self.settings.chain_of(q.team.as_deref()));
+        let q = &ValueStreamQuery {
+            chain: Some(q.chain.or(configured.flatten()).unwrap_or_default()),
+            ..q.clone()
+        };
+        let chain = q.chain.unwrap_or_default().chain();
         let (found, left_out) = self.ways(q, &chain);
         let mut report = self.report(q, &chain, &found, left_out);
+        let chain_configured = configured.flatten().is_some();
+        report.chain_configured = chain_configured;
         if q.interval != Interval::All {
             let mut edges = vec![q.from.0];
             edges.extend(crate::dora::select::boundaries(
@@ -254,7 +267,9 @@ impl Org {
                             interval: Interval::All,
                             ..q.clone()
                         };
-                        self.report_of(&sub, &chain, &part, 0)
+                        let mut r = self.report_of(&sub, &chain, &part, 0);
+                        r.chain_configured = chain_configured;
+                        r
                     })
                     .collect(),
             );
@@ -283,7 +298,7 @@ impl Org {
         // Rows: every stage of the chain, then the merged stages, in the order they start.
         let mut rows: BTreeMap<(usize, usize), Vec<(i64, &Found)>> = BTreeMap::new();
         for i in 0..chain.stages.len() {
-            rows.insert((i, i + 1), Vec::new());
+            rows.insert((i, i + 1), Vec::with_capacity(found.len()));
         }
         let mut totals: Vec<i64> = Vec::with_capacity(found.len());
         let mut quality = ValueStreamQuality::default();
@@ -313,18 +328,6 @@ impl Org {
                 best = Some((sum, stages.len()));
             }
             let mut values: Vec<i64> = spans.iter().map(|(ms, _)| *ms).collect();
-            spans.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.pr.cmp(&b.1.pr)));
-            let slowest = spans
-                .iter()
-                .take(SLOWEST)
-                .map(|(ms, f)| PrSpan {
-                    repo: self.repos[self.prs[f.pr].repo].name.to_string(),
-                    id: self.pr_id(f.pr).to_owned(),
-                    secs: *ms as f64 / 1000.0,
-                    total_secs: f.way.total() as f64 / 1000.0,
-                    deployment: self.dep_names.resolve(self.deps[f.dep].ev.id).to_owned(),
-                })
-                .collect();
             let breakdown = if key == "build_test" {
                 let mut by: BTreeMap<LabelId, (i64, u64)> = BTreeMap::new();
                 for (_, f) in &spans {
@@ -344,6 +347,26 @@ impl Org {
             } else {
                 Vec::new()
             };
+            // The slowest first (ties by pull request): only the first few are shown.
+            let order = |a: &(i64, &Found), b: &(i64, &Found)| {
+                b.0.cmp(&a.0).then_with(|| a.1.pr.cmp(&b.1.pr))
+            };
+            if spans.len() > SLOWEST {
+                spans.select_nth_unstable_by(SLOWEST, order);
+                spans.truncate(SLOWEST);
+            }
+            spans.sort_by(order);
+            let slowest = spans
+                .iter()
+                .take(SLOWEST)
+                .map(|(ms, f)| PrSpan {
+                    repo: self.repos[self.prs[f.pr].repo].name.to_string(),
+                    id: self.pr_id(f.pr).to_owned(),
+                    secs: *ms as f64 / 1000.0,
+                    total_secs: f.way.total() as f64 / 1000.0,
+                    deployment: self.dep_names.resolve(self.deps[f.dep].ev.id).to_owned(),
+                })
+                .collect();
             stages.push(StageRow {
                 key,
                 label,
@@ -394,7 +417,8 @@ impl Org {
             to: q.to,
             service: q.service.clone(),
             team: q.team.clone(),
-            chain: q.chain,
+            chain: q.chain.unwrap_or_default(),
+            chain_configured: false,
             pull_requests: found.len() as u64,
             total: stats(&mut totals),
             stages,
@@ -436,7 +460,7 @@ impl Org {
             .and_then(|a| self.first_production_dep(pr.repo, a));
         let chain = ChainName::Default.chain();
         let (events, _) = match dep {
-            Some(d) => self.pr_events(p, d),
+            Some(d) => self.pr_events(p, d, self.deploy_categories()),
             None => (
                 Events {
                     first_commit: pr
@@ -477,7 +501,7 @@ impl Org {
         let mut runs: Vec<RunId> = Vec::new();
         for &(c, _) in &commits {
             if let Some(sha) = self.dep_shas.get(&r.sha(c)) {
-                for wf in self.repo_workflows(pr.repo) {
+                for &wf in self.repo_workflows(pr.repo) {
                     runs.extend(self.group(&(pr.repo, wf, sha)).iter().copied());
                 }
             }
@@ -567,7 +591,7 @@ mod tests {
                 to: now,
                 service: None,
                 team: team.map(str::to_owned),
-                chain: ChainName::Default,
+                chain: Some(ChainName::Default),
                 interval: Interval::All,
                 time_zone: chrono_tz::UTC,
             };
@@ -588,7 +612,7 @@ mod tests {
     #[test]
     fn the_union_of_intervals() {
         assert_eq!(super::union_len(vec![(0, 10), (5, 15), (20, 30)]), 25);
-        assert_eq!(super::union_len(vec![(5, 6), (0, 10)]), 10);
+        assert_eq!(super::union_len(vec![(0, 10), (5, 6)]), 10);
         assert_eq!(super::union_len(Vec::new()), 0);
     }
 }

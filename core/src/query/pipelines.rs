@@ -148,7 +148,8 @@ pub struct ValueStreamParams {
     pub service: Option<String>,
     #[serde(default, with = "super::word", skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
-    /// The chain of stages (default `default`; `approval`: review until approved).
+    /// The chain of stages: `default`, or `approval` (review until approved). Absent: the
+    /// chain configured for the `team` (`metrics.value_stream_chains`), else `default`.
     #[serde(default, with = "super::word", skip_serializing_if = "Option::is_none")]
     pub chain: Option<crate::valuestream::ChainName>,
     /// Also a `series` of reports by day, week or month.
@@ -172,7 +173,8 @@ pub struct ValueStreamQuery {
     pub to: Timestamp,
     pub service: Option<String>,
     pub team: Option<String>,
-    pub chain: crate::valuestream::ChainName,
+    /// `None`: the team's configured chain, else the default one.
+    pub chain: Option<crate::valuestream::ChainName>,
     pub interval: crate::api::Interval,
     pub time_zone: chrono_tz::Tz,
 }
@@ -185,7 +187,7 @@ impl ValueStreamParams {
             to,
             service: self.service,
             team: self.team,
-            chain: self.chain.unwrap_or_default(),
+            chain: self.chain,
             interval: self.interval.unwrap_or_default(),
             time_zone: self.time_zone.map_or(chrono_tz::UTC, |z| z.tz),
         })

@@ -162,12 +162,29 @@ impl Config {
             .collect()
     }
 
+    /// `metrics.value_stream_chains`, read; the team and the problem otherwise.
+    pub fn value_stream_chains(
+        &self,
+    ) -> Result<Vec<(String, nagare_core::valuestream::ChainName)>, (String, String)> {
+        self.metrics
+            .value_stream_chains
+            .iter()
+            .map(|(team, chain)| {
+                chain
+                    .parse()
+                    .map(|c| (team.clone(), c))
+                    .map_err(|e: nagare_core::names::UnknownName| (team.clone(), e.to_string()))
+            })
+            .collect()
+    }
+
     pub fn core_settings(&self) -> nagare_core::model::Settings {
         nagare_core::model::Settings {
             incident_window_ms: self.metrics.incident_attribution_window_hours as i64
                 * nagare_core::time::HOUR_MS,
             environment_tiers: self.environment_tiers().unwrap_or_default(),
             time_zone: self.time_zone().unwrap_or(chrono_tz::UTC),
+            value_stream_chains: self.value_stream_chains().unwrap_or_default(),
         }
     }
 }
@@ -211,6 +228,28 @@ mod tests {
             .and_then(|c| c.validate())
             .unwrap_err();
         assert!(e.to_string().contains("environments.prod-jp"), "{e}");
+
+        let e = Config::parse(
+            "[metrics.value_stream_chains]\npayments = \"approved\"\n",
+            "t",
+        )
+        .and_then(|c| c.validate())
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("metrics.value_stream_chains.payments") && text.contains("approval"),
+            "{e}"
+        );
+        let c = Config::parse(
+            "[metrics.value_stream_chains]\npayments = \"approval\"\n",
+            "t",
+        )
+        .and_then(|c| c.validate().map(|()| c))
+        .unwrap();
+        assert_eq!(
+            c.core_settings().chain_of(Some("payments")),
+            Some(nagare_core::valuestream::ChainName::Approval)
+        );
 
         let mut c = Config::default();
         let e = c

@@ -14,6 +14,8 @@ impl Config {
         self.time_zone().map_err(|m| err("metrics.time_zone", m))?;
         self.environment_tiers()
             .map_err(|(k, m)| err(&format!("environments.{k}"), m))?;
+        self.value_stream_chains()
+            .map_err(|(k, m)| err(&format!("metrics.value_stream_chains.{k}"), m))?;
         if self.server.max_body_mb == 0 {
             return Err(err(
                 "server.max_body_mb",
