@@ -249,6 +249,12 @@ for k in ["30 days", "1 year"]:
 for k in ["30 days", "1 year"]:
     r = d["workflows"][k]
     print(f"| workflows, {k}, org-wide: p50 / p95 (ms) | {r['p50_ms']} / {r['p95_ms']} | |")
+vs = d["value_stream"]
+print(f"| value stream: pull requests deployed in the last 30 days, org-wide | {vs['pull_requests_30_days']} | |")
+for k, r in vs.items():
+    if isinstance(r, dict):
+        target = "≤ 20" if k.startswith("org-wide, 30 days") else ""
+        print(f"| value stream, {k}: p50 / p95 (ms) | {r['p50_ms']} / {r['p95_ms']} | {target} |")
 PYR
 )
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -n1)
