@@ -496,6 +496,19 @@ fn snapshot(o: &Org) -> String {
         }))
         .unwrap(),
     );
+    // The value stream reads each deployment's merged pull requests, kept with its lead times.
+    for chain in nagare_core::valuestream::ChainName::ALL {
+        let vs = nagare_core::query::ValueStreamQuery {
+            from: hours(0),
+            to: hours(96),
+            service: None,
+            team: None,
+            chain: Some(chain),
+            interval: Interval::Day,
+            time_zone: chrono_tz::UTC,
+        };
+        out.push(serde_json::to_value(o.value_stream(&vs)).unwrap());
+    }
     out.push(serde_json::to_value(o.services()).unwrap());
     out.push(serde_json::to_value(o.teams()).unwrap());
     for i in 0..30 {

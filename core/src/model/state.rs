@@ -1,7 +1,7 @@
 //! The records the model keeps per deployment, chain, incident, pull request and service.
 
 use super::ids::{
-    ChainId, CommitId, DepId, DepName, EnvId, IncidentId, RepoId, ServiceId, ShaId, SourceId,
+    ChainId, CommitId, DepId, DepName, EnvId, IncidentId, PrId, RepoId, ServiceId, ShaId, SourceId,
 };
 use super::owners::Owners;
 use super::tiers::PerTier;
@@ -16,6 +16,9 @@ pub(crate) struct DepFacts {
     /// Commit ids (in the chain's repository) first deployed by this deployment: the first
     /// `n_graph` from the graph walk, the rest from the pushed commit list.
     pub(crate) changes: Box<[CommitId]>,
+    /// The merged pull requests anchored at its changes, in their order (the value stream's
+    /// pull requests of this deployment), kept with its lead times.
+    pub(crate) prs: Box<[PrId]>,
     /// Commit ids the walk took that are outside the service's path prefix (a monorepo):
     /// held, so that later deployments stop at them, but not changes.
     pub(crate) passed: Box<[CommitId]>,

@@ -172,32 +172,24 @@ impl Org {
         let mut left_out = 0;
         for dep in self.production_deps(q) {
             let d = &self.deps[dep];
-            let Some(repo) = d.chain.and_then(|c| self.chains[c].repo) else {
-                continue;
-            };
-            let r = &self.repos[repo];
-            for &x in &d.d.changes {
-                for p in r.pr_anchor.get(x) {
-                    if self.prs[p].merged_at.is_none() {
-                        continue;
-                    }
-                    let (events, runs) = self.pr_events(p, dep, deploy_ids);
-                    let Some(way) = way(chain, &events) else {
-                        left_out += 1;
-                        continue;
-                    };
-                    let categories = match (events.merged, events.ci_done) {
-                        (Some(m), Some(ci)) => self.category_times(&runs, m, ci),
-                        _ => Vec::new(),
-                    };
-                    found.push(Found {
-                        pr: p,
-                        dep,
-                        way,
-                        categories,
-                        finished: d.chain_fin,
-                    });
-                }
+            // Its merged pull requests, found when its changes were derived.
+            for &p in d.d.prs.iter() {
+                let (events, runs) = self.pr_events(p, dep, deploy_ids);
+                let Some(way) = way(chain, &events) else {
+                    left_out += 1;
+                    continue;
+                };
+                let categories = match (events.merged, events.ci_done) {
+                    (Some(m), Some(ci)) => self.category_times(&runs, m, ci),
+                    _ => Vec::new(),
+                };
+                found.push(Found {
+                    pr: p,
+                    dep,
+                    way,
+                    categories,
+                    finished: d.chain_fin,
+                });
             }
         }
         (found, left_out)
@@ -347,9 +339,19 @@ impl Org {
             } else {
                 Vec::new()
             };
-            // The slowest first (ties by pull request): only the first few are shown.
+            // The slowest first (ties by repository, pull request and deployment, not by the
+            // order they arrived in; a pull request of a repository that several services
+            // deploy counts once per service, as in the lead time): only the first few are
+            // shown.
+            let name = |f: &Found| {
+                (
+                    &*self.repos[self.prs[f.pr].repo].name,
+                    self.pr_id(f.pr),
+                    self.dep_names.resolve(self.deps[f.dep].ev.id),
+                )
+            };
             let order = |a: &(i64, &Found), b: &(i64, &Found)| {
-                b.0.cmp(&a.0).then_with(|| a.1.pr.cmp(&b.1.pr))
+                b.0.cmp(&a.0).then_with(|| name(a.1).cmp(&name(b.1)))
             };
             if spans.len() > SLOWEST {
                 spans.select_nth_unstable_by(SLOWEST, order);

@@ -194,15 +194,15 @@ impl Way {
     }
 }
 
+/// The most points a chain has: each event of the catalogue once (tested).
+const MAX_POINTS: usize = Point::ALL.len();
+
 /// A pull request's way along `chain`, or `None` when it has no end (no deployment finish),
 /// no start, or a negative total (left out, as DORA leaves out a negative lead time).
 ///
 /// The first event is the chain's first that is known (a pull request whose commits are
 /// unknown starts when it was opened); the others that are missing merge their neighbouring
 /// stages; a review or approval after the merge counts as missing.
-/// The most points a chain has: each event of the catalogue once (tested).
-const MAX_POINTS: usize = Point::ALL.len();
-
 pub fn way(chain: &Chain, e: &Events) -> Option<Way> {
     let merged = e.merged;
     let known = |p: Point| -> Option<i64> {
@@ -375,5 +375,72 @@ mod tests {
         e.first_commit = Some(9 * H);
         e.opened = Some(9 * H);
         assert!(way(&c, &e).is_none());
+    }
+
+    proptest::proptest! {
+        /// For any events (each present or missing, at any time, clock skew included) along
+        /// either chain: a way exists exactly when the deployment finished, no earlier than the
+        /// first known event; its stages then run one after the other from that event to the
+        /// deployment's end, none negative, and add up exactly to that span, which is the
+        /// `pull_request`-basis lead time (first commit → deployment finished) when the first
+        /// commit is known.
+        #[test]
+        fn the_stages_add_up_to_the_pull_request_lead_time(
+            times in proptest::collection::vec(proptest::option::weighted(0.8, -20i64..200), 8),
+            approval in proptest::bool::ANY,
+        ) {
+            let t = |i: usize| times[i].map(|x| x * H / 10);
+            let e = Events {
+                first_commit: t(0),
+                opened: t(1),
+                first_review: t(2),
+                approved: t(3),
+                merged: t(4),
+                ci_done: t(5),
+                deploy_started: t(6),
+                deploy_finished: t(7),
+            };
+            let c = if approval { ChainName::Approval } else { ChainName::Default }.chain();
+            // Independently: the chain's known points (a review or approval after the merge is
+            // none), the first and the last.
+            let known: Vec<(usize, i64)> = c
+                .points
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| {
+                    let v = e.at(*p)?;
+                    let late = matches!(p, Point::FirstReview | Point::Approved)
+                        && e.merged.is_some_and(|m| v > m);
+                    (!late).then_some((i, v))
+                })
+                .collect();
+            let end_index = c.points.len() - 1;
+            let expected = match (known.first(), known.last()) {
+                (Some(&(first, start)), Some(&(last, end))) if last == end_index && end >= start => {
+                    Some((first, start, end))
+                }
+                _ => None,
+            };
+            let got = way(&c, &e);
+            proptest::prop_assert_eq!(got.is_some(), expected.is_some(), "{:?}", e);
+            if let (Some(w), Some((first, start, end))) = (got, expected) {
+                proptest::prop_assert_eq!(w.total(), end - start);
+                if let (Some(a), Some(b)) = (e.first_commit, e.deploy_finished) {
+                    proptest::prop_assert_eq!(w.total(), b - a);
+                }
+                proptest::prop_assert!(w.spans.iter().all(|s| s.ms >= 0 && s.to > s.from), "{:?}", w);
+                if first < end_index {
+                    proptest::prop_assert_eq!(w.spans.first().map(|s| s.from), Some(first));
+                    proptest::prop_assert_eq!(w.spans.last().map(|s| s.to), Some(end_index));
+                }
+                for pair in w.spans.windows(2) {
+                    proptest::prop_assert_eq!(pair[0].to, pair[1].from);
+                }
+                // A missing point is never a stage boundary.
+                for &m in &w.missing {
+                    proptest::prop_assert!(w.spans.iter().all(|s| s.from != m && s.to != m));
+                }
+            }
+        }
     }
 }

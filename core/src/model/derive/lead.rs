@@ -7,7 +7,7 @@
 //! time.
 
 use super::push_span;
-use crate::model::ids::DepId;
+use crate::model::ids::{DepId, PrId};
 use crate::model::state::OptF64;
 use crate::model::Org;
 
@@ -62,6 +62,24 @@ impl Org {
         negative
     }
 
+    /// The merged pull requests anchored at a deployment's changes, in the order
+    /// [`Org::lead_times`] counts them; none for a baseline or outside a chain with a
+    /// repository.
+    fn merged_prs(&self, slot: DepId) -> Box<[PrId]> {
+        let dep = &self.deps[slot];
+        let repo = dep.chain.and_then(|c| self.chains[c].repo);
+        let (Some(ri), false) = (repo, dep.is_baseline()) else {
+            return Box::default();
+        };
+        let r = &self.repos[ri];
+        dep.d
+            .changes
+            .iter()
+            .flat_map(|&x| r.pr_anchor.get(x))
+            .filter(|&p| self.prs[p].merged_at.is_some())
+            .collect()
+    }
+
     /// What the rows carry of a deployment's lead times: the negative spans per basis, and
     /// the median commit lead time.
     pub(crate) fn derive_lead(&mut self, slot: DepId) {
@@ -73,7 +91,9 @@ impl Org {
         }
         // `values` holds basis 0's (the last computed).
         let median = crate::stats::summarize_millis(&mut values).map(|s| s.median * 1000.0);
+        let prs = self.merged_prs(slot);
         let d = &mut self.deps[slot].d;
+        d.prs = prs;
         d.negative = negative;
         d.median_commit_ms = OptF64::new(median);
     }
