@@ -55,12 +55,15 @@ test('the value stream agrees with the API and with DORA, and its filters live i
   // A week chart per stage of the chain.
   await expect(page.getByTestId('vs-trend')).toHaveCount(vs.stages.filter((s: any) => !s.merged).length);
 
-  // Payments waits for reviews: its bottleneck is the API's, pickup.
+  // Payments waits for reviews: the page names the API's bottleneck. The demo is made when
+  // the server starts, so the last 30 days differ from day to day: pickup on most days, its
+  // release wait on a few (core's demo test holds the story on fixed days).
   await page.getByTestId('filter-team').selectOption('payments');
   await expect(page).toHaveURL(/team=payments/);
   const payments = await api(request, `/api/v1/metrics/value-stream?${w}&team=payments`);
-  expect(payments.bottleneck).toBe('pickup');
-  await expect(page.getByTestId('vs-bottleneck')).toContainText('pickup');
+  expect(['pickup', 'release_wait']).toContain(payments.bottleneck);
+  const bottleneck = payments.stages.find((s: any) => s.key === payments.bottleneck);
+  await expect(page.getByTestId('vs-bottleneck')).toContainText(bottleneck.label);
   await expect(page.getByTestId('vs-prs').locator('.value')).toHaveAttribute('data-raw', String(payments.pull_requests));
   await screenshot(page, 'value-stream');
 

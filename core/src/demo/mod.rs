@@ -62,7 +62,7 @@ fn demo_teams() -> Vec<TeamSpec> {
                 recovery: (90 * MINUTE_MS, 10 * HOUR_MS),
                 failed_attempt: 0.08,
                 rhythm: Rhythm::Weekly(3),
-                pickup: (70, 90),
+                pickup: (88, 97),
             },
             services: &[
                 ("payments-api", "acme/payments-api"),
