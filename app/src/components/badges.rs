@@ -36,3 +36,13 @@ pub fn Badge(
         </span>
     }
 }
+
+/// The ▸ / ▾ of a row that opens, beside its label.
+#[component]
+pub fn Chevron(open: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <span class="chevron" aria-hidden="true">
+            {move || if open.get() { "▾" } else { "▸" }}
+        </span>
+    }
+}

@@ -1,7 +1,7 @@
 //! Deployments, newest first, filtered and paged by the URL; a row expands to its changes.
 
 use crate::api;
-use crate::components::badges::Badge;
+use crate::components::badges::{Badge, Chevron};
 use crate::components::filters::{tier_options, use_query_updater, Catalog, FilterSelect};
 use crate::components::list::{col, num, Column, ListTable};
 use crate::components::page::{page_param, PageHead};
@@ -164,9 +164,7 @@ fn DeploymentGroup(row: DeploymentRow) -> impl IntoView {
                         aria-controls=detail_id.clone()
                         title=strings::EXPAND_LABEL
                     >
-                        <span class="chevron" aria-hidden="true">
-                            {move || if open.get() { "▾" } else { "▸" }}
-                        </span>
+                        <Chevron open />
                         " "
                         {row.service.clone()}
                     </button>

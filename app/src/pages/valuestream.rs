@@ -4,6 +4,7 @@
 
 use crate::api;
 use crate::chart::{Chart, Line};
+use crate::components::badges::Chevron;
 use crate::components::filters::{use_query_updater, FilterSelect};
 use crate::components::page::PageHead;
 use crate::components::states::{CardsSkeleton, EmptyState, ErrorState};
@@ -327,9 +328,7 @@ fn StageGroup(s: StageRow) -> impl IntoView {
             <tr data-test="vs-stage" data-key=s.key.clone() class="clickable" on:click=toggle>
                 <td>
                     <button type="button" class="expand" aria-expanded=move || open.get().to_string()>
-                        <span class="chevron" aria-hidden="true">
-                            {move || if open.get() { "▾" } else { "▸" }}
-                        </span>
+                        <Chevron open />
                         " "
                         <span class=format!("swatch {}", stage_class(&s.key, s.merged)) aria-hidden="true"></span>
                         " "

@@ -3,6 +3,7 @@
 
 use super::{run_href, Scope, ScopeFilters, Tabs};
 use crate::api;
+use crate::components::badges::Chevron;
 use crate::components::page::PageHead;
 use crate::components::states::{EmptyState, ErrorState, TableSkeleton};
 use crate::components::time::RelativeTime;
@@ -69,9 +70,7 @@ fn FlakyGroup(j: FlakyJob) -> impl IntoView {
             <tr data-test="flaky-row" class="clickable" on:click=toggle>
                 <td>
                     <button type="button" class="expand" aria-expanded=move || open.get().to_string()>
-                        <span class="chevron" aria-hidden="true">
-                            {move || if open.get() { "▾" } else { "▸" }}
-                        </span>
+                        <Chevron open />
                         " "
                         <strong>{j.job.clone()}</strong>
                     </button>

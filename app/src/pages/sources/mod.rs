@@ -7,6 +7,7 @@ mod rules;
 mod tasks;
 
 use crate::api;
+use crate::components::badges::Chevron;
 use crate::components::filters::{use_query_updater, FilterSelect};
 use crate::components::list::{col, Column, ListTable};
 use crate::components::page::{page_param, PageHead};
@@ -439,9 +440,7 @@ fn DeliveryGroup(d: DeliveryRow) -> impl IntoView {
                         aria-controls=detail_id.clone()
                         title=strings::SHOW_PAYLOAD
                     >
-                        <span class="chevron" aria-hidden="true">
-                            {move || if open.get() { "▾" } else { "▸" }}
-                        </span>
+                        <Chevron open />
                         " "
                         <span inner_html=time_html(Some(d.received_at))></span>
                     </button>
