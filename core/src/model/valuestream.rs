@@ -90,8 +90,8 @@ impl Org {
     /// than deployment jobs), the last attempt of each run.
     fn ci_runs(&self, repo: RepoId, sha: ShaId, deploy_ids: DeployCategories) -> Vec<RunId> {
         let deploy = |c: Option<LabelId>| c.is_some() && deploy_ids.contains(&c);
-        // (run, its last attempt so far): a handful per sha, so a list.
-        let mut last: Vec<(LabelId, RunId)> = Vec::new();
+        // The last attempt of each run so far: a handful per sha, so a list.
+        let mut out: Vec<RunId> = Vec::new();
         for &wf in self.repo_workflows(repo) {
             for &s in self.group(&(repo, wf, sha)) {
                 let r = &self.runs[s];
@@ -101,14 +101,13 @@ impl Org {
                 {
                     continue;
                 }
-                match last.iter_mut().find(|(run, _)| *run == r.run) {
-                    Some((_, e)) if self.runs[*e].attempt < r.attempt => *e = s,
+                match out.iter_mut().find(|e| self.runs[**e].run == r.run) {
+                    Some(e) if self.runs[*e].attempt < r.attempt => *e = s,
                     Some(_) => {}
-                    None => last.push((r.run, s)),
+                    None => out.push(s),
                 }
             }
         }
-        let mut out: Vec<RunId> = last.into_iter().map(|(_, s)| s).collect();
         out.sort_unstable();
         out
     }
@@ -168,9 +167,11 @@ impl Org {
     /// many were left out (a negative total).
     fn ways(&self, q: &ValueStreamQuery, chain: &Chain) -> (Vec<Found>, u64) {
         let deploy_ids = self.deploy_categories();
-        let mut found = Vec::new();
+        let deps = self.production_deps(q);
+        let mut found = Vec::with_capacity(deps.iter().map(|&d| self.deps[d].d.prs.len()).sum());
         let mut left_out = 0;
-        for dep in self.production_deps(q) {
+        let mut scratch = Vec::new();
+        for dep in deps {
             let d = &self.deps[dep];
             // Its merged pull requests, found when its changes were derived.
             for &p in d.d.prs.iter() {
@@ -180,7 +181,7 @@ impl Org {
                     continue;
                 };
                 let categories = match (events.merged, events.ci_done) {
-                    (Some(m), Some(ci)) => self.category_times(&runs, m, ci),
+                    (Some(m), Some(ci)) => self.category_times(&runs, m, ci, &mut scratch),
                     _ => Vec::new(),
                 };
                 found.push(Found {
@@ -196,8 +197,15 @@ impl Org {
     }
 
     /// Per stage category, the time in `[from, to]` at least one job of it ran in `runs`.
-    fn category_times(&self, runs: &[RunId], from: i64, to: i64) -> Vec<(LabelId, i64)> {
-        let mut spans: Vec<(LabelId, i64, i64)> = Vec::new();
+    /// `spans` is scratch space, reused across pull requests.
+    fn category_times(
+        &self,
+        runs: &[RunId],
+        from: i64,
+        to: i64,
+        spans: &mut Vec<(LabelId, i64, i64)>,
+    ) -> Vec<(LabelId, i64)> {
+        spans.clear();
         for &s in runs {
             for j in self.runs[s].jobs.iter() {
                 let (Some(c), Some(a), Some(b)) = (j.category, j.started.get(), j.finished.get())
