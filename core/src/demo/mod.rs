@@ -10,6 +10,7 @@
 #[cfg(any(test, feature = "github"))]
 pub mod github;
 mod pipelines;
+mod schedule;
 mod sim;
 mod synthetic;
 #[cfg(test)]
@@ -18,6 +19,7 @@ mod tests;
 use crate::events::Incident;
 use crate::time::{DAY_MS, HOUR_MS, MINUTE_MS};
 use crate::{Event, Timestamp};
+use schedule::*;
 use sim::*;
 pub use synthetic::{merge_commits, synthetic, synthetic_merge_ci, synthetic_runs, SynthSpec};
 

@@ -27,9 +27,11 @@ use tiers::PerTier;
 
 mod collections;
 pub(crate) mod derive;
+mod flaky_report;
 pub(crate) mod graph;
 pub(crate) mod ids;
 pub(crate) mod index;
+mod journey;
 mod lists;
 pub(crate) mod order;
 mod owners;

@@ -1,14 +1,13 @@
 //! The pipelines views of the model: runs (filtered, paged), one run's detail, workflows and
-//! their weekly trends, and flaky jobs. Definitions: `crate::pipelines`.
+//! their weekly trends (flaky jobs: `flaky_report.rs`). Definitions: `crate::pipelines`.
 
 use super::collections::{FxMap, FxSet};
-use super::ids::{LabelId, RepoId, RunId, ShaId};
+use super::ids::{LabelId, RepoId, RunId};
 use super::runs::RunRec;
 use super::Org;
 use crate::api::{
-    FlakyEvidence, FlakyJob, FlakyReport, Page, PipelineJobRow, PipelineRunDetail, PipelineRunRow,
-    PullRequestRef, TimeShare, WorkflowNumbers, WorkflowSummary, WorkflowTrend, WorkflowWeek,
-    WorkflowsReport,
+    Page, PipelineJobRow, PipelineRunDetail, PipelineRunRow, PullRequestRef, TimeShare,
+    WorkflowNumbers, WorkflowSummary, WorkflowTrend, WorkflowWeek, WorkflowsReport,
 };
 use crate::pipelines::{week_start, JobTime, Outcome, WeekStats};
 use crate::query::{PipelineRunQuery, PipelineWindow};
@@ -18,21 +17,16 @@ use std::collections::BTreeMap;
 /// The (source, `<provider>:<id>`) keys of stored run events.
 pub type RunKeys = Vec<(String, String)>;
 
-/// Evidence rows kept per flaky job.
-const EVIDENCE: usize = 10;
-/// Flaky jobs in a report, at most (the most frequent).
-pub const FLAKY_JOBS: usize = 200;
-
 fn secs(ms: Option<i64>) -> Option<f64> {
     ms.map(|v| v as f64 / 1000.0)
 }
 
 /// Which repositories a filter admits: `None` admits all; else one flag per repository.
-struct RepoFilter(Option<Vec<bool>>);
+pub(super) struct RepoFilter(Option<Vec<bool>>);
 
 impl RepoFilter {
     #[inline]
-    fn admits(&self, r: RepoId) -> bool {
+    pub(super) fn admits(&self, r: RepoId) -> bool {
         use super::ids::Id;
         self.0
             .as_ref()
@@ -79,7 +73,7 @@ impl Org {
     }
 
     /// The repositories a `repo`/`service`/`team` filter admits.
-    fn repo_filter(
+    pub(super) fn repo_filter(
         &self,
         repo: Option<&str>,
         service: Option<&str>,
@@ -115,7 +109,7 @@ impl Org {
         }))
     }
 
-    fn label(&self, l: LabelId) -> &str {
+    pub(super) fn label(&self, l: LabelId) -> &str {
         self.labels.resolve(l)
     }
 
@@ -496,85 +490,6 @@ impl Org {
             },
             newest,
         ))
-    }
-
-    /// Flaky jobs whose pass finished in the window: most occurrences first, then most time
-    /// lost.
-    pub fn flaky_jobs(&self, w: &PipelineWindow) -> FlakyReport {
-        let repos = self.repo_filter(w.repo.as_deref(), w.service.as_deref(), w.team.as_deref());
-        let workflow = w.workflow.as_deref().map(|n| self.labels.get(n));
-        type Key = (RepoId, LabelId, LabelId);
-        /// An occurrence, until it is one of the newest of its job: (passed at, the passing
-        /// attempt, the failed ones, the sha, the time lost).
-        type Seen<'a> = (i64, RunId, &'a [RunId], ShaId, i64);
-        let mut found: BTreeMap<Key, (FlakyJob, Vec<Seen<'_>>)> = BTreeMap::new();
-        for ((repo, wf, sha), occurrences) in &self.flaky {
-            if !repos.admits(*repo) || workflow.is_some_and(|x| x != Some(*wf)) {
-                continue;
-            }
-            for o in occurrences.iter() {
-                if o.passed_at < w.from.0 || o.passed_at >= w.to.0 {
-                    continue;
-                }
-                let e = found.entry((*repo, *wf, o.job)).or_insert_with(|| {
-                    (
-                        FlakyJob {
-                            repo: self.repos[*repo].name.to_string(),
-                            workflow: self.label(*wf).to_owned(),
-                            job: self.label(o.job).to_owned(),
-                            occurrences: 0,
-                            failed_attempts: 0,
-                            time_lost_secs: 0.0,
-                            failed_job_secs: 0.0,
-                            last_seen: Timestamp(o.passed_at),
-                            evidence: Vec::new(),
-                        },
-                        Vec::new(),
-                    )
-                });
-                e.0.occurrences += 1;
-                e.0.failed_attempts += o.failed.len() as u64;
-                e.0.time_lost_secs += o.time_lost as f64 / 1000.0;
-                e.0.failed_job_secs += o.failed_job_time as f64 / 1000.0;
-                e.0.last_seen = e.0.last_seen.max(Timestamp(o.passed_at));
-                e.1.push((o.passed_at, o.passed, &o.failed, *sha, o.time_lost));
-            }
-        }
-        // Ranked; the first [`FLAKY_JOBS`] written out with their newest occurrences.
-        let mut ranked: Vec<(FlakyJob, Vec<Seen<'_>>)> = found.into_values().collect();
-        ranked.sort_by(|(a, _), (b, _)| {
-            b.occurrences
-                .cmp(&a.occurrences)
-                .then_with(|| b.time_lost_secs.total_cmp(&a.time_lost_secs))
-                .then_with(|| (&a.repo, &a.workflow, &a.job).cmp(&(&b.repo, &b.workflow, &b.job)))
-        });
-        let jobs_total = ranked.len() as u64;
-        ranked.truncate(FLAKY_JOBS);
-        let name = |s: RunId| self.run_name(s);
-        let jobs = ranked
-            .into_iter()
-            .map(|(mut j, mut seen)| {
-                seen.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| name(a.1).cmp(name(b.1))));
-                seen.truncate(EVIDENCE);
-                j.evidence = seen
-                    .into_iter()
-                    .map(|(at, passed, failed, sha, lost)| FlakyEvidence {
-                        sha: self.dep_shas.resolve(sha),
-                        failed: failed.iter().map(|&s| name(s).to_owned()).collect(),
-                        passed: name(passed).to_owned(),
-                        passed_at: Timestamp(at),
-                        time_lost_secs: lost as f64 / 1000.0,
-                    })
-                    .collect();
-                j
-            })
-            .collect();
-        FlakyReport {
-            from: w.from,
-            to: w.to,
-            jobs_total,
-            jobs,
-        }
     }
 }
 

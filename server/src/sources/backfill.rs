@@ -26,11 +26,13 @@ use super::Source;
 use crate::store::Store;
 use nagare_core::Timestamp;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 
+mod compare;
 mod page;
+mod report;
 
 pub(crate) use page::store_synthesized;
+pub use report::{Outcome, RepoReport};
 
 pub const PHASES: [&str; 5] = ["deployments", "runs", "pulls", "issues", "compare"];
 
@@ -46,91 +48,11 @@ pub struct Progress {
     pub requests: u64,
 }
 
-/// What a backfill did to one repository.
-#[derive(Debug, Clone, Default)]
-pub struct RepoReport {
-    pub repo: String,
-    pub pages: u64,
-    /// Objects fetched, and of them: new to Nagare, already there (a delivery id seen), and
-    /// kept without events (ignored, unmapped or rejected).
-    pub objects: u64,
-    pub stored: u64,
-    pub duplicates: u64,
-    pub kept_only: u64,
-    /// Why a phase stopped, if one did (it resumes from its cursor next time).
-    pub error: Option<String>,
-}
-
 /// An object fetched, as the webhook delivery that would have carried it.
 pub(crate) struct Synth {
     pub(crate) event: &'static str,
     pub(crate) id: String,
     pub(crate) body: Value,
-}
-
-/// What a backfill of several repositories did, as the command and the Sources page say it.
-#[derive(Debug, Clone, Default)]
-pub struct Outcome {
-    pub reports: Vec<RepoReport>,
-    /// Requests sent, and waits for GitHub's limits.
-    pub requests: u64,
-    pub waits: u64,
-    pub took: std::time::Duration,
-}
-
-impl Outcome {
-    /// Repositories that stopped early (each resumes from its cursor next time).
-    pub fn failed(&self) -> usize {
-        self.reports.iter().filter(|r| r.error.is_some()).count()
-    }
-
-    /// One line: repositories, what they held and what became of it, requests and waits.
-    pub fn describe(&self) -> String {
-        let sum = |f: fn(&RepoReport) -> u64| self.reports.iter().map(f).sum::<u64>();
-        let failed = self.failed();
-        format!(
-            "{} {} in {:.1} s: {} pages, {} objects: {} new events, {} already stored, {} kept without events ({} requests, {} waits for GitHub's limits){}",
-            self.reports.len(),
-            if self.reports.len() == 1 { "repository" } else { "repositories" },
-            self.took.as_secs_f64(),
-            sum(|r| r.pages),
-            sum(|r| r.objects),
-            sum(|r| r.stored),
-            sum(|r| r.duplicates),
-            sum(|r| r.kept_only),
-            self.requests,
-            self.waits,
-            match failed {
-                0 => String::new(),
-                n => format!(
-                    "; {n} stopped early (asked again, each resumes from where it stopped): {}",
-                    self.reports
-                        .iter()
-                        .filter_map(|r| Some(format!("{}: {}", r.repo, r.error.as_ref()?)))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ),
-            }
-        )
-    }
-}
-
-impl RepoReport {
-    /// One line: what a repository's backfill held and what became of it.
-    pub fn describe(&self) -> String {
-        format!(
-            "{}: {} pages, {} objects: {} new events, {} already stored, {} kept without events{}",
-            self.repo,
-            self.pages,
-            self.objects,
-            self.stored,
-            self.duplicates,
-            self.kept_only,
-            self.error
-                .as_ref()
-                .map_or(String::new(), |e| format!("; stopped: {e}"))
-        )
-    }
 }
 
 /// Why a backfill cannot run with this configuration (no GitHub API access, or no
@@ -618,99 +540,5 @@ impl Run<'_> {
             url = page.next;
         }
         Ok(out)
-    }
-
-    /// The commits between successive deployments of each environment (since `since`), from
-    /// the compare API, with their parents.
-    async fn compare(
-        &self,
-        repository: &Value,
-        report: &mut RepoReport,
-        p: &mut Progress,
-        progress: &(dyn Fn(&Progress) + Sync),
-    ) -> anyhow::Result<()> {
-        self.store
-            .backfill_start("github", self.repo, "compare", self.since)
-            .await?;
-        let r = self.compare_pairs(repository, report, p, progress).await;
-        if let Err(e) = &r {
-            self.store
-                .backfill_failed("github", self.repo, "compare", &format!("{e:#}"))
-                .await?;
-        }
-        r
-    }
-
-    async fn compare_pairs(
-        &self,
-        repository: &Value,
-        report: &mut RepoReport,
-        p: &mut Progress,
-        progress: &(dyn Fn(&Progress) + Sync),
-    ) -> anyhow::Result<()> {
-        let url = self
-            .client
-            .url(&format!("/repos/{}/deployments?per_page=100", self.repo));
-        let mut by_env: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
-        let mut next = Some(url);
-        'pages: while let Some(u) = next.take() {
-            let page = self.client.page(&u, None).await?;
-            for d in &page.items {
-                let Some(at) = time_of(d, "created_at") else {
-                    continue;
-                };
-                by_env
-                    .entry(text(d, "environment"))
-                    .or_default()
-                    .push((at, text(d, "sha")));
-                if at < self.since {
-                    // One before `since` is the base of the first pair after it.
-                    break 'pages;
-                }
-            }
-            next = page.next;
-        }
-        let mut pairs = Vec::new();
-        for deployments in by_env.values_mut() {
-            deployments.sort();
-            deployments.dedup_by(|a, b| a.1 == b.1);
-            for w in deployments.windows(2) {
-                pairs.push((w[0].1.clone(), w[1].1.clone()));
-            }
-        }
-        let total = pairs.len();
-        for (i, (base, head)) in pairs.into_iter().enumerate() {
-            let first = self.client.url(&format!(
-                "/repos/{}/compare/{base}...{head}?per_page=100",
-                self.repo
-            ));
-            let mut url = Some(first);
-            let mut n = 0;
-            while let Some(u) = url.take() {
-                let (v, next) = self.client.get(&u).await?;
-                let commits = v["commits"].clone();
-                let synth = vec![Synth {
-                    event: nagare_core::github::COMPARE,
-                    id: format!("backfill:compare:{base}...{head}:{n}"),
-                    body: json!({"repository": repository, "commits": commits}),
-                }];
-                // The phase is done with its last pair's last page.
-                let after = (next.is_some() || i + 1 < total).then_some("");
-                self.store_page(synth, (self.repo, "compare"), after, None, report)
-                    .await?;
-                report.pages += 1;
-                report.objects += 1;
-                p.pages += 1;
-                p.objects += 1;
-                progress(p);
-                n += 1;
-                url = next;
-            }
-        }
-        if total == 0 {
-            self.store_page(Vec::new(), (self.repo, "compare"), None, None, report)
-                .await?;
-        }
-        Ok(())
     }
 }
