@@ -26,6 +26,21 @@ impl SynthSpec {
         services: 200,
         teams: 20,
     };
+
+    /// [`SynthSpec::BENCH`] with its counts (not its services and teams) times `scale`, each
+    /// at least 1.
+    pub fn bench_scaled(scale: f64) -> SynthSpec {
+        let b = SynthSpec::BENCH;
+        let sized = |n: usize| ((n as f64 * scale).round() as usize).max(1);
+        SynthSpec {
+            deployments: sized(b.deployments),
+            commits: sized(b.commits),
+            pull_requests: sized(b.pull_requests),
+            incidents: sized(b.incidents),
+            services: b.services,
+            teams: b.teams,
+        }
+    }
 }
 
 /// A large organisation of exactly the given sizes (production deployments, commits, pull

@@ -16,13 +16,13 @@ use crate::api::{Band, Benchmark};
 use crate::time::{DAY_MS, HOUR_MS, SECOND_MS, WEEK_MS};
 use serde::{Deserialize, Serialize};
 
-const HOUR: f64 = (HOUR_MS / SECOND_MS) as f64;
-const DAY: f64 = (DAY_MS / SECOND_MS) as f64;
-const WEEK: f64 = (WEEK_MS / SECOND_MS) as f64;
+pub(super) const HOUR: f64 = (HOUR_MS / SECOND_MS) as f64;
+pub(super) const DAY: f64 = (DAY_MS / SECOND_MS) as f64;
+pub(super) const WEEK: f64 = (WEEK_MS / SECOND_MS) as f64;
 /// "A month" in the tables: 30 days.
-const MONTH: f64 = 30.0 * DAY;
+pub(super) const MONTH: f64 = 30.0 * DAY;
 /// "Six months" in the 2021 table: 182 days.
-const SIX_MONTHS: f64 = 182.0 * DAY;
+pub(super) const SIX_MONTHS: f64 = 182.0 * DAY;
 
 /// The published tables of clusters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -133,6 +133,17 @@ pub struct FrequencyInputs {
     pub window_days: f64,
 }
 
+impl FrequencyInputs {
+    /// Deployments per 182 days, on average over the window (0 for an empty window).
+    pub fn per_half_year(&self) -> f64 {
+        if self.window_days > 0.0 {
+            self.deployments as f64 / (self.window_days / 182.0)
+        } else {
+            0.0
+        }
+    }
+}
+
 /// The deployment frequency band: `None` only for DORA 2025 (no clusters); no deployments is
 /// `low`.
 ///
@@ -158,11 +169,7 @@ pub fn band_for_deployment_frequency(benchmark: Benchmark, f: &FrequencyInputs) 
             }
         }
         Table::T2021 => {
-            let per_half_year = if f.window_days > 0.0 {
-                f.deployments as f64 / (f.window_days / 182.0)
-            } else {
-                0.0
-            };
+            let per_half_year = f.per_half_year();
             if f.median_days_per_week >= 5.0 {
                 Band::Elite
             } else if f.median_days_per_30_days >= 1.0 {

@@ -18,9 +18,8 @@
 //! and [`frequency_answer`]). A metric with no value has no score and is left out of the means,
 //! as dora.dev's overall mean leaves out a metric not answered.
 
-use super::bands::FrequencyInputs;
+use super::bands::{FrequencyInputs, DAY, HOUR, MONTH, SIX_MONTHS, WEEK};
 use crate::api::{QuickCheck, QuickCheckScore};
-use crate::time::{DAY_MS, HOUR_MS, SECOND_MS, WEEK_MS};
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::fmt;
@@ -34,14 +33,6 @@ const INDUSTRIES: &str = include_str!("../../data/dora-quick-check-2025/industry
 const SIZES: &str = include_str!("../../data/dora-quick-check-2025/organization_size_metrics.json");
 const ANSWERS: &str =
     include_str!("../../data/dora-quick-check-2025/metrics_question_responses.json");
-
-const HOUR: f64 = (HOUR_MS / SECOND_MS) as f64;
-const DAY: f64 = (DAY_MS / SECOND_MS) as f64;
-const WEEK: f64 = (WEEK_MS / SECOND_MS) as f64;
-/// "A month": 30 days, as in the benchmark tables.
-const MONTH: f64 = 30.0 * DAY;
-/// "Six months": 182 days, as in the 2021 table.
-const SIX_MONTHS: f64 = 182.0 * DAY;
 
 /// A mean and standard deviation of a 0–10 score.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -277,11 +268,6 @@ pub fn duration_answer(seconds: f64) -> u8 {
 ///   days on average;
 /// - 1 "less than once per six months": otherwise, and with no deployments.
 pub fn frequency_answer(f: &FrequencyInputs, deployment_days: u64) -> u8 {
-    let per_half_year = if f.window_days > 0.0 {
-        f.deployments as f64 / (f.window_days / 182.0)
-    } else {
-        0.0
-    };
     if f.deployments == 0 {
         1
     } else if f.median_days_per_week >= 5.0 && f.deployments >= 2 * deployment_days {
@@ -292,7 +278,7 @@ pub fn frequency_answer(f: &FrequencyInputs, deployment_days: u64) -> u8 {
         4
     } else if f.median_days_per_30_days >= 1.0 {
         3
-    } else if per_half_year >= 1.0 {
+    } else if f.per_half_year() >= 1.0 {
         2
     } else {
         1

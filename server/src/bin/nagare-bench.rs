@@ -35,16 +35,7 @@ fn run() -> Result<(), String> {
         .map(|s| s.parse().map_err(|_| format!("bad --seed {s}")))
         .transpose()?
         .unwrap_or(7);
-    let b = SynthSpec::BENCH;
-    let sized = |n: usize| ((n as f64 * scale).round() as usize).max(1);
-    let spec = SynthSpec {
-        deployments: sized(b.deployments),
-        commits: sized(b.commits),
-        pull_requests: sized(b.pull_requests),
-        incidents: sized(b.incidents),
-        services: b.services,
-        teams: b.teams,
-    };
+    let spec = SynthSpec::bench_scaled(scale);
     // A fixed end, so every run writes the same file; the bench queries the year before it.
     let end = Timestamp::parse("2026-01-01T00:00:00Z").map_err(|e| e.to_string())?;
     let out = std::fs::File::create(file).map_err(|e| format!("cannot create {file}: {e}"))?;

@@ -77,16 +77,7 @@ fn run() -> Result<serde_json::Value, String> {
     let scale = num("--scale", 1.0)?;
     let runs = num("--runs", 1_000_000.0 * scale)? as usize;
     let seed = num("--seed", 7.0)? as u64;
-    let b = SynthSpec::BENCH;
-    let sized = |n: usize| ((n as f64 * scale).round() as usize).max(1);
-    let spec = SynthSpec {
-        deployments: sized(b.deployments),
-        commits: sized(b.commits),
-        pull_requests: sized(b.pull_requests),
-        incidents: sized(b.incidents),
-        services: b.services,
-        teams: b.teams,
-    };
+    let spec = SynthSpec::bench_scaled(scale);
     let end = Timestamp::parse("2026-01-01T00:00:00Z").map_err(|e| e.to_string())?;
     let mut org = Org::new(Settings::default());
     let t = Instant::now();
