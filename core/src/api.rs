@@ -8,10 +8,12 @@ pub use crate::query::{
 };
 pub use pipelines::*;
 pub use sources::*;
+pub use triggers::*;
 pub use valuestream::*;
 
 mod pipelines;
 mod sources;
+mod triggers;
 mod valuestream;
 pub use crate::dora::quick_check::Peers;
 use crate::time::Timestamp;

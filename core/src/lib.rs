@@ -17,6 +17,8 @@ pub mod query;
 pub mod stats;
 pub mod text;
 pub mod time;
+#[cfg(any(test, feature = "triggers"))]
+pub mod triggers;
 pub mod valuestream;
 
 pub use events::Event;

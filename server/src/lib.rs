@@ -12,6 +12,7 @@ pub mod serve;
 pub mod sources;
 pub mod state;
 pub mod store;
+pub mod triggers;
 
 pub use http::app;
 pub use state::AppState;

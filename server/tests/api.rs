@@ -10,6 +10,7 @@ mod hooks;
 mod probe;
 mod schema;
 mod snapshot;
+mod triggers;
 
 use common::*;
 use nagare_core::events::parse_batch;

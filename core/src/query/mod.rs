@@ -498,8 +498,10 @@ mod per_page {
 
 mod pipelines;
 mod probe;
+mod triggers;
 mod writer;
 pub use pipelines::*;
+pub use triggers::*;
 
 #[cfg(test)]
 mod tests;

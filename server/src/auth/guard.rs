@@ -153,6 +153,9 @@ fn authorize(p: &Principal, method: &Method, path: &str) -> ApiResult<()> {
     let ingest = *method == Method::POST && path == "/api/v1/events";
     match &p.via {
         Via::Token { .. } if ingest => p.require_scope(TokenScope::Ingest),
+        Via::Token { .. } if *method == Method::POST && is_trigger_path(path) => {
+            p.require_scope(TokenScope::Trigger)
+        }
         Via::Token { .. } if !is_unsafe(method) => p.require_scope(TokenScope::Read),
         Via::Token { .. } if path.starts_with("/api/") => Err(ApiError::Forbidden {
             error: format!("API tokens cannot call {method} {path}; it needs a signed-in user"),
@@ -161,6 +164,16 @@ fn authorize(p: &Principal, method: &Method, path: &str) -> ApiResult<()> {
         _ if ingest => p.require_scope(TokenScope::Ingest),
         _ => Ok(()),
     }
+}
+
+/// The routes a token with the `trigger` scope may POST to: starting, cancelling and re-running
+/// runs (never approving: an approval is a person's).
+fn is_trigger_path(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    matches!(
+        parts.as_slice(),
+        ["", "api", "v1", "triggers", _, "runs"] | ["", "api", "v1", "runs", _, "cancel" | "rerun"]
+    )
 }
 
 pub(super) fn is_unsafe(m: &Method) -> bool {

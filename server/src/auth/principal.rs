@@ -155,6 +155,33 @@ impl Principal {
         }
     }
 
+    /// Who asks, for the trigger grants (`nagare_core::triggers::grants`): a token acts as an
+    /// engineer within its limit, when it has the `trigger` scope.
+    pub fn subject(&self) -> nagare_core::triggers::Subject {
+        let token = match &self.via {
+            Via::Token { scopes, .. } => Some(scopes.contains(&TokenScope::Trigger)),
+            Via::Local | Via::Session { .. } => None,
+        };
+        nagare_core::triggers::Subject {
+            role: if token.is_some() {
+                Role::Engineer
+            } else {
+                self.role
+            },
+            teams: self.teams.clone(),
+            token,
+            scope: self.write_scope(),
+        }
+    }
+
+    /// This principal as an approver: by subject, or by e-mail address.
+    pub fn approver(&self) -> nagare_core::triggers::Approver<'_> {
+        nagare_core::triggers::Approver {
+            id: &self.id,
+            email: self.email.as_deref(),
+        }
+    }
+
     /// The actor written to the audit log.
     pub fn actor(&self) -> String {
         self.id.clone()

@@ -18,6 +18,7 @@ mod metrics;
 mod retention;
 mod server;
 mod sources;
+mod triggers;
 mod validate;
 
 pub use auth::AuthConfig;
@@ -33,6 +34,10 @@ pub use server::ServerConfig;
 pub use sources::{
     DeployRuleConfig, GithubSourceConfig, RepoRuleConfig, SignedSourceConfig, SourcesConfig,
     StageRuleConfig,
+};
+pub use triggers::{
+    ApprovalConfig, GitlabConfig, GrantsConfig, ParamConfig, PipelineConfig, RunbookConfig,
+    TriggersConfig, WorkflowConfig,
 };
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -53,6 +58,8 @@ pub struct Config {
     pub sources: SourcesConfig,
     /// Background jobs.
     pub jobs: JobsConfig,
+    /// What may be started from the portal: runbooks, GitHub workflows, GitLab pipelines.
+    pub triggers: TriggersConfig,
 }
 
 /// A configuration problem: what, where, and how to fix it.
@@ -89,6 +96,9 @@ impl Config {
         config.apply_env(env)?;
         if config.demo.seed_on_empty {
             config.sources.github.add_demo_rules();
+            let port = config.bind_addr().map(|a| a.port()).unwrap_or(8080);
+            let dir = triggers::data_dir_of(&config.database.url);
+            config.triggers.add_demo_runbooks(port, &dir);
         }
         config.validate()?;
         Ok(config)

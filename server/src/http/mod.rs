@@ -16,6 +16,7 @@ mod pipelines;
 pub(crate) mod query;
 mod session;
 mod tokens;
+mod triggers;
 mod valuestream;
 
 use crate::error::ApiError;
@@ -50,6 +51,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(incidents::router())
         .merge(pipelines::router())
         .merge(valuestream::router())
+        .merge(triggers::router())
         .merge(catalog::router())
         .merge(openapi::router())
         .merge(auth::router())
@@ -78,6 +80,10 @@ pub fn app(state: AppState) -> Router {
             .route_service("/pipelines", flow.clone())
             .route_service("/pipelines/{*page}", flow.clone())
             .route_service("/value-stream", flow.clone())
+            .route_service("/runs", flow.clone())
+            .route_service("/runs/{*page}", flow.clone())
+            .route_service("/approvals", flow.clone())
+            .route_service("/services/{*page}", flow.clone())
             .route_service("/pull-requests/{*page}", flow)
             .fallback_service(ServeDir::new(&dist).fallback(ServeFile::new(index)))
     } else {

@@ -17,12 +17,14 @@
 
 mod backfill;
 mod git_mirrors;
+mod portal_runs;
 mod retention;
 mod sign_ins;
 mod snapshot;
 
 pub use backfill::GithubBackfill;
 pub use git_mirrors::GitMirrors;
+pub use portal_runs::PortalRuns;
 pub use retention::Retention;
 pub use sign_ins::{write_repeats, SignInSummaries};
 
@@ -77,6 +79,7 @@ impl Jobs {
             Arc::new(retention::Retention),
             Arc::new(sign_ins::SignInSummaries),
             Arc::new(snapshot::ModelSnapshot),
+            Arc::new(portal_runs::PortalRuns),
         ];
         if !state.config.sources.git.mirrors.is_empty() {
             jobs.push(Arc::new(GitMirrors));

@@ -68,6 +68,29 @@ pub struct Page {
     pub last_page: Option<u64>,
 }
 
+/// Whether [`Client::send`] follows a redirect (with GitHub's headers and the token, to the
+/// same host only: reqwest drops `Authorization` when the host changes) or answers it as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redirects {
+    Follow,
+    Keep,
+}
+
+/// GitHub's answer to [`Client::send`], whatever its status.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
 /// What went wrong with a request that cannot be retried.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiFailure {
@@ -81,6 +104,11 @@ pub enum ApiFailure {
 
 pub struct Client {
     http: reqwest::Client,
+    /// The same headers as `http`, but a redirect is answered as it is (a `Location` that must
+    /// not receive the token, such as a job log's signed URL).
+    manual: reqwest::Client,
+    /// No GitHub headers and no token: for the signed URLs GitHub redirects to.
+    plain: reqwest::Client,
     base: String,
     auth: Auth,
     backoff: Backoff,
@@ -141,11 +169,23 @@ impl Client {
         let agent = format!("nagare/{}", env!("CARGO_PKG_VERSION"));
         headers.insert(USER_AGENT, HeaderValue::from_str(&agent)?);
         let http = reqwest::Client::builder()
+            .default_headers(headers.clone())
+            .timeout(Duration::from_secs(60))
+            .build()?;
+        let manual = reqwest::Client::builder()
             .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(60))
+            .build()?;
+        let plain = reqwest::Client::builder()
+            .user_agent(agent)
+            .redirect(reqwest::redirect::Policy::limited(5))
             .timeout(Duration::from_secs(60))
             .build()?;
         Ok(Client {
             http,
+            manual,
+            plain,
             base: base.trim_end_matches('/').to_owned(),
             auth,
             backoff,
@@ -360,6 +400,61 @@ impl Client {
             }
         }
         bail!("GET {url}: no reply after {} tries", self.backoff.tries)
+    }
+
+    /// Sends one request with the token (`Authorization: Bearer`) and GitHub's headers, a JSON
+    /// `body` when given, and answers whatever GitHub answered: status, headers and body text.
+    /// Nothing is retried and no status is an error here (the caller maps them), so a request
+    /// that must not be sent twice (a workflow dispatch) is sent once. Redirects are followed
+    /// or answered as they are, as `redirects` says.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&Value>,
+        redirects: Redirects,
+    ) -> anyhow::Result<Reply> {
+        let token = self.token().await?;
+        let http = match redirects {
+            Redirects::Follow => &self.http,
+            Redirects::Keep => &self.manual,
+        };
+        let mut request = http.request(method.clone(), url).bearer_auth(&token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let r = request
+            .send()
+            .await
+            .map_err(|e| anyhow!("{method} {url}: {}", e.without_url()))?;
+        let status = r.status();
+        let headers = r.headers().clone();
+        let body = r.text().await.map_err(|e| {
+            anyhow!(
+                "{method} {url}: the reply was cut short ({})",
+                e.without_url()
+            )
+        })?;
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// GETs `url` with no token and none of GitHub's headers: a signed URL GitHub redirected to
+    /// (a job's log), which must not receive the token. The reply is streamed by the caller.
+    pub async fn get_unauthenticated(&self, url: &str) -> anyhow::Result<reqwest::Response> {
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // The URL is signed: it is left out of the error.
+        self.plain
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| anyhow!("GET of the signed URL: {}", e.without_url()))
     }
 
     /// One page of a list at `url`: the array itself, or the array under `key` (the

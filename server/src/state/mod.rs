@@ -66,6 +66,8 @@ pub struct AppState {
     pub snapshot: Arc<SnapshotFile>,
     /// Wakes this process's leased jobs before their next tick ([`AppState::wake_jobs`]).
     pub jobs_wake: Arc<tokio::sync::Notify>,
+    /// What may be started from the portal, and the runs this process runs.
+    pub triggers: Arc<crate::triggers::Runtime>,
 }
 
 pub struct Model {
@@ -99,6 +101,12 @@ impl AppState {
             TrustedProxies::parse(&config.server.trusted_proxies).map_err(StoreError::Config)?;
         let sources = crate::sources::Registry::from_config(&config)
             .map_err(|e| StoreError::Config(format!("{e:#}")))?;
+        let targets = crate::triggers::Targets::from_config(&config)
+            .map_err(|(k, m)| StoreError::Config(format!("{k}: {m}")))?;
+        let triggers = Arc::new(crate::triggers::Runtime::new(
+            targets,
+            config.jobs.lease_secs,
+        ));
         let snapshot = Arc::new(SnapshotFile::new(
             config
                 .database
@@ -144,6 +152,7 @@ impl AppState {
             catching_up: Arc::new(AtomicBool::new(false)),
             snapshot,
             jobs_wake: Arc::new(tokio::sync::Notify::new()),
+            triggers,
         };
         // The services the GitHub repository rules declare, in step with the configuration
         // (before the model is read, so that it has them).

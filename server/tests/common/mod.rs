@@ -10,6 +10,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use tower::ServiceExt;
 
+mod server;
+pub use server::Server;
+
 static NEXT_DB: AtomicU32 = AtomicU32::new(0);
 
 /// The backends the store suite runs on: SQLite always; PostgreSQL when

@@ -465,6 +465,160 @@ async fn every_reply_matches_the_generated_schema() {
         conforms(&doc, "post", "/hooks/{source}", &r, &mut seen);
     }
 
+    // Triggering runs: a runbook run and its log, a re-run, a cancel, an approval request
+    // (the local user asked for it, so may not answer it).
+    let mut config = state.config.as_ref().clone();
+    let mut prod =
+        crate::triggers::runbook("prod-echo", "shop", &["printf", "%s\\n", "prod"], vec![]);
+    prod.environment = Some("production".into());
+    prod.approval = Some(nagare_server::config::ApprovalConfig {
+        group: "prod".into(),
+        mode: nagare_core::api::ApprovalMode::Any,
+    });
+    config.triggers.runbooks = vec![
+        crate::triggers::runbook(
+            "echo",
+            "shop",
+            &["printf", "%s\\n", "{{text}}"],
+            vec![crate::triggers::param("text", "string")],
+        ),
+        prod,
+    ];
+    config
+        .triggers
+        .approval_groups
+        .insert("prod".into(), vec!["someone@example.com".into()]);
+    let trig = nagare_server::AppState::new(state.store.clone(), config)
+        .await
+        .unwrap();
+    for uri in ["/api/v1/triggers", "/api/v1/triggers?service=shop"] {
+        conforms(
+            &doc,
+            "get",
+            "/api/v1/triggers",
+            &get(&trig, uri).await,
+            &mut seen,
+        );
+    }
+    for uri in ["/api/v1/triggers/echo", "/api/v1/triggers/nope"] {
+        conforms(
+            &doc,
+            "get",
+            "/api/v1/triggers/{target}",
+            &get(&trig, uri).await,
+            &mut seen,
+        );
+    }
+    let json = [("content-type", "application/json")];
+    let mut run_id = String::new();
+    for (target, body, want) in [
+        ("echo", r#"{"inputs":{"text":"hi"}}"#, 201),
+        ("echo", r#"{"inputs":{}}"#, 400),
+        ("nope", "{}", 404),
+    ] {
+        let r = request(
+            &trig,
+            "POST",
+            &format!("/api/v1/triggers/{target}/runs"),
+            &json,
+            body,
+        )
+        .await;
+        assert_eq!(r.status, want, "{}", r.json);
+        conforms(
+            &doc,
+            "post",
+            "/api/v1/triggers/{target}/runs",
+            &r,
+            &mut seen,
+        );
+        if want == 201 {
+            run_id = r.json["id"].as_str().unwrap().to_owned();
+        }
+    }
+    crate::triggers::until_final(&trig, &[], &run_id).await;
+    conforms(
+        &doc,
+        "get",
+        "/api/v1/runs",
+        &get(&trig, "/api/v1/runs?status=succeeded").await,
+        &mut seen,
+    );
+    for id in [run_id.as_str(), "no-such"] {
+        conforms(
+            &doc,
+            "get",
+            "/api/v1/runs/{id}",
+            &get(&trig, &format!("/api/v1/runs/{id}")).await,
+            &mut seen,
+        );
+        conforms(
+            &doc,
+            "get",
+            "/api/v1/runs/{id}/log",
+            &get(&trig, &format!("/api/v1/runs/{id}/log")).await,
+            &mut seen,
+        );
+        for verb in ["cancel", "rerun"] {
+            let r = request(
+                &trig,
+                "POST",
+                &format!("/api/v1/runs/{id}/{verb}"),
+                &json,
+                "{}",
+            )
+            .await;
+            conforms(
+                &doc,
+                "post",
+                &format!("/api/v1/runs/{{id}}/{verb}"),
+                &r,
+                &mut seen,
+            );
+        }
+    }
+    let r = request(
+        &trig,
+        "POST",
+        "/api/v1/triggers/prod-echo/runs",
+        &json,
+        "{}",
+    )
+    .await;
+    assert_eq!(r.json["status"], "awaiting_approval", "{}", r.json);
+    let waiting = r.json["id"].as_str().unwrap().to_owned();
+    conforms(
+        &doc,
+        "get",
+        "/api/v1/approvals",
+        &get(&trig, "/api/v1/approvals").await,
+        &mut seen,
+    );
+    for verb in ["approve", "reject"] {
+        for (id, body) in [
+            (waiting.as_str(), "{}"),
+            ("no-such", "{}"),
+            (waiting.as_str(), "["),
+        ] {
+            let r = request(
+                &trig,
+                "POST",
+                &format!("/api/v1/approvals/{id}/{verb}"),
+                &json,
+                body,
+            )
+            .await;
+            assert!([400, 403, 404].contains(&r.status.as_u16()), "{}", r.json);
+            conforms(
+                &doc,
+                "post",
+                &format!("/api/v1/approvals/{{id}}/{verb}"),
+                &r,
+                &mut seen,
+            );
+        }
+    }
+
     let r = request(&state, "POST", "/auth/logout", &[], "").await;
     assert_eq!(r.status, 200, "{}", r.json);
     conforms(&doc, "post", "/auth/logout", &r, &mut seen);

@@ -1,0 +1,192 @@
+//! The dispatcher, in every process (`jobs::PortalRuns` every second, and at once when a run
+//! is asked for or ends): expire approvals past their time, mark runs whose process died as
+//! failed (and kill what is left of them on this machine), start queued runs, and follow
+//! provider runs to their end. Each change is a compare and swap, so replicas never clash.
+
+use super::exec;
+use super::requests::audit_run;
+use super::Runtime;
+use crate::state::AppState;
+use crate::store::{now_millis, Holding, StoredRun};
+use nagare_core::api::{RunStatus, TargetKind};
+use nagare_core::Timestamp;
+use std::sync::atomic::Ordering;
+
+/// How often a running provider run is asked about.
+const POLL_EVERY_MS: i64 = 15_000;
+
+/// Runs a pass now, in the background (a pass under way runs once more instead).
+pub fn kick(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = pass(&state).await {
+            tracing::error!(error = %format!("{e:#}"), "the run dispatcher failed");
+        }
+    });
+}
+
+/// One pass; a summary.
+pub async fn pass(state: &AppState) -> anyhow::Result<String> {
+    let rt = &state.triggers;
+    rt.again.store(true, Ordering::SeqCst);
+    let Ok(_turn) = rt.passing.try_lock() else {
+        return Ok("a pass is under way".into());
+    };
+    let mut summary = Counts::default();
+    while rt.again.swap(false, Ordering::SeqCst) {
+        one_pass(state, &mut summary).await?;
+    }
+    Ok(format!(
+        "{} started, {} expired, {} orphaned, {} provider runs followed",
+        summary.started, summary.expired, summary.orphaned, summary.polled
+    ))
+}
+
+#[derive(Default)]
+struct Counts {
+    started: usize,
+    expired: usize,
+    orphaned: usize,
+    polled: usize,
+}
+
+async fn one_pass(state: &AppState, n: &mut Counts) -> anyhow::Result<()> {
+    let rt = &state.triggers;
+    let open = state
+        .store
+        .portal_runs_in(&[
+            RunStatus::AwaitingApproval,
+            RunStatus::Queued,
+            RunStatus::Running,
+        ])
+        .await?;
+    let now = now_millis();
+    for stored in open {
+        match stored.run.status {
+            RunStatus::AwaitingApproval => {
+                n.expired += usize::from(expire(state, &stored, now).await?);
+            }
+            RunStatus::Queued => {
+                let Some(def) = rt.targets.get(&stored.run.target) else {
+                    continue;
+                };
+                let started = match def.kind() {
+                    TargetKind::Runbook => super::runner::start(state, def, stored).await?,
+                    _ => super::providers::start(state, def, stored).await?,
+                };
+                n.started += usize::from(started);
+            }
+            RunStatus::Running => {
+                if orphaned(rt, &stored, now) {
+                    recover(state, &stored, now).await?;
+                    n.orphaned += 1;
+                } else if stored.run.kind != TargetKind::Runbook
+                    && now - stored.heartbeat_at.unwrap_or(0) >= POLL_EVERY_MS
+                {
+                    if let Some(def) = rt.targets.get(&stored.run.target) {
+                        if let Err(e) = super::providers::poll(state, def, stored).await {
+                            tracing::warn!(error = %format!("{e:#}"), "could not ask the provider about a run");
+                        }
+                        n.polled += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+async fn expire(state: &AppState, stored: &StoredRun, now: i64) -> anyhow::Result<bool> {
+    let Some(a) = &stored.run.approval else {
+        return Ok(false);
+    };
+    if now < a.expires_at.0 {
+        return Ok(false);
+    }
+    let mut run = stored.run.clone();
+    run.status = RunStatus::Expired;
+    run.finished_at = Some(Timestamp(now));
+    run.error = Some(format!("nobody approved it before {}", a.expires_at));
+    if state
+        .store
+        .swap_portal_run(&run, stored.version, &Holding::default())
+        .await?
+    {
+        audit_run(
+            state,
+            "nagare",
+            "run_expired",
+            false,
+            &run,
+            "the approval request expired",
+            None,
+        )
+        .await;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// Whether a running runbook's process is gone: its holder was a process of this machine that
+/// no longer runs, or it has not beaten for `stale_after_ms` (another machine). Provider runs
+/// live at the provider and are never orphaned.
+fn orphaned(rt: &Runtime, stored: &StoredRun, now: i64) -> bool {
+    if stored.run.kind != TargetKind::Runbook {
+        return false;
+    }
+    let Some(holder) = &stored.holder else {
+        return true;
+    };
+    if holder == &rt.instance {
+        return !rt
+            .active
+            .lock()
+            .map(|a| a.contains(&stored.run.id))
+            .unwrap_or(true);
+    }
+    if stored.host.as_deref() == Some(rt.host.as_str()) {
+        if let Some(pid) = Runtime::holder_pid(holder) {
+            if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                return true;
+            }
+        }
+    }
+    now - stored.heartbeat_at.unwrap_or(0) > rt.stale_after_ms
+}
+
+async fn recover(state: &AppState, stored: &StoredRun, now: i64) -> anyhow::Result<()> {
+    let rt = &state.triggers;
+    let mut killed = String::new();
+    if stored.host.as_deref() == Some(rt.host.as_str()) {
+        if let Some(pgid) = stored
+            .pgid
+            .and_then(|p| u32::try_from(p).ok())
+            .filter(|p| *p > 1)
+        {
+            if exec::group_alive(pgid) && exec::kill_group(pgid, nix::sys::signal::Signal::SIGKILL)
+            {
+                killed = format!("; its process group {pgid} was still running and was killed");
+            }
+        }
+    }
+    let mut run = stored.run.clone();
+    run.status = RunStatus::Failed;
+    run.finished_at = Some(Timestamp(now));
+    run.duration_ms = run.started_at.map(|s| now - s.0);
+    run.error = Some(format!(
+        "orphaned: the server running it ({}) stopped without finishing it (last sign of life {}){killed}",
+        stored.holder.as_deref().unwrap_or("unknown"),
+        stored.heartbeat_at.map_or("never".to_owned(), |h| Timestamp(h).to_string()),
+    ));
+    if state
+        .store
+        .swap_portal_run(&run, stored.version, &Holding::default())
+        .await?
+    {
+        tracing::warn!(run = %run.id, "a runbook run was orphaned by a stopped server; marked failed");
+        let extra = run.error.clone().unwrap_or_default();
+        audit_run(state, "nagare", "run_orphaned", false, &run, &extra, None).await;
+    }
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! What this process keeps for the runs it starts: the targets, its name among the replicas,
+//! and what its dispatcher (`super::dispatch`) is doing.
+
+use super::targets::Targets;
+use std::collections::HashSet;
+use std::sync::atomic::AtomicBool;
+
+pub struct Runtime {
+    pub targets: Targets,
+    /// This process among the replicas: `host:pid:nonce`, in `portal_runs.holder`.
+    pub instance: String,
+    /// The machine's name: a run whose holder was on this host and died can be cleaned up here.
+    pub host: String,
+    /// One dispatcher pass at a time in this process; `again` asks the one under way for
+    /// another round.
+    pub passing: tokio::sync::Mutex<()>,
+    pub again: AtomicBool,
+    /// The runs this process is running.
+    pub active: std::sync::Mutex<HashSet<String>>,
+    /// Heartbeats of running runs, and how long without one makes a run orphaned.
+    pub heartbeat: std::time::Duration,
+    pub stale_after_ms: i64,
+}
+
+/// The machine's name, from `/etc/hostname` or `HOSTNAME`; `localhost` otherwise.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+impl Runtime {
+    pub fn new(targets: Targets, lease_secs: u64) -> Runtime {
+        let host = host_name();
+        let nonce = crate::auth::random_token(6).unwrap_or_default();
+        Runtime {
+            targets,
+            instance: format!("{host}:{}:{nonce}", std::process::id()),
+            host,
+            passing: tokio::sync::Mutex::new(()),
+            again: AtomicBool::new(false),
+            active: std::sync::Mutex::new(HashSet::new()),
+            heartbeat: std::time::Duration::from_secs(2),
+            stale_after_ms: (lease_secs.max(6) * 1000) as i64,
+        }
+    }
+
+    /// The pid of a holder name (`host:pid:nonce`).
+    pub fn holder_pid(holder: &str) -> Option<u32> {
+        holder.rsplit(':').nth(1)?.parse().ok()
+    }
+}
