@@ -7,6 +7,8 @@
 mod gitlab;
 #[path = "trigger_clients/mock.rs"]
 mod mock;
+#[path = "trigger_clients/portal.rs"]
+mod portal;
 
 use mock::{Creds, Expect, Mock, GITHUB_TOKEN, GITLAB_TOKEN};
 use nagare_core::api::InputKind;

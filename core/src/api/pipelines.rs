@@ -42,6 +42,20 @@ pub struct PipelineRunRow {
     pub url: Option<String>,
     /// The commit on the repository's site, when its address is known.
     pub commit_url: Option<String>,
+    /// Set when the run was started from the portal (`trigger_kind` is then `portal`): its
+    /// run there and who asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portal: Option<PortalOrigin>,
+}
+
+/// A provider run started from the portal: the portal's run and its requester.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PortalOrigin {
+    /// The run's id in the portal (`/api/v1/runs/{id}`).
+    pub run: String,
+    /// Who asked for it, by name.
+    pub requested_by: String,
 }
 
 /// One job of an attempt.

@@ -38,7 +38,7 @@ mod owners;
 mod pipelines;
 mod runs;
 mod valuestream;
-pub use pipelines::{time_shares, RunKeys};
+pub use pipelines::{time_shares, PortalMarks, RunKeys};
 mod shas;
 #[cfg(feature = "snapshot")]
 pub mod snapshot;

@@ -6,10 +6,10 @@ use super::ids::{LabelId, RepoId, RunId};
 use super::runs::RunRec;
 use super::Org;
 use crate::api::{
-    Page, PipelineJobRow, PipelineRunDetail, PipelineRunRow, PullRequestRef, TimeShare,
-    WorkflowNumbers, WorkflowSummary, WorkflowTrend, WorkflowWeek, WorkflowsReport,
+    Page, PipelineJobRow, PipelineRunDetail, PipelineRunRow, PortalOrigin, PullRequestRef,
+    TimeShare, WorkflowNumbers, WorkflowSummary, WorkflowTrend, WorkflowWeek, WorkflowsReport,
 };
-use crate::pipelines::{week_start, JobTime, Outcome, WeekStats};
+use crate::pipelines::{week_start, JobTime, Outcome, Trigger, WeekStats};
 use crate::query::{PipelineRunQuery, PipelineWindow};
 use crate::time::Timestamp;
 use std::collections::BTreeMap;
@@ -48,6 +48,21 @@ impl WeekStats {
             queue_p90_secs: q90,
             success_rate: self.success_rate(),
             first_attempt_pass_rate: self.first_attempt_pass_rate(),
+        }
+    }
+}
+
+/// The provider runs started from the portal (kept by the server, not in the events), by
+/// provider and the provider's run id: their rows say `portal` and who asked.
+#[derive(Debug, Clone, Default)]
+pub struct PortalMarks(pub std::collections::HashMap<(String, String), PortalOrigin>);
+
+impl PortalMarks {
+    /// Marks `row` when its run was started from the portal.
+    pub fn mark(&self, row: &mut PipelineRunRow) {
+        if let Some(o) = self.0.get(&(row.provider.clone(), row.run_id.clone())) {
+            row.trigger_kind = Trigger::Portal;
+            row.portal = Some(o.clone());
         }
     }
 }
@@ -159,6 +174,7 @@ impl Org {
                 .as_ref()
                 .zip(sha.as_ref())
                 .map(|(b, s)| format!("{b}/commit/{s}")),
+            portal: None,
             run_id: run,
             attempt: (r.attempt > 0).then_some(r.attempt),
             repo: self.repos[r.repo].name.to_string(),
@@ -190,6 +206,32 @@ impl Org {
 
     /// Pipeline run attempts, running first, then newest finished; `page` is 1-based.
     pub fn pipeline_runs(&self, q: &PipelineRunQuery) -> Page<PipelineRunRow> {
+        self.pipeline_runs_marked(q, &PortalMarks::default())
+    }
+
+    /// [`Org::pipeline_runs`], the runs in `marks` counted as started from the portal (the
+    /// `trigger` filter included).
+    pub fn pipeline_runs_marked(
+        &self,
+        q: &PipelineRunQuery,
+        marks: &PortalMarks,
+    ) -> Page<PipelineRunRow> {
+        let marked: FxSet<(LabelId, LabelId)> = marks
+            .0
+            .keys()
+            .filter_map(|(p, r)| Some((self.labels.get(p)?, self.labels.get(r)?)))
+            .collect();
+        let kind = |e: &super::runs::ListEntry| {
+            if marked.is_empty() || e.trigger == Trigger::Portal {
+                return e.trigger;
+            }
+            let r = &self.runs[e.slot];
+            if marked.contains(&(r.provider, r.run)) {
+                Trigger::Portal
+            } else {
+                e.trigger
+            }
+        };
         let page = q.page.max(1);
         let per_page = if q.per_page == 0 { 50 } else { q.per_page };
         let start = (page as usize - 1).saturating_mul(per_page as usize);
@@ -221,7 +263,7 @@ impl Org {
                 || branch.is_some_and(|b| Some(b) != e.branch)
                 || conclusion.is_some_and(|c| Some(c) != e.conclusion)
                 || q.outcome.is_some_and(|o| o != e.outcome)
-                || q.trigger.is_some_and(|t| t != e.trigger)
+                || q.trigger.is_some_and(|t| t != kind(e))
             {
                 continue;
             }
@@ -232,7 +274,9 @@ impl Org {
                 }
             }
             if total >= start && total < end {
-                items.push(self.run_row(e.slot, &services));
+                let mut row = self.run_row(e.slot, &services);
+                marks.mark(&mut row);
+                items.push(row);
             }
             total += 1;
         }

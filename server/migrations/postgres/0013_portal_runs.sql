@@ -11,6 +11,10 @@ CREATE TABLE portal_runs (
     status              TEXT    NOT NULL,
     requested_by        TEXT    NOT NULL,
     requested_at        BIGINT  NOT NULL,
+    requester_name      TEXT    NOT NULL,
+    -- The provider's run (`github`, `gitlab`), once known: the pipelines pages mark it.
+    provider            TEXT,
+    provider_run_id     TEXT,
     version             BIGINT  NOT NULL,
     -- The process running it (`host:pid:nonce`), its process group, and its last sign of life.
     holder              TEXT,
@@ -26,6 +30,7 @@ CREATE TABLE portal_runs (
 );
 CREATE INDEX portal_runs_requested ON portal_runs (requested_at);
 CREATE INDEX portal_runs_status ON portal_runs (status, requested_at);
+CREATE INDEX portal_runs_provider ON portal_runs (provider, provider_run_id);
 
 -- A run's output in chunks of whole lines, in order (`seq` from 1).
 CREATE TABLE portal_run_log (

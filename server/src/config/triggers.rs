@@ -20,6 +20,9 @@ pub struct TriggersConfig {
     pub log_cap_kb: u64,
     /// After a timeout or a cancel, how long the process group has between SIGTERM and SIGKILL.
     pub kill_grace_secs: u64,
+    /// How often a provider run started from the portal is asked about until it ends (the
+    /// fallback when its webhooks do not arrive), in seconds.
+    pub poll_secs: u64,
     /// GitLab's address and a token file, for GitLab pipeline targets.
     pub gitlab: GitlabConfig,
     pub runbooks: Vec<RunbookConfig>,
@@ -37,6 +40,7 @@ impl Default for TriggersConfig {
             approval_expiry_hours: 24,
             log_cap_kb: 1024,
             kill_grace_secs: 10,
+            poll_secs: 15,
             gitlab: GitlabConfig::default(),
             runbooks: Vec::new(),
             workflows: Vec::new(),

@@ -64,11 +64,12 @@ async fn list_runs(
     scope: ReadScope,
     Query(q): Query<PipelineRunQuery>,
 ) -> ApiResult<Json<Page<PipelineRunRow>>> {
+    let marks = state.store.portal_marks().await?;
     let _turn = state.compute.enter().await?;
     let view = scope.open(&state).await?;
     view.check_filters(q.team.as_deref(), q.service.as_deref())?;
     Ok(Json(
-        off_thread("the runs list", move || view.pipeline_runs(&q)).await??,
+        off_thread("the runs list", move || view.pipeline_runs(&q, &marks)).await??,
     ))
 }
 
@@ -111,6 +112,9 @@ async fn get_run(
             nagare_core::text::printable(&id, 100)
         )));
     };
+    let marks = state.store.portal_marks().await?;
+    marks.mark(&mut detail.run);
+    detail.attempts.iter_mut().for_each(|a| marks.mark(a));
     // Job ids and steps are in the store, not the model.
     let key = (detail.run.source.clone(), detail.run.id.clone());
     if let Some(stored) = state

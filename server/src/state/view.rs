@@ -130,9 +130,14 @@ impl TeamView {
         Ok(self.model.0.org.incidents(q))
     }
 
-    pub fn pipeline_runs(&self, q: &PipelineRunQuery) -> ApiResult<Page<PipelineRunRow>> {
+    /// The runs list, the runs in `marks` (started from the portal) marked so.
+    pub fn pipeline_runs(
+        &self,
+        q: &PipelineRunQuery,
+        marks: &nagare_core::model::PortalMarks,
+    ) -> ApiResult<Page<PipelineRunRow>> {
         self.check_filters(q.team.as_deref(), q.service.as_deref())?;
-        Ok(self.model.0.org.pipeline_runs(q))
+        Ok(self.model.0.org.pipeline_runs_marked(q, marks))
     }
 
     /// One attempt, if the scope admits a service of its repository (a repository no service

@@ -3,7 +3,8 @@
 //! swap on `version`, so two replicas never both start, finish or answer one run.
 
 use super::{Result, Store, StoreError};
-use nagare_core::api::{LogChunk, LogStream, PortalRun, RunStatus};
+use nagare_core::api::{LogChunk, LogStream, PortalOrigin, PortalRun, RunStatus, TargetKind};
+use nagare_core::model::PortalMarks;
 use nagare_core::Timestamp;
 
 /// A stored run: the document, its version, and what the replica running it keeps.
@@ -68,14 +69,44 @@ pub struct Holding<'a> {
     pub heartbeat_at: Option<i64>,
 }
 
+/// The provider a run's `provider_run_id` belongs to, as pipeline runs name it.
+fn provider_of(run: &PortalRun) -> Option<&'static str> {
+    run.provider_run_id.as_ref()?;
+    match run.kind {
+        TargetKind::GithubWorkflow => Some("github"),
+        TargetKind::GitlabPipeline => Some("gitlab"),
+        TargetKind::Runbook => None,
+    }
+}
+
 impl Store {
+    /// The provider runs started from the portal: the pipelines pages mark them. A run re-run
+    /// from the portal is marked with its first request.
+    pub async fn portal_marks(&self) -> Result<PortalMarks> {
+        let rows: Vec<(String, String, String, String)> = on_backend!(self, p => sqlx::query_as(
+            "SELECT provider, provider_run_id, id, requester_name FROM portal_runs \
+             WHERE provider IS NOT NULL AND provider_run_id IS NOT NULL ORDER BY requested_at DESC"
+        ).fetch_all(p).await)?;
+        let mut marks = PortalMarks::default();
+        for (provider, run_id, id, name) in rows {
+            marks.0.insert(
+                (provider, run_id),
+                PortalOrigin {
+                    run: id,
+                    requested_by: name,
+                },
+            );
+        }
+        Ok(marks)
+    }
+
     pub async fn insert_portal_run(&self, run: &PortalRun) -> Result<()> {
         let doc = doc(run)?;
         on_backend!(self, p => sqlx::query(
-            "INSERT INTO portal_runs (id, target, service, status, requested_by, requested_at, version, doc) \
-             VALUES ($1, $2, $3, $4, $5, $6, 1, $7)"
+            "INSERT INTO portal_runs (id, target, service, status, requested_by, requested_at, requester_name, version, doc) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)"
         ).bind(&run.id).bind(&run.target).bind(&run.service).bind(run.status.as_str())
-        .bind(&run.requested_by).bind(run.requested_at.0).bind(&doc)
+        .bind(&run.requested_by).bind(run.requested_at.0).bind(&run.requested_by_name).bind(&doc)
         .execute(p).await.map(|_| ()))?;
         Ok(())
     }
@@ -97,9 +128,11 @@ impl Store {
         let n = on_backend!(self, p => sqlx::query(
             "UPDATE portal_runs SET status = $3, doc = $4, version = version + 1, \
              holder = COALESCE($5, holder), host = COALESCE($6, host), pgid = COALESCE($7, pgid), \
-             heartbeat_at = COALESCE($8, heartbeat_at) WHERE id = $1 AND version = $2"
+             heartbeat_at = COALESCE($8, heartbeat_at), provider = $9, provider_run_id = $10 \
+             WHERE id = $1 AND version = $2"
         ).bind(&run.id).bind(version).bind(run.status.as_str()).bind(&doc)
         .bind(holding.holder).bind(holding.host).bind(holding.pgid).bind(holding.heartbeat_at)
+        .bind(provider_of(run)).bind(run.provider_run_id.as_deref())
         .execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n == 1)
     }

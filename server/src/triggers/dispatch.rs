@@ -12,9 +12,6 @@ use nagare_core::api::{RunStatus, TargetKind};
 use nagare_core::Timestamp;
 use std::sync::atomic::Ordering;
 
-/// How often a running provider run is asked about.
-const POLL_EVERY_MS: i64 = 15_000;
-
 /// Runs a pass now, in the background (a pass under way runs once more instead).
 pub fn kick(state: &AppState) {
     let state = state.clone();
@@ -81,9 +78,16 @@ async fn one_pass(state: &AppState, n: &mut Counts) -> anyhow::Result<()> {
                     recover(state, &stored, now).await?;
                     n.orphaned += 1;
                 } else if stored.run.kind != TargetKind::Runbook
-                    && now - stored.heartbeat_at.unwrap_or(0) >= POLL_EVERY_MS
+                    && now - stored.heartbeat_at.unwrap_or(0)
+                        >= state.config.triggers.poll_secs as i64 * 1000
                 {
                     if let Some(def) = rt.targets.get(&stored.run.target) {
+                        // Asked now, whatever the answer: the next ask waits `poll_secs`.
+                        let holder = stored.holder.clone().unwrap_or_default();
+                        state
+                            .store
+                            .heartbeat_portal_run(&stored.run.id, &holder, now)
+                            .await?;
                         if let Err(e) = super::providers::poll(state, def, stored).await {
                             tracing::warn!(error = %format!("{e:#}"), "could not ask the provider about a run");
                         }

@@ -336,14 +336,6 @@ pub async fn poll(state: &AppState, def: &TargetDef, stored: StoredRun) -> anyho
         Provider::Runbook(_) => return Ok(()),
     };
     let Some(status) = status else {
-        state
-            .store
-            .heartbeat_portal_run(
-                &run.id,
-                stored.holder.as_deref().unwrap_or(""),
-                now_millis(),
-            )
-            .await?;
         return Ok(());
     };
     if let Some(text) = excerpt {

@@ -27,8 +27,10 @@ pub enum Creds {
 
 pub struct Expect {
     pub method: &'static str,
-    /// Path and query, exactly as sent.
+    /// Path and query, exactly as sent (or its beginning, with `prefix`).
     pub target: String,
+    /// Whether `target` is only the beginning (a query ending in a time not known in advance).
+    pub prefix: bool,
     pub creds: Creds,
     /// The JSON body, compared parsed; `None`: no body at all.
     pub body: Option<Value>,
@@ -42,11 +44,24 @@ impl Expect {
         Expect {
             method,
             target: target.into(),
+            prefix: false,
             creds,
             body: None,
             status: 200,
             headers: Vec::new(),
             reply: String::new(),
+        }
+    }
+
+    /// A request whose path and query start with `target`.
+    pub fn new_matching_prefix(
+        method: &'static str,
+        target: impl Into<String>,
+        creds: Creds,
+    ) -> Expect {
+        Expect {
+            prefix: true,
+            ..Expect::new(method, target, creds)
         }
     }
 
@@ -151,7 +166,12 @@ async fn serve(State(book): State<Arc<Mutex<Book>>>, req: Request) -> Response {
         book.failures
             .push(format!("{} {}: {what}", e.method, e.target))
     };
-    if method != e.method || target != e.target {
+    let same_target = if e.prefix {
+        target.starts_with(&e.target)
+    } else {
+        target == e.target
+    };
+    if method != e.method || !same_target {
         fail(format!("got {method} {target}"));
     }
     let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
