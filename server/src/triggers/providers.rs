@@ -277,6 +277,54 @@ fn ended(provider_status: &str, conclusion: Option<&str>) -> Option<RunStatus> {
     }
 }
 
+/// A polled GitHub run and its jobs, stored as the deliveries its webhook would have carried
+/// (like a backfill's), so that its timeline on the pipelines pages moves on even when the
+/// webhook does not arrive. Webhook deliveries and these merge by the state they show.
+async fn store_timeline(state: &AppState, run: &Value, jobs: &[Value]) -> anyhow::Result<()> {
+    use crate::sources::backfill::{store_synthesized, RepoReport, Synth};
+    let text = |v: &Value, k: &str| match &v[k] {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let action = |status: &str| match status {
+        "completed" => "completed",
+        "queued" | "requested" | "waiting" | "pending" => "requested",
+        _ => "in_progress",
+    };
+    let repository = run["repository"].clone();
+    let mut synth = vec![Synth {
+        event: "workflow_run",
+        id: format!(
+            "poll:workflow_run:{}-{}:{}",
+            text(run, "id"),
+            text(run, "run_attempt"),
+            text(run, "updated_at")
+        ),
+        body: serde_json::json!({"action": action(&text(run, "status")), "workflow_run": run, "repository": repository}),
+    }];
+    for job in jobs {
+        let state_word = match text(job, "completed_at") {
+            t if t.is_empty() => text(job, "status"),
+            t => t,
+        };
+        synth.push(Synth {
+            event: "workflow_job",
+            id: format!("poll:workflow_job:{}:{state_word}", text(job, "id")),
+            body: serde_json::json!({"action": action(&text(job, "status")), "workflow_job": job, "repository": repository}),
+        });
+    }
+    let mapping = crate::sources::github::Github::mapping(&state.config.sources.github)?;
+    store_synthesized(
+        &state.store,
+        &mapping,
+        synth,
+        None,
+        &mut RepoReport::default(),
+    )
+    .await
+}
+
 /// Asks the provider how a running run fares, and records its end: on a GitHub failure, the
 /// last lines of the failed job's log (its archive link lasts a minute, so it is read now).
 pub async fn poll(state: &AppState, def: &TargetDef, stored: StoredRun) -> anyhow::Result<()> {
@@ -292,9 +340,12 @@ pub async fn poll(state: &AppState, def: &TargetDef, stored: StoredRun) -> anyho
                 run.sha = v["head_sha"].as_str().map(str::to_owned);
             }
             let status = ended(v["status"].as_str().unwrap_or(""), v["conclusion"].as_str());
+            let jobs = gh.jobs(repo, id).await.unwrap_or_default();
+            if let Err(e) = store_timeline(state, &v, &jobs).await {
+                tracing::warn!(error = %format!("{e:#}"), "could not keep a polled run's jobs");
+            }
             let mut excerpt = None;
             if status == Some(RunStatus::Failed) {
-                let jobs = gh.jobs(repo, id).await.unwrap_or_default();
                 if let Some(job) = jobs
                     .iter()
                     .find(|j| j["conclusion"].as_str() == Some("failure"))

@@ -25,6 +25,12 @@ async fn state(mock: &Mock, dir: &std::path::Path) -> AppState {
     c.sources.github.api_url = mock.base();
     c.sources.github.token_file = Some(token.clone());
     c.triggers.poll_secs = 0;
+    c.sources.github.repos = vec![nagare_server::config::RepoRuleConfig {
+        repo: "acme/deploy-tools".into(),
+        service: "tools".into(),
+        path: None,
+        teams: vec!["platform".into()],
+    }];
     c.triggers.workflows = vec![WorkflowConfig {
         name: "deploy".into(),
         title: None,
@@ -61,6 +67,32 @@ async fn call(state: &AppState, method: &str, uri: &str, body: &str) -> (u16, Va
         status,
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     )
+}
+
+/// A workflow run as GitHub's API answers it (the fields the mapping reads).
+fn gh_run(status: &str, conclusion: Option<&str>) -> Value {
+    let updated = if conclusion.is_some() {
+        "2026-01-01T00:04:00Z"
+    } else {
+        "2026-01-01T00:01:00Z"
+    };
+    json!({
+        "id": 555, "name": "Deploy", "run_attempt": 1, "event": "workflow_dispatch",
+        "status": status, "conclusion": conclusion, "head_branch": "release/2", "head_sha": "abc123",
+        "created_at": "2026-01-01T00:00:00Z", "run_started_at": "2026-01-01T00:00:05Z", "updated_at": updated,
+        "html_url": "https://github.com/acme/deploy-tools/actions/runs/555",
+        "repository": {"id": 1, "name": "deploy-tools", "full_name": "acme/deploy-tools", "owner": {"login": "acme"}, "html_url": "https://github.com/acme/deploy-tools", "default_branch": "main"}
+    })
+}
+
+/// A finished job of run 555 as GitHub's API answers it.
+fn gh_job(id: u64, name: &str, conclusion: Option<&str>, steps: Vec<Value>) -> Value {
+    json!({
+        "id": id, "run_id": 555, "run_attempt": 1, "name": name, "workflow_name": "Deploy",
+        "head_branch": "release/2", "head_sha": "abc123", "status": "completed", "conclusion": conclusion,
+        "created_at": "2026-01-01T00:00:05Z", "started_at": "2026-01-01T00:00:10Z",
+        "completed_at": "2026-01-01T00:03:00Z", "steps": steps
+    })
 }
 
 fn workflow_file() -> Expect {
@@ -155,43 +187,45 @@ async fn a_workflow_started_from_the_portal_is_followed_to_its_failed_step() {
     );
     assert_eq!(run["provider_run_guessed"], false);
     assert_eq!(run["status"], "running");
-    // Its attempt, as the webhook brings it, is marked in the pipelines list: started from the
-    // portal, by whom; the `trigger` filter agrees.
-    let attempt = r#"[{"kind":"pipeline_run","provider":"github","id":"555-1","run_id":"555","repo":"acme/deploy-tools","workflow":"Deploy","trigger":"workflow_dispatch","status":"in_progress","started_at":"2026-01-01T00:00:00Z","attempt":1}]"#;
-    let (status, r) = call(&state, "POST", "/api/v1/events", attempt).await;
-    assert_eq!(status, 200, "{r}");
+    // No webhook arrives here: each poll brings the run and its jobs to the pipelines pages,
+    // marked as started from the portal, by whom (the `trigger` filter agrees).
+    let runs = "/repos/acme/deploy-tools/actions/runs/555";
+    let jobs = "/repos/acme/deploy-tools/actions/runs/555/jobs?per_page=100";
+    mock.expect(Expect::new("GET", runs, Creds::Github).answer(200, gh_run("in_progress", None)));
+    mock.expect(Expect::new("GET", jobs, Creds::Github).answer(
+        200,
+        json!({"total_count": 1, "jobs": [gh_job(70, "build", Some("success"), vec![])]}),
+    ));
+    nagare_server::triggers::dispatch::pass(&state)
+        .await
+        .unwrap();
     let (_, portal) = call(&state, "GET", "/api/v1/pipelines/runs?trigger=portal", "").await;
     assert_eq!(portal["total"], 1, "{portal}");
-    assert_eq!(portal["items"][0]["trigger_kind"], "portal");
+    let row = &portal["items"][0];
     assert_eq!(
-        portal["items"][0]["portal"],
+        (
+            row["id"].as_str(),
+            row["trigger_kind"].as_str(),
+            row["outcome"].as_str()
+        ),
+        (Some("github:555-1"), Some("portal"), Some("running")),
+        "{row}"
+    );
+    assert_eq!(
+        row["portal"],
         json!({"run": id, "requested_by": "Local user"})
     );
     let (_, manual) = call(&state, "GET", "/api/v1/pipelines/runs?trigger=manual", "").await;
     assert_eq!(manual["total"], 0, "{manual}");
-    let (_, detail) = call(&state, "GET", "/api/v1/pipelines/runs/github:555-1", "").await;
-    assert_eq!(detail["run"]["portal"]["run"], id.as_str(), "{detail}");
-    // Followed: still running, then failed; the failed job's log tail is fetched at once.
+    // Then it failed: the failed job's log tail is fetched at once.
     mock.expect(
-        Expect::new(
-            "GET",
-            "/repos/acme/deploy-tools/actions/runs/555",
-            Creds::Github,
-        )
-        .answer(
-            200,
-            json!({"id": 555, "status": "in_progress", "conclusion": null, "head_sha": "abc123"}),
-        ),
+        Expect::new("GET", runs, Creds::Github).answer(200, gh_run("completed", Some("failure"))),
     );
-    nagare_server::triggers::dispatch::pass(&state)
-        .await
-        .unwrap();
-    mock.expect(Expect::new("GET", "/repos/acme/deploy-tools/actions/runs/555", Creds::Github).answer(200, json!({"id": 555, "status": "completed", "conclusion": "failure", "head_sha": "abc123"})));
-    mock.expect(Expect::new("GET", "/repos/acme/deploy-tools/actions/runs/555/jobs?per_page=100", Creds::Github).answer(200, json!({"total_count": 2, "jobs": [
-        {"id": 70, "name": "build", "conclusion": "success", "steps": []},
-        {"id": 71, "name": "deploy", "conclusion": "failure", "steps": [
-            {"name": "Checkout", "conclusion": "success"}, {"name": "Apply", "conclusion": "failure"}]}
-    ]})));
+    let steps = vec![
+        json!({"name": "Checkout", "number": 1, "status": "completed", "conclusion": "success"}),
+        json!({"name": "Apply", "number": 2, "status": "completed", "conclusion": "failure"}),
+    ];
+    mock.expect(Expect::new("GET", jobs, Creds::Github).answer(200, json!({"total_count": 2, "jobs": [gh_job(70, "build", Some("success"), vec![]), gh_job(71, "deploy", Some("failure"), steps)]})));
     let signed = "/signed/71.txt?sig=x";
     mock.expect(
         Expect::new(
@@ -211,6 +245,16 @@ async fn a_workflow_started_from_the_portal_is_followed_to_its_failed_step() {
     let done = until(&state, &id, "never ended", |r| r["status"] != "running").await;
     assert_eq!(done["status"], "failed", "{done}");
     assert_eq!(done["sha"], "abc123");
+    let (_, detail) = call(&state, "GET", "/api/v1/pipelines/runs/github:555-1", "").await;
+    assert_eq!(
+        (
+            detail["run"]["outcome"].as_str(),
+            detail["run"]["failed_jobs"].as_u64()
+        ),
+        (Some("failure"), Some(1)),
+        "{detail}"
+    );
+    assert_eq!(detail["run"]["portal"]["run"], id.as_str());
     let (_, log) = call(&state, "GET", &format!("/api/v1/runs/{id}/log"), "").await;
     let text: String = log["chunks"]
         .as_array()
@@ -245,6 +289,24 @@ async fn a_workflow_started_from_the_portal_is_followed_to_its_failed_step() {
         r["status"] == "running"
     })
     .await;
+    // Claimed, then sent: the audit log's `run_started` says it reached GitHub.
+    let began = Instant::now();
+    loop {
+        let (_, a) = call(&state, "GET", "/api/v1/audit?action=run_started", "").await;
+        let sent = a["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["detail"].as_str().unwrap_or("").contains(&again_id));
+        if sent {
+            break;
+        }
+        assert!(
+            began.elapsed() < Duration::from_secs(10),
+            "the re-run never reached GitHub: {a}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(
         (
             started["provider_run_id"].as_str(),

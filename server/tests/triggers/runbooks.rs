@@ -287,3 +287,69 @@ async fn output_over_the_cap_is_truncated_visibly_and_the_live_log_resumes() {
         let _ = request(&state, "GET", "/api/v1/runs", &[], "").await;
     }
 }
+
+#[tokio::test]
+async fn a_request_nobody_approves_in_time_expires_and_never_runs() {
+    let mut c = config();
+    let mut prod = runbook("prod", "payments-api", &["printf", "%s\\n", "ran"], vec![]);
+    prod.environment = Some("production".into());
+    prod.approval = Some(nagare_server::config::ApprovalConfig {
+        group: "prod".into(),
+        mode: nagare_core::api::ApprovalMode::All,
+    });
+    c.triggers.runbooks.push(prod);
+    c.triggers
+        .approval_groups
+        .insert("prod".into(), vec!["someone@example.com".into()]);
+    let (state, _dir) = local_state("sqlite", c).await;
+    let r = start(&state, "prod", "{}").await;
+    assert_eq!(r.json["status"], "awaiting_approval", "{}", r.json);
+    let id = r.json["id"].as_str().unwrap().to_owned();
+    let expires =
+        nagare_core::Timestamp::parse(r.json["approval"]["expires_at"].as_str().unwrap()).unwrap();
+    let asked = nagare_core::Timestamp::parse(r.json["requested_at"].as_str().unwrap()).unwrap();
+    assert_eq!(expires.0 - asked.0, 24 * 3_600_000, "approval_expiry_hours");
+    // A pass before the time changes nothing.
+    nagare_server::triggers::dispatch::pass(&state)
+        .await
+        .unwrap();
+    assert_eq!(
+        get(&state, &format!("/api/v1/runs/{id}")).await.json["status"],
+        "awaiting_approval"
+    );
+    // The time passes (written into the stored request).
+    let stored = state.store.portal_run(&id).await.unwrap().unwrap();
+    let mut run = stored.run.clone();
+    run.approval.as_mut().unwrap().expires_at =
+        nagare_core::Timestamp(nagare_server::store::now_millis() - 1);
+    assert!(state
+        .store
+        .swap_portal_run(&run, stored.version, &Default::default())
+        .await
+        .unwrap());
+    nagare_server::triggers::dispatch::pass(&state)
+        .await
+        .unwrap();
+    let done = get(&state, &format!("/api/v1/runs/{id}")).await.json;
+    assert_eq!(done["status"], "expired", "{done}");
+    assert_eq!(done["started_at"], Value::Null, "it never ran");
+    assert_eq!(
+        done["verbs"],
+        serde_json::json!([]),
+        "nothing more to do with it"
+    );
+    let a = get(&state, "/api/v1/audit?action=run_expired").await;
+    assert!(
+        a.json["items"][0]["detail"].as_str().unwrap().contains(&id),
+        "{}",
+        a.json
+    );
+    let late = post(
+        &state,
+        &format!("/api/v1/approvals/{id}/approve"),
+        "application/json",
+        "{}",
+    )
+    .await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.json);
+}
