@@ -4,7 +4,6 @@
 //! approvals queue (`/api/v1/approvals…`).
 
 use super::query::Query;
-use crate::auth::extract::Signed;
 use crate::auth::{ClientAddr, ReadScope};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Synced};
@@ -56,6 +55,57 @@ fn json_body<T: DeserializeOwned + Default>(headers: &HeaderMap, body: &[u8]) ->
     }
     let value = nagare_core::events::strict_value(text).map_err(|e| bad(e.to_string()))?;
     serde_json::from_value(value).map_err(|e| bad(e.to_string()))
+}
+
+/// A POST on one target or run: who asks (and from where), the path's name or id, and the
+/// JSON body (`{}` when empty), read strictly.
+struct RunPost<T> {
+    client: ClientAddr,
+    scope: ReadScope,
+    id: String,
+    body: T,
+}
+
+impl<T: DeserializeOwned + Default + Send> axum::extract::FromRequest<AppState> for RunPost<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &AppState) -> ApiResult<Self> {
+        use axum::extract::FromRequestParts;
+        let (mut parts, body) = req.into_parts();
+        let client = match ClientAddr::from_request_parts(&mut parts, state).await {
+            Ok(c) => c,
+            Err(never) => match never {},
+        };
+        let scope = ReadScope::from_request_parts(&mut parts, state).await?;
+        let Path(id) = Path::<String>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(|e| ApiError::bad_param("id", e.body_text()))?;
+        let limit_mb = state.config.server.max_body_mb as usize;
+        let bytes = axum::body::to_bytes(body, limit_mb << 20)
+            .await
+            .map_err(|_| {
+                ApiError::PayloadTooLarge(format!(
+                    "the body is over {limit_mb} MB (server.max_body_mb)"
+                ))
+            })?;
+        let body = json_body(&parts.headers, &bytes)?;
+        Ok(RunPost {
+            client,
+            scope,
+            id,
+            body,
+        })
+    }
+}
+
+/// `run` as the caller sees it (its verbs).
+async fn reply(state: &AppState, scope: &ReadScope, run: PortalRun) -> ApiResult<Json<PortalRun>> {
+    let owners = owners(state).await?;
+    Ok(Json(
+        shown(state, scope, &owners, run.clone())
+            .await?
+            .unwrap_or(run),
+    ))
 }
 
 /// Each service's owning teams, from the catalogue.
@@ -215,23 +265,11 @@ async fn get_target(
 )]
 async fn start_run(
     State(state): State<AppState>,
-    client: ClientAddr,
-    Signed(p): Signed,
-    Path(name): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    post: RunPost<RunRequest>,
 ) -> ApiResult<(StatusCode, Json<PortalRun>)> {
-    let req: RunRequest = json_body(&headers, &body)?;
-    let run = requests::request(&state, &p, &name, req, None, client.shown).await?;
-    let owners = owners(&state).await?;
-    let scope = ReadScope {
-        scope: p.read_scope(state.config.auth.viewers_see_all_teams),
-        principal: p,
-    };
-    let run = shown(&state, &scope, &owners, run.clone())
-        .await?
-        .unwrap_or(run);
-    Ok((StatusCode::CREATED, Json(run)))
+    let p = &post.scope.principal;
+    let run = requests::request(&state, p, &post.id, post.body, None, post.client.shown).await?;
+    Ok((StatusCode::CREATED, reply(&state, &post.scope, run).await?))
 }
 
 #[utoipa::path(
@@ -465,20 +503,10 @@ fn stream(
 )]
 async fn cancel_run(
     State(state): State<AppState>,
-    client: ClientAddr,
-    scope: ReadScope,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    post: RunPost<ApprovalAnswer>,
 ) -> ApiResult<Json<PortalRun>> {
-    let _: ApprovalAnswer = json_body(&headers, &body)?;
-    let run = requests::cancel(&state, &scope.principal, &id, client.shown).await?;
-    let owners = owners(&state).await?;
-    Ok(Json(
-        shown(&state, &scope, &owners, run.clone())
-            .await?
-            .unwrap_or(run),
-    ))
+    let run = requests::cancel(&state, &post.scope.principal, &post.id, post.client.shown).await?;
+    reply(&state, &post.scope, run).await
 }
 
 #[utoipa::path(
@@ -499,50 +527,29 @@ async fn cancel_run(
 )]
 async fn rerun_run(
     State(state): State<AppState>,
-    client: ClientAddr,
-    scope: ReadScope,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    post: RunPost<RerunRequest>,
 ) -> ApiResult<(StatusCode, Json<PortalRun>)> {
-    let req: RerunRequest = json_body(&headers, &body)?;
-    let run = requests::rerun(&state, &scope.principal, &id, req.failed_only, client.shown).await?;
-    let owners = owners(&state).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            shown(&state, &scope, &owners, run.clone())
-                .await?
-                .unwrap_or(run),
-        ),
-    ))
+    let p = &post.scope.principal;
+    let run = requests::rerun(
+        &state,
+        p,
+        &post.id,
+        post.body.failed_only,
+        post.client.shown,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, reply(&state, &post.scope, run).await?))
 }
 
 async fn decide(
     state: AppState,
-    client: ClientAddr,
-    scope: ReadScope,
-    id: String,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    post: RunPost<ApprovalAnswer>,
     decision: Decision,
 ) -> ApiResult<Json<PortalRun>> {
-    let answer: ApprovalAnswer = json_body(&headers, &body)?;
-    let run = requests::answer(
-        &state,
-        &scope.principal,
-        &id,
-        decision,
-        answer.comment,
-        client.shown,
-    )
-    .await?;
-    let owners = owners(&state).await?;
-    Ok(Json(
-        shown(&state, &scope, &owners, run.clone())
-            .await?
-            .unwrap_or(run),
-    ))
+    let p = &post.scope.principal;
+    let comment = post.body.comment;
+    let run = requests::answer(&state, p, &post.id, decision, comment, post.client.shown).await?;
+    reply(&state, &post.scope, run).await
 }
 
 #[utoipa::path(
@@ -563,13 +570,9 @@ async fn decide(
 )]
 async fn approve(
     State(state): State<AppState>,
-    client: ClientAddr,
-    scope: ReadScope,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    post: RunPost<ApprovalAnswer>,
 ) -> ApiResult<Json<PortalRun>> {
-    decide(state, client, scope, id, headers, body, Decision::Approve).await
+    decide(state, post, Decision::Approve).await
 }
 
 #[utoipa::path(
@@ -589,11 +592,7 @@ async fn approve(
 )]
 async fn reject(
     State(state): State<AppState>,
-    client: ClientAddr,
-    scope: ReadScope,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    post: RunPost<ApprovalAnswer>,
 ) -> ApiResult<Json<PortalRun>> {
-    decide(state, client, scope, id, headers, body, Decision::Reject).await
+    decide(state, post, Decision::Reject).await
 }

@@ -8,9 +8,33 @@ use super::requests::audit_run;
 use super::Runtime;
 use crate::state::AppState;
 use crate::store::{now_millis, Holding, StoredRun};
-use nagare_core::api::{RunStatus, TargetKind};
+use nagare_core::api::{PortalRun, RunStatus, TargetKind};
 use nagare_core::Timestamp;
 use std::sync::atomic::Ordering;
+
+/// Claims a queued run for this process (queued → running, this process its holder): the run
+/// and its new version, or `None` when another replica (or pass) took it first.
+pub async fn claim(
+    state: &AppState,
+    stored: &StoredRun,
+) -> anyhow::Result<Option<(PortalRun, i64)>> {
+    let rt = &state.triggers;
+    let mut run = stored.run.clone();
+    let now = now_millis();
+    run.status = RunStatus::Running;
+    run.started_at = Some(Timestamp(now));
+    let holding = Holding {
+        holder: Some(&rt.instance),
+        host: Some(&rt.host),
+        pgid: None,
+        heartbeat_at: Some(now),
+    };
+    let claimed = state
+        .store
+        .swap_portal_run(&run, stored.version, &holding)
+        .await?;
+    Ok(claimed.then(|| (run, stored.version + 1)))
+}
 
 /// Runs a pass now, in the background (a pass under way runs once more instead).
 pub fn kick(state: &AppState) {

@@ -191,25 +191,9 @@ async fn launch(state: &AppState, def: &TargetDef, run: &mut PortalRun) -> Resul
 
 /// Starts a queued provider run on this replica; whether it was this replica's to start.
 pub async fn start(state: &AppState, def: &TargetDef, stored: StoredRun) -> anyhow::Result<bool> {
-    let rt = &state.triggers;
-    let mut run = stored.run.clone();
-    let now = now_millis();
-    run.status = RunStatus::Running;
-    run.started_at = Some(Timestamp(now));
-    let holding = Holding {
-        holder: Some(&rt.instance),
-        host: Some(&rt.host),
-        pgid: None,
-        heartbeat_at: Some(now),
-    };
-    if !state
-        .store
-        .swap_portal_run(&run, stored.version, &holding)
-        .await?
-    {
+    let Some((mut run, version)) = super::dispatch::claim(state, &stored).await? else {
         return Ok(false);
-    }
-    let version = stored.version + 1;
+    };
     let outcome = launch(state, def, &mut run).await;
     let (success, extra) = match &outcome {
         Ok(()) => (

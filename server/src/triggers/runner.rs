@@ -52,33 +52,18 @@ pub async fn start(state: &AppState, def: &TargetDef, stored: StoredRun) -> anyh
     let Some((slot, slot_holder)) = take_slot(state, def, &r, &stored.run.id).await? else {
         return Ok(false);
     };
-    let rt = &state.triggers;
-    let mut run = stored.run.clone();
-    let now = now_millis();
-    run.status = RunStatus::Running;
-    run.started_at = Some(Timestamp(now));
-    let holding = Holding {
-        holder: Some(&rt.instance),
-        host: Some(&rt.host),
-        pgid: None,
-        heartbeat_at: Some(now),
-    };
-    if !state
-        .store
-        .swap_portal_run(&run, stored.version, &holding)
-        .await?
-    {
+    let Some((run, version)) = super::dispatch::claim(state, &stored).await? else {
         state
             .store
             .release_lease(&slot, &slot_holder, now_millis())
             .await?;
         return Ok(false);
-    }
+    };
+    let rt = &state.triggers;
     if let Ok(mut active) = rt.active.lock() {
         active.insert(run.id.clone());
     }
     let state = state.clone();
-    let version = stored.version + 1;
     tokio::spawn(async move {
         let id = run.id.clone();
         if let Err(e) = execute(&state, &r, run, version, &slot, &slot_holder).await {
