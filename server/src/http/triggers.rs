@@ -98,6 +98,11 @@ impl<T: DeserializeOwned + Default + Send> axum::extract::FromRequest<AppState> 
     }
 }
 
+/// A body that must be `{}` (or empty).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoFields {}
+
 /// `run` as the caller sees it (its verbs).
 async fn reply(state: &AppState, scope: &ReadScope, run: PortalRun) -> ApiResult<Json<PortalRun>> {
     let owners = owners(state).await?;
@@ -503,7 +508,7 @@ fn stream(
 )]
 async fn cancel_run(
     State(state): State<AppState>,
-    post: RunPost<ApprovalAnswer>,
+    post: RunPost<NoFields>,
 ) -> ApiResult<Json<PortalRun>> {
     let run = requests::cancel(&state, &post.scope.principal, &post.id, post.client.shown).await?;
     reply(&state, &post.scope, run).await
