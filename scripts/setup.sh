@@ -31,6 +31,11 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# The demo's runbooks (make run) call curl.
+if ! command -v curl >/dev/null; then
+  apt_install curl ca-certificates
+fi
+
 # The git mirrors ([sources.git]) clone and fetch with the git CLI.
 if ! command -v git >/dev/null; then
   apt_install git ca-certificates

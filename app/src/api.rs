@@ -21,6 +21,9 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::str::FromStr;
 
+mod triggers;
+pub use triggers::*;
+
 /// Why a call failed, as a sentence for the user.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {

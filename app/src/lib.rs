@@ -3,8 +3,9 @@
 //!
 //! - **the portal** (`src/main.rs`, `dist/`): overview, teams, deployments, incidents;
 //! - **the flow** (`src/bin/nagare-flow.rs`, `dist/flow-app/`, served for `/pipelines*`,
-//!   `/value-stream` and `/pull-requests/*`): pipeline runs, workflows, flaky jobs, the value
-//!   stream and a pull request's journey;
+//!   `/value-stream`, `/pull-requests/*`, `/runs*`, `/approvals` and `/services/*`): pipeline
+//!   runs, workflows, flaky jobs, the value stream, a pull request's journey, runs started from
+//!   the portal with their approvals, and a service's page;
 //! - **administration** (`src/bin/nagare-admin.rs`, `dist/admin-app/`, served for `/admin/*`):
 //!   sources, API tokens, the audit log.
 //!
@@ -33,6 +34,7 @@ use pages::journey::PullRequestJourney;
 use pages::not_found::NotFound;
 use pages::overview::Overview;
 use pages::pipelines::{FlakyJobs, Pipelines, RunDetail, Workflows};
+use pages::runs::{Approvals, PortalRunPage, RunForm, Runs, ServicePage};
 use pages::sources::Sources;
 use pages::teams::Teams;
 use pages::tokens::Tokens;
@@ -59,7 +61,7 @@ struct NavItem {
     area: Area,
 }
 
-const NAV: [NavItem; 9] = [
+const NAV: [NavItem; 11] = [
     NavItem {
         href: "/",
         label: strings::NAV_OVERVIEW,
@@ -103,6 +105,20 @@ const NAV: [NavItem; 9] = [
         area: Area::Flow,
     },
     NavItem {
+        href: "/runs",
+        label: strings::NAV_RUNS,
+        name: "runs",
+        min_role: None,
+        area: Area::Flow,
+    },
+    NavItem {
+        href: "/approvals",
+        label: strings::NAV_APPROVALS,
+        name: "approvals",
+        min_role: Some(Role::Engineer),
+        area: Area::Flow,
+    },
+    NavItem {
         href: "/admin/sources",
         label: strings::NAV_SOURCES,
         name: "sources",
@@ -141,7 +157,8 @@ pub fn portal() {
     });
 }
 
-/// Starts the flow's bundle (`/pipelines*`, `/value-stream`, `/pull-requests/*`).
+/// Starts the flow's bundle (`/pipelines*`, `/value-stream`, `/pull-requests/*`, `/runs*`,
+/// `/approvals`, `/services/*`).
 pub fn flow() {
     leptos::mount::mount_to_body(|| {
         view! {
@@ -153,6 +170,12 @@ pub fn flow() {
                     <Route path=path!("/pipelines/runs/:id") view=RunDetail />
                     <Route path=path!("/value-stream") view=ValueStream />
                     <Route path=path!("/pull-requests/:owner/:name/:number") view=PullRequestJourney />
+                    <Route path=path!("/runs") view=Runs />
+                    // Before `/runs/:id`: the first route that matches wins.
+                    <Route path=path!("/runs/new/:target") view=RunForm />
+                    <Route path=path!("/runs/:id") view=PortalRunPage />
+                    <Route path=path!("/approvals") view=Approvals />
+                    <Route path=path!("/services/:name") view=ServicePage />
                 </Routes>
             </Shell>
         }

@@ -1,6 +1,6 @@
-//! The flow's bundle, served for `/pipelines*`, `/value-stream` and `/pull-requests/*`:
-//! pipeline runs, workflows, flaky jobs, the value stream and a pull request's journey (see
-//! `lib.rs`).
+//! The flow's bundle, served for `/pipelines*`, `/value-stream`, `/pull-requests/*`, `/runs*`,
+//! `/approvals` and `/services/*`: pipeline runs, workflows, flaky jobs, the value stream, a
+//! pull request's journey, runs started from the portal and a service's page (see `lib.rs`).
 
 fn main() {
     nagare_app::flow();

@@ -1,5 +1,5 @@
-//! The audit log (admins only): sign-ins, sign-outs, token changes and configuration reloads,
-//! newest first, filtered by action and actor in the URL.
+//! The audit log (admins only): sign-ins, sign-outs, token changes, configuration reloads and
+//! runs started from the portal, newest first, filtered by action and actor in the URL.
 
 use crate::api;
 use crate::components::badges::Badge;
@@ -24,13 +24,23 @@ const COLUMNS: [Column; 6] = [
 ];
 
 /// Every action the log records, as the API names them.
-pub const ACTIONS: [&str; 6] = [
+pub const ACTIONS: [&str; 16] = [
     "sign_in",
     "sign_in_failed",
     "sign_out",
     "token_created",
     "token_revoked",
     "config_loaded",
+    "run_requested",
+    "run_approved",
+    "run_rejected",
+    "run_cancel_requested",
+    "run_cancelled",
+    "run_started",
+    "run_finished",
+    "run_expired",
+    "run_orphaned",
+    "run_rerun_requested",
 ];
 
 /// The select's value for "every action"; it leaves the URL without `action`.

@@ -7,6 +7,7 @@ pub mod journey;
 pub mod not_found;
 pub mod overview;
 pub mod pipelines;
+pub mod runs;
 pub mod sources;
 pub mod teams;
 pub mod tokens;

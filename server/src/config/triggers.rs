@@ -311,12 +311,16 @@ impl TriggersConfig {
     /// The demo's runbooks (`make run`), unless the configuration names its own so: checking
     /// a URL on loopback and the data directory's disk usage (payments' services, so that an
     /// engineer of payments may run them), and a production smoke test that needs approval.
-    /// They work on a fresh machine: they run `curl` and `du`, on this server and its folder.
+    /// They work on a fresh machine: they run `curl` (through coreutils' `stdbuf`, so that its lines
+    /// come as they are printed) and `du`, on this server and its folder.
     pub fn add_demo_runbooks(&mut self, port: u16, data_dir: &str) {
         let url_pattern =
             r"https?://(127\.0\.0\.1|localhost|\[::1\])(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?";
         let curl = |url: &str| -> Vec<String> {
             [
+                // curl buffers what --write-out prints into a pipe; stdbuf makes it line by line.
+                "stdbuf",
+                "-oL",
                 "curl",
                 "--silent",
                 "--show-error",

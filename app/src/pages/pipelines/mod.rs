@@ -326,7 +326,23 @@ pub fn Pipelines() -> impl IntoView {
     });
     view! {
         <div class="page">
-            <PageHead title=strings::PIPELINES_TITLE caption=strings::PIPELINES_CAPTION />
+            <PageHead title=strings::PIPELINES_TITLE caption=strings::PIPELINES_CAPTION>
+                <a
+                    class="button button-primary"
+                    data-test="pipelines-run"
+                    title=strings::RUN_BUTTON_PIPELINES_TITLE
+                    href=move || {
+                        let service = scope.get().service;
+                        if service.trim().is_empty() {
+                            "/runs".to_owned()
+                        } else {
+                            format!("/runs?service={}", api::encode_component(service.trim()))
+                        }
+                    }
+                >
+                    {strings::RUN_BUTTON_PIPELINES}
+                </a>
+            </PageHead>
             <Tabs />
             <ScopeFilters scope>
                 <NameFilter name="workflow" label=strings::F_WORKFLOW value=Signal::derive(move || scope.get().workflow) />
@@ -376,6 +392,21 @@ pub(crate) fn commit_link(sha: Option<String>, url: Option<String>) -> AnyView {
     }
 }
 
+/// A run started from the portal: who asked, linked to its run there.
+pub(crate) fn portal_origin(
+    portal: Option<nagare_core::api::PortalOrigin>,
+) -> Option<impl IntoView> {
+    portal.map(|p| {
+        view! {
+            <div>
+                <a href=crate::pages::runs::portal_run_href(&p.run) data-test="portal-origin">
+                    {strings::portal_origin(&p.requested_by)}
+                </a>
+            </div>
+        }
+    })
+}
+
 /// One attempt of the runs list.
 #[component]
 fn RunLine(row: PipelineRunRow) -> impl IntoView {
@@ -413,7 +444,7 @@ fn RunLine(row: PipelineRunRow) -> impl IntoView {
             <td class="num">{strings::attempt_label(row.attempt)}</td>
             <td class="num">{format::opt_duration(row.queue_secs)}</td>
             <td class="num">{format::opt_duration(row.duration_secs)}</td>
-            <td class="small">{trigger}</td>
+            <td class="small">{trigger}{portal_origin(row.portal.clone())}</td>
             <td>{finished}</td>
         </tr>
     }

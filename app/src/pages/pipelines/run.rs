@@ -2,7 +2,7 @@
 //! timeline (queue time shown) with their steps, the deployment it produced and its pull
 //! request.
 
-use super::{commit_link, outcome_badge, run_href};
+use super::{commit_link, outcome_badge, portal_origin, run_href};
 use crate::api;
 use crate::components::states::{EmptyState, ErrorState, TableSkeleton};
 use crate::components::time::RelativeTime;
@@ -138,7 +138,7 @@ fn facts(d: &PipelineRunDetail) -> impl IntoView {
         <dt>{strings::COL_RUN_FINISHED}</dt>
         <dd>{time(r.finished_at.or(r.started_at))}</dd>
         <dt>{strings::COL_TRIGGER}</dt>
-        <dd>{trigger}</dd>
+        <dd>{trigger}{portal_origin(r.portal.clone())}</dd>
         <dt>{strings::RUN_DEPLOYMENT}</dt>
         <dd>{deployment}</dd>
         <dt>{strings::RUN_PULL_REQUEST}</dt>
