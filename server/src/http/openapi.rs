@@ -43,7 +43,7 @@ use utoipa::{Modify, OpenApi};
         super::triggers::start_run,
         super::triggers::list_runs,
         super::triggers::get_run,
-        super::triggers::run_log,
+        super::triggers::log::run_log,
         super::triggers::cancel_run,
         super::triggers::rerun_run,
         super::triggers::list_approvals,

@@ -3,27 +3,27 @@
 //! (`/api/v1/runs…`: status, the log as JSON or Server-Sent Events, cancel, re-run) and the
 //! approvals queue (`/api/v1/approvals…`).
 
+mod body;
+pub(super) mod log;
+
 use super::query::Query;
-use crate::auth::{ClientAddr, ReadScope};
+use crate::auth::ReadScope;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Synced};
 use crate::triggers::{providers, requests, view};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use body::{NoFields, RunPost};
 use nagare_core::access::Scope;
 use nagare_core::api::{
-    ApprovalAnswer, Decision, ErrorBody, PortalRun, PortalRunList, RerunRequest, RunLog,
-    RunRequest, RunStatus, TriggerList, TriggerTarget, Verb,
+    ApprovalAnswer, Decision, ErrorBody, PortalRun, PortalRunList, RerunRequest, RunRequest,
+    RunStatus, TriggerList, TriggerTarget, Verb,
 };
-use nagare_core::query::{PortalRunQuery, RunLogQuery, TargetQuery, TriggerQuery};
+use nagare_core::query::{PortalRunQuery, TargetQuery, TriggerQuery};
 use nagare_core::Timestamp;
-use serde::de::DeserializeOwned;
 use std::collections::HashMap;
-use std::time::Duration;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -32,76 +32,13 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/triggers/{target}/runs", post(start_run))
         .route("/api/v1/runs", get(list_runs))
         .route("/api/v1/runs/{id}", get(get_run))
-        .route("/api/v1/runs/{id}/log", get(run_log))
+        .route("/api/v1/runs/{id}/log", get(log::run_log))
         .route("/api/v1/runs/{id}/cancel", post(cancel_run))
         .route("/api/v1/runs/{id}/rerun", post(rerun_run))
         .route("/api/v1/approvals", get(list_approvals))
         .route("/api/v1/approvals/{id}/approve", post(approve))
         .route("/api/v1/approvals/{id}/reject", post(reject))
 }
-
-/// A JSON body (`{}` when empty is allowed), read strictly: 415 for another type, 400 naming
-/// the problem.
-fn json_body<T: DeserializeOwned + Default>(headers: &HeaderMap, body: &[u8]) -> ApiResult<T> {
-    super::body::kind(headers, false)?;
-    let bad = |m: String| ApiError::BadRequest {
-        error: format!("the body must be JSON: {m}"),
-        line: None,
-        field: None,
-    };
-    let text = std::str::from_utf8(body).map_err(|_| bad("it is not UTF-8".into()))?;
-    if text.trim().is_empty() {
-        return Ok(T::default());
-    }
-    let value = nagare_core::events::strict_value(text).map_err(|e| bad(e.to_string()))?;
-    serde_json::from_value(value).map_err(|e| bad(e.to_string()))
-}
-
-/// A POST on one target or run: who asks (and from where), the path's name or id, and the
-/// JSON body (`{}` when empty), read strictly.
-struct RunPost<T> {
-    client: ClientAddr,
-    scope: ReadScope,
-    id: String,
-    body: T,
-}
-
-impl<T: DeserializeOwned + Default + Send> axum::extract::FromRequest<AppState> for RunPost<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: axum::extract::Request, state: &AppState) -> ApiResult<Self> {
-        use axum::extract::FromRequestParts;
-        let (mut parts, body) = req.into_parts();
-        let client = match ClientAddr::from_request_parts(&mut parts, state).await {
-            Ok(c) => c,
-            Err(never) => match never {},
-        };
-        let scope = ReadScope::from_request_parts(&mut parts, state).await?;
-        let Path(id) = Path::<String>::from_request_parts(&mut parts, state)
-            .await
-            .map_err(|e| ApiError::bad_param("id", e.body_text()))?;
-        let limit_mb = state.config.server.max_body_mb as usize;
-        let bytes = axum::body::to_bytes(body, limit_mb << 20)
-            .await
-            .map_err(|_| {
-                ApiError::PayloadTooLarge(format!(
-                    "the body is over {limit_mb} MB (server.max_body_mb)"
-                ))
-            })?;
-        let body = json_body(&parts.headers, &bytes)?;
-        Ok(RunPost {
-            client,
-            scope,
-            id,
-            body,
-        })
-    }
-}
-
-/// A body that must be `{}` (or empty).
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NoFields {}
 
 /// `run` as the caller sees it (its verbs).
 async fn reply(state: &AppState, scope: &ReadScope, run: PortalRun) -> ApiResult<Json<PortalRun>> {
@@ -371,124 +308,6 @@ async fn get_run(
         .await?
         .map(Json)
         .ok_or_else(|| not_found("run", &id))
-}
-
-#[utoipa::path(
-    get,
-    path = "/api/v1/runs/{id}/log",
-    tag = "triggers",
-    summary = "A run's output: JSON, or live as Server-Sent Events",
-    description = "As JSON: the chunks after `after`. With `Accept: text/event-stream`: every chunk after `after` (or `Last-Event-ID`) as an event `chunk` (its id the chunk's `seq`), then each new one as it is stored (whichever replica runs it), `status` events when the run's state changes, and `end` once it has ended and every chunk was sent.",
-    params(("id" = String, Path, description = "The run's id"), RunLogQuery),
-    responses(
-        (status = 200, description = "The chunks", body = RunLog, content_type = "application/json"),
-        (status = 404, description = "No such run", body = ErrorBody),
-    )
-)]
-async fn run_log(
-    State(state): State<AppState>,
-    scope: ReadScope,
-    Path(id): Path<String>,
-    Query(q): Query<RunLogQuery>,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    let owners = owners(&state).await?;
-    let stored = requests::load(&state, &id).await?;
-    let Some(run) = shown(&state, &scope, &owners, stored.run).await? else {
-        return Err(not_found("run", &id));
-    };
-    let wants_stream = headers
-        .get(axum::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/event-stream"));
-    let last_event = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    let after = last_event.or(q.after).unwrap_or(0);
-    if wants_stream {
-        return Ok(stream(state, id, after).into_response());
-    }
-    let chunks = state.store.run_log(&id, after, 1000).await?;
-    let last = chunks.last().map_or(after, |c| c.seq);
-    Ok(Json(RunLog {
-        done: run.status.is_final() && last >= run.log.last_seq,
-        status: run.status,
-        summary: run.log,
-        chunks,
-    })
-    .into_response())
-}
-
-/// How often a live log looks for new chunks in the store.
-const LOG_POLL: Duration = Duration::from_millis(250);
-
-fn stream(
-    state: AppState,
-    id: String,
-    after: u64,
-) -> Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>> {
-    struct Cursor {
-        state: AppState,
-        id: String,
-        after: u64,
-        status: Option<RunStatus>,
-        pending: std::collections::VecDeque<Event>,
-        ended: bool,
-    }
-    let cursor = Cursor {
-        state,
-        id,
-        after,
-        status: None,
-        pending: Default::default(),
-        ended: false,
-    };
-    let events = futures_util::stream::unfold(cursor, |mut c| async move {
-        loop {
-            if let Some(e) = c.pending.pop_front() {
-                return Some((Ok(e), c));
-            }
-            if c.ended {
-                return None;
-            }
-            let run = match c.state.store.portal_run(&c.id).await {
-                Ok(Some(r)) => r.run,
-                _ => return None,
-            };
-            let chunks = c
-                .state
-                .store
-                .run_log(&c.id, c.after, 500)
-                .await
-                .unwrap_or_default();
-            for ch in &chunks {
-                c.after = ch.seq;
-                c.pending.push_back(
-                    Event::default()
-                        .id(ch.seq.to_string())
-                        .event("chunk")
-                        .json_data(ch)
-                        .unwrap_or_default(),
-                );
-            }
-            if c.status != Some(run.status) {
-                c.status = Some(run.status);
-                c.pending
-                    .push_back(Event::default().event("status").data(run.status.as_str()));
-            }
-            if chunks.is_empty() && run.status.is_final() && c.after >= run.log.last_seq {
-                c.pending
-                    .push_back(Event::default().event("end").data(run.status.as_str()));
-                c.ended = true;
-                continue;
-            }
-            if c.pending.is_empty() {
-                tokio::time::sleep(LOG_POLL).await;
-            }
-        }
-    });
-    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
 #[utoipa::path(
