@@ -76,6 +76,21 @@ pub fn check_template(argv: &[String], fields: &[InputField]) -> Result<(), Comm
     Ok(())
 }
 
+/// A value that is a whole argument and starts with `-`: the program would read it as an
+/// option (`--output=…`), not as the value it stands for. The input's name, when one is.
+pub fn option_like(argv: &[String], values: &BTreeMap<String, String>) -> Option<String> {
+    argv.iter().skip(1).enumerate().find_map(|(i, item)| {
+        let pieces = pieces(item, i + 1).ok()?;
+        match pieces.as_slice() {
+            [Piece::Input(name)] => values
+                .get(*name)
+                .filter(|v| v.starts_with('-'))
+                .map(|_| (*name).to_owned()),
+            _ => None,
+        }
+    })
+}
+
 /// The command: the template with each input's value put in its place. `values` are the
 /// validated texts (`super::validate`); the template was checked with [`check_template`].
 pub fn render(
@@ -150,6 +165,27 @@ mod tests {
             ]),
             "single braces are literal; the value is one argument, spaces and all"
         );
+    }
+
+    #[test]
+    fn a_whole_argument_that_looks_like_an_option_is_found() {
+        let t = argv(&["du", "-sh", "{{path}}", "--label={{label}}"]);
+        let v = |path: &str, label: &str| {
+            BTreeMap::from([
+                ("path".to_owned(), path.to_owned()),
+                ("label".to_owned(), label.to_owned()),
+            ])
+        };
+        assert_eq!(
+            option_like(&t, &v("--files0-from=/etc/passwd", "x")),
+            Some("path".into())
+        );
+        assert_eq!(
+            option_like(&t, &v("/data", "-x")),
+            None,
+            "inside an argument it is the value"
+        );
+        assert_eq!(option_like(&t, &v("/data", "x")), None);
     }
 
     #[test]

@@ -121,17 +121,16 @@ pub fn check(
     match who.token {
         Some(_) if verb == Verb::Approve => return Err(Missing::TokenApproves),
         Some(false) => return Err(Missing::TokenScope),
-        Some(true) => {}
-        None => {
-            let needed = grants.role_for(verb);
-            if who.role < needed {
-                return Err(Missing::Role {
-                    verb,
-                    needed,
-                    have: who.role,
-                });
-            }
-        }
+        Some(true) | None => {}
+    }
+    // A token acts as an engineer: a verb granted to admins only is not a token's.
+    let needed = grants.role_for(verb);
+    if who.role < needed {
+        return Err(Missing::Role {
+            verb,
+            needed,
+            have: who.role,
+        });
     }
     if who.token.is_none() && who.role == Role::Admin {
         return Ok(());
@@ -300,8 +299,19 @@ mod tests {
             check(&g, &token, Verb::Trigger, &t),
             Err(Missing::Team { .. })
         ));
-        token.token = Some(false);
+        let admins_cancel = Grants {
+            cancel: Role::Admin,
+            ..Grants::default()
+        };
         token.scope = Scope::All;
+        assert!(
+            matches!(
+                check(&admins_cancel, &token, Verb::Cancel, &t),
+                Err(Missing::Role { .. })
+            ),
+            "a verb granted to admins only is not a token's"
+        );
+        token.token = Some(false);
         assert_eq!(
             check(&g, &token, Verb::Trigger, &t),
             Err(Missing::TokenScope)

@@ -20,6 +20,9 @@ CREATE TABLE portal_runs (
     holder              TEXT,
     host                TEXT,
     pgid                BIGINT,
+    -- The process group leader's identity (boot id and start time), so that a later process
+    -- given the same number is never taken for it.
+    proc_start          TEXT,
     heartbeat_at        BIGINT,
     -- Who asked to cancel it; the replica running it reads this at its next heartbeat.
     cancel_requested_by TEXT,

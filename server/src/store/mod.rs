@@ -116,7 +116,7 @@ pub use auth::{audit_detail, AuditEntry, LoginAttempt, SessionRow};
 pub use backfill::BackfillRow;
 pub use deliveries::{DeliveryRow, RawDelivery};
 pub use git::{MirrorRead, MirrorRow};
-pub use portal_runs::{Holding, StoredRun};
+pub use portal_runs::{Beat, Holding, StoredRun};
 pub use replay::{KeptDelivery, RebuildCounts};
 pub use upsert::MergeFn;
 pub use writer::Writer;

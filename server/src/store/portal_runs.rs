@@ -15,6 +15,8 @@ pub struct StoredRun {
     pub holder: Option<String>,
     pub host: Option<String>,
     pub pgid: Option<i64>,
+    /// The process group leader's identity when it started (`exec::process_identity`).
+    pub proc_start: Option<String>,
     pub heartbeat_at: Option<i64>,
     pub cancel_requested_by: Option<String>,
 }
@@ -25,6 +27,7 @@ type Tuple = (
     Option<String>,
     Option<String>,
     Option<i64>,
+    Option<String>,
     Option<i64>,
     Option<String>,
     i64,
@@ -32,8 +35,8 @@ type Tuple = (
     i64,
 );
 
-const COLUMNS: &str = "doc, version, holder, host, pgid, heartbeat_at, cancel_requested_by, \
-                       log_bytes, log_dropped, log_last_seq";
+const COLUMNS: &str = "doc, version, holder, host, pgid, proc_start, heartbeat_at, \
+                       cancel_requested_by, log_bytes, log_dropped, log_last_seq";
 
 fn stored(t: Tuple) -> Result<StoredRun> {
     let mut run: PortalRun = serde_json::from_str(&t.0).map_err(|e| StoreError::Corrupt {
@@ -41,23 +44,32 @@ fn stored(t: Tuple) -> Result<StoredRun> {
         id: String::new(),
         error: e.to_string(),
     })?;
-    run.log.bytes = t.7.max(0) as u64;
-    run.log.dropped_bytes = t.8.max(0) as u64;
-    run.log.truncated = t.8 > 0;
-    run.log.last_seq = t.9.max(0) as u64;
+    run.log.bytes = t.8.max(0) as u64;
+    run.log.dropped_bytes = t.9.max(0) as u64;
+    run.log.truncated = t.9 > 0;
+    run.log.last_seq = t.10.max(0) as u64;
     Ok(StoredRun {
         run,
         version: t.1,
         holder: t.2,
         host: t.3,
         pgid: t.4,
-        heartbeat_at: t.5,
-        cancel_requested_by: t.6,
+        proc_start: t.5,
+        heartbeat_at: t.6,
+        cancel_requested_by: t.7,
     })
 }
 
 fn doc(run: &PortalRun) -> Result<String> {
     serde_json::to_string(run).map_err(|e| StoreError::Config(e.to_string()))
+}
+
+/// What a heartbeat learnt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Beat {
+    /// The run is still running, held by the one beating (else something else ended it).
+    pub held: bool,
+    pub cancel_by: Option<String>,
 }
 
 /// What a change to a running run's process columns sets.
@@ -66,6 +78,7 @@ pub struct Holding<'a> {
     pub holder: Option<&'a str>,
     pub host: Option<&'a str>,
     pub pgid: Option<i64>,
+    pub proc_start: Option<&'a str>,
     pub heartbeat_at: Option<i64>,
 }
 
@@ -128,13 +141,38 @@ impl Store {
         let n = on_backend!(self, p => sqlx::query(
             "UPDATE portal_runs SET status = $3, doc = $4, version = version + 1, \
              holder = COALESCE($5, holder), host = COALESCE($6, host), pgid = COALESCE($7, pgid), \
-             heartbeat_at = COALESCE($8, heartbeat_at), provider = $9, provider_run_id = $10 \
-             WHERE id = $1 AND version = $2"
+             heartbeat_at = COALESCE($8, heartbeat_at), provider = $9, provider_run_id = $10, \
+             proc_start = COALESCE($11, proc_start) WHERE id = $1 AND version = $2"
         ).bind(&run.id).bind(version).bind(run.status.as_str()).bind(&doc)
         .bind(holding.holder).bind(holding.host).bind(holding.pgid).bind(holding.heartbeat_at)
-        .bind(provider_of(run)).bind(run.provider_run_id.as_deref())
+        .bind(provider_of(run)).bind(run.provider_run_id.as_deref()).bind(holding.proc_start)
         .execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n == 1)
+    }
+
+    /// Writes `run` if the row is still at `version` and has not beaten since `heartbeat_at`
+    /// (an orphan's ending: a run that beat again in between is alive after all).
+    pub async fn swap_if_silent(
+        &self,
+        run: &PortalRun,
+        version: i64,
+        heartbeat_at: Option<i64>,
+    ) -> Result<bool> {
+        let doc = doc(run)?;
+        let n = on_backend!(self, p => sqlx::query(
+            "UPDATE portal_runs SET status = $3, doc = $4, version = version + 1 \
+             WHERE id = $1 AND version = $2 AND COALESCE(heartbeat_at, -1) = $5"
+        ).bind(&run.id).bind(version).bind(run.status.as_str()).bind(&doc).bind(heartbeat_at.unwrap_or(-1))
+        .execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    /// How many portal runs act on provider run `run_id` (a run and its re-runs).
+    pub async fn provider_run_requests(&self, provider: &str, run_id: &str) -> Result<u64> {
+        let n: i64 = on_backend!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM portal_runs WHERE provider = $1 AND provider_run_id = $2"
+        ).bind(provider).bind(run_id).fetch_one(p).await)?;
+        Ok(n.max(0) as u64)
     }
 
     /// Runs, newest first, filtered by exact target, service and status when given; `only`
@@ -144,12 +182,26 @@ impl Store {
         target: Option<&str>,
         service: Option<&str>,
         status: Option<RunStatus>,
+        only: Option<&[String]>,
         page: u32,
         per_page: u32,
     ) -> Result<(Vec<StoredRun>, u64)> {
-        let filter =
-            "($1 = '' OR target = $1) AND ($2 = '' OR service = $2) AND ($3 = '' OR status = $3)";
-        let count_sql = format!("SELECT COUNT(*) FROM portal_runs WHERE {filter}");
+        let mut filter =
+            "($1 = '' OR target = $1) AND ($2 = '' OR service = $2) AND ($3 = '' OR status = $3)"
+                .to_owned();
+        // The services in scope, as placeholders after the five fixed ones.
+        if let Some(only) = only {
+            let marks: Vec<String> = (0..only.len()).map(|i| format!("${}", i + 6)).collect();
+            if marks.is_empty() {
+                filter.push_str(" AND 1 = 0");
+            } else {
+                filter.push_str(&format!(" AND service IN ({})", marks.join(", ")));
+            }
+        }
+        let only = only.unwrap_or_default();
+        // The count binds the page's two too, so that the scope's placeholders keep their numbers.
+        let count_sql =
+            format!("SELECT COUNT(*) FROM portal_runs WHERE {filter} AND $4 >= 0 AND $5 >= 0");
         let rows_sql = format!(
             "SELECT {COLUMNS} FROM portal_runs WHERE {filter} ORDER BY requested_at DESC, id DESC LIMIT $4 OFFSET $5"
         );
@@ -158,11 +210,23 @@ impl Store {
             service.unwrap_or(""),
             status.map_or("", |s| s.as_str()),
         );
-        let total: i64 = on_backend!(self, p => sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()))
-            .bind(t).bind(s).bind(st).fetch_one(p).await)?;
         let offset = i64::from(page.saturating_sub(1)) * i64::from(per_page);
-        let rows: Vec<Tuple> = on_backend!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(rows_sql.as_str()))
-            .bind(t).bind(s).bind(st).bind(i64::from(per_page)).bind(offset).fetch_all(p).await)?;
+        let total: i64 = on_backend!(self, p => {
+            let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()))
+                .bind(t).bind(s).bind(st).bind(i64::from(per_page)).bind(offset);
+            for svc in only {
+                q = q.bind(svc);
+            }
+            q.fetch_one(p).await
+        })?;
+        let rows: Vec<Tuple> = on_backend!(self, p => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(rows_sql.as_str()))
+                .bind(t).bind(s).bind(st).bind(i64::from(per_page)).bind(offset);
+            for svc in only {
+                q = q.bind(svc);
+            }
+            q.fetch_all(p).await
+        })?;
         let runs = rows.into_iter().map(stored).collect::<Result<Vec<_>>>()?;
         Ok((runs, total.max(0) as u64))
     }
@@ -191,21 +255,19 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// A sign of life of the run's process; who asked to cancel it, if anyone. Written only
-    /// while `holder` still holds it.
-    pub async fn heartbeat_portal_run(
-        &self,
-        id: &str,
-        holder: &str,
-        now: i64,
-    ) -> Result<Option<String>> {
-        on_backend!(self, p => sqlx::query(
+    /// A sign of life of the run's process, written only while `holder` holds it running:
+    /// whether it still does, and who asked to cancel it, if anyone.
+    pub async fn heartbeat_portal_run(&self, id: &str, holder: &str, now: i64) -> Result<Beat> {
+        let n = on_backend!(self, p => sqlx::query(
             "UPDATE portal_runs SET heartbeat_at = $3 WHERE id = $1 AND holder = $2 AND status = 'running'"
-        ).bind(id).bind(holder).bind(now).execute(p).await.map(|_| ()))?;
+        ).bind(id).bind(holder).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
         let by: Option<Option<String>> = on_backend!(self, p => sqlx::query_scalar(
             "SELECT cancel_requested_by FROM portal_runs WHERE id = $1"
         ).bind(id).fetch_optional(p).await)?;
-        Ok(by.flatten())
+        Ok(Beat {
+            held: n == 1,
+            cancel_by: by.flatten(),
+        })
     }
 
     /// Appends chunks of output, and counts them in the run's log columns, in one transaction.

@@ -27,6 +27,7 @@ pub async fn claim(
         holder: Some(&rt.instance),
         host: Some(&rt.host),
         pgid: None,
+        proc_start: None,
         heartbeat_at: Some(now),
     };
     let claimed = state
@@ -34,6 +35,33 @@ pub async fn claim(
         .swap_portal_run(&run, stored.version, &holding)
         .await?;
     Ok(claimed.then(|| (run, stored.version + 1)))
+}
+
+/// How long a provider run may be starting (claimed, no run id yet) before it is failed.
+const START_DEADLINE_MS: i64 = 5 * 60_000;
+
+/// Ends a run that cannot go on (`status`, `why`), audited as `action`.
+async fn end(
+    state: &AppState,
+    stored: &StoredRun,
+    now: i64,
+    status: RunStatus,
+    why: &str,
+    action: &str,
+) -> anyhow::Result<bool> {
+    let mut run = stored.run.clone();
+    run.status = status;
+    run.finished_at = Some(Timestamp(now));
+    run.duration_ms = run.started_at.map(|s| now - s.0);
+    run.error = Some(why.to_owned());
+    let ended = state
+        .store
+        .swap_if_silent(&run, stored.version, stored.heartbeat_at)
+        .await?;
+    if ended {
+        audit_run(state, "nagare", action, false, &run, why, None).await;
+    }
+    Ok(ended)
 }
 
 /// Runs a pass now, in the background (a pass under way runs once more instead).
@@ -84,6 +112,15 @@ async fn one_pass(state: &AppState, n: &mut Counts) -> anyhow::Result<()> {
     let now = now_millis();
     for stored in open {
         match stored.run.status {
+            RunStatus::Queued | RunStatus::AwaitingApproval
+                if rt.targets.get(&stored.run.target).is_none() =>
+            {
+                let why = format!(
+                    "its target `{}` is no longer configured, so it cannot start",
+                    stored.run.target
+                );
+                end(state, &stored, now, RunStatus::Failed, &why, "run_finished").await?;
+            }
             RunStatus::AwaitingApproval => {
                 n.expired += usize::from(expire(state, &stored, now).await?);
             }
@@ -96,6 +133,14 @@ async fn one_pass(state: &AppState, n: &mut Counts) -> anyhow::Result<()> {
                     _ => super::providers::start(state, def, stored).await?,
                 };
                 n.started += usize::from(started);
+            }
+            RunStatus::Running
+                if stored.run.kind != TargetKind::Runbook
+                    && stored.run.provider_run_id.is_none()
+                    && now - stored.run.started_at.map_or(0, |t| t.0) > START_DEADLINE_MS =>
+            {
+                let why = "its start at the provider never completed (the server starting it stopped, or the provider never named the run); look for it on the provider's page";
+                end(state, &stored, now, RunStatus::Failed, why, "run_finished").await?;
             }
             RunStatus::Running => {
                 if orphaned(rt, &stored, now) {
@@ -132,28 +177,8 @@ async fn expire(state: &AppState, stored: &StoredRun, now: i64) -> anyhow::Resul
     if now < a.expires_at.0 {
         return Ok(false);
     }
-    let mut run = stored.run.clone();
-    run.status = RunStatus::Expired;
-    run.finished_at = Some(Timestamp(now));
-    run.error = Some(format!("nobody approved it before {}", a.expires_at));
-    if state
-        .store
-        .swap_portal_run(&run, stored.version, &Holding::default())
-        .await?
-    {
-        audit_run(
-            state,
-            "nagare",
-            "run_expired",
-            false,
-            &run,
-            "the approval request expired",
-            None,
-        )
-        .await;
-        return Ok(true);
-    }
-    Ok(false)
+    let why = format!("nobody approved it before {}", a.expires_at);
+    end(state, stored, now, RunStatus::Expired, &why, "run_expired").await
 }
 
 /// Whether a running runbook's process is gone: its holder was a process of this machine that
@@ -183,38 +208,38 @@ fn orphaned(rt: &Runtime, stored: &StoredRun, now: i64) -> bool {
     now - stored.heartbeat_at.unwrap_or(0) > rt.stale_after_ms
 }
 
+/// Ends an orphaned run as failed, unless it beat again meanwhile; then, on the machine it ran
+/// on, kills what is left of its process group, once it is sure the group is still that run's
+/// (the leader's boot and start time as recorded), never a later process given its number.
 async fn recover(state: &AppState, stored: &StoredRun, now: i64) -> anyhow::Result<()> {
     let rt = &state.triggers;
-    let mut killed = String::new();
-    if stored.host.as_deref() == Some(rt.host.as_str()) {
-        if let Some(pgid) = stored
-            .pgid
-            .and_then(|p| u32::try_from(p).ok())
-            .filter(|p| *p > 1)
-        {
-            if exec::group_alive(pgid) && exec::kill_group(pgid, nix::sys::signal::Signal::SIGKILL)
-            {
-                killed = format!("; its process group {pgid} was still running and was killed");
+    let leftover = stored
+        .pgid
+        .and_then(|p| u32::try_from(p).ok())
+        .filter(|p| *p > 1)
+        .filter(|_| stored.host.as_deref() == Some(rt.host.as_str()))
+        .filter(|p| {
+            stored.proc_start.is_some()
+                && exec::process_identity(*p) == stored.proc_start
+                && exec::group_alive(*p)
+        });
+    let why = format!(
+        "orphaned: the server running it ({}) stopped without finishing it (last sign of life {}){}",
+        stored.holder.as_deref().unwrap_or("unknown"),
+        stored
+            .heartbeat_at
+            .map_or("never".to_owned(), |h| Timestamp(h).to_string()),
+        leftover.map_or(String::new(), |g| format!(
+            "; its process group {g} was still running and was killed"
+        )),
+    );
+    if end(state, stored, now, RunStatus::Failed, &why, "run_orphaned").await? {
+        tracing::warn!(run = %stored.run.id, "a runbook run was orphaned by a stopped server; marked failed");
+        if let Some(g) = leftover {
+            if !exec::kill_group(g, nix::sys::signal::Signal::SIGKILL) {
+                tracing::warn!(run = %stored.run.id, pgid = g, "could not kill the orphaned run's process group");
             }
         }
-    }
-    let mut run = stored.run.clone();
-    run.status = RunStatus::Failed;
-    run.finished_at = Some(Timestamp(now));
-    run.duration_ms = run.started_at.map(|s| now - s.0);
-    run.error = Some(format!(
-        "orphaned: the server running it ({}) stopped without finishing it (last sign of life {}){killed}",
-        stored.holder.as_deref().unwrap_or("unknown"),
-        stored.heartbeat_at.map_or("never".to_owned(), |h| Timestamp(h).to_string()),
-    ));
-    if state
-        .store
-        .swap_portal_run(&run, stored.version, &Holding::default())
-        .await?
-    {
-        tracing::warn!(run = %run.id, "a runbook run was orphaned by a stopped server; marked failed");
-        let extra = run.error.clone().unwrap_or_default();
-        audit_run(state, "nagare", "run_orphaned", false, &run, &extra, None).await;
     }
     Ok(())
 }

@@ -322,6 +322,19 @@ pub fn kill_group(pgid: u32, signal: Signal) -> bool {
     }
 }
 
+/// A process's identity beyond its number, which the kernel gives again: this boot's id and
+/// the process's start time (clock ticks after boot, `/proc/<pid>/stat` field 22). `None` when
+/// the process is gone (or there is no `/proc`).
+pub fn process_identity(pid: u32) -> Option<String> {
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `pid (comm) state ppid …`: the name may hold spaces and parentheses.
+    let (_, after) = stat.rsplit_once(')')?;
+    // After the name, the state is field 3, so the start time (field 22) is the 20th.
+    let start = after.split_whitespace().nth(19)?;
+    Some(format!("{}:{start}", boot.trim()))
+}
+
 fn group_pid(pgid: u32) -> Option<Pid> {
     let pgid = i32::try_from(pgid).ok()?;
     (pgid > 1).then(|| Pid::from_raw(pgid))

@@ -50,6 +50,7 @@ async fn from_mirror(state: &AppState, repo: &str, path: &str, git_ref: &str) ->
     let out = tokio::process::Command::new("git")
         .arg(format!("--git-dir={}", dir.display()))
         .arg("show")
+        .arg("--end-of-options")
         .arg(format!("{git_ref}:{path}"))
         .stdin(std::process::Stdio::null())
         .output()
@@ -161,7 +162,7 @@ async fn launch(state: &AppState, def: &TargetDef, run: &mut PortalRun) -> Resul
                         }
                     }
                     if run.provider_run_id.is_none() {
-                        run.error = Some("GitHub accepted the dispatch (204) without saying which run it started, and no matching run was listed yet".into());
+                        return Err("GitHub accepted the dispatch (204) without saying which run it started, and no run of it was listed within 10 s: it may be running; look for it in the repository's Actions tab".into());
                     }
                 }
             }
@@ -191,9 +192,27 @@ async fn launch(state: &AppState, def: &TargetDef, run: &mut PortalRun) -> Resul
 
 /// Starts a queued provider run on this replica; whether it was this replica's to start.
 pub async fn start(state: &AppState, def: &TargetDef, stored: StoredRun) -> anyhow::Result<bool> {
-    let Some((mut run, version)) = super::dispatch::claim(state, &stored).await? else {
+    let Some((run, version)) = super::dispatch::claim(state, &stored).await? else {
         return Ok(false);
     };
+    // The provider's answer (a 204 is looked up for seconds) does not hold up the pass.
+    let (state, def) = (state.clone(), def.clone());
+    tokio::spawn(async move {
+        let id = run.id.clone();
+        if let Err(e) = finish_start(&state, &def, run, version).await {
+            tracing::error!(run = %id, error = %format!("{e:#}"), "a provider run's start could not be recorded");
+        }
+    });
+    Ok(true)
+}
+
+/// Starts a claimed run at its provider and records how it went.
+async fn finish_start(
+    state: &AppState,
+    def: &TargetDef,
+    mut run: PortalRun,
+    version: i64,
+) -> anyhow::Result<()> {
     let outcome = launch(state, def, &mut run).await;
     let (success, extra) = match &outcome {
         Ok(()) => (
@@ -225,7 +244,7 @@ pub async fn start(state: &AppState, def: &TargetDef, stored: StoredRun) -> anyh
         );
     }
     audit_run(state, "nagare", "run_started", success, &run, &extra, None).await;
-    Ok(true)
+    Ok(())
 }
 
 /// Cancels a provider run at the provider.

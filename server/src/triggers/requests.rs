@@ -63,7 +63,7 @@ pub fn check(
 }
 
 /// A ref as GitHub and GitLab accept it: no spaces or control characters, not an option.
-fn check_ref(r: &str) -> ApiResult<()> {
+pub fn check_ref(r: &str) -> ApiResult<()> {
     let bad = r.is_empty()
         || r.len() > 255
         || r.starts_with('-')
@@ -211,15 +211,33 @@ pub async fn request(
         ));
     }
     let command = match def.runbook() {
-        Some(r) => Some(
-            command::render(&r.argv, &values)
-                .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?,
-        ),
+        Some(r) => {
+            if let Some(name) = command::option_like(&r.argv, &values) {
+                return Err(ApiError::bad_param(
+                    &format!("inputs.{name}"),
+                    format!("inputs.{name}: the value is a whole argument and starts with `-`, so the program would read it as an option; give a value that does not"),
+                ));
+            }
+            Some(
+                command::render(&r.argv, &values)
+                    .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?,
+            )
+        }
         None => None,
     };
     let now = now_millis();
     let approval_state = match &def.approval {
         None => None,
+        Some(_) if who.subject().token.is_some() => {
+            // Nothing ties a token to one person, so "never by the requester" could not hold.
+            return Err(ApiError::Forbidden {
+                error: format!(
+                    "{} needs approval, and an approval request must come from a signed-in person (an API token is no one in particular); ask for it in the portal",
+                    def.name
+                ),
+                required_role: Some(nagare_core::api::Role::Engineer),
+            });
+        }
         Some(policy) => {
             approval::can_be_approved(policy, &who.approver())
                 .map_err(|e| ApiError::Conflict(e.to_string()))?;
@@ -551,13 +569,6 @@ pub async fn attempts_of(state: &AppState, run: &PortalRun) -> ApiResult<u32> {
     let Some(pid) = &run.provider_run_id else {
         return Ok(1);
     };
-    let (runs, _) = state
-        .store
-        .portal_runs(Some(&run.target), None, None, 1, 500)
-        .await?;
-    let n = runs
-        .iter()
-        .filter(|r| r.run.provider_run_id.as_ref() == Some(pid))
-        .count();
+    let n = state.store.provider_run_requests("github", pid).await?;
     Ok(n.max(1) as u32)
 }

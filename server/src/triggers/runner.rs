@@ -7,7 +7,7 @@ use super::exec::{self, Line, Spec, Stream};
 use super::requests::audit_run;
 use super::targets::{Runbook, TargetDef};
 use crate::state::AppState;
-use crate::store::{now_millis, Holding, StoredRun};
+use crate::store::{now_millis, Beat, Holding, StoredRun};
 use nagare_core::api::{LogChunk, LogStream, PortalRun, RunStatus};
 use nagare_core::Timestamp;
 use std::time::Duration;
@@ -63,6 +63,11 @@ pub async fn start(state: &AppState, def: &TargetDef, stored: StoredRun) -> anyh
     if let Ok(mut active) = rt.active.lock() {
         active.insert(run.id.clone());
     }
+    let command = format!(
+        "command {}",
+        shown(run.command.as_deref().unwrap_or_default())
+    );
+    audit_run(state, "nagare", "run_started", true, &run, &command, None).await;
     let state = state.clone();
     tokio::spawn(async move {
         let id = run.id.clone();
@@ -131,6 +136,14 @@ impl LogWriter {
         self.push(stream, &format!("{text}\n"));
     }
 
+    /// Writes what waits; on a store error, keeps it for the next time (and says so in the
+    /// server's log).
+    async fn flush_or_keep(&mut self, state: &AppState) {
+        if let Err(e) = self.flush(state, 0).await {
+            tracing::warn!(run = %self.id, error = %format!("{e:#}"), "could not store a runbook's output yet; keeping it");
+        }
+    }
+
     async fn flush(&mut self, state: &AppState, dropped: u64) -> anyhow::Result<()> {
         if self.pending.is_empty() && dropped == 0 {
             return Ok(());
@@ -195,6 +208,7 @@ async fn execute(
             version,
             &Holding {
                 pgid: Some(i64::from(pgid)),
+                proc_start: exec::process_identity(pgid).as_deref(),
                 ..Holding::default()
             },
         )
@@ -209,6 +223,7 @@ async fn execute(
     let mut flush = tokio::time::interval(FLUSH_EVERY);
     let mut beat = tokio::time::interval(rt.heartbeat);
     let mut cancelled_by: Option<String> = None;
+    let mut lost = false;
     let mut lines_open = true;
     let outcome = loop {
         tokio::select! {
@@ -218,20 +233,35 @@ async fn execute(
                     let stream = match l.stream { Stream::Stdout => LogStream::Stdout, Stream::Stderr => LogStream::Stderr };
                     log.line(stream, &l.text);
                     if log.size >= FLUSH_BYTES {
-                        log.flush(state, 0).await?;
+                        log.flush_or_keep(state).await;
                     }
                 }
                 None => lines_open = false,
             },
-            _ = flush.tick() => log.flush(state, 0).await?,
+            _ = flush.tick() => log.flush_or_keep(state).await,
             _ = beat.tick() => {
+                // A database that does not answer for a while stops nothing: the process goes
+                // on, its output waits, and the next beat tries again.
                 let now = now_millis();
-                let by = state.store.heartbeat_portal_run(&run.id, &rt.instance, now).await?;
-                state.store.take_lease(slot, slot_holder, now, now + rt.stale_after_ms).await?;
-                if let (Some(by), None) = (by, &cancelled_by) {
-                    log.line(LogStream::System, &format!("cancelled by {by}: stopping the process group (SIGTERM, then SIGKILL after {} s)", rt.targets.kill_grace.as_secs()));
-                    cancelled_by = Some(by);
-                    let _ = cancel_tx.send(true);
+                match state.store.heartbeat_portal_run(&run.id, &rt.instance, now).await {
+                    Ok(Beat { held: false, .. }) if !lost => {
+                        // Another replica ended it (no beat reached the database in time).
+                        lost = true;
+                        log.line(LogStream::System, "another server marked this run ended (its heartbeat had not reached the database in time): stopping its process group");
+                        let _ = cancel_tx.send(true);
+                    }
+                    Ok(Beat { cancel_by: Some(by), .. }) if cancelled_by.is_none() => {
+                        log.line(LogStream::System, &format!("cancelled by {by}: stopping the process group (SIGTERM, then SIGKILL after {} s)", rt.targets.kill_grace.as_secs()));
+                        cancelled_by = Some(by);
+                        let _ = cancel_tx.send(true);
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(run = %run.id, error = %e, "could not record the runbook's heartbeat; trying again"),
+                }
+                match state.store.take_lease(slot, slot_holder, now, now + rt.stale_after_ms).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::warn!(run = %run.id, slot, "the runbook's concurrency slot was taken over (no renewal in time)"),
+                    Err(e) => tracing::warn!(run = %run.id, error = %e, "could not renew the runbook's concurrency slot"),
                 }
             }
         }

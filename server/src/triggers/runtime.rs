@@ -9,7 +9,8 @@ pub struct Runtime {
     pub targets: Targets,
     /// This process among the replicas: `host:pid:nonce`, in `portal_runs.holder`.
     pub instance: String,
-    /// The machine's name: a run whose holder was on this host and died can be cleaned up here.
+    /// The machine and pid namespace (`host_name`): a run whose holder was here and died can be
+    /// cleaned up here.
     pub host: String,
     /// One dispatcher pass at a time in this process; `again` asks the one under way for
     /// another round.
@@ -22,14 +23,20 @@ pub struct Runtime {
     pub stale_after_ms: i64,
 }
 
-/// The machine's name, from `/etc/hostname` or `HOSTNAME`; `localhost` otherwise.
+/// Where this process's pids mean something: the machine's name (`/etc/hostname`, else
+/// `HOSTNAME`, else `localhost`) and its pid namespace (`pid:[4026531836]`), so that two
+/// containers of one host, or a container started again, are never taken for one another.
 pub fn host_name() -> String {
-    std::fs::read_to_string("/etc/hostname")
+    let name = std::fs::read_to_string("/etc/hostname")
         .ok()
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "localhost".into())
+        .unwrap_or_else(|| "localhost".into());
+    let ns = std::fs::read_link("/proc/self/ns/pid")
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    format!("{name} {ns}")
 }
 
 impl Runtime {

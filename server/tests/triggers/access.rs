@@ -207,6 +207,54 @@ async fn grants_refuse_with_what_is_missing_and_approvals_never_come_from_the_re
         "an unlimited trigger token: {}",
         r.json
     );
+    let r = bearer(&trig, "/api/v1/triggers/prod-check/runs").await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "a request needing approval is a person's: {}",
+        r.json
+    );
+    assert!(
+        r.json["error"]
+            .as_str()
+            .unwrap()
+            .contains("signed-in person"),
+        "{}",
+        r.json
+    );
+    // A token limited to search reads search's runs only: its page and its total.
+    let h: Vec<(String, String)> = ada
+        .json_write()
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let h: Vec<(&str, &str)> = h.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let limited = request(
+        &state,
+        "POST",
+        "/api/v1/tokens",
+        &h,
+        r#"{"name":"search-reader","scopes":["read"],"teams":["search"]}"#,
+    )
+    .await;
+    assert_eq!(limited.status, StatusCode::CREATED, "{}", limited.json);
+    let auth = format!("Bearer {}", limited.json["secret"].as_str().unwrap());
+    for (query, total) in [
+        ("service=payments-api", 0),
+        ("", 1),
+        ("service=search-api", 1),
+    ] {
+        let r = request(
+            &state,
+            "GET",
+            &format!("/api/v1/runs?{query}"),
+            &[("authorization", &auth)],
+            "",
+        )
+        .await;
+        assert_eq!(r.json["total"], total, "{query}: {}", r.json);
+        assert_eq!(r.json["items"].as_array().unwrap().len(), total, "{query}");
+    }
 
     // A production runbook waits for approval; its requester cannot approve it.
     let r = start(&emil, "prod-check").await;

@@ -91,6 +91,11 @@ async fn hostile_inputs_are_refused_by_their_type_or_passed_as_inert_literals() 
             (r#"{"inputs":{"text":"a","n":9}}"#, "inputs.n"),
             (r#"{"inputs":{"text":"a","n":1,"bogus":1}}"#, "inputs.bogus"),
             (r#"{"inputs":{"n":1}}"#, "inputs.text"),
+            // A whole argument that the program would read as an option.
+            (
+                r#"{"inputs":{"text":"--files0-from=/etc/passwd","n":1}}"#,
+                "inputs.text",
+            ),
         ] {
             let r = start(&state, "echo", body).await;
             assert_eq!(
@@ -274,7 +279,7 @@ async fn output_over_the_cap_is_truncated_visibly_and_the_live_log_resumes() {
         );
 
         // The audit log has the request and the ending.
-        for action in ["run_requested", "run_finished"] {
+        for action in ["run_requested", "run_started", "run_finished"] {
             let a = get(&state, &format!("/api/v1/audit?action={action}")).await;
             let rows = a.json["items"].as_array().unwrap();
             assert!(

@@ -176,6 +176,9 @@ async fn get_target(
     if !readable(&scope, &def.service, &teams) {
         return Err(not_found("trigger target", &name));
     }
+    if let Some(r) = &q.git_ref {
+        requests::check_ref(r)?;
+    }
     let git_ref = q.git_ref.or_else(|| def.default_ref.clone());
     let inputs = providers::inputs_at(&state, def, git_ref.as_deref()).await;
     Ok(Json(view::target(
@@ -228,12 +231,29 @@ async fn list_runs(
     Query(q): Query<PortalRunQuery>,
 ) -> ApiResult<Json<PortalRunList>> {
     let owners = owners(&state).await?;
+    // A limited caller's page and total count only the services it may read.
+    let only: Option<Vec<String>> = match &scope.scope {
+        Scope::All => None,
+        Scope::Only(_) => {
+            let no_teams = Vec::new();
+            let mut services: Vec<String> = owners
+                .keys()
+                .chain(state.triggers.targets.list.iter().map(|t| &t.service))
+                .filter(|s| readable(&scope, s, owners.get(*s).unwrap_or(&no_teams)))
+                .cloned()
+                .collect();
+            services.sort();
+            services.dedup();
+            Some(services)
+        }
+    };
     let (rows, total) = state
         .store
         .portal_runs(
             q.target.as_deref(),
             q.service.as_deref(),
             q.status,
+            only.as_deref(),
             q.page,
             q.per_page,
         )
