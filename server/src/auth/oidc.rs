@@ -409,7 +409,10 @@ impl Client {
                     .map(|(_, t)| t.clone())
             })
             .collect();
-        let email = text("email");
+        // An address the provider says it has not verified is not taken (approval groups
+        // name people by e-mail).
+        let email = text("email")
+            .filter(|_| claims.get("email_verified").and_then(Value::as_bool) != Some(false));
         let name = text("name")
             .or_else(|| text("preferred_username"))
             .or_else(|| email.clone())

@@ -316,6 +316,32 @@ async fn grants_refuse_with_what_is_missing_and_approvals_never_come_from_the_re
         .json["status"],
         "awaiting_approval"
     );
+    // Someone whose provider has not verified the address they claim is not that approver.
+    *idp.groups.lock().unwrap() = vec!["platform-admins".into()];
+    *idp.tweak.lock().unwrap() = Some(Box::new(|c: &mut Value| {
+        c["sub"] = Value::String("mallory-sub".into());
+        c["name"] = Value::String("Mallory".into());
+        c["email"] = Value::String("ada@example.com".into());
+        c["email_verified"] = Value::Bool(false);
+    }));
+    let mallory = signed_in(&state, &idp).await;
+    let r = request(
+        &state,
+        "POST",
+        &format!("/api/v1/approvals/{id}/approve"),
+        &mallory.json_write(),
+        "{}",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.json);
+    assert!(
+        r.json["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("only members of the approval group prod"),
+        "{}",
+        r.json
+    );
     let queue = request(
         &state,
         "GET",
