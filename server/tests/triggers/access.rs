@@ -57,6 +57,19 @@ fn config(issuer: &str) -> Config {
         "prod".into(),
         vec!["ada@example.com".into(), "emil@example.com".into()],
     );
+    c.triggers.pipelines = vec![nagare_server::config::PipelineConfig {
+        name: "pay-release".into(),
+        title: None,
+        description: String::new(),
+        project: "acme/payments".into(),
+        git_ref: "main".into(),
+        service: "payments-api".into(),
+        environment: None,
+        inputs: vec![],
+        roles: vec![],
+        teams: vec![],
+        approval: None,
+    }];
     c
 }
 
@@ -125,7 +138,7 @@ async fn grants_refuse_with_what_is_missing_and_approvals_never_come_from_the_re
         "",
     )
     .await;
-    assert_eq!(list.json["targets"].as_array().unwrap().len(), 3);
+    assert_eq!(list.json["targets"].as_array().unwrap().len(), 4);
     assert!(list.json["targets"]
         .as_array()
         .unwrap()
@@ -156,6 +169,41 @@ async fn grants_refuse_with_what_is_missing_and_approvals_never_come_from_the_re
     assert_eq!(
         until_final(&state, &[("cookie", &emil.cookie)], &own).await["status"],
         "succeeded"
+    );
+    // GitLab variables may be secrets: shown to those who may start the target, hidden from a
+    // viewer. (No GitLab token here, so the run itself fails at its start.)
+    let body = r#"{"variables":{"DEPLOY_KEY":"s3cret"}}"#;
+    let r = request(
+        &state,
+        "POST",
+        "/api/v1/triggers/pay-release/runs",
+        &emil.json_write(),
+        body,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    assert_eq!(r.json["variables"]["DEPLOY_KEY"], "s3cret");
+    let gl = r.json["id"].as_str().unwrap().to_owned();
+    let seen = request(
+        &state,
+        "GET",
+        &format!("/api/v1/runs/{gl}"),
+        &[("cookie", &vera.cookie)],
+        "",
+    )
+    .await;
+    assert_eq!(
+        seen.json["variables"]["DEPLOY_KEY"], "(hidden)",
+        "{}",
+        seen.json
+    );
+    let failed = until_final(&state, &[("cookie", &emil.cookie)], &gl).await;
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("triggers.gitlab.token_file"),
+        "{failed}"
     );
 
     // Tokens: `read` is refused, `trigger` starts runs within its limit, and never approves.

@@ -100,8 +100,20 @@ async fn shown(
         attempts,
         Timestamp(crate::store::now_millis()),
     );
+    // GitLab variables may carry secrets: their values are for those who may start the target.
+    let may_start = state.triggers.targets.get(&run.target).is_some_and(|def| {
+        requests::check(&state.triggers, &scope.principal, Verb::Trigger, def, teams).is_ok()
+    });
+    if !may_start {
+        run.variables
+            .values_mut()
+            .for_each(|v| *v = HIDDEN.to_owned());
+    }
     Ok(Some(run))
 }
+
+/// What a GitLab variable's value reads as to a caller who may not start its target.
+pub const HIDDEN: &str = "(hidden)";
 
 #[utoipa::path(
     get,
