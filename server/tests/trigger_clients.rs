@@ -146,6 +146,7 @@ async fn a_dispatch_answered_204_is_found_among_the_workflow_s_runs() {
         ]
     });
     mock.expect(Expect::new("GET", list, Creds::Github).answer(200, runs.clone()));
+    mock.expect(Expect::new("GET", list, Creds::Github).answer(200, runs.clone()));
     mock.expect(Expect::new("GET", list, Creds::Github).answer(200, runs));
     let gh = github(&mock);
     let got = gh
@@ -156,7 +157,7 @@ async fn a_dispatch_answered_204_is_found_among_the_workflow_s_runs() {
     // Asked a quarter of a second into 10:00:00; GitHub's times are whole seconds.
     let after = Timestamp::parse("2025-06-01T10:00:00.250Z").unwrap();
     let found = gh
-        .find_dispatched_run(REPO, "deploy.yml", git_ref, Some("Alice"), after)
+        .find_dispatched_run(REPO, "deploy.yml", git_ref, Some("Alice"), after, &[])
         .await
         .unwrap();
     assert_eq!(
@@ -176,11 +177,19 @@ async fn a_dispatch_answered_204_is_found_among_the_workflow_s_runs() {
             &format!("refs/heads/{git_ref}"),
             None,
             after,
+            &[],
         )
         .await
         .unwrap()
         .unwrap();
     assert_eq!((anyone.id, anyone.candidates), (1103, 3));
+    // A run another request already claimed is not taken again.
+    let other = gh
+        .find_dispatched_run(REPO, "deploy.yml", git_ref, None, after, &[1103])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((other.id, other.candidates), (1104, 2));
     mock.finish();
 }
 

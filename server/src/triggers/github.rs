@@ -173,7 +173,8 @@ impl GithubActions {
     /// The run a dispatch answered 204 most likely started: among the workflow's
     /// `workflow_dispatch` runs on `git_ref`'s branch (or tag) created at or after `after`
     /// (to the second: GitHub's times have no fractions) and, when `actor` is given, started
-    /// or re-run by that login, the earliest. `None` while GitHub lists none yet.
+    /// or re-run by that login, the earliest not in `exclude` (runs other requests already
+    /// claimed). `None` while GitHub lists none yet.
     pub async fn find_dispatched_run(
         &self,
         repo: &str,
@@ -181,6 +182,7 @@ impl GithubActions {
         git_ref: &str,
         actor: Option<&str>,
         after: Timestamp,
+        exclude: &[u64],
     ) -> Result<Option<FoundRun>, TriggerError> {
         let branch = git_ref
             .strip_prefix("refs/heads/")
@@ -217,7 +219,7 @@ impl GithubActions {
                 let created = Timestamp::parse(run["created_at"].as_str()?).ok()?;
                 let id = run["id"].as_u64()?;
                 let url = run["html_url"].as_str().unwrap_or_default().to_owned();
-                (created >= after).then_some((created, id, url))
+                (created >= after && !exclude.contains(&id)).then_some((created, id, url))
             })
             .collect();
         found.sort();

@@ -147,11 +147,22 @@ async fn launch(state: &AppState, def: &TargetDef, run: &mut PortalRun) -> Resul
                     run.provider_url = Some(html_url);
                 }
                 Dispatched::Accepted => {
+                    // Runs other requests already took are not this one's.
+                    let claimed: Vec<u64> = state
+                        .store
+                        .portal_marks()
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .0
+                        .keys()
+                        .filter(|(p, _)| p == "github")
+                        .filter_map(|(_, id)| id.parse().ok())
+                        .collect();
                     // No run id (GitHub Enterprise Server, older APIs): look for it a few times.
                     for _ in 0..5 {
                         tokio::time::sleep(std::time::Duration::from_secs(2)).await;
                         if let Some(found) = gh
-                            .find_dispatched_run(repo, workflow, &git_ref, None, asked)
+                            .find_dispatched_run(repo, workflow, &git_ref, None, asked, &claimed)
                             .await
                             .map_err(|e| e.to_string())?
                         {
