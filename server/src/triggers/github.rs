@@ -261,6 +261,17 @@ impl GithubActions {
         self.call(Method::POST, &path, None, &ctx).await.map(drop)
     }
 
+    /// The commit `git_ref` (a branch or a tag) points at now.
+    pub async fn ref_sha(&self, repo: &str, git_ref: &str) -> Result<String, TriggerError> {
+        let url = format!("{}/commits/{}", repo_path(repo)?, enc(git_ref));
+        let ctx = Ctx::new(format!("ref {git_ref}"), repo.to_owned());
+        let v = self.get_json(&url, &ctx).await?;
+        v["sha"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| TriggerError::Other(format!("GET {url}: the reply names no sha")))
+    }
+
     /// The text of `path` (`.github/workflows/deploy.yml`) at `git_ref`, from the contents API.
     pub async fn workflow_file(
         &self,

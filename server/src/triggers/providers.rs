@@ -61,6 +61,45 @@ async fn from_mirror(state: &AppState, repo: &str, path: &str, git_ref: &str) ->
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// The commit a GitHub target's `git_ref` points at now (the git mirror, else the API); `None`
+/// for other kinds. An approval approves that commit: the dispatch checks the ref still points
+/// there.
+pub async fn ref_sha(
+    state: &AppState,
+    def: &TargetDef,
+    git_ref: &str,
+) -> Result<Option<String>, String> {
+    let Provider::Github { repo, .. } = &def.provider else {
+        return Ok(None);
+    };
+    let git = &state.config.sources.git;
+    if git
+        .mirrors
+        .iter()
+        .any(|m| m.repo.eq_ignore_ascii_case(repo))
+    {
+        let dir = crate::sources::git::mirror_path(
+            &git.mirrors_dir(state.store.sqlite_file().as_deref()),
+            repo,
+        );
+        let out = tokio::process::Command::new("git")
+            .arg(format!("--git-dir={}", dir.display()))
+            .args(["rev-parse", "--verify", "--end-of-options"])
+            .arg(format!("{git_ref}^{{commit}}"))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .await;
+        if let Some(out) = out.ok().filter(|o| o.status.success()) {
+            return Ok(Some(String::from_utf8_lossy(&out.stdout).trim().to_owned()));
+        }
+    }
+    github(state)?
+        .ref_sha(repo, git_ref)
+        .await
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
 /// A target's form at `git_ref` (its default ref when `None`): a runbook's and a GitLab
 /// pipeline's from the configuration; a GitHub workflow's from its file at that ref (the git
 /// mirror, else the contents API), never the default branch's.
@@ -91,6 +130,10 @@ pub async fn inputs_at(
     let fields =
         workflow::dispatch_inputs(&text).map_err(|e| format!("{path} at {git_ref}: {e}"))?;
     Ok((fields, from))
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
 }
 
 /// GitLab's typed inputs from the validated texts.
@@ -135,6 +178,19 @@ async fn launch(state: &AppState, def: &TargetDef, run: &mut PortalRun) -> Resul
                     gh.rerun(repo, id).await
                 };
                 return r.map_err(|e| e.to_string());
+            }
+            if let (Some(approved), Some(_), None) = (&run.sha, &run.approval, &run.rerun_of) {
+                let now = gh
+                    .ref_sha(repo, &git_ref)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if &now != approved {
+                    return Err(format!(
+                        "{git_ref} moved since the request was made and approved ({} → {}): what would run is not what was approved; ask for the run again",
+                        short(approved),
+                        short(&now)
+                    ));
+                }
             }
             let asked = Timestamp(now_millis());
             match gh

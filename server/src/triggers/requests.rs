@@ -260,6 +260,17 @@ pub async fn request(
             })
         }
     };
+    // What an approver approves is a commit: the dispatch checks the ref still points there.
+    let sha = match (&def.approval, &git_ref) {
+        (Some(_), Some(r)) if rerun_of.is_none() => super::providers::ref_sha(state, def, r)
+            .await
+            .map_err(|e| ApiError::Unprocessable {
+                error: e,
+                line: None,
+                field: Some("ref".into()),
+            })?,
+        _ => None,
+    };
     let reason = req
         .reason
         .as_deref()
@@ -286,7 +297,7 @@ pub async fn request(
         inputs: values,
         variables: req.variables.clone(),
         git_ref,
-        sha: None,
+        sha,
         command,
         approval: approval_state,
         started_at: None,

@@ -372,3 +372,114 @@ async fn a_dispatch_answered_204_is_matched_by_listing_and_said_to_be_a_guess() 
     assert_eq!(run["provider_run_guessed"], true);
     mock.finish();
 }
+
+/// An approver of group `prod` (another person than the local user who asks).
+fn approver() -> nagare_server::auth::Principal {
+    nagare_server::auth::Principal {
+        id: "approver-sub".into(),
+        name: "Approver".into(),
+        email: Some("approver@example.com".into()),
+        role: nagare_core::api::Role::Admin,
+        teams: vec![],
+        via: nagare_server::auth::Via::Session {
+            id_hash: "h".into(),
+            csrf: "c".into(),
+        },
+    }
+}
+
+#[tokio::test]
+async fn an_approval_approves_a_commit_and_a_moved_ref_is_not_dispatched() {
+    let mock = Mock::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = state(&mock, dir.path()).await;
+    let mut config = state.config.as_ref().clone();
+    config.triggers.workflows[0].environment = Some("production".into());
+    config.triggers.workflows[0].approval = Some(nagare_server::config::ApprovalConfig {
+        group: "prod".into(),
+        mode: nagare_core::api::ApprovalMode::Any,
+    });
+    config
+        .triggers
+        .approval_groups
+        .insert("prod".into(), vec!["approver@example.com".into()]);
+    // Not followed here: only the starts are asked about.
+    config.triggers.poll_secs = 3600;
+    state = AppState::new(state.store.clone(), config).await.unwrap();
+    let commits = "/repos/acme/deploy-tools/commits/release%2F2";
+    let yaml_inputs =
+        nagare_server::triggers::workflow::dispatch_inputs(include_str!("deploy.yml")).unwrap();
+    let mut inputs = serde_json::Map::new();
+    for i in &yaml_inputs {
+        let v = i
+            .default
+            .clone()
+            .or_else(|| i.options.first().cloned())
+            .unwrap_or_else(|| "false".into());
+        inputs.insert(i.name.clone(), Value::String(v));
+    }
+    let body = json!({"inputs": inputs, "ref": "release/2"}).to_string();
+    let ask = |sha: &'static str| {
+        mock.expect(workflow_file());
+        mock.expect(Expect::new("GET", commits, Creds::Github).answer(200, json!({"sha": sha})));
+    };
+    // Approved, and the ref still points at the approved commit: dispatched.
+    ask("aaaaaaaaaaaaaaaa");
+    let (status, run) = call(&state, "POST", "/api/v1/triggers/deploy/runs", &body).await;
+    assert_eq!(status, 201, "{run}");
+    assert_eq!(
+        (run["status"].as_str(), run["sha"].as_str()),
+        (Some("awaiting_approval"), Some("aaaaaaaaaaaaaaaa"))
+    );
+    let id = run["id"].as_str().unwrap().to_owned();
+    mock.expect(
+        Expect::new("GET", commits, Creds::Github).answer(200, json!({"sha": "aaaaaaaaaaaaaaaa"})),
+    );
+    mock.expect(
+        Expect::new("POST", DISPATCH, Creds::Github)
+            .body(json!({"ref": "release/2", "inputs": inputs, "return_run_details": true}))
+            .answer(200, json!({"workflow_run_id": 901, "run_url": "u", "html_url": "https://github.com/acme/deploy-tools/actions/runs/901"})),
+    );
+    nagare_server::triggers::requests::answer(
+        &state,
+        &approver(),
+        &id,
+        nagare_core::api::Decision::Approve,
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    let run = until(&state, &id, "never dispatched", |r| {
+        r["provider_run_id"].is_string()
+    })
+    .await;
+    assert_eq!(run["provider_run_id"], "901");
+    mock.finish();
+    // The branch moved between the request and its approval: nothing is dispatched.
+    ask("aaaaaaaaaaaaaaaa");
+    let (_, run) = call(&state, "POST", "/api/v1/triggers/deploy/runs", &body).await;
+    let id = run["id"].as_str().unwrap().to_owned();
+    mock.expect(
+        Expect::new("GET", commits, Creds::Github).answer(200, json!({"sha": "bbbbbbbbbbbbbbbb"})),
+    );
+    nagare_server::triggers::requests::answer(
+        &state,
+        &approver(),
+        &id,
+        nagare_core::api::Decision::Approve,
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    let failed = until(&state, &id, "never ended", |r| r["status"] == "failed").await;
+    let error = failed["error"].as_str().unwrap();
+    assert!(
+        error.starts_with(
+            "release/2 moved since the request was made and approved (aaaaaaaaaaaa → bbbbbbbbbbbb)"
+        ),
+        "{error}"
+    );
+    mock.finish();
+}

@@ -134,6 +134,8 @@ fn Request(
                 <dd><a href=service_href(&run.service)>{run.service.clone()}</a></dd>
                 {run.environment.clone().map(|e| view! { <dt>{strings::F_ENVIRONMENT}</dt><dd>{e}</dd> })}
                 {run.git_ref.clone().map(|r| view! { <dt>{strings::F_REF}</dt><dd class="mono">{r}</dd> })}
+                // A GitHub workflow's approval approves this commit; a moved ref is not run.
+                {run.sha.clone().map(|s| view! { <dt>{strings::F_SHA}</dt><dd class="mono" data-test="approval-sha" title=s.clone()>{crate::format::short_sha(&s)}</dd> })}
                 <dt>{strings::F_REQUESTED_BY}</dt>
                 <dd data-test="approval-requester" title=run.requested_by.clone()>{requester}</dd>
                 <dt>{strings::F_REQUESTED_AT}</dt>
