@@ -25,6 +25,18 @@ async fn as_user(
     signed_in(state, idp).await
 }
 
+/// `who` answers request `id` (`approve` or `reject`) with `body`.
+async fn answer(
+    state: &AppState,
+    who: &Browser,
+    id: &str,
+    verb: &str,
+    body: &str,
+) -> crate::common::Reply {
+    let uri = format!("/api/v1/approvals/{id}/{verb}");
+    request(state, "POST", &uri, &who.json_write(), body).await
+}
+
 fn config(issuer: &str) -> Config {
     let mut c = sso_config(issuer);
     let mut prod = runbook(
@@ -327,14 +339,7 @@ async fn grants_refuse_with_what_is_missing_and_approvals_never_come_from_the_re
     )
     .await;
     assert_eq!(mine.json["total"], 0, "not in Emil's queue: {}", mine.json);
-    let r = request(
-        &state,
-        "POST",
-        &format!("/api/v1/approvals/{id}/approve"),
-        &emil.json_write(),
-        "{}",
-    )
-    .await;
+    let r = answer(&state, &emil, &id, "approve", "{}").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.json);
     assert!(
         r.json["error"]
@@ -373,14 +378,7 @@ async fn grants_refuse_with_what_is_missing_and_approvals_never_come_from_the_re
         c["email_verified"] = Value::Bool(false);
     }));
     let mallory = signed_in(&state, &idp).await;
-    let r = request(
-        &state,
-        "POST",
-        &format!("/api/v1/approvals/{id}/approve"),
-        &mallory.json_write(),
-        "{}",
-    )
-    .await;
+    let r = answer(&state, &mallory, &id, "approve", "{}").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.json);
     assert!(
         r.json["error"]
@@ -416,27 +414,13 @@ async fn grants_refuse_with_what_is_missing_and_approvals_never_come_from_the_re
     assert_eq!(r.json["approval"]["decisions"][0]["by"], "ada@example.com");
     let done = until_final(&state, &[("cookie", &ada.cookie)], &id).await;
     assert_eq!(done["status"], "succeeded", "{done}");
-    let again = request(
-        &state,
-        "POST",
-        &format!("/api/v1/approvals/{id}/reject"),
-        &ada.json_write(),
-        "{}",
-    )
-    .await;
+    let again = answer(&state, &ada, &id, "reject", "{}").await;
     assert_eq!(again.status, StatusCode::CONFLICT);
 
     // Rejected requests never run; the audit log names who did what.
     let r = start(&emil, "prod-check").await;
     let rejected = r.json["id"].as_str().unwrap().to_owned();
-    let r = request(
-        &state,
-        "POST",
-        &format!("/api/v1/approvals/{rejected}/reject"),
-        &ada.json_write(),
-        "{}",
-    )
-    .await;
+    let r = answer(&state, &ada, &rejected, "reject", "{}").await;
     assert_eq!(r.json["status"], "rejected", "{}", r.json);
     let audit = |action: &str| {
         let (state, cookie, action) = (state.clone(), ada.cookie.clone(), action.to_owned());
