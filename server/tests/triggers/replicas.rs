@@ -116,6 +116,18 @@ async fn the_concurrency_limit_holds_across_two_replicas() {
                 |v| v["status"] == "succeeded",
             )
             .await;
+            // Its output is the same whichever replica is asked (the log is read from the store).
+            for addr in [&a.addr, &b.addr] {
+                let log = get_json(addr, &format!("/api/v1/runs/{id}/log")).await;
+                let text: String = log["chunks"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|c| c["stream"] == "stdout")
+                    .map(|c| c["text"].as_str().unwrap())
+                    .collect();
+                assert_eq!(text, "started\ndone\n", "{backend}: {addr}");
+            }
             let at = |k: &str| {
                 nagare_core::Timestamp::parse(run[k].as_str().unwrap())
                     .unwrap()
