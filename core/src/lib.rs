@@ -14,6 +14,7 @@ pub mod model;
 pub mod names;
 pub mod pipelines;
 pub mod query;
+pub mod slo;
 pub mod stats;
 pub mod text;
 pub mod time;

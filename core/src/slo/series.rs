@@ -1,0 +1,156 @@
+//! An SLI's counts as a counter: good and total events per bucket, kept as running sums so that
+//! any window's count is the counter at its end minus the counter at its start, in constant
+//! time. Windows are half-open, `[start, end)`; a bucket counts in a window when its start is
+//! inside it (a bucket is the smallest unit: windows are read on bucket boundaries).
+
+use serde::{Deserialize, Serialize};
+
+/// Good and total events (in a bucket, or over a window).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    pub good: f64,
+    pub total: f64,
+}
+
+impl Counts {
+    pub fn bad(&self) -> f64 {
+        (self.total - self.good).max(0.0)
+    }
+
+    /// good ÷ total; `None` without events.
+    pub fn ratio(&self) -> Option<f64> {
+        (self.total > 0.0).then(|| self.good / self.total)
+    }
+
+    /// bad ÷ total; `None` without events.
+    pub fn error_ratio(&self) -> Option<f64> {
+        (self.total > 0.0).then(|| self.bad() / self.total)
+    }
+}
+
+impl std::ops::Add for Counts {
+    type Output = Counts;
+    fn add(self, o: Counts) -> Counts {
+        Counts {
+            good: self.good + o.good,
+            total: self.total + o.total,
+        }
+    }
+}
+
+/// Buckets of one width from `start`, with the counter after each.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    /// The first bucket's start (ms since the epoch).
+    pub start: i64,
+    /// Each bucket's width (ms), at least 1.
+    pub step: i64,
+    /// `cum[i]`: the counts of buckets `0..i` (so `cum[0]` is zero).
+    cum: Vec<Counts>,
+}
+
+impl Series {
+    /// A series from each bucket's counts; negative counts (a counter reset read naively) are
+    /// taken as zero, and good above total as total.
+    pub fn new(start: i64, step: i64, buckets: &[Counts]) -> Series {
+        let mut cum = Vec::with_capacity(buckets.len() + 1);
+        let mut run = Counts::default();
+        cum.push(run);
+        for b in buckets {
+            let total = b.total.max(0.0);
+            let good = b.good.max(0.0).min(total);
+            run = run + Counts { good, total };
+            cum.push(run);
+        }
+        Series {
+            start,
+            step: step.max(1),
+            cum,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.cum.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The end of the last bucket.
+    pub fn end(&self) -> i64 {
+        self.start + self.step * self.len() as i64
+    }
+
+    /// The counter at instant `t`: the counts of the buckets that start before `t`.
+    pub fn counter_at(&self, t: i64) -> Counts {
+        if t <= self.start {
+            return Counts::default();
+        }
+        // Buckets starting before t: ceil((t - start) / step).
+        let n = ((t - self.start) + self.step - 1) / self.step;
+        self.cum[(n.max(0) as usize).min(self.len())]
+    }
+
+    /// The counts of window `[from, to)`: the counter at its end minus the counter at its start.
+    pub fn window(&self, from: i64, to: i64) -> Counts {
+        if to <= from {
+            return Counts::default();
+        }
+        let (a, b) = (self.counter_at(from), self.counter_at(to));
+        Counts {
+            good: b.good - a.good,
+            total: b.total - a.total,
+        }
+    }
+
+    /// One bucket's counts.
+    pub fn bucket(&self, i: usize) -> Counts {
+        let (a, b) = (self.cum[i], self.cum[i + 1]);
+        Counts {
+            good: b.good - a.good,
+            total: b.total - a.total,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn c(good: f64, total: f64) -> Counts {
+        Counts { good, total }
+    }
+
+    #[test]
+    fn a_window_is_the_counter_at_its_end_minus_at_its_start() {
+        // Buckets of 60 s from t = 0: (9/10), (5/10), (10/10).
+        let s = Series::new(0, 60_000, &[c(9.0, 10.0), c(5.0, 10.0), c(10.0, 10.0)]);
+        assert_eq!(s.window(0, 180_000), c(24.0, 30.0));
+        assert_eq!(
+            s.window(60_000, 120_000),
+            c(5.0, 10.0),
+            "half-open: the bucket at 120 s is out"
+        );
+        assert_eq!(
+            s.window(60_000, 120_001),
+            c(15.0, 20.0),
+            "a bucket starting inside counts"
+        );
+        assert_eq!(s.window(-5, 1), c(9.0, 10.0));
+        assert_eq!(s.window(200_000, 400_000), c(0.0, 0.0));
+        assert_eq!(s.window(120_000, 60_000), c(0.0, 0.0));
+        assert_eq!(s.window(0, 180_000).ratio(), Some(0.8));
+        assert_eq!(s.window(0, 180_000).bad(), 6.0);
+        assert_eq!(c(0.0, 0.0).ratio(), None);
+    }
+
+    #[test]
+    fn bad_counts_are_clamped() {
+        let s = Series::new(0, 1000, &[c(-3.0, 10.0), c(12.0, 10.0), c(1.0, -2.0)]);
+        assert_eq!(s.bucket(0), c(0.0, 10.0));
+        assert_eq!(s.bucket(1), c(10.0, 10.0));
+        assert_eq!(s.bucket(2), c(0.0, 0.0));
+    }
+}
