@@ -6,10 +6,12 @@
 
 pub mod attribution;
 pub mod budget;
+pub mod def;
 pub mod series;
 pub mod window;
 
 pub use budget::{alert_state, budget, burn_rate, default_rules, AlertRule, Budget, Severity};
+pub use def::{Sli, SloDef};
 pub use series::{Counts, Series};
 pub use window::{Period, Window};
 
