@@ -9,6 +9,7 @@ pub mod import;
 pub mod ingest;
 pub mod jobs;
 pub mod serve;
+pub mod slo;
 pub mod sources;
 pub mod state;
 pub mod store;

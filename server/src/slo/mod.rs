@@ -1,0 +1,4 @@
+pub mod defs;
+mod openslo;
+mod pyrra;
+mod sloth;
