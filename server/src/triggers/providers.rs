@@ -15,15 +15,20 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// The GitHub client, from `[sources.github]`'s API access; why not, otherwise.
-pub fn github(state: &AppState) -> Result<GithubActions, String> {
+/// The GitHub client, from `[sources.github]`'s API access; why not, otherwise. Built once per
+/// process, so that a GitHub App's installation token is minted again only when it expires.
+pub fn github(state: &AppState) -> Result<Arc<GithubActions>, String> {
+    if let Some(gh) = state.triggers.github.get() {
+        return Ok(gh.clone());
+    }
     let g = &state.config.sources.github;
     let auth = g.api_auth().map_err(|e| {
         format!("starting GitHub workflows needs API access with \"Actions: write\": {e}")
     })?;
     let client = crate::sources::github_api::Client::new(&g.api_url, auth, Default::default())
         .map_err(|e| format!("cannot build the GitHub client: {e:#}"))?;
-    Ok(GithubActions::new(Arc::new(client)))
+    let built = Arc::new(GithubActions::new(Arc::new(client)));
+    Ok(state.triggers.github.get_or_init(|| built).clone())
 }
 
 /// The GitLab client, from `[triggers.gitlab]`; why not, otherwise.

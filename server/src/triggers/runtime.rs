@@ -16,6 +16,8 @@ pub struct Runtime {
     /// another round.
     pub passing: tokio::sync::Mutex<()>,
     pub again: AtomicBool,
+    /// The GitHub client, once built (`providers::github`).
+    pub github: std::sync::OnceLock<std::sync::Arc<super::github::GithubActions>>,
     /// The runs this process is running.
     pub active: std::sync::Mutex<HashSet<String>>,
     /// Heartbeats of running runs, and how long without one makes a run orphaned.
@@ -50,6 +52,7 @@ impl Runtime {
             passing: tokio::sync::Mutex::new(()),
             again: AtomicBool::new(false),
             active: std::sync::Mutex::new(HashSet::new()),
+            github: std::sync::OnceLock::new(),
             heartbeat: std::time::Duration::from_secs(2),
             stale_after_ms: (lease_secs.max(6) * 1000) as i64,
         }
