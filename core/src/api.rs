@@ -7,11 +7,13 @@ pub use crate::query::{
     PipelineWindowParams, ValueStreamParams,
 };
 pub use pipelines::*;
+pub use slo::*;
 pub use sources::*;
 pub use triggers::*;
 pub use valuestream::*;
 
 mod pipelines;
+mod slo;
 mod sources;
 mod triggers;
 mod valuestream;

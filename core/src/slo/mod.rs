@@ -7,6 +7,7 @@
 pub mod attribution;
 pub mod budget;
 pub mod def;
+pub mod eval;
 pub mod series;
 pub mod window;
 

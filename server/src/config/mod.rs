@@ -17,6 +17,7 @@ mod log;
 mod metrics;
 mod retention;
 mod server;
+mod slo;
 mod sources;
 mod triggers;
 mod validate;
@@ -31,6 +32,7 @@ pub use log::LogConfig;
 pub use metrics::MetricsConfig;
 pub use retention::RetentionConfig;
 pub use server::ServerConfig;
+pub use slo::{AlertRuleConfig, PrometheusConfig, SlackConfig, SlackTeamConfig, SloConfig};
 pub use sources::{
     DeployRuleConfig, GithubSourceConfig, RepoRuleConfig, SignedSourceConfig, SourcesConfig,
     StageRuleConfig,
@@ -60,6 +62,8 @@ pub struct Config {
     pub jobs: JobsConfig,
     /// What may be started from the portal: runbooks, GitHub workflows, GitLab pipelines.
     pub triggers: TriggersConfig,
+    /// Service level objectives: definitions, the Prometheus SLIs are read from, alerts.
+    pub slo: SloConfig,
 }
 
 /// A configuration problem: what, where, and how to fix it.
