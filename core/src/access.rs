@@ -277,6 +277,10 @@ impl<'o> Overlay<'o> {
                 service: None,
                 reason: format!("team `{}` is not one of yours", t.name),
             }),
+            // An SLI sample's service is its SLO's, which the model does not hold: the server
+            // checks samples against the SLO definitions before storing them (they never reach
+            // the model).
+            Event::SliSample(_) => None,
         }
     }
 

@@ -4,7 +4,7 @@
 use crate::events::{ChangeType, DeploymentStatus, EnvironmentTier};
 pub use crate::query::{
     AuditQuery, DeliveryQuery, DeploymentQuery, DoraParams, IncidentQuery, PipelineRunQuery,
-    PipelineWindowParams, ValueStreamParams,
+    PipelineWindowParams, SloAtQuery, SloQuery, ValueStreamParams,
 };
 pub use pipelines::*;
 pub use slo::*;

@@ -134,6 +134,9 @@ pub async fn events(
     events: Vec<Event>,
     raw: &RawDelivery,
 ) -> ApiResult<IngestReply> {
+    if crate::slo::samples::any(&events) {
+        return crate::slo::samples::store(state, scope, &lines, events, raw).await;
+    }
     let (counts, rev) = match scope {
         Scope::All => state.writer.ingest(events, raw.clone(), None).await?,
         Scope::Only(limit) => store_within(state, limit, &lines, events, raw).await?,

@@ -219,6 +219,7 @@ pub struct DeploymentBurn {
     pub deployment: String,
     pub service: String,
     pub environment: String,
+    /// The commit deployed.
     pub version: Option<String>,
     pub finished_at: Timestamp,
     pub good_before: f64,

@@ -318,6 +318,22 @@ pub struct Team {
     pub members: Vec<String>,
 }
 
+/// An SLI's counts in one bucket, pushed for an SLO whose SLI lives elsewhere (CloudWatch, a
+/// log pipeline): `good` of `total` events in the bucket starting at `bucket_start` (on the
+/// grid of `slo.step_secs`). Sending the same bucket again replaces it. Stored as the SLO's
+/// counts, not as an event (docs/slo.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SliSample {
+    #[serde(default = "default_source")]
+    pub source: String,
+    /// The SLO's id.
+    pub slo: String,
+    pub bucket_start: Timestamp,
+    pub good: f64,
+    pub total: f64,
+}
+
 /// One canonical event. Serialized with its `kind` tag, exactly as it is accepted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -330,6 +346,7 @@ pub enum Event {
     PipelineRun(PipelineRun),
     Service(Service),
     Team(Team),
+    SliSample(SliSample),
 }
 
 /// The identity of an event: posting the same key again updates the event in place.
@@ -340,7 +357,7 @@ pub struct EventKey {
     pub id: String,
 }
 
-pub const KINDS: [&str; 7] = [
+pub const KINDS: [&str; 8] = [
     "commit",
     "pull_request",
     "deployment",
@@ -348,6 +365,7 @@ pub const KINDS: [&str; 7] = [
     "pipeline_run",
     "service",
     "team",
+    "sli_sample",
 ];
 
 impl Event {
@@ -360,6 +378,7 @@ impl Event {
             Event::PipelineRun(_) => "pipeline_run",
             Event::Service(_) => "service",
             Event::Team(_) => "team",
+            Event::SliSample(_) => "sli_sample",
         }
     }
 
@@ -372,6 +391,7 @@ impl Event {
             Event::PipelineRun(e) => &e.source,
             Event::Service(e) => &e.source,
             Event::Team(e) => &e.source,
+            Event::SliSample(e) => &e.source,
         }
     }
 
@@ -386,6 +406,7 @@ impl Event {
             Event::PipelineRun(e) => format!("{}:{}", e.provider, e.id),
             Event::Service(e) => e.name.clone(),
             Event::Team(e) => e.name.clone(),
+            Event::SliSample(e) => format!("{}@{}", e.slo, e.bucket_start.millis()),
         }
     }
 

@@ -52,7 +52,8 @@ impl Event {
             "incident" => typed(value).map(Event::Incident),
             "pipeline_run" => typed(value).map(Event::PipelineRun),
             "service" => typed(value).map(Event::Service),
-            _ => typed(value).map(Event::Team),
+            "team" => typed(value).map(Event::Team),
+            _ => typed(value).map(Event::SliSample),
         }?;
         event.validate()?;
         Ok(event)
@@ -125,6 +126,27 @@ impl Event {
             }
             Event::Service(s) => non_empty(&s.name, "name"),
             Event::Team(t) => non_empty(&t.name, "name"),
+            Event::SliSample(s) => {
+                non_empty(&s.slo, "slo")?;
+                for (v, field) in [(s.good, "good"), (s.total, "total")] {
+                    if !v.is_finite() || v < 0.0 {
+                        return Err(EventError::new(
+                            format!("`{field}` must be a count of events, 0 or more (got {v})"),
+                            Some(field),
+                        ));
+                    }
+                }
+                if s.good > s.total {
+                    return Err(EventError::new(
+                        format!(
+                            "`good` ({}) is more than `total` ({}); good events are part of the total",
+                            s.good, s.total
+                        ),
+                        Some("good"),
+                    ));
+                }
+                Ok(())
+            }
         }
     }
 }

@@ -322,6 +322,8 @@ impl Org {
                     &t.source
                 });
             }
+            // Stored as an SLO's counts by the server, never as an event of the model.
+            Event::SliSample(_) => {}
         }
     }
 

@@ -221,6 +221,35 @@ pub struct IncidentQuery {
     pub per_page: u32,
 }
 
+/// `GET /api/v1/slos` and `/api/v1/slos/{id}`: filters and the instant evaluated.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct SloQuery {
+    /// Only this service's SLOs.
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// Only the SLOs of this team's services.
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// Evaluate at this instant (RFC 3339 with a zone), as a Prometheus instant query does;
+    /// default now. Windows end here: `[at − window, at)`.
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub at: Option<Timestamp>,
+}
+
+/// `GET /api/v1/slos/{id}`: the instant evaluated.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct SloAtQuery {
+    /// Evaluate at this instant (RFC 3339 with a zone); default now.
+    #[serde(default, with = "word", skip_serializing_if = "Option::is_none")]
+    pub at: Option<Timestamp>,
+}
+
 impl Default for IncidentQuery {
     fn default() -> Self {
         IncidentQuery {

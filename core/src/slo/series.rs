@@ -104,6 +104,59 @@ impl Series {
         }
     }
 
+    /// Sets the bucket starting at `at` (on the grid: `start` plus a multiple of `step`) to
+    /// `counts`, replacing what it held; the series grows (empty buckets) to reach it. A bucket
+    /// before `start` moves the start back. Off the grid: `false`, nothing changed.
+    pub fn put(&mut self, at: i64, counts: Counts) -> bool {
+        if (at - self.start).rem_euclid(self.step) != 0 {
+            return false;
+        }
+        if self.is_empty() {
+            self.start = at;
+        }
+        if at < self.start {
+            let n = ((self.start - at) / self.step) as usize;
+            let zero = Counts::default();
+            self.cum.splice(0..0, std::iter::repeat_n(zero, n));
+            self.start = at;
+        }
+        let i = ((at - self.start) / self.step) as usize;
+        while self.len() <= i {
+            let last = self.cum[self.len()];
+            self.cum.push(last);
+        }
+        let total = counts.total.max(0.0);
+        let new = Counts {
+            good: counts.good.max(0.0).min(total),
+            total,
+        };
+        let old = self.bucket(i);
+        let (dg, dt) = (new.good - old.good, new.total - old.total);
+        if dg != 0.0 || dt != 0.0 {
+            for c in &mut self.cum[i + 1..] {
+                c.good += dg;
+                c.total += dt;
+            }
+        }
+        true
+    }
+
+    /// Drops the buckets that start before `t`.
+    pub fn drop_before(&mut self, t: i64) {
+        if t <= self.start || self.is_empty() {
+            return;
+        }
+        let n = (((t - self.start) + self.step - 1) / self.step) as usize;
+        let n = n.min(self.len());
+        let base = self.cum[n];
+        self.cum.drain(0..n);
+        for c in &mut self.cum {
+            c.good -= base.good;
+            c.total -= base.total;
+        }
+        self.start += n as i64 * self.step;
+    }
+
     /// One bucket's counts.
     pub fn bucket(&self, i: usize) -> Counts {
         let (a, b) = (self.cum[i], self.cum[i + 1]);
@@ -144,6 +197,27 @@ mod tests {
         assert_eq!(s.window(0, 180_000).ratio(), Some(0.8));
         assert_eq!(s.window(0, 180_000).bad(), 6.0);
         assert_eq!(c(0.0, 0.0).ratio(), None);
+    }
+
+    #[test]
+    fn put_replaces_a_bucket_and_grows_the_series() {
+        let mut s = Series::new(120_000, 60_000, &[c(9.0, 10.0)]);
+        assert!(s.put(240_000, c(1.0, 2.0)), "after the end: an empty bucket between");
+        assert_eq!(s.len(), 3);
+        assert_eq!(s.bucket(1), c(0.0, 0.0));
+        assert!(s.put(120_000, c(4.0, 5.0)), "replaces, not adds");
+        assert!(s.put(0, c(3.0, 3.0)), "before the start");
+        assert_eq!(s.start, 0);
+        assert_eq!(s.window(0, 300_000), c(8.0, 10.0));
+        assert!(!s.put(30_000, c(1.0, 1.0)), "off the grid");
+        s.drop_before(120_000);
+        assert_eq!(s.start, 120_000);
+        assert_eq!(s.window(0, 300_000), c(5.0, 7.0));
+        s.drop_before(400_000);
+        assert!(s.is_empty());
+        assert!(s.put(600_000, c(1.0, 1.0)));
+        assert_eq!(s.start, 600_000);
+        assert_eq!(s.window(0, 700_000), c(1.0, 1.0));
     }
 
     #[test]

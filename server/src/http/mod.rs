@@ -15,6 +15,7 @@ mod openapi;
 mod pipelines;
 pub(crate) mod query;
 mod session;
+mod slos;
 mod tokens;
 mod triggers;
 mod valuestream;
@@ -52,6 +53,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(pipelines::router())
         .merge(valuestream::router())
         .merge(triggers::router())
+        .merge(slos::router())
         .merge(catalog::router())
         .merge(openapi::router())
         .merge(auth::router())

@@ -9,6 +9,11 @@ mod openslo;
 pub mod prom;
 mod pyrra;
 pub mod rules;
+pub mod runtime;
+pub mod samples;
 pub mod sigv4;
 pub mod slack;
 mod sloth;
+pub mod view;
+
+pub use runtime::{Entry, Slos};

@@ -68,6 +68,8 @@ pub struct AppState {
     pub jobs_wake: Arc<tokio::sync::Notify>,
     /// What may be started from the portal, and the runs this process runs.
     pub triggers: Arc<crate::triggers::Runtime>,
+    /// The SLOs, and their SLIs' counts held in memory.
+    pub slos: Arc<crate::slo::Slos>,
 }
 
 pub struct Model {
@@ -107,6 +109,7 @@ impl AppState {
             targets,
             config.jobs.lease_secs,
         ));
+        let slos = Arc::new(crate::slo::Slos::new(&config).map_err(StoreError::Config)?);
         let snapshot = Arc::new(SnapshotFile::new(
             config
                 .database
@@ -153,6 +156,7 @@ impl AppState {
             snapshot,
             jobs_wake: Arc::new(tokio::sync::Notify::new()),
             triggers,
+            slos,
         };
         // The services the GitHub repository rules declare, in step with the configuration
         // (before the model is read, so that it has them).
@@ -165,6 +169,10 @@ impl AppState {
                 "services declared by the GitHub repository rules updated"
             );
         }
+        for p in state.slos.problems() {
+            tracing::warn!(problem = %p, "an SLO definition could not be read; the others are loaded");
+        }
+        state.slos.refresh_now(&state.store).await?;
         let restored = state.restore_snapshot().await;
         state.sync().await?;
         if !restored && state.model_rev() > 0 {

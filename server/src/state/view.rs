@@ -183,6 +183,21 @@ impl TeamView {
     }
 
     /// One deployment, if the scope admits its service (the object's own service decides).
+    /// Each service's owning teams.
+    pub fn service_teams(&self) -> std::collections::HashMap<String, Vec<String>> {
+        self.model
+            .catalog()
+            .services()
+            .into_iter()
+            .map(|s| (s.name, s.teams))
+            .collect()
+    }
+
+    /// Whether the caller may read `service`'s data.
+    pub fn admits(&self, service: &str) -> bool {
+        self.scope.admits(&self.model.0.org, service)
+    }
+
     /// One deployment the caller may see, and the store keys of its changes' commit events
     /// (their messages are read from the store, not held in memory).
     pub fn deployment(&self, id: &str) -> Option<(DeploymentDetail, Vec<EventKey>)> {

@@ -109,6 +109,7 @@ mod git;
 mod jobs;
 mod portal_runs;
 mod replay;
+mod slos;
 mod tasks;
 mod upsert;
 mod writer;
@@ -118,6 +119,7 @@ pub use deliveries::{DeliveryRow, RawDelivery};
 pub use git::{MirrorRead, MirrorRow};
 pub use portal_runs::{Beat, Holding, StoredRun};
 pub use replay::{KeptDelivery, RebuildCounts};
+pub use slos::{SliRow, StoredSli, SyncRow};
 pub use upsert::MergeFn;
 pub use writer::Writer;
 

@@ -1,0 +1,133 @@
+//! Pushed SLI counts: `sli_sample` events on `POST /api/v1/events` (docs/api.md). A batch holding
+//! samples holds only samples; each names an SLO with a pushed SLI, a bucket on the grid of
+//! `slo.step_secs`, and counts. The batch is stored whole with its raw delivery, or refused
+//! whole naming the first bad line.
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::{AppState, Synced};
+use crate::store::{RawDelivery, SliRow};
+use nagare_core::access::Scope;
+use nagare_core::api::IngestReply;
+use nagare_core::events::{Event, SliSample};
+use nagare_core::slo::Sli;
+
+/// Whether any event of the batch is an SLI sample.
+pub fn any(events: &[Event]) -> bool {
+    events.iter().any(|e| matches!(e, Event::SliSample(_)))
+}
+
+/// Stores a batch of samples (all of `events` must be samples), checked against the SLOs and
+/// `scope`.
+pub async fn store(
+    state: &AppState,
+    scope: &Scope,
+    lines: &[usize],
+    events: Vec<Event>,
+    raw: &RawDelivery,
+) -> ApiResult<IngestReply> {
+    let line = |i: usize| lines.get(i).copied().unwrap_or(i + 1);
+    let mut samples: Vec<(usize, SliSample)> = Vec::with_capacity(events.len());
+    for (i, e) in events.into_iter().enumerate() {
+        match e {
+            Event::SliSample(s) => samples.push((i, s)),
+            other => {
+                let l = line(i);
+                let e = ApiError::Unprocessable {
+                    error: format!(
+                        "line {l}: a batch with `sli_sample` events holds only `sli_sample` events, and this is a `{}`; send the samples in a request of their own. Nothing of this batch was stored",
+                        other.kind()
+                    ),
+                    line: Some(l),
+                    field: Some("kind".into()),
+                };
+                return Err(crate::ingest::reject(state, raw, e).await);
+            }
+        }
+    }
+    state.slos.refresh(&state.store).await?;
+    let teams = match scope {
+        Scope::All => Default::default(),
+        Scope::Only(_) => Synced::now(state).await?.catalog().services(),
+    };
+    let step = state.slos.step;
+    let mut rows = Vec::with_capacity(samples.len());
+    for (i, s) in samples {
+        let l = line(i);
+        let refuse = |field: &str, error: String| ApiError::Unprocessable {
+            error: format!("line {l}: {error}. Nothing of this batch was stored"),
+            line: Some(l),
+            field: Some(field.into()),
+        };
+        let checked = match state.slos.entry(&s.slo).await {
+            None => Err(refuse(
+                "slo",
+                format!(
+                    "there is no SLO `{}`; define it first (a file in `[slo] dir`, or POST /api/v1/slos) with a pushed SLI",
+                    nagare_core::text::printable(&s.slo, 80)
+                ),
+            )),
+            Some(e) if !matches!(e.def.sli, Sli::Pushed) => Err(refuse(
+                "slo",
+                format!(
+                    "SLO `{}` reads its SLI from Prometheus; samples are taken only for SLOs whose SLI is pushed",
+                    s.slo
+                ),
+            )),
+            Some(e) => {
+                let start = s.bucket_start.millis();
+                if start.rem_euclid(step) != 0 {
+                    Err(refuse(
+                        "bucket_start",
+                        format!(
+                            "`bucket_start` ({}) is not on the {} s grid of SLI buckets (`slo.step_secs`); give the start of a bucket, such as {}",
+                            s.bucket_start,
+                            step / 1000,
+                            nagare_core::Timestamp(start - start.rem_euclid(step))
+                        ),
+                    ))
+                } else if let Scope::Only(limit) = scope {
+                    let owners = teams
+                        .iter()
+                        .find(|t| t.name == e.def.service)
+                        .map(|t| t.teams.clone())
+                        .unwrap_or_default();
+                    if limit.admits(&e.def.service, &owners) {
+                        Ok(e)
+                    } else {
+                        let e2 = ApiError::OutOfScope {
+                            error: format!(
+                                "line {l}: SLO `{}` belongs to service `{}`, outside what you may write ({}). Nothing of this batch was stored",
+                                s.slo,
+                                e.def.service,
+                                limit.describe()
+                            ),
+                            line: l,
+                            service: Some(e.def.service.clone()),
+                        };
+                        Err(e2)
+                    }
+                } else {
+                    Ok(e)
+                }
+            }
+        };
+        if let Err(e) = checked {
+            return Err(crate::ingest::reject(state, raw, e).await);
+        }
+        rows.push(SliRow {
+            slo: s.slo,
+            start: s.bucket_start.millis(),
+            good: s.good,
+            total: s.total,
+            source: s.source,
+        });
+    }
+    let n = rows.len() as u64;
+    let detail = format!("{n} SLI samples");
+    let updated = state.store.put_sli(&rows, Some((raw, &detail))).await?;
+    state.slos.written(rows).await;
+    Ok(IngestReply {
+        accepted: n - updated.min(n),
+        updated: updated.min(n),
+    })
+}
