@@ -349,7 +349,8 @@ pub fn parse_since(s: &str) -> Result<i64, String> {
 
 /// Stores the demo organisation: its events as one batch, then its GitHub team's history as
 /// the deliveries GitHub would have sent (`demo:` ids), kept raw and mapped by the GitHub
-/// source with the demo's repository rules, in a second. Returns the events stored.
+/// source with the demo's repository rules, in a second; then its three SLOs with 40 days of
+/// pushed counts. Returns the events stored.
 pub async fn seed_demo(store: &Store, config: &Config, seed: u64) -> anyhow::Result<usize> {
     let now = nagare_core::Timestamp(crate::store::now_millis());
     let history =
@@ -395,6 +396,26 @@ pub async fn seed_demo(store: &Store, config: &Config, seed: u64) -> anyhow::Res
             report.kept_only
         );
     }
+    let (defs, samples) = nagare_core::demo::slo::demo_slos(
+        &nagare_core::demo::demo_org(seed, now),
+        now,
+        config.slo.step_secs.max(1) as i64 * 1000,
+        seed,
+    );
+    for def in &defs {
+        store.insert_slo_def(def, "demo").await?;
+    }
+    let rows: Vec<crate::store::SliRow> = samples
+        .into_iter()
+        .map(|(slo, start, good, total)| crate::store::SliRow {
+            slo,
+            start,
+            good,
+            total,
+            source: "demo".into(),
+        })
+        .collect();
+    store.put_sli(&rows, None).await?;
     Ok(n + report.stored as usize)
 }
 

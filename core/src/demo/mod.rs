@@ -12,6 +12,7 @@ pub mod github;
 mod pipelines;
 mod schedule;
 mod sim;
+pub mod slo;
 mod synthetic;
 #[cfg(test)]
 mod tests;
