@@ -45,6 +45,7 @@ impl Config {
         }
         self.sources.git.check().map_err(|(k, m)| err(&k, m))?;
         crate::triggers::Targets::from_config(self).map_err(|(k, m)| err(&k, m))?;
+        self.validate_slo(&err)?;
         self.validate_auth(&err)?;
         self.validate_server(&err)?;
         if !matches!(self.database.sqlite_synchronous.as_str(), "full" | "normal") {
@@ -73,6 +74,59 @@ impl Config {
             return Err(err(
                 "database.url",
                 "must not be empty; use sqlite://data/nagare.db or postgres://user@host/db".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate_slo(&self, err: &dyn Fn(&str, String) -> ConfigError) -> Result<(), ConfigError> {
+        let c = &self.slo;
+        // Their messages start with the key.
+        let keyed = |m: String| {
+            let (k, rest) = m.split_once(": ").unwrap_or(("slo", m.as_str()));
+            err(k, rest.to_owned())
+        };
+        crate::slo::runtime::timezone(c).map_err(keyed)?;
+        crate::slo::runtime::alert_rules(c).map_err(keyed)?;
+        if c.step_secs < 10 || c.step_secs > 3600 || 86_400 % c.step_secs != 0 {
+            return Err(err(
+                "slo.step_secs",
+                format!(
+                    "{} is not a bucket width; use 10 to 3600 seconds that divide a day evenly (the default is 60)",
+                    c.step_secs
+                ),
+            ));
+        }
+        if c.attribution_hours == 0 || c.attribution_hours > 72 {
+            return Err(err(
+                "slo.attribution_hours",
+                "must be 1 to 72 (hours); the default is 2".into(),
+            ));
+        }
+        if c.keep_days < 38 {
+            return Err(err(
+                "slo.keep_days",
+                "must be at least 38 (a 31-day month and the 7 days the forecast reads); the default is 100".into(),
+            ));
+        }
+        if let Some(p) = &c.prometheus {
+            crate::slo::prom::PromClient::from_config(p).map_err(keyed)?;
+            if p.sync_secs == 0 {
+                return Err(err("slo.prometheus.sync_secs", "must be at least 1 (seconds)".into()));
+            }
+        }
+        for (i, t) in c.slack.teams.iter().enumerate() {
+            if t.webhook_url_file.is_some() == t.webhook_url_env.is_some() {
+                return Err(err(
+                    &format!("slo.slack.teams[{i}]"),
+                    "give the webhook address in exactly one of `webhook_url_file` (a file holding it) and `webhook_url_env` (the name of an environment variable holding it)".into(),
+                ));
+            }
+        }
+        if !(c.slack.excess_burn_percent.is_finite() && c.slack.excess_burn_percent > 0.0) {
+            return Err(err(
+                "slo.slack.excess_burn_percent",
+                "must be above 0 (percent of an SLO's window budget); the default is 10".into(),
             ));
         }
         Ok(())

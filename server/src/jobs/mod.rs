@@ -20,6 +20,8 @@ mod git_mirrors;
 mod portal_runs;
 mod retention;
 mod sign_ins;
+mod slo_alerts;
+mod slo_sync;
 mod snapshot;
 
 pub use backfill::GithubBackfill;
@@ -27,6 +29,8 @@ pub use git_mirrors::GitMirrors;
 pub use portal_runs::PortalRuns;
 pub use retention::Retention;
 pub use sign_ins::{write_repeats, SignInSummaries};
+pub use slo_alerts::SloAlerts;
+pub use slo_sync::SloSync;
 
 use crate::state::AppState;
 use crate::store::now_millis;
@@ -83,6 +87,22 @@ impl Jobs {
         ];
         if !state.config.sources.git.mirrors.is_empty() {
             jobs.push(Arc::new(GitMirrors));
+        }
+        if let Some(p) = &state.config.slo.prometheus {
+            // The configuration was checked at start, so the client builds.
+            match crate::slo::prom::PromClient::from_config(p) {
+                Ok(client) => jobs.push(Arc::new(SloSync { client })),
+                Err(e) => tracing::error!(error = %e, "the SLI sync cannot start"),
+            }
+        }
+        if !state.config.slo.slack.teams.is_empty() {
+            match crate::slo::notify::Webhooks::from_config(&state.config.slo.slack) {
+                Ok(hooks) => jobs.push(Arc::new(SloAlerts {
+                    hooks,
+                    client: reqwest::Client::new(),
+                })),
+                Err(e) => tracing::error!(error = %e, "SLO notifications cannot start"),
+            }
         }
         if crate::sources::backfill::unavailable(&state.config).is_none() {
             jobs.push(Arc::new(GithubBackfill));

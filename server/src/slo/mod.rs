@@ -5,6 +5,7 @@
 
 pub mod defs;
 pub mod export;
+pub mod notify;
 mod openslo;
 pub mod prom;
 mod pyrra;
@@ -14,6 +15,7 @@ pub mod samples;
 pub mod sigv4;
 pub mod slack;
 mod sloth;
+pub mod sync;
 pub mod view;
 
 pub use runtime::{Entry, Slos};

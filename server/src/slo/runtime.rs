@@ -340,7 +340,7 @@ pub fn alert_rules(c: &SloConfig) -> Result<Vec<AlertRule>, String> {
             }
             let span = |k: &str, v: &str| -> Result<i64, String> {
                 match nagare_core::slo::eval::parse_window(v) {
-                    Ok(Window::Rolling { ms }) if ms >= MINUTE && ms <= 31 * DAY => Ok(ms),
+                    Ok(Window::Rolling { ms }) if (MINUTE..=31 * DAY).contains(&ms) => Ok(ms),
                     _ => Err(format!(
                         "{}: `{v}` is not a duration; write one such as `5m`, `1h`, `6h` or `3d`",
                         key(k)
