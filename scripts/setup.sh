@@ -70,6 +70,8 @@ if [ ! -x end2end/node_modules/.bin/wasm-opt ] \
 fi
 
 if [ "$mode" = "test" ]; then
-  apt_install chromium postgresql
+  # Prometheus (Debian's 2.42) and promtool: the SLO tests sync from a real Prometheus and check
+  # the exported rules with promtool.
+  apt_install chromium postgresql prometheus
 fi
 say "tools ready"

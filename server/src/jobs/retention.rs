@@ -1,6 +1,6 @@
-//! Raw delivery retention (every `retention.interval_minutes`, on one replica): deletes
-//! deliveries older than `retention.raw_deliveries_days`, then the oldest until they hold at
-//! most `retention.raw_deliveries_max_mb`.
+//! Retention (every `retention.interval_minutes`, on one replica): deletes raw deliveries older
+//! than `retention.raw_deliveries_days`, then the oldest until they hold at most
+//! `retention.raw_deliveries_max_mb`; and SLI buckets older than `slo.keep_days`.
 
 use super::{BoxFuture, Job};
 use crate::state::AppState;
@@ -31,7 +31,16 @@ impl Job for Retention {
             if age + size > 0 {
                 tracing::info!(by_age = age, by_size = size, "raw deliveries pruned");
             }
-            Ok(format!("deleted {age} by age and {size} by size"))
+            let sli = state
+                .store
+                .prune_sli(now - state.config.slo.keep_days as i64 * 86_400_000)
+                .await?;
+            if sli > 0 {
+                tracing::info!(buckets = sli, "SLI buckets past slo.keep_days pruned");
+            }
+            Ok(format!(
+                "deleted {age} deliveries by age and {size} by size, {sli} SLI buckets"
+            ))
         })
     }
 }
