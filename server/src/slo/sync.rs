@@ -68,7 +68,11 @@ pub fn queries(def: &SloDef, step_secs: i64) -> Option<SliQueries> {
                     .into_iter()
                     .filter(|m| !m.trim().is_empty())
                     .collect();
-                format!("{{{}}}", all.join(","))
+                if all.is_empty() {
+                    String::new()
+                } else {
+                    format!("{{{}}}", all.join(","))
+                }
             };
             let le = format!("le=\"{}\"", threshold.replace('"', ""));
             Some(SliQueries {

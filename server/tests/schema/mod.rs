@@ -5,6 +5,8 @@
 //! A field added to a reply type without its schema, or a status the document does not list,
 //! fails here.
 
+mod slos;
+
 use crate::auth::request;
 use crate::common::*;
 use crate::hooks::{deliver, hook_state, signed};
@@ -130,7 +132,7 @@ fn check(doc: &Value, schema: &Value, v: &Value, at: &str, out: &mut Vec<String>
 }
 
 /// Checks one reply against the document's answer for its operation and status.
-fn conforms(doc: &Value, method: &str, template: &str, r: &Reply, seen: &mut Vec<String>) {
+pub fn conforms(doc: &Value, method: &str, template: &str, r: &Reply, seen: &mut Vec<String>) {
     let op = &doc["paths"][template][method];
     assert!(!op.is_null(), "{method} {template} is not in the document");
     let status = r.status.as_u16().to_string();
@@ -618,6 +620,8 @@ async fn every_reply_matches_the_generated_schema() {
             );
         }
     }
+
+    slos::check(&doc, &state, &mut seen).await;
 
     let r = request(&state, "POST", "/auth/logout", &[], "").await;
     assert_eq!(r.status, 200, "{}", r.json);
