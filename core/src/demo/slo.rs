@@ -20,12 +20,23 @@ pub const DAYS: i64 = 40;
 pub type Sample = (String, i64, f64, f64);
 
 /// The demo's SLO definitions and their counts, one bucket per `step` ms up to `now`.
-pub fn demo_slos(events: &[Event], now: Timestamp, step: i64, seed: u64) -> (Vec<SloDef>, Vec<Sample>) {
+pub fn demo_slos(
+    events: &[Event],
+    now: Timestamp,
+    step: i64,
+    seed: u64,
+) -> (Vec<SloDef>, Vec<Sample>) {
     let step = step.max(MINUTE);
     let end = now.0 - now.0.rem_euclid(step);
     let start = end - DAYS * DAY;
     let burst = burning_deployment(events, now.0).unwrap_or(now.0 - 6 * DAY);
-    let def = |id: &str, name: &str, service: &str, objective: f64, window: Window, sli: Sli, what: &str| SloDef {
+    let def = |id: &str,
+               name: &str,
+               service: &str,
+               objective: f64,
+               window: Window,
+               sli: Sli,
+               what: &str| SloDef {
         id: id.into(),
         name: name.into(),
         description: Some(what.into()),
@@ -141,7 +152,13 @@ mod tests {
         assert_eq!(defs.len(), 3);
         let series = |id: &str| {
             let s: Vec<&Sample> = samples.iter().filter(|s| s.0 == id).collect();
-            let counts: Vec<Counts> = s.iter().map(|s| Counts { good: s.2, total: s.3 }).collect();
+            let counts: Vec<Counts> = s
+                .iter()
+                .map(|s| Counts {
+                    good: s.2,
+                    total: s.3,
+                })
+                .collect();
             Series::new(s[0].1, MINUTE, &counts)
         };
         let checkout = series("checkout-availability");
@@ -166,8 +183,16 @@ mod tests {
         let top = burning_deployment(&events, now.0).unwrap();
         assert_eq!(burns[0].finished_at, top);
         // 2 hours at 6 % of the traffic against about 0.02 %: a large share of the budget.
-        assert!(burns[0].excess_budget_percent.unwrap() > 10.0, "{:?}", burns[0]);
-        assert!(burns[1].excess_budget_percent.unwrap() < 2.0, "{:?}", burns[1]);
+        assert!(
+            burns[0].excess_budget_percent.unwrap() > 10.0,
+            "{:?}",
+            burns[0]
+        );
+        assert!(
+            burns[1].excess_budget_percent.unwrap() < 2.0,
+            "{:?}",
+            burns[1]
+        );
         // Payments: 1.5 % errors for 3.5 days against 1 % allowed: burn above 1 over 3d and 6h.
         let payments = series("payments-latency");
         let burn3d = crate::slo::budget::burn_over(&payments, 0.99, at, 3 * DAY).unwrap();

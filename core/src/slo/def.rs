@@ -124,7 +124,11 @@ pub fn from_input(i: &crate::api::SloInput) -> Result<SloDef, Invalid> {
         Ok(q.to_owned())
     };
     let sli = match &i.sli {
-        Sli::Ratio { good, bad: b, total } => {
+        Sli::Ratio {
+            good,
+            bad: b,
+            total,
+        } => {
             let good = good.as_deref().filter(|q| !q.trim().is_empty());
             let b_q = b.as_deref().filter(|q| !q.trim().is_empty());
             let (good, b) = match (good, b_q) {
@@ -159,7 +163,8 @@ pub fn from_input(i: &crate::api::SloInput) -> Result<SloDef, Invalid> {
             if !t.parse::<f64>().is_ok_and(|v| v.is_finite() && v > 0.0) {
                 return bad(
                     "sli.threshold",
-                    "the threshold is one of the histogram's bucket bounds (`le`), such as `0.3`".into(),
+                    "the threshold is one of the histogram's bucket bounds (`le`), such as `0.3`"
+                        .into(),
                 );
             }
             Sli::Latency {
@@ -206,7 +211,12 @@ mod tests {
     #[test]
     fn a_good_input_becomes_a_definition() {
         let d = from_input(&input()).unwrap();
-        assert_eq!(d.window, Window::Rolling { ms: 28 * 86_400_000 });
+        assert_eq!(
+            d.window,
+            Window::Rolling {
+                ms: 28 * 86_400_000
+            }
+        );
         assert_eq!(d.description, None);
         assert_eq!(d.origin, "ui");
         assert_eq!(

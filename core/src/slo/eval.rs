@@ -64,8 +64,8 @@ pub fn status(
         consumed_percent: b.consumed_ratio * 100.0,
         remaining_percent: b.remaining_ratio * 100.0,
     });
-    let at_risk = severity != Severity::Ok
-        || budget.is_some_and(|b| b.remaining_percent < AT_RISK_PERCENT);
+    let at_risk =
+        severity != Severity::Ok || budget.is_some_and(|b| b.remaining_percent < AT_RISK_PERCENT);
     SloStatus {
         id: def.id.clone(),
         name: def.name.clone(),
@@ -136,8 +136,16 @@ pub fn window_label(w: &Window) -> String {
 pub fn parse_window(s: &str) -> Result<Window, String> {
     let t = s.trim();
     match t {
-        "month" => return Ok(Window::Calendar { period: Period::Month }),
-        "quarter" => return Ok(Window::Calendar { period: Period::Quarter }),
+        "month" => {
+            return Ok(Window::Calendar {
+                period: Period::Month,
+            })
+        }
+        "quarter" => {
+            return Ok(Window::Calendar {
+                period: Period::Quarter,
+            })
+        }
         _ => {}
     }
     let bad = || {
@@ -248,7 +256,10 @@ mod tests {
         for s in ["30d", "28d", "12h", "90m", "month", "quarter"] {
             assert_eq!(window_label(&parse_window(s).unwrap()), s);
         }
-        assert_eq!(parse_window("4w").unwrap(), Window::Rolling { ms: 28 * DAY });
+        assert_eq!(
+            parse_window("4w").unwrap(),
+            Window::Rolling { ms: 28 * DAY }
+        );
         assert!(parse_window("30").unwrap_err().contains("`30d`"));
         assert!(parse_window("0d").is_err());
         assert!(parse_window("400d").unwrap_err().contains("out of range"));
@@ -332,12 +343,24 @@ mod tests {
         assert_eq!(pts[95].remaining_percent, Some(100.0));
         // After the bad hour: 600 bad of 15 000 events: 4 % ÷ 1 % → −300 %.
         let p = &pts[99];
-        assert!((p.remaining_percent.unwrap() - (1.0 - 600.0 / 15_000.0 / 0.01) * 100.0).abs() < 1e-9);
+        assert!(
+            (p.remaining_percent.unwrap() - (1.0 - 600.0 / 15_000.0 / 0.01) * 100.0).abs() < 1e-9
+        );
     }
 
     #[test]
     fn a_window_starting_mid_point_is_cut_there() {
-        let s = Series::new(0, MINUTE, &vec![Counts { good: 1.0, total: 1.0 }; 100]);
+        let s = Series::new(
+            0,
+            MINUTE,
+            &vec![
+                Counts {
+                    good: 1.0,
+                    total: 1.0
+                };
+                100
+            ],
+        );
         let (step, pts) = points(&s, 0.9, 30 * MINUTE + 1, 40 * MINUTE);
         assert_eq!(step, MINUTE);
         // Buckets 31..39 start inside [30m + 1 ms, 40m): 9 events, on 10 points (the first empty).

@@ -202,7 +202,10 @@ mod tests {
     #[test]
     fn put_replaces_a_bucket_and_grows_the_series() {
         let mut s = Series::new(120_000, 60_000, &[c(9.0, 10.0)]);
-        assert!(s.put(240_000, c(1.0, 2.0)), "after the end: an empty bucket between");
+        assert!(
+            s.put(240_000, c(1.0, 2.0)),
+            "after the end: an empty bucket between"
+        );
         assert_eq!(s.len(), 3);
         assert_eq!(s.bucket(1), c(0.0, 0.0));
         assert!(s.put(120_000, c(4.0, 5.0)), "replaces, not adds");

@@ -112,7 +112,10 @@ impl Config {
         if let Some(p) = &c.prometheus {
             crate::slo::prom::PromClient::from_config(p).map_err(keyed)?;
             if p.sync_secs == 0 {
-                return Err(err("slo.prometheus.sync_secs", "must be at least 1 (seconds)".into()));
+                return Err(err(
+                    "slo.prometheus.sync_secs",
+                    "must be at least 1 (seconds)".into(),
+                ));
             }
         }
         for (i, t) in c.slack.teams.iter().enumerate() {

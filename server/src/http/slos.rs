@@ -17,8 +17,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use nagare_core::api::{
-    DeploymentSlos, ErrorBody, Role, SloAtQuery, SloDetail, SloInput, SloList, SloQuery,
-    SloStatus,
+    DeploymentSlos, ErrorBody, Role, SloAtQuery, SloDetail, SloInput, SloList, SloQuery, SloStatus,
 };
 use nagare_core::slo::def::from_input;
 use nagare_core::slo::SloDef;
@@ -116,7 +115,10 @@ pub(super) struct NoParams {}
 fn yaml(text: String, name: String) -> impl IntoResponse {
     (
         [
-            (header::CONTENT_TYPE, "application/yaml; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_TYPE,
+                "application/yaml; charset=utf-8".to_owned(),
+            ),
             (
                 header::CONTENT_DISPOSITION,
                 format!("inline; filename=\"{name}\""),
@@ -183,13 +185,15 @@ async fn input(
     bytes: &[u8],
 ) -> ApiResult<SloDef> {
     body::kind(headers, false)?;
-    let bad_body = |e: &str| ApiError::BadRequest {
+    let bad_body = |e: &str| {
+        ApiError::BadRequest {
         error: format!(
             "the body must be an SLO: {{\"id\", \"name\", \"description\"?, \"service\", \"objective\": 0.999, \"window\": \"30d\"|\"month\"|\"quarter\", \"sli\": {{\"kind\": \"ratio\"|\"latency\"|\"pushed\", …}}}}: {}",
             nagare_core::text::printable(e, 200)
         ),
         line: None,
         field: None,
+    }
     };
     let text = std::str::from_utf8(bytes).map_err(|_| bad_body("it is not UTF-8"))?;
     let value = nagare_core::events::strict_value(text).map_err(|e| bad_body(&e.to_string()))?;
@@ -259,7 +263,12 @@ pub(super) async fn create(
     bytes: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<SloStatus>)> {
     let def = input(&state, &headers, &bytes).await?;
-    let taken = || ApiError::Conflict(format!("an SLO `{}` exists already; pick another id, or edit it with PUT /api/v1/slos/{}", def.id, def.id));
+    let taken = || {
+        ApiError::Conflict(format!(
+            "an SLO `{}` exists already; pick another id, or edit it with PUT /api/v1/slos/{}",
+            def.id, def.id
+        ))
+    };
     if state.slos.in_files(&def.id) || !state.store.insert_slo_def(&def, &p.actor()).await? {
         return Err(taken());
     }
@@ -318,11 +327,7 @@ pub(super) async fn update(
     }
     read_only(&state, &id)?;
     state.slos.refresh_now(&state.store).await?;
-    let old = state
-        .slos
-        .entry(&id)
-        .await
-        .ok_or_else(|| not_found(&id))?;
+    let old = state.slos.entry(&id).await.ok_or_else(|| not_found(&id))?;
     if !state.store.update_slo_def(&def, &p.actor()).await? {
         return Err(not_found(&id));
     }

@@ -79,7 +79,10 @@ pub async fn pass(
         principal: Principal::local(),
         scope: Scope::All,
     };
-    let tv = scope.open(state).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let tv = scope
+        .open(state)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let teams = tv.service_teams();
     let now = now_millis();
     let previous: HashMap<String, String> = state
@@ -109,8 +112,18 @@ pub async fn pass(
                 .store
                 .set_slo_alert_state(&slo.id, slo.alert.as_str(), now)
                 .await?;
-            let key = format!("alert:{}:{}:{}->{}", slo.id, now, was.as_str(), slo.alert.as_str());
-            notices.push((key, "alert", payload(Notice::Alert { slo, from: was }, &base)));
+            let key = format!(
+                "alert:{}:{}:{}->{}",
+                slo.id,
+                now,
+                was.as_str(),
+                slo.alert.as_str()
+            );
+            notices.push((
+                key,
+                "alert",
+                payload(Notice::Alert { slo, from: was }, &base),
+            ));
         }
         for b in &detail.deployments {
             let ended = b.finished_at.0 + span;

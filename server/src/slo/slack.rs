@@ -34,7 +34,9 @@ fn burn(v: Option<f64>) -> String {
 
 /// Slack's mrkdwn with `&`, `<` and `>` escaped, as its docs require of user text.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// The Block Kit payload of `notice`, links under `base` (the portal's address, no trailing `/`).
@@ -44,9 +46,19 @@ pub fn payload(notice: Notice<'_>, base: &str) -> Value {
         Notice::Alert { slo, from } => {
             let to = slo.alert;
             let head = match (from, to) {
-                (_, AlertLevel::Page) => format!(":rotating_light: {} is burning its error budget fast (page)", slo.name),
-                (_, AlertLevel::Ticket) => format!(":warning: {} is burning its error budget (ticket)", slo.name),
-                (f, AlertLevel::Ok) => format!(":white_check_mark: {} no longer alerts (was {})", slo.name, f.as_str()),
+                (_, AlertLevel::Page) => format!(
+                    ":rotating_light: {} is burning its error budget fast (page)",
+                    slo.name
+                ),
+                (_, AlertLevel::Ticket) => format!(
+                    ":warning: {} is burning its error budget (ticket)",
+                    slo.name
+                ),
+                (f, AlertLevel::Ok) => format!(
+                    ":white_check_mark: {} no longer alerts (was {})",
+                    slo.name,
+                    f.as_str()
+                ),
             };
             let fb = format!("SLO {}: alert {} → {}", slo.id, from.as_str(), to.as_str());
             (slo, head, fb)
@@ -69,7 +81,12 @@ pub fn payload(notice: Notice<'_>, base: &str) -> Value {
     };
     let link = format!("{base}/slos/{}", slo.id);
     let remaining = slo.budget.map(|b| b.remaining_percent);
-    let burn_of = |w: &str| slo.burn_rates.iter().find(|b| b.window == w).and_then(|b| b.burn);
+    let burn_of = |w: &str| {
+        slo.burn_rates
+            .iter()
+            .find(|b| b.window == w)
+            .and_then(|b| b.burn)
+    };
     let mut fields = vec![
         json!({"type": "mrkdwn", "text": format!("*Service*\n{}", escape(&slo.service))}),
         json!({"type": "mrkdwn", "text": format!("*Objective*\n{:.3} % over {}", slo.objective * 100.0, slo.window.label)}),
@@ -98,7 +115,9 @@ pub fn payload(notice: Notice<'_>, base: &str) -> Value {
         json!({"type": "section", "fields": fields}),
         json!({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(&context)}]}),
     ];
-    let mut buttons = vec![json!({"type": "button", "text": {"type": "plain_text", "text": "Open the SLO"}, "url": link})];
+    let mut buttons = vec![
+        json!({"type": "button", "text": {"type": "plain_text", "text": "Open the SLO"}, "url": link}),
+    ];
     if let Notice::Burn { burn: b, .. } = notice {
         buttons.push(json!({"type": "button", "text": {"type": "plain_text", "text": "Open the deployment"}, "url": format!("{base}/deployments/{}", urlencode(&b.deployment))}));
     }
@@ -132,7 +151,13 @@ pub async fn post(client: &reqwest::Client, url: &str, payload: &Value) -> Resul
         .map_err(|e| {
             format!(
                 "the Slack webhook could not be reached ({})",
-                if e.is_timeout() { "timed out" } else if e.is_connect() { "connection failed" } else { "request failed" }
+                if e.is_timeout() {
+                    "timed out"
+                } else if e.is_connect() {
+                    "connection failed"
+                } else {
+                    "request failed"
+                }
             )
         })?;
     let status = resp.status();

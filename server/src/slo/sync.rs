@@ -134,7 +134,11 @@ pub fn buckets(
 }
 
 /// One sync pass over every SLO with PromQL; a sentence of what it did.
-pub async fn pass(state: &AppState, client: &PromClient, max_points: i64) -> anyhow::Result<String> {
+pub async fn pass(
+    state: &AppState,
+    client: &PromClient,
+    max_points: i64,
+) -> anyhow::Result<String> {
     let slos = &state.slos;
     slos.refresh_now(&state.store).await?;
     let syncs: HashMap<String, SyncRow> = state
@@ -196,9 +200,7 @@ async fn sync_one(
     while from < end {
         let to = (from + max_points.max(1) * step).min(end);
         // Points at each bucket's end: from + step ..= to.
-        let events = client
-            .query_range(&q.events, from + step, to, step)
-            .await?;
+        let events = client.query_range(&q.events, from + step, to, step).await?;
         let total = client.query_range(&q.total, from + step, to, step).await?;
         let rows = buckets(&def.id, q, &events, &total, step);
         let sync = SyncRow {
@@ -268,7 +270,10 @@ mod tests {
             l.events,
             "sum(increase(http_seconds_bucket{job=\"api\",le=\"0.3\"}[30s]))"
         );
-        assert_eq!(l.total, "sum(increase(http_seconds_count{job=\"api\"}[30s]))");
+        assert_eq!(
+            l.total,
+            "sum(increase(http_seconds_count{job=\"api\"}[30s]))"
+        );
         let bare = queries(
             &def(Sli::Latency {
                 histogram: "h_bucket".into(),
@@ -289,9 +294,21 @@ mod tests {
             total: "sum(increase(all[60s]))".into(),
         };
         // Bad at 0.5/s over 60 s = 30 of 100; no bad series at the second point.
-        let rows = buckets("a", &q, &[(120_000, 0.5)], &[(120_000, 100.0), (180_000, 50.0)], 60_000);
+        let rows = buckets(
+            "a",
+            &q,
+            &[(120_000, 0.5)],
+            &[(120_000, 100.0), (180_000, 50.0)],
+            60_000,
+        );
         assert_eq!(rows.len(), 2);
-        assert_eq!((rows[0].start, rows[0].good, rows[0].total), (60_000, 70.0, 100.0));
-        assert_eq!((rows[1].start, rows[1].good, rows[1].total), (120_000, 50.0, 50.0));
+        assert_eq!(
+            (rows[0].start, rows[0].good, rows[0].total),
+            (60_000, 70.0, 100.0)
+        );
+        assert_eq!(
+            (rows[1].start, rows[1].good, rows[1].total),
+            (120_000, 50.0, 50.0)
+        );
     }
 }

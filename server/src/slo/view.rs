@@ -43,7 +43,11 @@ pub async fn list(
     Ok(SloList {
         at: Timestamp(at),
         slos,
-        problems: if admin { problems(&state.slos) } else { Vec::new() },
+        problems: if admin {
+            problems(&state.slos)
+        } else {
+            Vec::new()
+        },
         can_edit: admin,
     })
 }

@@ -266,7 +266,10 @@ impl Store {
     }
 
     /// The notifications told, newest first: key, team, kind, sent_at, error.
-    pub async fn slo_notices(&self, limit: i64) -> Result<Vec<(String, String, String, Option<i64>, Option<String>)>> {
+    pub async fn slo_notices(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(String, String, String, Option<i64>, Option<String>)>> {
         Ok(on_backend!(self, p => sqlx::query_as(
             "SELECT key, team, kind, sent_at, error FROM slo_notices ORDER BY created_at DESC, key LIMIT $1"
         ).bind(limit).fetch_all(p).await)?)

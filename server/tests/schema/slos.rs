@@ -49,21 +49,37 @@ pub async fn check(doc: &Value, state: &AppState, seen: &mut Vec<String>) {
         ("/api/v1/slos", format!("/api/v1/slos?{at}")),
         ("/api/v1/slos", "/api/v1/slos?service=shop".to_owned()),
         ("/api/v1/slos", "/api/v1/slos?at=yesterday".to_owned()),
-        ("/api/v1/slos/{id}", format!("/api/v1/slos/shop-availability?{at}")),
+        (
+            "/api/v1/slos/{id}",
+            format!("/api/v1/slos/shop-availability?{at}"),
+        ),
         ("/api/v1/slos/{id}", "/api/v1/slos/nope".to_owned()),
-        ("/api/v1/deployments/{id}/slos", "/api/v1/deployments/d1/slos".to_owned()),
-        ("/api/v1/deployments/{id}/slos", "/api/v1/deployments/nope/slos".to_owned()),
+        (
+            "/api/v1/deployments/{id}/slos",
+            "/api/v1/deployments/d1/slos".to_owned(),
+        ),
+        (
+            "/api/v1/deployments/{id}/slos",
+            "/api/v1/deployments/nope/slos".to_owned(),
+        ),
         (
             "/api/v1/slos/{id}/prometheus-rules",
             "/api/v1/slos/shop-availability/prometheus-rules".to_owned(),
         ),
-        ("/api/v1/slos/{id}/openslo", "/api/v1/slos/nope/openslo".to_owned()),
+        (
+            "/api/v1/slos/{id}/openslo",
+            "/api/v1/slos/nope/openslo".to_owned(),
+        ),
     ] {
         let r = get(state, &uri).await;
         conforms(doc, "get", template, &r, seen);
     }
     let detail = get(state, &format!("/api/v1/slos/shop-availability?{at}")).await;
-    assert_eq!(detail.json["deployments"][0]["deployment"], "d1", "{}", detail.json);
+    assert_eq!(
+        detail.json["deployments"][0]["deployment"], "d1",
+        "{}",
+        detail.json
+    );
 
     let r = send(
         state,
