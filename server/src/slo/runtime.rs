@@ -39,6 +39,8 @@ struct Held {
     /// Made in the portal.
     stored: Vec<SloDef>,
     series: HashMap<String, Series>,
+    /// For each SLO, the earliest bucket start read from the database into `series`.
+    loaded_from: HashMap<String, i64>,
     syncs: HashMap<String, SyncRow>,
     refreshed: Option<Instant>,
 }
@@ -160,7 +162,39 @@ impl Slos {
         let rows = store
             .sli_written_after(seen.saturating_sub(MARGIN_MS), floor)
             .await?;
+        // An SLO new to this process, forgotten, or whose window grew: its older buckets,
+        // which no refresh since would have read.
+        let mut older = Vec::new();
+        {
+            let held = self.held.read().await;
+            for d in self.files.iter().chain(&stored) {
+                let need = now - Self::horizon(d);
+                let from = if seen == i64::MIN {
+                    Some(floor)
+                } else {
+                    held.loaded_from.get(&d.id).copied()
+                };
+                match from {
+                    Some(f) if f <= need => {}
+                    Some(f) => older.push((d.id.clone(), need, f)),
+                    None => older.push((d.id.clone(), need, i64::MAX)),
+                }
+            }
+        }
+        let mut read_older = Vec::new();
+        for (id, need, until) in &older {
+            read_older.extend(store.sli_range(id, *need, *until).await?);
+        }
         let mut held = self.held.write().await;
+        for d in self.files.iter().chain(&stored) {
+            let need = now - Self::horizon(d);
+            let from = held
+                .loaded_from
+                .entry(d.id.clone())
+                .or_insert(need.min(floor));
+            *from = (*from).min(need);
+        }
+        self.apply(&mut held, read_older.into_iter().map(|r| r.row));
         held.stored = stored;
         held.syncs = syncs.into_iter().map(|s| (s.slo.clone(), s)).collect();
         let latest = rows.iter().map(|r| r.written_at).max();
@@ -172,6 +206,7 @@ impl Slos {
             .chain(&held.stored)
             .map(|d| (d.id.clone(), now - Self::horizon(d)))
             .collect();
+        held.loaded_from.retain(|id, _| horizons.contains_key(id));
         held.series.retain(|id, s| match horizons.get(id) {
             Some(from) => {
                 s.drop_before(*from);
@@ -218,7 +253,9 @@ impl Slos {
 
     /// Forgets an SLO's counts (deleted, or to be read again).
     pub async fn forget(&self, id: &str) {
-        self.held.write().await.series.remove(id);
+        let mut held = self.held.write().await;
+        held.series.remove(id);
+        held.loaded_from.remove(id);
     }
 
     /// Runs `f` on the series of `id` that covers what an evaluation at `at` reads: the one

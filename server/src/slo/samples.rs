@@ -58,7 +58,13 @@ pub async fn store(
             line: Some(l),
             field: Some(field.into()),
         };
-        let checked = match state.slos.entry(&s.slo).await {
+        let mut entry = state.slos.entry(&s.slo).await;
+        if entry.is_none() {
+            // Made on another replica in the last moment?
+            state.slos.refresh_now(&state.store).await?;
+            entry = state.slos.entry(&s.slo).await;
+        }
+        let checked = match entry {
             None => Err(refuse(
                 "slo",
                 format!(
