@@ -78,6 +78,13 @@ pub enum Command {
         #[arg(long)]
         repo: Option<String>,
     },
+    /// Read SLO definition files (OpenSLO, Sloth, Pyrra) as the server would, list each SLO and
+    /// each problem (file, YAML path, fix); exits with 1 on any problem. For a CI check of the
+    /// files before they are deployed.
+    CheckSlos {
+        /// The directory; default `[slo] dir`.
+        dir: Option<PathBuf>,
+    },
     /// Import canonical events from an NDJSON file, atomically.
     Import {
         file: PathBuf,
@@ -146,6 +153,31 @@ fn init_tracing(config: &Config) {
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve { .. } => serve(config).await,
+        Command::CheckSlos { dir } => {
+            let Some(dir) = dir.or(config.slo.dir) else {
+                anyhow::bail!("name the directory of SLO files, or set `[slo] dir`");
+            };
+            let loaded = crate::slo::defs::load_dir(&dir);
+            for d in &loaded.slos {
+                println!(
+                    "ok   {} ({}): service {}, {} % over {}, from {}",
+                    d.id,
+                    d.name,
+                    d.service,
+                    d.objective * 100.0,
+                    nagare_core::slo::eval::window_label(&d.window),
+                    d.origin
+                );
+            }
+            for p in &loaded.problems {
+                println!("bad  {p}");
+            }
+            if !loaded.problems.is_empty() {
+                anyhow::bail!("{} problem(s) in {}", loaded.problems.len(), dir.display());
+            }
+            println!("{} SLOs read, no problem", loaded.slos.len());
+            Ok(())
+        }
         Command::Migrate => {
             let store = open_store(&config).await?;
             println!("migrations applied ({})", store.backend());
