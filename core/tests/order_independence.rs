@@ -382,6 +382,8 @@ fn mutate(events: &[Event], rng: &mut Rng) -> Vec<Event> {
             }
             Event::Team(t) => t.members.clear(),
             Event::PipelineRun(r) => r.status = "queued".into(),
+            // Not generated here: samples never reach the model.
+            Event::SliSample(s) => s.good = 0.0,
         }
         out.push(e);
     }

@@ -160,7 +160,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let loaded = crate::slo::defs::load_dir(&dir);
             for d in &loaded.slos {
                 println!(
-                    "ok   {} ({}): service {}, {} % over {}, from {}",
+                    "ok   {} ({}): service {}, {} % over {}, {}",
                     d.id,
                     d.name,
                     d.service,

@@ -9,6 +9,7 @@ mod git;
 mod hooks;
 mod probe;
 mod schema;
+mod slo;
 mod snapshot;
 mod triggers;
 
@@ -660,6 +661,38 @@ fn cli_names_an_unknown_environment_override() {
         err.contains("NAGARE_TIMEZONE") && err.contains("NAGARE_TIME_ZONE"),
         "{err}"
     );
+}
+
+#[test]
+fn cli_checks_slo_files_naming_each_problem() {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/slo");
+    let out = nagare()
+        .args(["check-slos", fixtures])
+        .env("DATABASE_URL", "sqlite::memory:")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    // The three good files' SLOs, and the OpenSLO threshold SLI named with its YAML path.
+    assert_eq!(text.lines().filter(|l| l.starts_with("ok ")).count(), 3, "{text}");
+    assert!(
+        text.contains("bad  openslo-occurences-slo.yaml: spec.indicator.spec.thresholdMetric:"),
+        "{text}"
+    );
+    let good = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        format!("{fixtures}/sloth-getting-started.yml"),
+        good.path().join("sloth.yml"),
+    )
+    .unwrap();
+    let out = nagare()
+        .args(["check-slos", good.path().to_str().unwrap()])
+        .env("DATABASE_URL", "sqlite::memory:")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("ok   myservice-requests-availability"), "{text}");
 }
 
 #[test]

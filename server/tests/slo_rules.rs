@@ -184,7 +184,7 @@ fn round_trip(def: &SloDef) -> SloDef {
     assert!(problems.is_empty(), "{problems:?}\n{yaml}");
     assert_eq!(slos.len(), 1, "{yaml}");
     let mut back = slos.into_iter().next().unwrap();
-    assert_eq!(back.origin, "x.yaml (openslo)");
+    assert_eq!(back.origin, "openslo:x.yaml");
     back.origin = def.origin.clone();
     back
 }

@@ -179,7 +179,7 @@ mod tests {
             })
             .collect();
         assert!(deps.len() > 5, "checkout-api deploys in the window");
-        let burns = deployment_burns(&checkout, 0.999, &deps, 2 * HOUR, b.allowed);
+        let burns = deployment_burns(&checkout, 0.999, &deps, 2 * HOUR, b.allowed, at);
         let top = burning_deployment(&events, now.0).unwrap();
         assert_eq!(burns[0].finished_at, top);
         // 2 hours at 6 % of the traffic against about 0.02 %: a large share of the budget.

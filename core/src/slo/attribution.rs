@@ -24,19 +24,23 @@ pub struct DeployBurn {
 }
 
 /// Each deployment's burn, largest excess first (then latest, then by id), given the window's
-/// allowed bad events `budget_allowed`.
+/// allowed bad events `budget_allowed`, evaluated at instant `at`: nothing at or after `at`
+/// counts, so a deployment less than `span` before `at` is compared over the time since it
+/// finished, against as long a time before it.
 pub fn deployment_burns(
     series: &Series,
     objective: f64,
     deployments: &[(String, i64)],
     span: i64,
     budget_allowed: f64,
+    at: i64,
 ) -> Vec<DeployBurn> {
     let mut out: Vec<DeployBurn> = deployments
         .iter()
         .map(|(id, f)| {
-            let before = series.window(f - span, *f);
-            let after = series.window(*f, f + span);
+            let len = span.min(at - f).max(0);
+            let before = series.window(f - len, *f);
+            let after = series.window(*f, f + len);
             let excess_bad = after.bad() - before.bad();
             DeployBurn {
                 deployment: id.clone(),
@@ -82,7 +86,7 @@ mod tests {
         let s = Series::new(0, MINUTE, &b);
         let deps = vec![("d1".to_owned(), HOUR), ("d2".to_owned(), 3 * HOUR)];
         // The window allows 1,000 bad events.
-        let r = deployment_burns(&s, 0.99, &deps, 2 * HOUR, 1000.0);
+        let r = deployment_burns(&s, 0.99, &deps, 2 * HOUR, 1000.0, 6 * HOUR);
         assert_eq!(r[0].deployment, "d2");
         // d2: after [03:00, 05:00) = 120 × 6 = 720 bad; before [01:00, 03:00) = 120 bad.
         assert_eq!((r[0].after.bad(), r[0].before.bad()), (720.0, 120.0));
@@ -98,8 +102,21 @@ mod tests {
             (60.0, 120.0, 60.0)
         );
         assert_eq!(
-            deployment_burns(&s, 0.99, &deps, 2 * HOUR, 0.0)[0].excess_budget_percent,
+            deployment_burns(&s, 0.99, &deps, 2 * HOUR, 0.0, 6 * HOUR)[0].excess_budget_percent,
             None
         );
+        // Evaluated at 04:00: d2's spans are cut to the hour since it finished, both sides:
+        // after [03:00, 04:00) = 360 bad, before [02:00, 03:00) = 60 bad. Nothing at or after
+        // 04:00 counts.
+        let r = deployment_burns(&s, 0.99, &deps, 2 * HOUR, 1000.0, 4 * HOUR);
+        let d2 = r.iter().find(|d| d.deployment == "d2").unwrap();
+        assert_eq!(
+            (d2.after.bad(), d2.before.bad(), d2.excess_bad),
+            (360.0, 60.0, 300.0)
+        );
+        // At the instant it finished: nothing either side.
+        let r = deployment_burns(&s, 0.99, &deps, 2 * HOUR, 1000.0, 3 * HOUR);
+        let d2 = r.iter().find(|d| d.deployment == "d2").unwrap();
+        assert_eq!((d2.after.total, d2.before.total), (0.0, 0.0));
     }
 }

@@ -198,8 +198,9 @@ pub fn points(series: &Series, objective: f64, start: i64, at: i64) -> (i64, Vec
         .find(|s| *s >= want && *s % series.step == 0)
         .unwrap_or_else(|| (want + series.step - 1) / series.step * series.step)
         .max(series.step);
-    // Points on the series' grid: from the bucket holding `start`.
-    let first = series.start + (start - series.start).div_euclid(step) * step;
+    // Points on the epoch's grid of their width (which the series' buckets are on too): from
+    // the point holding `start`, the same wherever the series begins.
+    let first = start.div_euclid(step) * step;
     let mut out = Vec::new();
     let mut p = first;
     while p < at {

@@ -192,7 +192,7 @@ async fn input(
             nagare_core::text::printable(e, 200)
         ),
         line: None,
-        field: None,
+        field: named_field(e),
     }
     };
     let text = std::str::from_utf8(bytes).map_err(|_| bad_body("it is not UTF-8"))?;
@@ -413,4 +413,21 @@ fn describe(def: &SloDef) -> String {
         def.objective,
         nagare_core::slo::eval::window_label(&def.window)
     )
+}
+
+/// The field serde names in "unknown field `x`" or "missing field `x`" (`sli.kind` for an
+/// unknown SLI kind).
+fn named_field(e: &str) -> Option<String> {
+    ["unknown field `", "missing field `", "unknown variant `"]
+        .iter()
+        .find_map(|p| {
+            let rest = &e[e.find(p)? + p.len()..];
+            let name = &rest[..rest.find('`')?];
+            Some(if p.starts_with("unknown variant") {
+                "sli.kind".to_owned()
+            } else {
+                name.to_owned()
+            })
+        })
+        .filter(|f| !f.is_empty() && f.len() <= 60 && !f.chars().any(char::is_control))
 }

@@ -444,7 +444,7 @@ mod tests {
             ("c.yaml", "metadata.name")
         );
         assert!(p[2].message.contains("a.yaml"), "{}", p[2].message);
-        assert_eq!(loaded.slos[0].origin, "a.yaml (pyrra)");
+        assert_eq!(loaded.slos[0].origin, "pyrra:a.yaml");
         let missing = load_dir(&dir.path().join("nope"));
         assert_eq!(missing.problems.len(), 1);
     }

@@ -102,16 +102,18 @@ pub async fn pass(
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let slo = &detail.slo;
-        let was = previous
-            .get(&slo.id)
+        let stored = previous.get(&slo.id);
+        let was = stored
             .and_then(|l| l.parse::<AlertLevel>().ok())
             .unwrap_or(AlertLevel::Ok);
         let mut notices: Vec<(String, &'static str, serde_json::Value)> = Vec::new();
-        if was != slo.alert {
-            state
+        // Only the process whose compare and swap moved the level tells of it.
+        if was != slo.alert
+            && state
                 .store
-                .set_slo_alert_state(&slo.id, slo.alert.as_str(), now)
-                .await?;
+                .swap_slo_alert_state(&slo.id, stored.map(String::as_str), slo.alert.as_str(), now)
+                .await?
+        {
             let key = format!(
                 "alert:{}:{}:{}->{}",
                 slo.id,

@@ -58,7 +58,7 @@ fn slo(file: &str, doc: &Value) -> Result<Found, Bad> {
             objective,
             window,
             sli,
-            origin: format!("{file} (openslo)"),
+            origin: format!("openslo:{file}"),
         },
         file: file.to_string(),
         id_path: "metadata.name".into(),
@@ -269,7 +269,7 @@ spec:
                 total: r#"sum(increase(http_requests_total{job="checkout"}[{{window}}]))"#.into(),
             }
         );
-        assert_eq!(d.origin, "a.yaml (openslo)");
+        assert_eq!(d.origin, "openslo:a.yaml");
         let p = one("a.yaml", &openslo("targetPercent: 99.9"));
         assert!((p.objective - 0.999).abs() < 1e-12);
     }

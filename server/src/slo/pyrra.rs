@@ -58,7 +58,7 @@ fn slo(file: &str, doc: &Value) -> Result<Found, Bad> {
             objective,
             window,
             sli,
-            origin: format!("{file} (pyrra)"),
+            origin: format!("pyrra:{file}"),
         },
         file: file.to_string(),
         id_path: "metadata.name".into(),
@@ -191,7 +191,7 @@ mod tests {
                 threshold: "0.1".into(),
             }
         );
-        assert_eq!(d.origin, "latency.yaml (pyrra)");
+        assert_eq!(d.origin, "pyrra:latency.yaml");
         let text = include_str!("../../tests/fixtures/slo/pyrra-coredns-response-errors.yaml");
         let d = one("errors.yaml", text);
         assert_eq!(d.id, "coredns-response-errors");
@@ -211,7 +211,7 @@ mod tests {
                     .into(),
             }
         );
-        assert_eq!(d.origin, "errors.yaml (pyrra)");
+        assert_eq!(d.origin, "pyrra:errors.yaml");
         let with_service = text.replace("role: alert-rules", "pyrra.dev/service: dns");
         assert_eq!(one("e.yaml", &with_service).service, "dns");
         let p = problem(&text.replace("\"99.99\"", "\"100\""));

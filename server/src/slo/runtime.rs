@@ -24,6 +24,8 @@ const FRESH: Duration = Duration::from_millis(500);
 const MARGIN_MS: i64 = 30_000;
 /// What the alerts and the exhaustion forecast read before a window: 7 days.
 const BEFORE_WINDOW: i64 = 7 * DAY;
+/// Held beyond an SLO's horizon, so that an instant up to this long ago is evaluated from memory.
+const HELD_EXTRA: i64 = HOUR;
 
 /// One SLO and where it is defined.
 #[derive(Debug, Clone, PartialEq)]
@@ -128,6 +130,11 @@ impl Slos {
         window + BEFORE_WINDOW + 1
     }
 
+    /// Where the counts held for `def` begin at instant `now`.
+    fn reach(def: &SloDef, now: i64) -> i64 {
+        now - Self::horizon(def) - HELD_EXTRA
+    }
+
     /// Catches up with the database (definitions made in the portal, buckets written since the
     /// last time, sync progress), unless that was done in the last half second.
     pub async fn refresh(&self, store: &Store) -> Result<(), StoreError> {
@@ -156,11 +163,17 @@ impl Slos {
             .files
             .iter()
             .chain(&stored)
-            .map(|d| now - Self::horizon(d))
+            .map(|d| Self::reach(d, now))
             .min()
             .unwrap_or(now);
+        // Never a bucket past now (a sample is refused past it; this keeps a stray row from
+        // growing every replica's series).
         let rows = store
-            .sli_written_after(seen.saturating_sub(MARGIN_MS), floor)
+            .sli_written_after(
+                seen.saturating_sub(MARGIN_MS),
+                floor,
+                now + super::samples::FUTURE_SLACK + self.step,
+            )
             .await?;
         // An SLO new to this process, forgotten, or whose window grew: its older buckets,
         // which no refresh since would have read.
@@ -168,7 +181,7 @@ impl Slos {
         {
             let held = self.held.read().await;
             for d in self.files.iter().chain(&stored) {
-                let need = now - Self::horizon(d);
+                let need = Self::reach(d, now);
                 let from = if seen == i64::MIN {
                     Some(floor)
                 } else {
@@ -183,11 +196,12 @@ impl Slos {
         }
         let mut read_older = Vec::new();
         for (id, need, until) in &older {
-            read_older.extend(store.sli_range(id, *need, *until).await?);
+            let until = (*until).min(now + super::samples::FUTURE_SLACK + self.step);
+            read_older.extend(store.sli_range(id, *need, until).await?);
         }
         let mut held = self.held.write().await;
         for d in self.files.iter().chain(&stored) {
-            let need = now - Self::horizon(d);
+            let need = Self::reach(d, now);
             let from = held
                 .loaded_from
                 .entry(d.id.clone())
@@ -204,7 +218,7 @@ impl Slos {
             .files
             .iter()
             .chain(&held.stored)
-            .map(|d| (d.id.clone(), now - Self::horizon(d)))
+            .map(|d| (d.id.clone(), Self::reach(d, now)))
             .collect();
         held.loaded_from.retain(|id, _| horizons.contains_key(id));
         held.series.retain(|id, s| match horizons.get(id) {
@@ -269,10 +283,11 @@ impl Slos {
     ) -> Result<T, StoreError> {
         let need = at - Self::horizon(def);
         let now = crate::store::now_millis();
+        // Held: from `reach` at the last refresh, which is at or before `reach` now.
         let held = self.held.read().await;
         let sync = held.syncs.get(&def.id);
         // Held: the SLO's horizon back from now, so any `at` whose own reach starts inside it.
-        if need >= now - Self::horizon(def) {
+        if need >= Self::reach(def, now) {
             let empty;
             let series = match held.series.get(&def.id) {
                 Some(s) => s,
@@ -285,7 +300,8 @@ impl Slos {
         }
         let sync = sync.cloned();
         drop(held);
-        let rows = store.sli_range(&def.id, need, at + self.step).await?;
+        // Nothing at or after `at` counts.
+        let rows = store.sli_range(&def.id, need, at).await?;
         let series = series_of(self.step, &rows);
         Ok(f(&series, sync.as_ref()))
     }

@@ -11,6 +11,9 @@ use nagare_core::api::IngestReply;
 use nagare_core::events::{Event, SliSample};
 use nagare_core::slo::Sli;
 
+/// How far in the future a bucket may start (the pusher's clock may be ahead of ours).
+pub const FUTURE_SLACK: i64 = 5 * 60_000;
+
 /// Whether any event of the batch is an SLI sample.
 pub fn any(events: &[Event]) -> bool {
     events.iter().any(|e| matches!(e, Event::SliSample(_)))
@@ -50,6 +53,9 @@ pub async fn store(
         Scope::Only(_) => Synced::now(state).await?.catalog().services(),
     };
     let step = state.slos.step;
+    let now = crate::store::now_millis();
+    let keep_days = state.config.slo.keep_days as i64;
+    let oldest = now - keep_days * 86_400_000;
     let mut rows = Vec::with_capacity(samples.len());
     for (i, s) in samples {
         let l = line(i);
@@ -91,6 +97,15 @@ pub async fn store(
                             nagare_core::Timestamp(start - start.rem_euclid(step))
                         ),
                     ))
+                } else if start > now + FUTURE_SLACK || start < oldest {
+                    Err(refuse(
+                        "bucket_start",
+                        format!(
+                            "`bucket_start` ({}) is {}; push buckets that have begun (a few minutes of clock difference are allowed), from the last {keep_days} days (`slo.keep_days`)",
+                            s.bucket_start,
+                            if start > now { "in the future" } else { "older than what is kept" }
+                        ),
+                    ))
                 } else if let Scope::Only(limit) = scope {
                     let owners = teams
                         .iter()
@@ -129,11 +144,24 @@ pub async fn store(
         });
     }
     let n = rows.len() as u64;
+    // A bucket given twice in the batch: the later one counts, the earlier is an update.
+    let mut last: std::collections::HashMap<(String, i64), usize> = Default::default();
+    for (i, r) in rows.iter().enumerate() {
+        last.insert((r.slo.clone(), r.start), i);
+    }
+    let repeats = n - last.len() as u64;
+    let rows: Vec<SliRow> = rows
+        .into_iter()
+        .enumerate()
+        .filter(|(i, r)| last.get(&(r.slo.clone(), r.start)) == Some(i))
+        .map(|(_, r)| r)
+        .collect();
     let detail = format!("{n} SLI samples");
-    let updated = state.store.put_sli(&rows, Some((raw, &detail))).await?;
+    let before = state.store.put_sli(&rows, Some((raw, &detail))).await?;
     state.slos.written(rows).await;
+    let updated = (before + repeats).min(n);
     Ok(IngestReply {
-        accepted: n - updated.min(n),
-        updated: updated.min(n),
+        accepted: n - updated,
+        updated,
     })
 }

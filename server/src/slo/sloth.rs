@@ -83,7 +83,7 @@ fn slo(file: &str, service: &str, ms: i64, s: &Value, path: &str) -> Result<Foun
                 bad: Some(placeholders(&error)),
                 total: placeholders(&total),
             },
-            origin: format!("{file} (sloth)"),
+            origin: format!("sloth:{file}"),
         },
         file: file.to_string(),
         id_path: join(path, "name"),
@@ -118,7 +118,7 @@ mod tests {
                 total: r#"sum(rate(http_request_duration_seconds_count{job="myservice"}[{{window}}]))"#.into(),
             }
         );
-        assert_eq!(d.origin, "getting-started.yml (sloth)");
+        assert_eq!(d.origin, "sloth:getting-started.yml");
     }
 
     #[test]

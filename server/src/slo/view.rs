@@ -267,7 +267,7 @@ fn burns_of(
         .filter_map(|d| Some((d.id.clone(), d.finished_at?.0)))
         .collect();
     let allowed = slo.budget.map_or(0.0, |b| b.allowed);
-    deployment_burns(series, def.objective, &finished, span, allowed)
+    deployment_burns(series, def.objective, &finished, span, allowed, slo.window.end.0)
         .into_iter()
         .enumerate()
         .filter_map(|(i, b)| {

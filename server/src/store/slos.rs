@@ -206,13 +206,18 @@ impl Store {
         batch.commit().await
     }
 
-    /// The buckets written after `written_after` that start at or after `from`, oldest
-    /// written first.
-    pub async fn sli_written_after(&self, written_after: i64, from: i64) -> Result<Vec<StoredSli>> {
+    /// The buckets written after `written_after` that start in `[from, to)`, oldest written
+    /// first.
+    pub async fn sli_written_after(
+        &self,
+        written_after: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<StoredSli>> {
         let rows: Vec<SliTuple> = on_backend!(self, p => sqlx::query_as(
             "SELECT slo_id, start_ms, good, total, source, written_at FROM sli_buckets \
-             WHERE written_at > $1 AND start_ms >= $2 ORDER BY written_at, slo_id, start_ms"
-        ).bind(written_after).bind(from).fetch_all(p).await)?;
+             WHERE written_at > $1 AND start_ms >= $2 AND start_ms < $3 ORDER BY written_at, slo_id, start_ms"
+        ).bind(written_after).bind(from).bind(to).fetch_all(p).await)?;
         Ok(rows.into_iter().map(stored_sli).collect())
     }
 
@@ -239,12 +244,25 @@ impl Store {
         ).fetch_all(p).await)?)
     }
 
-    pub async fn set_slo_alert_state(&self, slo: &str, level: &str, since: i64) -> Result<()> {
-        on_backend!(self, p => sqlx::query(
-            "INSERT INTO slo_alert_state (slo_id, level, since) VALUES ($1, $2, $3) \
-             ON CONFLICT (slo_id) DO UPDATE SET level = excluded.level, since = excluded.since"
-        ).bind(slo).bind(level).bind(since).execute(p).await.map(|_| ()))?;
-        Ok(())
+    /// Moves an SLO's alert level from `was` (`None`: no row yet) to `level`, if it is still
+    /// `was` (compare and swap): `true` for the one process that made the change.
+    pub async fn swap_slo_alert_state(
+        &self,
+        slo: &str,
+        was: Option<&str>,
+        level: &str,
+        since: i64,
+    ) -> Result<bool> {
+        let n = match was {
+            None => on_backend!(self, p => sqlx::query(
+                "INSERT INTO slo_alert_state (slo_id, level, since) VALUES ($1, $2, $3) \
+                 ON CONFLICT (slo_id) DO NOTHING"
+            ).bind(slo).bind(level).bind(since).execute(p).await.map(|r| r.rows_affected()))?,
+            Some(was) => on_backend!(self, p => sqlx::query(
+                "UPDATE slo_alert_state SET level = $2, since = $3 WHERE slo_id = $1 AND level = $4"
+            ).bind(slo).bind(level).bind(since).bind(was).execute(p).await.map(|r| r.rows_affected()))?,
+        };
+        Ok(n == 1)
     }
 
     /// Claims a notification: `true` when this call inserted its key (and so must post it),
@@ -277,7 +295,19 @@ impl Store {
 }
 
 async fn put_rows(batch: &mut super::Batch, rows: &[SliRow], at: i64) -> Result<()> {
-    for chunk in rows.chunks(CHUNK) {
+    // One row per bucket, the last given (a statement cannot update a row twice).
+    let mut last: std::collections::HashMap<(&str, i64), usize> =
+        std::collections::HashMap::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        last.insert((r.slo.as_str(), r.start), i);
+    }
+    let unique: Vec<&SliRow> = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| last.get(&(r.slo.as_str(), r.start)) == Some(i))
+        .map(|(_, r)| r)
+        .collect();
+    for chunk in unique.chunks(CHUNK) {
         on_tx!(&mut batch.tx, c => {
             let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO sli_buckets (slo_id, start_ms, good, total, source, written_at) ",

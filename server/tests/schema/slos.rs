@@ -31,10 +31,17 @@ pub async fn check(doc: &Value, state: &AppState, seen: &mut Vec<String>) {
     assert_eq!(r.status, 422, "{}", r.json);
     conforms(doc, "post", "/api/v1/slos", &r, seen);
 
-    // Samples around the scenario's deployment d1 (finished 2024-03-04T12:00:00Z).
+    // A deployment of shop an hour ago, and samples before and after it.
+    let now = nagare_server::store::now_millis();
+    let finished = Timestamp(now - now.rem_euclid(60_000) - 3_600_000);
+    let dep = format!(
+        "{{\"kind\":\"deployment\",\"id\":\"d-slo\",\"service\":\"shop\",\"environment\":\"production\",\"status\":\"success\",\"finished_at\":\"{finished}\",\"sha\":\"c3\"}}"
+    );
+    let r = post(state, "/api/v1/events", "application/x-ndjson", dep).await;
+    assert_eq!(r.status, 200, "{}", r.json);
     let mut samples = String::new();
-    for (minute, bad) in [(11 * 60 + 30, 0), (12 * 60 + 10, 5)] {
-        let at = Timestamp(1_709_510_400_000 + minute * 60_000);
+    for (minutes, bad) in [(-30, 0), (10, 5)] {
+        let at = Timestamp(finished.0 + minutes * 60_000);
         samples.push_str(&format!(
             "{{\"kind\":\"sli_sample\",\"slo\":\"shop-availability\",\"bucket_start\":\"{at}\",\"good\":{},\"total\":100}}\n",
             100 - bad
@@ -44,7 +51,7 @@ pub async fn check(doc: &Value, state: &AppState, seen: &mut Vec<String>) {
     assert_eq!(r.status, 200, "{}", r.json);
     conforms(doc, "post", "/api/v1/events", &r, seen);
 
-    let at = "at=2024-03-05T00:00:00Z";
+    let at = format!("at={}", Timestamp(finished.0 + 3_600_000));
     for (template, uri) in [
         ("/api/v1/slos", format!("/api/v1/slos?{at}")),
         ("/api/v1/slos", "/api/v1/slos?service=shop".to_owned()),
@@ -56,7 +63,7 @@ pub async fn check(doc: &Value, state: &AppState, seen: &mut Vec<String>) {
         ("/api/v1/slos/{id}", "/api/v1/slos/nope".to_owned()),
         (
             "/api/v1/deployments/{id}/slos",
-            "/api/v1/deployments/d1/slos".to_owned(),
+            "/api/v1/deployments/d-slo/slos".to_owned(),
         ),
         (
             "/api/v1/deployments/{id}/slos",
@@ -76,7 +83,7 @@ pub async fn check(doc: &Value, state: &AppState, seen: &mut Vec<String>) {
     }
     let detail = get(state, &format!("/api/v1/slos/shop-availability?{at}")).await;
     assert_eq!(
-        detail.json["deployments"][0]["deployment"], "d1",
+        detail.json["deployments"][0]["deployment"], "d-slo",
         "{}",
         detail.json
     );
