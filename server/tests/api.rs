@@ -674,7 +674,11 @@ fn cli_checks_slo_files_naming_each_problem() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     // The three good files' SLOs, and the OpenSLO threshold SLI named with its YAML path.
-    assert_eq!(text.lines().filter(|l| l.starts_with("ok ")).count(), 3, "{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("ok ")).count(),
+        3,
+        "{text}"
+    );
     assert!(
         text.contains("bad  openslo-occurences-slo.yaml: spec.indicator.spec.thresholdMetric:"),
         "{text}"
@@ -692,7 +696,10 @@ fn cli_checks_slo_files_naming_each_problem() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains("ok   myservice-requests-availability"), "{text}");
+    assert!(
+        text.contains("ok   myservice-requests-availability"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -267,28 +267,35 @@ fn burns_of(
         .filter_map(|d| Some((d.id.clone(), d.finished_at?.0)))
         .collect();
     let allowed = slo.budget.map_or(0.0, |b| b.allowed);
-    deployment_burns(series, def.objective, &finished, span, allowed, slo.window.end.0)
-        .into_iter()
-        .enumerate()
-        .filter_map(|(i, b)| {
-            let d = by_id.get(b.deployment.as_str())?;
-            Some(DeploymentBurn {
-                rank: i as u32 + 1,
-                deployment: b.deployment,
-                service: d.service.clone(),
-                environment: d.environment.clone(),
-                version: Some(d.sha.clone()),
-                finished_at: Timestamp(b.finished_at),
-                good_before: b.before.good,
-                total_before: b.before.total,
-                good_after: b.after.good,
-                total_after: b.after.total,
-                burn_before: b.burn_before,
-                burn_after: b.burn_after,
-                excess_bad: b.excess_bad,
-                excess_budget_percent: b.excess_budget_percent,
-                incidents: d.incidents.clone(),
-            })
+    deployment_burns(
+        series,
+        def.objective,
+        &finished,
+        span,
+        allowed,
+        slo.window.end.0,
+    )
+    .into_iter()
+    .enumerate()
+    .filter_map(|(i, b)| {
+        let d = by_id.get(b.deployment.as_str())?;
+        Some(DeploymentBurn {
+            rank: i as u32 + 1,
+            deployment: b.deployment,
+            service: d.service.clone(),
+            environment: d.environment.clone(),
+            version: Some(d.sha.clone()),
+            finished_at: Timestamp(b.finished_at),
+            good_before: b.before.good,
+            total_before: b.before.total,
+            good_after: b.after.good,
+            total_after: b.after.total,
+            burn_before: b.burn_before,
+            burn_after: b.burn_after,
+            excess_bad: b.excess_bad,
+            excess_budget_percent: b.excess_budget_percent,
+            incidents: d.incidents.clone(),
         })
-        .collect()
+    })
+    .collect()
 }
