@@ -38,6 +38,10 @@ impl std::ops::Add for Counts {
     }
 }
 
+/// The most buckets a series grows to by [`Series::put`]: a quarter and a week at 10-second
+/// buckets, with room.
+pub const MAX_BUCKETS: i64 = 1 << 20;
+
 /// Buckets of one width from `start`, with the counter after each.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Series {
@@ -110,6 +114,18 @@ impl Series {
     pub fn put(&mut self, at: i64, counts: Counts) -> bool {
         if (at - self.start).rem_euclid(self.step) != 0 {
             return false;
+        }
+        // A bucket that would grow the series past what any window reads is refused (a stray
+        // far-away start must not take the memory).
+        if !self.is_empty() && (at < self.start || at >= self.end()) {
+            let far = if at < self.start {
+                self.end() - at
+            } else {
+                at - self.start
+            };
+            if far / self.step > MAX_BUCKETS {
+                return false;
+            }
         }
         if self.is_empty() {
             self.start = at;
@@ -213,6 +229,11 @@ mod tests {
         assert_eq!(s.start, 0);
         assert_eq!(s.window(0, 300_000), c(8.0, 10.0));
         assert!(!s.put(30_000, c(1.0, 1.0)), "off the grid");
+        assert!(
+            !s.put(60_000 * (MAX_BUCKETS + 10), c(1.0, 1.0)),
+            "too far: the series would grow past what a window reads"
+        );
+        assert_eq!(s.len(), 5);
         s.drop_before(120_000);
         assert_eq!(s.start, 120_000);
         assert_eq!(s.window(0, 300_000), c(5.0, 7.0));
