@@ -1,7 +1,7 @@
 //! Nagare's web UI: the shell (header, navigation, local-mode banner) and the routes of its
 //! two areas, each its own WebAssembly bundle, so that each page loads only its area's code:
 //!
-//! - **the portal** (`src/main.rs`, `dist/`): overview, teams, deployments, incidents;
+//! - **the portal** (`src/main.rs`, `dist/`): overview, teams, deployments, incidents, SLOs;
 //! - **the flow** (`src/bin/nagare-flow.rs`, `dist/flow-app/`, served for `/pipelines*`,
 //!   `/value-stream`, `/pull-requests/*`, `/runs*`, `/approvals` and `/services/*`): pipeline
 //!   runs, workflows, flaky jobs, the value stream, a pull request's journey, runs started from
@@ -28,13 +28,14 @@ use leptos_router::components::{Redirect, Route, Router, Routes, A};
 use leptos_router::path;
 use nagare_core::api::Role;
 use pages::audit::Audit;
-use pages::deployments::Deployments;
+use pages::deployments::{DeploymentPage, Deployments};
 use pages::incidents::Incidents;
 use pages::journey::PullRequestJourney;
 use pages::not_found::NotFound;
 use pages::overview::Overview;
 use pages::pipelines::{FlakyJobs, Pipelines, RunDetail, Workflows};
 use pages::runs::{Approvals, PortalRunPage, RunForm, Runs, ServicePage};
+use pages::slos::{EditSlo, NewSlo, SloList, SloPage};
 use pages::sources::Sources;
 use pages::teams::Teams;
 use pages::tokens::Tokens;
@@ -61,7 +62,7 @@ struct NavItem {
     area: Area,
 }
 
-const NAV: [NavItem; 11] = [
+const NAV: [NavItem; 12] = [
     NavItem {
         href: "/",
         label: strings::NAV_OVERVIEW,
@@ -87,6 +88,13 @@ const NAV: [NavItem; 11] = [
         href: "/incidents",
         label: strings::NAV_INCIDENTS,
         name: "incidents",
+        min_role: None,
+        area: Area::Portal,
+    },
+    NavItem {
+        href: "/slos",
+        label: strings::slos::NAV_SLOS,
+        name: "slos",
         min_role: None,
         area: Area::Portal,
     },
@@ -150,7 +158,13 @@ pub fn portal() {
                     <Route path=path!("/") view=Overview />
                     <Route path=path!("/teams") view=Teams />
                     <Route path=path!("/deployments") view=Deployments />
+                    <Route path=path!("/deployments/:id") view=DeploymentPage />
                     <Route path=path!("/incidents") view=Incidents />
+                    // Before `/slos/:id`: the first route that matches wins.
+                    <Route path=path!("/slos") view=SloList />
+                    <Route path=path!("/slos/new") view=NewSlo />
+                    <Route path=path!("/slos/:id") view=SloPage />
+                    <Route path=path!("/slos/:id/edit") view=EditSlo />
                 </Routes>
             </Shell>
         }

@@ -1,16 +1,18 @@
-//! Deployments, newest first, filtered and paged by the URL; a row expands to its changes.
+//! Deployments, newest first, filtered and paged by the URL; a row expands to its changes and
+//! the SLOs it affected. `/deployments/{id}` is one deployment, opened.
 
 use crate::api;
 use crate::components::badges::{Badge, Chevron};
 use crate::components::filters::{tier_options, use_query_updater, Catalog, FilterSelect};
 use crate::components::list::{col, num, Column, ListTable};
 use crate::components::page::{page_param, PageHead};
-use crate::components::states::ErrorState;
+use crate::components::states::{ErrorState, TableSkeleton};
 use crate::components::time::RelativeTime;
 use crate::format;
+use crate::pages::slos::DeploymentSlosSection;
 use crate::strings;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use nagare_core::api::{ChangeRow, DeploymentQuery, DeploymentRow};
 use nagare_core::events::{ChangeType, DeploymentStatus};
 
@@ -116,10 +118,50 @@ pub fn Deployments() -> impl IntoView {
     }
 }
 
-/// One deployment row, and its changes below it once expanded.
+/// `/deployments/{id}`: one deployment, opened on its changes and the SLOs it affected.
 #[component]
-fn DeploymentGroup(row: DeploymentRow) -> impl IntoView {
-    let open = RwSignal::new(false);
+pub fn DeploymentPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.get().get("id").unwrap_or_default());
+    let detail = LocalResource::new(move || api::deployment(id.get()));
+    let head = || {
+        COLUMNS
+            .iter()
+            .map(|c| view! { <th scope="col" class:num=c.numeric>{c.label}</th> })
+            .collect_view()
+    };
+    view! {
+        <div class="page">
+            <p class="crumbs">
+                <a href="/deployments">{strings::DEPLOYMENTS_TITLE}</a>
+            </p>
+            <h1 data-test="deployment-title">{move || id.get()}</h1>
+            {move || match detail.get() {
+                None => view! { <TableSkeleton columns=COLUMNS.len() /> }.into_any(),
+                Some(Err(e)) => view! {
+                    <ErrorState what=strings::WHAT_DEPLOYMENT error=e on_retry=move || detail.refetch() />
+                }
+                .into_any(),
+                Some(Ok(d)) => view! {
+                    <div class="table-wrap deployment-one">
+                        <table class="table">
+                            <thead>
+                                <tr>{head()}</tr>
+                            </thead>
+                            <DeploymentGroup row=d.deployment open=true />
+                        </table>
+                    </div>
+                }
+                .into_any(),
+            }}
+        </div>
+    }
+}
+
+/// One deployment row, and its changes below it once expanded (`open`: from the start).
+#[component]
+fn DeploymentGroup(row: DeploymentRow, #[prop(optional)] open: bool) -> impl IntoView {
+    let open = RwSignal::new(open);
     let id = row.id.clone();
     let short = format::short_sha(&row.sha);
     let sha = match row.sha_url.clone() {
@@ -183,6 +225,7 @@ fn DeploymentGroup(row: DeploymentRow) -> impl IntoView {
                 <tr class="detail" id=detail_id.clone()>
                     <td colspan=COLUMNS.len().to_string()>
                         <ChangeList id=id.clone() />
+                        <DeploymentSlosSection id=id.clone() />
                     </td>
                 </tr>
             </Show>

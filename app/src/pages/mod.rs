@@ -8,6 +8,7 @@ pub mod not_found;
 pub mod overview;
 pub mod pipelines;
 pub mod runs;
+pub mod slos;
 pub mod sources;
 pub mod teams;
 pub mod tokens;

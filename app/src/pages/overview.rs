@@ -11,6 +11,7 @@ use crate::components::quick_check::QuickCheckPanel;
 use crate::components::states::{CardsSkeleton, EmptyState, ErrorState};
 use crate::format;
 use crate::metric::Metric;
+use crate::pages::slos::SlosAtRisk;
 use crate::strings;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -197,6 +198,10 @@ pub fn Overview() -> impl IntoView {
                 <p class="window muted">{move || window_caption(queries.get().window)}</p>
             </PageHead>
             <OverviewFilters filters />
+            <SlosAtRisk
+                team=Memo::new(move |_| filters.get().team)
+                service=Memo::new(move |_| filters.get().service)
+            />
             <div class="report" class:stale=stale aria-busy=move || stale().to_string()>
                 {body}
             </div>

@@ -10,6 +10,7 @@ mod pipelines;
 mod quick_check;
 mod run;
 mod runs;
+pub mod slos;
 mod sources;
 mod teams;
 mod tokens;
