@@ -14,10 +14,19 @@ export CARGO_TERM_COLOR=never
 work=$(mktemp -d /tmp/nagare-test.XXXXXX)
 chmod 755 "$work"
 cleanup() {
+  local status=$?
   # Servers are started inside $(…) subshells, so their pids live in files.
   for f in "$work"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
+  # Wait (up to 10 s) for them to exit, so that none is still writing into $work.
+  for _ in $(seq 1 50); do
+    alive=0
+    for f in "$work"/*.pid; do [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && alive=1; done
+    [ $alive -eq 0 ] && break
+    sleep 0.2
+  done
   scripts/pg.sh stop "$work/pg" || true
-  rm -rf "$work"
+  rm -rf "$work" 2>/dev/null || { sleep 1; rm -rf "$work" || true; }
+  exit $status
 }
 trap cleanup EXIT
 
