@@ -147,11 +147,10 @@ pub(super) async fn prometheus_rules(
     Path(id): Path<String>,
     Query(_): Query<NoParams>,
 ) -> ApiResult<impl IntoResponse> {
-    let view = scope.open(&state).await?;
-    let e = view::find(&state, &view, &id).await?;
-    let text = crate::slo::rules::prometheus_rules(&e.def, &state.slos.rules)
-        .map_err(ApiError::Conflict)?;
-    Ok(yaml(text, format!("{}.rules.yaml", e.def.id)))
+    export(&state, scope, &id, "rules", |def, slos| {
+        crate::slo::rules::prometheus_rules(def, &slos.rules)
+    })
+    .await
 }
 
 #[utoipa::path(
@@ -172,10 +171,25 @@ pub(super) async fn openslo(
     Path(id): Path<String>,
     Query(_): Query<NoParams>,
 ) -> ApiResult<impl IntoResponse> {
-    let view = scope.open(&state).await?;
-    let e = view::find(&state, &view, &id).await?;
-    let text = crate::slo::export::openslo_yaml(&e.def).map_err(ApiError::Conflict)?;
-    Ok(yaml(text, format!("{}.openslo.yaml", e.def.id)))
+    export(&state, scope, &id, "openslo", |def, _| {
+        crate::slo::export::openslo_yaml(def)
+    })
+    .await
+}
+
+/// The SLO `id` the caller may read written by `write` as YAML (`{id}.{kind}.yaml`); what
+/// `write` refuses is a 409 saying why.
+async fn export(
+    state: &AppState,
+    scope: ReadScope,
+    id: &str,
+    kind: &str,
+    write: impl FnOnce(&SloDef, &crate::slo::Slos) -> Result<String, String>,
+) -> ApiResult<impl IntoResponse> {
+    let view = scope.open(state).await?;
+    let e = view::find(state, &view, id).await?;
+    let text = write(&e.def, &state.slos).map_err(ApiError::Conflict)?;
+    Ok(yaml(text, format!("{}.{kind}.yaml", e.def.id)))
 }
 
 /// The body as an SLO, checked; the service must be one the catalogue knows.
