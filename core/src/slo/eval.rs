@@ -53,8 +53,23 @@ pub fn status(
     let burn_1d = burn_over(series, def.objective, at, DAY);
     let burn_7d = burn_over(series, def.objective, at, 7 * DAY);
     let remaining_ratio = b.map(|b| b.remaining_ratio);
-    let forecast = |burn: Option<f64>| match (remaining_ratio, burn) {
-        (Some(r), Some(burn)) => exhaustion_in(r, burn, span).map(|ms| ms / 1000),
+    let calendar = matches!(def.window, Window::Calendar { .. });
+    // A rolling window's budget is spread over its length: the remaining share at `burn`
+    // budgets per window. A calendar window's budget grows with the period's events: at the
+    // burn's event rate R, bad events grow by R·(1 − o)·burn and the allowance by R·(1 − o), so
+    // the remaining events last remaining ÷ (R·(1 − o)·(burn − 1)), for ever when burn ≤ 1.
+    let forecast = |burn: Option<f64>, over: i64| match (b, burn) {
+        (Some(bd), Some(burn)) if calendar => {
+            if bd.remaining <= 0.0 {
+                return Some(0);
+            }
+            let rate = series.window(at - over, at).total / over as f64;
+            let net = rate * (1.0 - def.objective) * (burn - 1.0);
+            (net > 0.0).then(|| (bd.remaining / net / 1000.0).round() as i64)
+        }
+        (Some(_), Some(burn)) => {
+            exhaustion_in(remaining_ratio.unwrap_or(0.0), burn, span).map(|ms| ms / 1000)
+        }
         _ => None,
     };
     let budget = b.map(|b| SloBudget {
@@ -109,8 +124,8 @@ pub fn status(
         exhaustion: Exhaustion {
             burn_1d,
             burn_7d,
-            at_1d_burn_secs: forecast(burn_1d),
-            at_7d_burn_secs: forecast(burn_7d),
+            at_1d_burn_secs: forecast(burn_1d, DAY),
+            at_7d_burn_secs: forecast(burn_7d, 7 * DAY),
         },
         at_risk,
         data: meta.data,
@@ -316,6 +331,42 @@ mod tests {
         assert_eq!(st.window.label, "10d");
         assert_eq!(st.window.start, Timestamp(0));
         assert_eq!(st.step_secs, 3600);
+    }
+
+    #[test]
+    fn a_calendar_budget_runs_out_as_the_period_grows() {
+        // A 30-day month (UTC), 1000 events a day in hourly buckets, objective 99 %: days 1 and
+        // 2 have 5 bad a day, day 3 20 a day. At 12:00 on the 3rd, 2500 events allow 25 bad and
+        // 5 + 5 + 10 = 20 are consumed: 5 left. The last 24 h hold 2.5 + 10 = 12.5 bad of 1000
+        // (burn 1.25) at 1000 events a day: bad grow by 12.5 a day, the allowance by 10, so the
+        // 5 left last 5 ÷ 2.5 = 2 days.
+        let month = 1_743_465_600_000; // 2025-04-01T00:00:00Z, a 30-day month
+        let hours = 60;
+        let b: Vec<Counts> = (0..hours)
+            .map(|h| {
+                let bad = if h >= 48 { 20.0 / 24.0 } else { 5.0 / 24.0 };
+                Counts {
+                    good: 1000.0 / 24.0 - bad,
+                    total: 1000.0 / 24.0,
+                }
+            })
+            .collect();
+        let s = Series::new(month, HOUR, &b);
+        let st = status(
+            &def(Window::Calendar {
+                period: Period::Month,
+            }),
+            meta(),
+            &s,
+            month + hours as i64 * HOUR,
+            chrono_tz::UTC,
+            &default_rules(),
+        );
+        let bd = st.budget.unwrap();
+        assert!((bd.remaining - 5.0).abs() < 1e-9, "{bd:?}");
+        assert!((st.exhaustion.burn_1d.unwrap() - 1.25).abs() < 1e-9);
+        let secs = st.exhaustion.at_1d_burn_secs.unwrap();
+        assert!((secs - 2 * 86_400).abs() <= 1, "{secs}");
     }
 
     #[test]
