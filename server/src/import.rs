@@ -58,6 +58,11 @@ pub async fn import_file(
             continue;
         }
         match parse_line(line.trim_end_matches(['\n', '\r']), number) {
+            Ok(nagare_core::events::Event::SliSample(_)) => {
+                batch.rollback().await?;
+                bar.abandon_with_message("failed");
+                anyhow::bail!("{}:{number}: an `sli_sample` is an SLO's counts, not an event to import; post samples to POST /api/v1/events in batches of their own (docs/slo.md). Nothing was imported.", path.display());
+            }
             Ok(e) => chunk.push(e),
             Err(e) => {
                 batch.rollback().await?;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where an SLI's counts come from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[serde(rename_all = "snake_case", tag = "kind", deny_unknown_fields)]
 pub enum Sli {
     /// PromQL queries of event counts over a range (`{{.window}}` / `[$__window]` style
     /// placeholders already resolved to `{{window}}`): good (or bad) and total.
@@ -120,6 +120,12 @@ pub fn from_input(i: &crate::api::SloInput) -> Result<SloDef, Invalid> {
         }
         if q.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
             return bad(field, "the query holds control characters".into());
+        }
+        if field != "sli.histogram" && !q.contains("{{window}}") {
+            return bad(
+                field,
+                "write the query's range as `[{{window}}]` (for example `sum(increase(http_requests_total{code=~\"5..\"}[{{window}}]))`): Nagare reads each bucket's events with the bucket's width there".into(),
+            );
         }
         Ok(q.to_owned())
     };
@@ -253,11 +259,20 @@ mod tests {
         );
         assert_eq!(
             field(|i| i.sli = Sli::Ratio {
-                good: Some("a".into()),
+                good: Some("a[{{window}}]".into()),
                 bad: None,
                 total: "x\u{0}".into()
             }),
             "sli.total"
+        );
+        assert_eq!(
+            field(|i| i.sli = Sli::Ratio {
+                good: None,
+                bad: Some("sum(rate(errors[5m]))".into()),
+                total: "sum(rate(requests[{{window}}]))".into()
+            }),
+            "sli.bad",
+            "a fixed range would count 5 minutes of events in each bucket"
         );
         assert_eq!(
             field(|i| i.sli = Sli::Latency {

@@ -54,3 +54,10 @@ CREATE TABLE slo_notices (
     sent_at    BIGINT,
     error      TEXT
 );
+
+-- When each SLO's counts were last dropped (its SLI changed, it was deleted or made again):
+-- every replica drops what it holds of that SLO when the instant here moves.
+CREATE TABLE slo_resets (
+    slo_id   TEXT   PRIMARY KEY,
+    reset_at BIGINT NOT NULL
+);

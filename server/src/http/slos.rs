@@ -211,12 +211,33 @@ async fn input(
     };
     let text = std::str::from_utf8(bytes).map_err(|_| bad_body("it is not UTF-8"))?;
     let value = nagare_core::events::strict_value(text).map_err(|e| bad_body(&e.to_string()))?;
-    let i: SloInput = serde_json::from_value(value).map_err(|e| bad_body(&e.to_string()))?;
+    let i: SloInput = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let mut err = bad_body(&e.inner().to_string());
+        if let ApiError::BadRequest { field, .. } = &mut err {
+            // The full path of the field (`sli.total`), else the one serde names.
+            if !path.is_empty() && path != "." {
+                let named = field.take();
+                *field = Some(match named {
+                    Some(n) if !path.ends_with(&n) => format!("{path}.{n}"),
+                    _ => path,
+                });
+            }
+        }
+        err
+    })?;
     let def = from_input(&i).map_err(|e| ApiError::Unprocessable {
         error: e.message,
         line: None,
         field: Some(e.field.into()),
     })?;
+    if let Err(error) = state.slos.fits(&def, state.config.slo.keep_days) {
+        return Err(ApiError::Unprocessable {
+            error,
+            line: None,
+            field: Some("window".into()),
+        });
+    }
     let model = crate::state::Synced::now(state).await?;
     if !model
         .catalog()
@@ -342,11 +363,16 @@ pub(super) async fn update(
     read_only(&state, &id)?;
     state.slos.refresh_now(&state.store).await?;
     let old = state.slos.entry(&id).await.ok_or_else(|| not_found(&id))?;
-    if !state.store.update_slo_def(&def, &p.actor()).await? {
+    // A new SLI: its old counts are dropped with the edit, in one transaction.
+    let reset = old.def.sli != def.sli;
+    if !state
+        .store
+        .update_slo_def_resetting(&def, &p.actor(), reset)
+        .await?
+    {
         return Err(not_found(&id));
     }
-    if old.def.sli != def.sli {
-        state.store.reset_sli(&id).await?;
+    if reset {
         state.slos.forget(&id).await;
     }
     audit(

@@ -107,8 +107,12 @@ pub async fn pass(
             .and_then(|l| l.parse::<AlertLevel>().ok())
             .unwrap_or(AlertLevel::Ok);
         let mut notices: Vec<(String, &'static str, serde_json::Value)> = Vec::new();
+        // No events in the shortest alert window (a sync outage, a pause in pushes) is not a
+        // recovery: the level is left as it was until there is data again.
+        let blind = slo.alerts.iter().all(|a| a.short_burn.is_none());
         // Only the process whose compare and swap moved the level tells of it.
         if was != slo.alert
+            && !blind
             && state
                 .store
                 .swap_slo_alert_state(&slo.id, stored.map(String::as_str), slo.alert.as_str(), now)

@@ -44,6 +44,8 @@ struct Held {
     /// For each SLO, the earliest bucket start read from the database into `series`.
     loaded_from: HashMap<String, i64>,
     syncs: HashMap<String, SyncRow>,
+    /// When each SLO's counts were last dropped (`slo_resets`), as last read.
+    resets: HashMap<String, i64>,
     refreshed: Option<Instant>,
 }
 
@@ -68,8 +70,8 @@ impl Slos {
     pub fn new(config: &Config) -> Result<Slos, String> {
         let c = &config.slo;
         let loaded = c.dir.as_deref().map(load_dir).unwrap_or_default();
-        Ok(Slos {
-            files: loaded.slos,
+        let mut slos = Slos {
+            files: Vec::new(),
             problems: loaded.problems,
             step: c.step_secs.max(1) as i64 * 1000,
             tz: timezone(c)?,
@@ -78,7 +80,21 @@ impl Slos {
             held: RwLock::new(Held::default()),
             seen: AtomicI64::new(i64::MIN),
             refreshing: Mutex::new(()),
-        })
+        };
+        for d in loaded.slos {
+            match slos.fits(&d, c.keep_days) {
+                Ok(()) => slos.files.push(d),
+                Err(message) => slos.problems.push(Problem {
+                    file: d
+                        .origin
+                        .split_once(':')
+                        .map_or(d.origin.clone(), |(_, f)| f.to_owned()),
+                    path: String::new(),
+                    message: format!("SLO `{}`: {message}", d.id),
+                }),
+            }
+        }
+        Ok(slos)
     }
 
     /// What could not be read from the definition files.
@@ -130,6 +146,30 @@ impl Slos {
         window + BEFORE_WINDOW + 1
     }
 
+    /// Whether `def`'s window can be evaluated here: its counts (the window, the week before it,
+    /// and an hour) must be kept (`slo.keep_days`) and fit a series; else a sentence saying
+    /// what to change.
+    pub fn fits(&self, def: &SloDef, keep_days: u64) -> Result<(), String> {
+        let need = Self::horizon(def) + HELD_EXTRA;
+        let kept = keep_days as i64 * DAY;
+        if need > kept {
+            return Err(format!(
+                "the window {} and the 7 days before it that the forecast reads need {} days of counts, more than the {keep_days} kept (`slo.keep_days`); shorten the window or keep more days",
+                nagare_core::slo::eval::window_label(&def.window),
+                (need + DAY - 1) / DAY
+            ));
+        }
+        if need / self.step > nagare_core::slo::series::MAX_BUCKETS {
+            return Err(format!(
+                "the window {} holds more than {} buckets of {} s; shorten it or make `slo.step_secs` larger",
+                nagare_core::slo::eval::window_label(&def.window),
+                nagare_core::slo::series::MAX_BUCKETS,
+                self.step / 1000
+            ));
+        }
+        Ok(())
+    }
+
     /// Where the counts held for `def` begin at instant `now`.
     fn reach(def: &SloDef, now: i64) -> i64 {
         now - Self::horizon(def) - HELD_EXTRA
@@ -157,6 +197,20 @@ impl Slos {
         }
         let stored = store.slo_defs().await?;
         let syncs = store.slo_syncs().await?;
+        let resets = store.slo_resets().await?;
+        // Counts dropped elsewhere since the last refresh (an SLI changed, an SLO deleted or
+        // made again): drop what is held of them, so they are read again below.
+        {
+            let mut held = self.held.write().await;
+            let first = held.refreshed.is_none();
+            for (id, at) in &resets {
+                if !first && held.resets.get(id) != Some(at) {
+                    held.series.remove(id);
+                    held.loaded_from.remove(id);
+                }
+            }
+            held.resets = resets.into_iter().collect();
+        }
         let now = crate::store::now_millis();
         let seen = self.seen.load(Ordering::Acquire);
         let floor = self
@@ -241,20 +295,22 @@ impl Slos {
         for r in rows {
             by_slo.entry(r.slo.clone()).or_default().push(r);
         }
-        for (slo, mut rows) in by_slo {
-            // In order, so that the series grows at its end.
-            rows.sort_by_key(|r| r.start);
+        for (slo, rows) in by_slo {
             let series = held
                 .series
                 .entry(slo)
                 .or_insert_with(|| Series::new(0, self.step, &[]));
-            for r in rows {
-                let counts = nagare_core::slo::Counts {
-                    good: r.good,
-                    total: r.total,
-                };
-                series.put(r.start, counts);
-            }
+            let rows = rows
+                .into_iter()
+                .map(|r| {
+                    let counts = nagare_core::slo::Counts {
+                        good: r.good,
+                        total: r.total,
+                    };
+                    (r.start, counts)
+                })
+                .collect();
+            series.put_many(rows);
         }
     }
 
@@ -267,6 +323,8 @@ impl Slos {
 
     /// Forgets an SLO's counts (deleted, or to be read again).
     pub async fn forget(&self, id: &str) {
+        // Not while a refresh is putting back what it read before the counts were dropped.
+        let _one = self.refreshing.lock().await;
         let mut held = self.held.write().await;
         held.series.remove(id);
         held.loaded_from.remove(id);
@@ -343,15 +401,17 @@ impl Slos {
 /// A series from stored buckets.
 pub fn series_of(step: i64, rows: &[StoredSli]) -> Series {
     let mut s = Series::new(0, step, &[]);
-    for r in rows {
-        s.put(
-            r.row.start,
-            nagare_core::slo::Counts {
-                good: r.row.good,
-                total: r.row.total,
-            },
-        );
-    }
+    s.put_many(
+        rows.iter()
+            .map(|r| {
+                let counts = nagare_core::slo::Counts {
+                    good: r.row.good,
+                    total: r.row.total,
+                };
+                (r.row.start, counts)
+            })
+            .collect(),
+    );
     s
 }
 
@@ -393,9 +453,9 @@ pub fn alert_rules(c: &SloConfig) -> Result<Vec<AlertRule>, String> {
             }
             let span = |k: &str, v: &str| -> Result<i64, String> {
                 match nagare_core::slo::eval::parse_window(v) {
-                    Ok(Window::Rolling { ms }) if (MINUTE..=31 * DAY).contains(&ms) => Ok(ms),
+                    Ok(Window::Rolling { ms }) if (MINUTE..=BEFORE_WINDOW).contains(&ms) => Ok(ms),
                     _ => Err(format!(
-                        "{}: `{v}` is not a duration; write one such as `5m`, `1h`, `6h` or `3d`",
+                        "{}: `{v}` is not a duration from 1m to 7d; write one such as `5m`, `1h`, `6h` or `3d`",
                         key(k)
                     )),
                 }

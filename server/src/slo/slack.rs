@@ -79,7 +79,7 @@ pub fn payload(notice: Notice<'_>, base: &str) -> Value {
             (slo, head, fb)
         }
     };
-    let link = format!("{base}/slos/{}", slo.id);
+    let link = format!("{base}/slos/{}", urlencode(&slo.id));
     let remaining = slo.budget.map(|b| b.remaining_percent);
     let burn_of = |w: &str| {
         slo.burn_rates
@@ -125,8 +125,15 @@ pub fn payload(notice: Notice<'_>, base: &str) -> Value {
     json!({"text": escape(&fallback), "blocks": blocks})
 }
 
+/// A path segment: everything but RFC 3986's unreserved characters encoded.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 fn urlencode(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()
 }
 
 /// At most `n` characters (Slack refuses a header over 150).

@@ -2,14 +2,17 @@
 //! (or bad) and total events per bucket, stored as the SLO's counts.
 //!
 //! - A bucket `[s, s + step)` is read as the query evaluated at `s + step` with `{{window}}` set
-//!   to the step: `increase(x[60s])` at `s + 60 s` is the counter at the bucket's end minus at its
-//!   start. A query of `rate(…)` (and no `increase(…)`) is per second, so it is multiplied by the
-//!   step. A bucket is read once it has ended and one more step has passed (scrape lag).
+//!   to the step: `increase(x[60s])` at `s + 60 s` is the counter's increase over the bucket (as
+//!   Prometheus computes it: with samples at the bucket's edges, its end minus its start). A
+//!   query of `rate(…)` (and no `increase(…)`) is per second, so it is multiplied by the step. A
+//!   bucket is read once it has ended and one more step has passed, and the last [`REREAD`]
+//!   buckets are read again at each sync (samples that arrive late).
 //! - The first sync reads the SLO's whole window back (and the 7 days the forecast reads). Each
 //!   sync stores its buckets and how far it read in one transaction, so that after a crash or
 //!   downtime the next resumes where the last one ended: no gap, and no bucket counted twice
 //!   (writing a bucket again replaces it).
-//! - When the queries change, the SLO's counts are dropped and read again whole.
+//! - When the queries change, or the window grows, the SLO's counts are dropped and read again
+//!   whole.
 
 use super::prom::PromClient;
 use super::runtime::Slos;
@@ -162,7 +165,10 @@ pub async fn pass(
                 failed += 1;
                 let msg = err.to_string();
                 tracing::warn!(slo = %e.def.id, error = %msg, "SLI sync failed");
-                state.store.sync_failed(&e.def.id, &q.key(), &msg).await?;
+                state
+                    .store
+                    .sync_failed(&e.def.id, &sync_key(&e.def, &q), &msg)
+                    .await?;
             }
         }
     }
@@ -185,9 +191,10 @@ async fn sync_one(
     let now = now_millis();
     // Buckets that ended a step ago or more.
     let end = (now - step).div_euclid(step) * step;
-    let key = q.key();
+    let key = sync_key(def, q);
     let mut from = match last {
-        Some(s) if s.query == key && s.synced_to > 0 => s.synced_to,
+        // The last buckets again: a remote-write backend may have received late samples.
+        Some(s) if s.query == key && s.synced_to > 0 => s.synced_to - REREAD * step,
         Some(_) => {
             // New queries: what was read with the old ones is not this SLI.
             state.store.reset_sli(&def.id).await?;
@@ -216,6 +223,15 @@ async fn sync_one(
         from = to;
     }
     Ok(stored)
+}
+
+/// Buckets read again at each sync (late samples of remote-write backends).
+pub const REREAD: i64 = 5;
+
+/// What an SLO's counts were read with: its queries and how far back its window reaches (a
+/// longer window is read again whole, so that it is backfilled).
+fn sync_key(def: &SloDef, q: &SliQueries) -> String {
+    format!("{}\nhorizon={}", q.key(), Slos::horizon(def))
 }
 
 /// Where the first sync of `def` starts: its window at its longest and the week before, on the

@@ -29,7 +29,7 @@ pub async fn list(
     let at = at_of(q.at);
     let teams = view.service_teams();
     let mut slos = Vec::new();
-    for e in visible(state, view, &teams).await {
+    for e in visible(state, view).await? {
         if q.service.as_ref().is_some_and(|s| *s != e.def.service) {
             continue;
         }
@@ -118,7 +118,7 @@ pub async fn for_deployment(
     let teams = view.service_teams();
     let slos = &state.slos;
     let mut out = Vec::new();
-    for e in visible(state, view, &teams).await {
+    for e in visible(state, view).await? {
         if e.def.service != d.service {
             continue;
         }
@@ -183,6 +183,7 @@ fn evaluate(
 
 /// The SLO of `id` if the caller may read its service, else 404 (saying nothing of others').
 pub async fn find(state: &AppState, view: &TeamView, id: &str) -> ApiResult<Entry> {
+    state.slos.refresh(&state.store).await?;
     match state.slos.entry(id).await {
         Some(e) if view.admits(&e.def.service) => Ok(e),
         _ => Err(ApiError::NotFound(format!(
@@ -192,20 +193,16 @@ pub async fn find(state: &AppState, view: &TeamView, id: &str) -> ApiResult<Entr
     }
 }
 
-/// The SLOs whose service the caller may read.
-async fn visible(
-    state: &AppState,
-    view: &TeamView,
-    _teams: &HashMap<String, Vec<String>>,
-) -> Vec<Entry> {
-    state.slos.refresh(&state.store).await.ok();
-    state
+/// The SLOs whose service the caller may read, caught up with the database.
+async fn visible(state: &AppState, view: &TeamView) -> ApiResult<Vec<Entry>> {
+    state.slos.refresh(&state.store).await?;
+    Ok(state
         .slos
         .entries()
         .await
         .into_iter()
         .filter(|e| view.admits(&e.def.service))
-        .collect()
+        .collect())
 }
 
 fn problems(slos: &Slos) -> Vec<SloProblem> {

@@ -86,24 +86,41 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// Replaces a stored SLO; `false` when there is none of that id.
-    pub async fn update_slo_def(&self, def: &SloDef, by: &str) -> Result<bool> {
+    /// Replaces a stored SLO and, when `reset`, drops its counts and sync in the same
+    /// transaction (its SLI changed); `false` when there is none of that id.
+    pub async fn update_slo_def_resetting(
+        &self,
+        def: &SloDef,
+        by: &str,
+        reset: bool,
+    ) -> Result<bool> {
         let doc = doc_of(def)?;
-        let n = on_backend!(self, p => sqlx::query(
+        let mut batch = self.begin().await?;
+        let n = on_tx!(&mut batch.tx, c => sqlx::query(
             "UPDATE slo_defs SET service = $2, doc = $3, updated_by = $4, updated_at = $5 WHERE id = $1"
         ).bind(&def.id).bind(&def.service).bind(&doc).bind(by).bind(now_millis())
-        .execute(p).await.map(|r| r.rows_affected()))?;
+        .execute(c).await.map(|r| r.rows_affected()))?;
+        if n == 1 && reset {
+            reset_in(&mut batch, &def.id).await?;
+        }
+        batch.commit().await?;
         Ok(n == 1)
+    }
+
+    /// When each SLO's counts were last dropped.
+    pub async fn slo_resets(&self) -> Result<Vec<(String, i64)>> {
+        Ok(on_backend!(self, p => sqlx::query_as(
+            "SELECT slo_id, reset_at FROM slo_resets ORDER BY slo_id"
+        ).fetch_all(p).await)?)
     }
 
     /// Deletes a stored SLO with its counts, sync and alert state, in one transaction; `false`
     /// when there is none of that id.
     pub async fn delete_slo_def(&self, id: &str) -> Result<bool> {
         let mut batch = self.begin().await?;
+        reset_in(&mut batch, id).await?;
         let mut deleted = 0;
         for sql in [
-            "DELETE FROM sli_buckets WHERE slo_id = $1",
-            "DELETE FROM slo_sync WHERE slo_id = $1",
             "DELETE FROM slo_alert_state WHERE slo_id = $1",
             "DELETE FROM slo_defs WHERE id = $1",
         ] {
@@ -194,15 +211,11 @@ impl Store {
             .collect())
     }
 
-    /// Forgets an SLO's counts and sync (its queries changed: it is read again whole).
+    /// Forgets an SLO's counts and sync (its queries changed: it is read again whole), and
+    /// notes when, so that every replica drops what it holds of them.
     pub async fn reset_sli(&self, slo: &str) -> Result<()> {
         let mut batch = self.begin().await?;
-        for sql in [
-            "DELETE FROM sli_buckets WHERE slo_id = $1",
-            "DELETE FROM slo_sync WHERE slo_id = $1",
-        ] {
-            on_tx!(&mut batch.tx, c => sqlx::query(sql).bind(slo).execute(c).await.map(|_| ()))?;
-        }
+        reset_in(&mut batch, slo).await?;
         batch.commit().await
     }
 
@@ -292,6 +305,23 @@ impl Store {
             "SELECT key, team, kind, sent_at, error FROM slo_notices ORDER BY created_at DESC, key LIMIT $1"
         ).bind(limit).fetch_all(p).await)?)
     }
+}
+
+/// Drops an SLO's counts and sync inside `batch`, and moves its reset instant (always forward,
+/// even if the clock went back).
+async fn reset_in(batch: &mut super::Batch, slo: &str) -> Result<()> {
+    for sql in [
+        "DELETE FROM sli_buckets WHERE slo_id = $1",
+        "DELETE FROM slo_sync WHERE slo_id = $1",
+    ] {
+        on_tx!(&mut batch.tx, c => sqlx::query(sql).bind(slo).execute(c).await.map(|_| ()))?;
+    }
+    on_tx!(&mut batch.tx, c => sqlx::query(
+        "INSERT INTO slo_resets (slo_id, reset_at) VALUES ($1, $2) \
+         ON CONFLICT (slo_id) DO UPDATE SET reset_at = CASE WHEN excluded.reset_at > slo_resets.reset_at \
+         THEN excluded.reset_at ELSE slo_resets.reset_at + 1 END"
+    ).bind(slo).bind(now_millis()).execute(c).await.map(|_| ()))?;
+    Ok(())
 }
 
 async fn put_rows(batch: &mut super::Batch, rows: &[SliRow], at: i64) -> Result<()> {
