@@ -220,15 +220,24 @@ impl Slos {
             .map(|d| Self::reach(d, now))
             .min()
             .unwrap_or(now);
-        // Never a bucket past now (a sample is refused past it; this keeps a stray row from
-        // growing every replica's series).
-        let rows = store
-            .sli_written_after(
-                seen.saturating_sub(MARGIN_MS),
-                floor,
-                now + super::samples::FUTURE_SLACK + self.step,
+        let newest = now + super::samples::FUTURE_SLACK + self.step;
+        // The first time, every SLO's counts are read one SLO at a time below, and what was
+        // written since is read at the next refresh.
+        let first = seen == i64::MIN;
+        let (rows, mut latest) = if first {
+            (
+                Vec::new(),
+                Some(store.sli_last_written().await?.unwrap_or(0)),
             )
-            .await?;
+        } else {
+            // Never a bucket past now (a sample is refused past it; this keeps a stray row
+            // from growing every replica's series).
+            let rows = store
+                .sli_written_after(seen.saturating_sub(MARGIN_MS), floor, newest)
+                .await?;
+            let latest = rows.iter().map(|r| r.written_at).max();
+            (rows, latest)
+        };
         // An SLO new to this process, forgotten, or whose window grew: its older buckets,
         // which no refresh since would have read.
         let mut older = Vec::new();
@@ -236,8 +245,8 @@ impl Slos {
             let held = self.held.read().await;
             for d in self.files.iter().chain(&stored) {
                 let need = Self::reach(d, now);
-                let from = if seen == i64::MIN {
-                    Some(floor)
+                let from = if first {
+                    None
                 } else {
                     held.loaded_from.get(&d.id).copied()
                 };
@@ -248,10 +257,16 @@ impl Slos {
                 }
             }
         }
-        let mut read_older = Vec::new();
+        // One SLO at a time, so that no more than one SLO's rows are in memory at once.
         for (id, need, until) in &older {
-            let until = (*until).min(now + super::samples::FUTURE_SLACK + self.step);
-            read_older.extend(store.sli_range(id, *need, until).await?);
+            let counts = store.sli_counts(id, *need, (*until).min(newest)).await?;
+            let mut held = self.held.write().await;
+            held.series
+                .entry(id.clone())
+                .or_insert_with(|| Series::new(0, self.step, &[]))
+                .put_many(counts);
+            let from = held.loaded_from.entry(id.clone()).or_insert(*need);
+            *from = (*from).min(*need);
         }
         let mut held = self.held.write().await;
         for d in self.files.iter().chain(&stored) {
@@ -262,10 +277,8 @@ impl Slos {
                 .or_insert(need.min(floor));
             *from = (*from).min(need);
         }
-        self.apply(&mut held, read_older.into_iter().map(|r| r.row));
         held.stored = stored;
         held.syncs = syncs.into_iter().map(|s| (s.slo.clone(), s)).collect();
-        let latest = rows.iter().map(|r| r.written_at).max();
         self.apply(&mut held, rows.into_iter().map(|r| r.row));
         // Drop what is past every window, and the counts of SLOs no longer defined.
         let horizons: HashMap<String, i64> = self
@@ -283,7 +296,7 @@ impl Slos {
             None => false,
         });
         held.refreshed = Some(Instant::now());
-        if let Some(latest) = latest {
+        if let Some(latest) = latest.take() {
             self.seen.fetch_max(latest, Ordering::AcqRel);
         }
         Ok(())

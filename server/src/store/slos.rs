@@ -243,6 +243,31 @@ impl Store {
         Ok(rows.into_iter().map(stored_sli).collect())
     }
 
+    /// One SLO's counts starting in `[from, to)`, in order: (start, counts), without the
+    /// rest of each row (the start-up read of every SLO's window).
+    pub async fn sli_counts(
+        &self,
+        slo: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, nagare_core::slo::Counts)>> {
+        let rows: Vec<(i64, f64, f64)> = on_backend!(self, p => sqlx::query_as(
+            "SELECT start_ms, good, total FROM sli_buckets \
+             WHERE slo_id = $1 AND start_ms >= $2 AND start_ms < $3 ORDER BY start_ms"
+        ).bind(slo).bind(from).bind(to).fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(start, good, total)| (start, nagare_core::slo::Counts { good, total }))
+            .collect())
+    }
+
+    /// When the last bucket was written, if any.
+    pub async fn sli_last_written(&self) -> Result<Option<i64>> {
+        Ok(on_backend!(self, p => sqlx::query_scalar(
+            "SELECT MAX(written_at) FROM sli_buckets"
+        ).fetch_one(p).await)?)
+    }
+
     /// Deletes the buckets that start before `before`; how many.
     pub async fn prune_sli(&self, before: i64) -> Result<u64> {
         let n = on_backend!(self, p => sqlx::query("DELETE FROM sli_buckets WHERE start_ms < $1")
