@@ -15,6 +15,7 @@ use nagare_core::slo::budget::{Severity, DAY, HOUR, MINUTE};
 use nagare_core::slo::{default_rules, AlertRule, Series, SloDef, Window};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, RwLock};
 
@@ -59,7 +60,8 @@ pub struct Slos {
     /// The span compared before and after a deployment.
     pub attribution: i64,
     held: RwLock<Held>,
-    /// The latest `written_at` read.
+    /// When the last complete refresh started (the clock): the next re-reads what was written
+    /// since, less [`MARGIN_MS`].
     seen: AtomicI64,
     refreshing: Mutex<()>,
 }
@@ -177,13 +179,26 @@ impl Slos {
 
     /// Catches up with the database (definitions made in the portal, buckets written since the
     /// last time, sync progress), unless that was done in the last half second.
-    pub async fn refresh(&self, store: &Store) -> Result<(), StoreError> {
-        self.refresh_if(store, false).await
+    pub async fn refresh(self: &Arc<Self>, store: &Store) -> Result<(), StoreError> {
+        self.refresh_detached(store, false).await
     }
 
     /// [`Slos::refresh`] now, whenever it last ran.
-    pub async fn refresh_now(&self, store: &Store) -> Result<(), StoreError> {
-        self.refresh_if(store, true).await
+    pub async fn refresh_now(self: &Arc<Self>, store: &Store) -> Result<(), StoreError> {
+        self.refresh_detached(store, true).await
+    }
+
+    /// A refresh in a task of its own, so that a request that gives up (a client hanging up,
+    /// the request timeout) does not stop it half-way: the next one would start it again.
+    async fn refresh_detached(
+        self: &Arc<Self>,
+        store: &Store,
+        force: bool,
+    ) -> Result<(), StoreError> {
+        let (me, store) = (self.clone(), store.clone());
+        tokio::spawn(async move { me.refresh_if(&store, force).await })
+            .await
+            .map_err(|e| StoreError::Config(format!("the SLO catch-up stopped: {e}")))?
     }
 
     async fn refresh_if(&self, store: &Store, force: bool) -> Result<(), StoreError> {
@@ -212,6 +227,7 @@ impl Slos {
             held.resets = resets.into_iter().collect();
         }
         let now = crate::store::now_millis();
+        let started = now;
         let seen = self.seen.load(Ordering::Acquire);
         let floor = self
             .files
@@ -224,19 +240,15 @@ impl Slos {
         // The first time, every SLO's counts are read one SLO at a time below, and what was
         // written since is read at the next refresh.
         let first = seen == i64::MIN;
-        let (rows, mut latest) = if first {
-            (
-                Vec::new(),
-                Some(store.sli_last_written().await?.unwrap_or(0)),
-            )
+        let rows = if first {
+            Vec::new()
         } else {
             // Never a bucket past now (a sample is refused past it; this keeps a stray row
             // from growing every replica's series).
             let rows = store
                 .sli_written_after(seen.saturating_sub(MARGIN_MS), floor, newest)
                 .await?;
-            let latest = rows.iter().map(|r| r.written_at).max();
-            (rows, latest)
+            rows
         };
         // An SLO new to this process, forgotten, or whose window grew: its older buckets,
         // which no refresh since would have read.
@@ -296,9 +308,9 @@ impl Slos {
             None => false,
         });
         held.refreshed = Some(Instant::now());
-        if let Some(latest) = latest.take() {
-            self.seen.fetch_max(latest, Ordering::AcqRel);
-        }
+        // Measured from this refresh's start, not from the newest row read: after a bulk
+        // write the next refresh reads it once, not at every refresh.
+        self.seen.fetch_max(started, Ordering::AcqRel);
         Ok(())
     }
 

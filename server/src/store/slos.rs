@@ -261,13 +261,6 @@ impl Store {
             .collect())
     }
 
-    /// When the last bucket was written, if any.
-    pub async fn sli_last_written(&self) -> Result<Option<i64>> {
-        Ok(on_backend!(self, p => sqlx::query_scalar(
-            "SELECT MAX(written_at) FROM sli_buckets"
-        ).fetch_one(p).await)?)
-    }
-
     /// Deletes the buckets that start before `before`; how many.
     pub async fn prune_sli(&self, before: i64) -> Result<u64> {
         let n = on_backend!(self, p => sqlx::query("DELETE FROM sli_buckets WHERE start_ms < $1")
