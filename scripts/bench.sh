@@ -21,7 +21,7 @@ say() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
 
 say "building (release)"
 scripts/build.sh >&2
-cargo build --release -p nagare-server --bin nagare-bench --bin nagare-load --bin nagare-backfill-bench --bin nagare-mirror-bench --bin nagare-pipelines-bench >&2
+cargo build --release -p nagare-server --bin nagare-bench --bin nagare-load --bin nagare-backfill-bench --bin nagare-mirror-bench --bin nagare-pipelines-bench --bin nagare-slo-bench >&2
 bin=./target/release/nagare
 load=./target/release/nagare-load
 seconds=${BENCH_LOAD_SECONDS:-20}
@@ -181,6 +181,12 @@ R[mirror]=$(./target/release/nagare-mirror-bench "sqlite://$work/mirror.db" --co
 # the model, in process; the runs list with each filter, the workflows and the flaky jobs.
 say "pipelines: the organisation plus $(python3 -c "print(int(1000000 * $scale))") run attempts, in process"
 R[pipelines]=$(./target/release/nagare-pipelines-bench --scale "$scale")
+# The SLOs (issue 12), in process: 500 pushed SLOs (scaled) with 30 days of one-minute buckets
+# held, the list, an SLO's page and one evaluation pass; then a sync of as many ratio SLOs from
+# a local Prometheus (Debian's package) over one day of counters. Written into its own block.
+slo_count=$(python3 -c "print(max(10, int(500 * $scale)))")
+say "slos: $slo_count SLOs × 30 days of minutes, and their sync from a local Prometheus"
+R[slos]=$(./target/release/nagare-slo-bench --slos "$slo_count" --sync-slos "$slo_count")
 say "sqlite (normal): nagare import into a fresh database"
 R[import_normal]=$(NAGARE_SQLITE_SYNCHRONOUS=normal import_rate "sqlite://$work/normal.db")
 say "sqlite (normal): POST /api/v1/events in batches of 5000 into a fresh database"
@@ -332,5 +338,39 @@ raw_deliveries grew by ${R[big_kept]} MB (each rejected body keeps its first 64 
 doc = re.sub(r"<!-- bench:start.*?<!-- bench:end -->", lambda m: results, doc, flags=re.S)
 open("docs/PERFORMANCE.md", "w").write(doc)
 PY
+python3 - "${R[slos]}" "$(date -u +%Y-%m-%d)" "$cpu, $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB" "$scale" <<'PYSLO'
+import json, re, sys
+d, day, machine, scale = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+h, s = d["held"], d["sync"]
+row = lambda name, v, target: f"| {name} | {v['p50_ms']} / {v['p95_ms']} / {v['max_ms']} (n = {v['n']}) | {target} |"
+block = "\n".join([
+    "<!-- bench-slos:start (written by scripts/bench.sh; do not edit by hand) -->",
+    f"Measured {day} on: {machine}. Command: `make bench` (scale {scale}), which runs",
+    f"`nagare-slo-bench --slos {h['slos']} --sync-slos {s['slos']}`.",
+    "",
+    "| measure | p50 / p95 / max (ms) | target |",
+    "|---|---|---|",
+    row("`GET /api/v1/slos`", h["list"], "p95 ≤ 20"),
+    row("one full evaluation pass (the list's work, called directly)", h["evaluation_pass"], "≤ 1 000"),
+    row("the same evaluation over the series held, without the list's catch-up", h["evaluation_held"], ""),
+    row("`GET /api/v1/slos/{id}`", h["detail"], ""),
+    "",
+    f"- {h['slos']} SLOs × {h['days']} days = {h['buckets']} buckets stored with `put_sli` in {h['load_s']} s"
+    f" ({h['load_buckets_per_s']:.0f} buckets/s; SQLite file {h['db_mib']:.0f} MiB); the server's state built on"
+    f" them in **{h['startup_s']} s**, {h['rss_started_mib']:.0f} MiB resident after, peak {h['peak_rss_started_mib']:.0f} MiB.",
+    f"- The first list after the load: **{h['first_list_after_load']}** after {h['first_list_after_load_s']} s;"
+    f" the same catch-up called directly: {h['catch_up_after_load_s']} s.",
+    f"- Sync of {s['slos']} ratio SLOs ({s['series']} counters, {s['history_days']} day(s), {s['samples']} samples;"
+    f" promtool {s['promtool_s']} s): pass 1 (the 37-day backfill) **{s['pass1_s']} s** ({s['pass1_buckets']} buckets);"
+    f" pass 2 (two new minutes) **{s['pass2_s']} s** ({s['pass2_buckets']} buckets, with those each sync reads again);"
+    f" a pass with no new minute {s['idle_s']} s ({s['idle_buckets']} buckets read again; its catch-up with the"
+    f" database alone: {s['catch_up_s']} s).",
+    "<!-- bench-slos:end -->",
+])
+doc = open("docs/PERFORMANCE.md").read()
+doc = re.sub(r"<!-- bench-slos:start.*?<!-- bench-slos:end -->", lambda m: block, doc, flags=re.S)
+open("docs/PERFORMANCE.md", "w").write(doc)
+PYSLO
 say "results written to docs/PERFORMANCE.md"
 sed -n '/bench:start/,/bench:end/p' docs/PERFORMANCE.md
+sed -n '/bench-slos:start/,/bench-slos:end/p' docs/PERFORMANCE.md

@@ -7,6 +7,9 @@
 
 #[path = "slo_clients/fake_prom.rs"]
 mod fake_prom;
+#[path = "slo_prometheus/prometheus.rs"]
+#[allow(dead_code)] // the proxy is for the sync's tests
+mod prometheus;
 #[path = "slo_clients/real_prometheus.rs"]
 mod real_prometheus;
 #[path = "slo_clients/sigv4_suite.rs"]

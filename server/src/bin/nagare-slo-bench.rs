@@ -18,8 +18,8 @@
 //!    `--sync-slos` ratio SLOs (`increase`, 30-day windows) against it, and `sync::pass`:
 //!    pass 1 (the backfill of each SLO's horizon, 37 days, of which Prometheus holds
 //!    `--sync-days`), pass 2 (each SLO's progress set back two minutes, as if two minutes had
-//!    passed: two buckets each), and a pass with nothing new (and its catch-up with the
-//!    database alone).
+//!    passed: two new buckets each, and those each sync reads again), and a pass with no new
+//!    minute (and its catch-up with the database alone).
 //!
 //! Prints a table on stderr and one JSON object on stdout.
 //!
@@ -715,13 +715,14 @@ fn table(r: &Value) -> String {
             s["slos"], s["series"], s["history_days"], s["samples"], s["promtool_s"]
         );
         t += &format!(
-            "pass 1 (backfill) {} s, {} buckets; pass 2 (two minutes new) {} s, {} buckets; \
-             nothing new {} s (its catch-up with the database alone: {} s).\n",
+            "pass 1 (backfill) {} s, {} buckets; pass 2 (two new minutes) {} s, {} buckets; \
+             no new minute {} s, {} buckets (its catch-up with the database alone: {} s).\n",
             s["pass1_s"],
             s["pass1_buckets"],
             s["pass2_s"],
             s["pass2_buckets"],
             s["idle_s"],
+            s["idle_buckets"],
             s["catch_up_s"]
         );
     }
