@@ -21,8 +21,11 @@ use tokio::sync::{Mutex, RwLock};
 
 /// How long a read may use definitions and counts without asking the database again.
 const FRESH: Duration = Duration::from_millis(500);
-/// How far back each refresh re-reads written buckets (a transaction that committed late).
-const MARGIN_MS: i64 = 30_000;
+/// How far back each refresh re-reads written buckets: a transaction that began before the last
+/// refresh (its rows carry the writer's clock at its start) but committed after it. Batches of
+/// samples and sync passes commit within a second; the margin also covers the replicas' clocks
+/// differing by a few seconds.
+const MARGIN_MS: i64 = 5_000;
 /// What the alerts and the exhaustion forecast read before a window: 7 days.
 const BEFORE_WINDOW: i64 = 7 * DAY;
 /// Held beyond an SLO's horizon, so that an instant up to this long ago is evaluated from memory.
