@@ -39,7 +39,7 @@ impl Job for Retention {
                 tracing::info!(buckets = sli, "SLI buckets past slo.keep_days pruned");
             }
             Ok(format!(
-                "deleted {age} deliveries by age and {size} by size, {sli} SLI buckets"
+                "deleted {age} by age and {size} by size; {sli} SLI buckets past slo.keep_days"
             ))
         })
     }
