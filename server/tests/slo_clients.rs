@@ -69,6 +69,19 @@ fn sigv4_config(url: &str) -> PrometheusConfig {
     }
 }
 
+/// A client signing with the test's key id and session token and `secret`.
+fn signing_client(cfg: &PrometheusConfig, secret: &str) -> PromClient {
+    PromClient::from_config_with_credentials(
+        cfg,
+        Credentials {
+            access_key_id: AKID.into(),
+            secret_access_key: secret.into(),
+            session_token: Some(SESSION.into()),
+        },
+    )
+    .unwrap()
+}
+
 fn sigv4_check() -> Check {
     Check::Sigv4 {
         access_key_id: AKID.into(),
@@ -244,15 +257,7 @@ async fn a_refused_password_is_401_naming_the_auth_keys_without_the_password() {
 async fn a_sigv4_signature_is_accepted_by_aws_s_own_signer() {
     let prom = FakeProm::start(WORKSPACE, sigv4_check()).await;
     prom.reply(200, two_series());
-    let client = PromClient::from_config_with_credentials(
-        &sigv4_config(&prom.url(WORKSPACE)),
-        Credentials {
-            access_key_id: AKID.into(),
-            secret_access_key: SECRET.into(),
-            session_token: Some(SESSION.into()),
-        },
-    )
-    .unwrap();
+    let client = signing_client(&sigv4_config(&prom.url(WORKSPACE)), SECRET);
     let points = client
         .query_range(QUERY, T0, T0 + 240_000, 60_000)
         .await
@@ -274,15 +279,7 @@ async fn a_sigv4_signature_is_accepted_by_aws_s_own_signer() {
 async fn a_sigv4_signature_with_a_wrong_secret_is_refused_403_and_reported() {
     let prom = FakeProm::start(WORKSPACE, sigv4_check()).await;
     prom.reply(200, two_series());
-    let client = PromClient::from_config_with_credentials(
-        &sigv4_config(&prom.url(WORKSPACE)),
-        Credentials {
-            access_key_id: AKID.into(),
-            secret_access_key: WRONG_SECRET.into(),
-            session_token: Some(SESSION.into()),
-        },
-    )
-    .unwrap();
+    let client = signing_client(&sigv4_config(&prom.url(WORKSPACE)), WRONG_SECRET);
     let e = client
         .query_range(QUERY, T0, T0 + 240_000, 60_000)
         .await
@@ -304,15 +301,7 @@ async fn a_sigv4_signature_for_another_region_is_refused() {
         region: Some("us-east-1".into()),
         ..sigv4_config(&prom.url(WORKSPACE))
     };
-    let client = PromClient::from_config_with_credentials(
-        &cfg,
-        Credentials {
-            access_key_id: AKID.into(),
-            secret_access_key: SECRET.into(),
-            session_token: Some(SESSION.into()),
-        },
-    )
-    .unwrap();
+    let client = signing_client(&cfg, SECRET);
     let e = client
         .query_range(QUERY, T0, T0 + 60_000, 60_000)
         .await
