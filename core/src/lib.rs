@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod api;
+pub mod cost;
 #[cfg(any(test, feature = "demo"))]
 pub mod demo;
 pub mod dora;
