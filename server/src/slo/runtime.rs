@@ -10,7 +10,7 @@
 
 use super::defs::{load_dir, Problem};
 use crate::config::{Config, SloConfig};
-use crate::store::{SliRow, Store, StoreError, StoredSli, SyncRow};
+use crate::store::{SliRow, Store, StoreError, SyncRow};
 use nagare_core::slo::budget::{Severity, DAY, HOUR, MINUTE};
 use nagare_core::slo::{default_rules, AlertRule, Series, SloDef, Window};
 use std::collections::HashMap;
@@ -387,8 +387,8 @@ impl Slos {
         let sync = sync.cloned();
         drop(held);
         // Nothing at or after `at` counts.
-        let rows = store.sli_range(&def.id, need, at).await?;
-        let series = series_of(self.step, &rows);
+        let mut series = Series::new(0, self.step, &[]);
+        series.put_many(store.sli_counts(&def.id, need, at).await?);
         Ok(f(&series, sync.as_ref()))
     }
 
@@ -424,23 +424,6 @@ impl Slos {
             },
         }
     }
-}
-
-/// A series from stored buckets.
-pub fn series_of(step: i64, rows: &[StoredSli]) -> Series {
-    let mut s = Series::new(0, step, &[]);
-    s.put_many(
-        rows.iter()
-            .map(|r| {
-                let counts = nagare_core::slo::Counts {
-                    good: r.row.good,
-                    total: r.row.total,
-                };
-                (r.row.start, counts)
-            })
-            .collect(),
-    );
-    s
 }
 
 /// `slo.timezone` as a zone.
