@@ -3,15 +3,17 @@
 
 use crate::events::{ChangeType, DeploymentStatus, EnvironmentTier};
 pub use crate::query::{
-    AuditQuery, DeliveryQuery, DeploymentQuery, DoraParams, IncidentQuery, PipelineRunQuery,
+    AuditQuery, CostQuery, DeliveryQuery, DeploymentQuery, DoraParams, IncidentQuery, PipelineRunQuery,
     PipelineWindowParams, SloAtQuery, SloQuery, ValueStreamParams,
 };
+pub use cost::*;
 pub use pipelines::*;
 pub use slo::*;
 pub use sources::*;
 pub use triggers::*;
 pub use valuestream::*;
 
+mod cost;
 mod pipelines;
 mod slo;
 mod sources;

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod cost;
 pub mod error;
 pub mod http;
 pub mod import;

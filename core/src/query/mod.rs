@@ -525,10 +525,12 @@ mod per_page {
     }
 }
 
+mod cost;
 mod pipelines;
 mod probe;
 mod triggers;
 mod writer;
+pub use cost::*;
 pub use pipelines::*;
 pub use triggers::*;
 

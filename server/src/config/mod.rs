@@ -17,6 +17,7 @@ mod log;
 mod metrics;
 mod retention;
 mod server;
+mod cost;
 mod slo;
 mod sources;
 mod triggers;
@@ -32,6 +33,7 @@ pub use log::LogConfig;
 pub use metrics::MetricsConfig;
 pub use retention::RetentionConfig;
 pub use server::ServerConfig;
+pub use cost::{AthenaConfig, CostConfig, CostSourceConfig, S3Config};
 pub use slo::{AlertRuleConfig, PrometheusConfig, SlackConfig, SlackTeamConfig, SloConfig};
 pub use sources::{
     DeployRuleConfig, GithubSourceConfig, RepoRuleConfig, SignedSourceConfig, SourcesConfig,
@@ -64,6 +66,8 @@ pub struct Config {
     pub triggers: TriggersConfig,
     /// Service level objectives: definitions, the Prometheus SLIs are read from, alerts.
     pub slo: SloConfig,
+    /// Cloud cost: the exports read, allocation to teams and services, Athena.
+    pub cost: CostConfig,
 }
 
 /// A configuration problem: what, where, and how to fix it.
