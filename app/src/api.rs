@@ -21,6 +21,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::str::FromStr;
 
+pub mod cost;
 pub mod slo;
 mod triggers;
 pub use triggers::*;

@@ -1,13 +1,14 @@
 //! Nagare's web UI: the shell (header, navigation, local-mode banner) and the routes of its
 //! two areas, each its own WebAssembly bundle, so that each page loads only its area's code:
 //!
-//! - **the portal** (`src/main.rs`, `dist/`): overview, teams, deployments, incidents, SLOs;
+//! - **the portal** (`src/main.rs`, `dist/`): overview, teams, deployments, incidents, SLOs,
+//!   costs;
 //! - **the flow** (`src/bin/nagare-flow.rs`, `dist/flow-app/`, served for `/pipelines*`,
 //!   `/value-stream`, `/pull-requests/*`, `/runs*`, `/approvals` and `/services/*`): pipeline
 //!   runs, workflows, flaky jobs, the value stream, a pull request's journey, runs started from
 //!   the portal with their approvals, and a service's page;
 //! - **administration** (`src/bin/nagare-admin.rs`, `dist/admin-app/`, served for `/admin/*`):
-//!   sources, API tokens, the audit log.
+//!   sources, cost sources, API tokens, the audit log.
 //!
 //! A link into the other area is a full page load (`rel="external"`).
 
@@ -28,6 +29,7 @@ use leptos_router::components::{Redirect, Route, Router, Routes, A};
 use leptos_router::path;
 use nagare_core::api::Role;
 use pages::audit::Audit;
+use pages::costs::{CostSources, Costs};
 use pages::deployments::{DeploymentPage, Deployments};
 use pages::incidents::Incidents;
 use pages::journey::PullRequestJourney;
@@ -62,7 +64,7 @@ struct NavItem {
     area: Area,
 }
 
-const NAV: [NavItem; 12] = [
+const NAV: [NavItem; 14] = [
     NavItem {
         href: "/",
         label: strings::NAV_OVERVIEW,
@@ -95,6 +97,13 @@ const NAV: [NavItem; 12] = [
         href: "/slos",
         label: strings::slos::NAV_SLOS,
         name: "slos",
+        min_role: None,
+        area: Area::Portal,
+    },
+    NavItem {
+        href: "/costs",
+        label: strings::costs::NAV_COSTS,
+        name: "costs",
         min_role: None,
         area: Area::Portal,
     },
@@ -134,6 +143,13 @@ const NAV: [NavItem; 12] = [
         area: Area::Admin,
     },
     NavItem {
+        href: "/admin/cost-sources",
+        label: strings::costs::NAV_COST_SOURCES,
+        name: "cost-sources",
+        min_role: Some(Role::Admin),
+        area: Area::Admin,
+    },
+    NavItem {
         href: "/admin/tokens",
         label: strings::NAV_TOKENS,
         name: "tokens",
@@ -165,6 +181,7 @@ pub fn portal() {
                     <Route path=path!("/slos/new") view=NewSlo />
                     <Route path=path!("/slos/:id") view=SloPage />
                     <Route path=path!("/slos/:id/edit") view=EditSlo />
+                    <Route path=path!("/costs") view=Costs />
                 </Routes>
             </Shell>
         }
@@ -204,6 +221,7 @@ pub fn administration() {
                 <Routes fallback=|| admin(NotFound)>
                     <Route path=path!("/admin") view=|| view! { <Redirect path="/admin/sources" /> } />
                     <Route path=path!("/admin/sources") view=|| admin(Sources) />
+                    <Route path=path!("/admin/cost-sources") view=|| admin(CostSources) />
                     <Route path=path!("/admin/tokens") view=|| admin(Tokens) />
                     <Route path=path!("/admin/audit") view=|| admin(Audit) />
                 </Routes>

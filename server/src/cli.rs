@@ -85,6 +85,22 @@ pub enum Command {
         /// The directory; default `[slo] dir`.
         dir: Option<PathBuf>,
     },
+    /// Read cloud cost exports (FOCUS 1.0–1.3 or CUR 2.0; CSV, CSV.gz or Parquet) into the
+    /// store, billing period by billing period (docs/cost.md): a directory, a file,
+    /// `s3://bucket/prefix`, `athena` (the configured table), or every configured source.
+    ImportCost {
+        location: Option<String>,
+        /// The source name to store under (default: the configured source of that location,
+        /// else `import`).
+        #[arg(long)]
+        source: Option<String>,
+        /// Read every billing period again, even those whose stored version is current.
+        #[arg(long)]
+        force: bool,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Import canonical events from an NDJSON file, atomically.
     Import {
         file: PathBuf,
@@ -153,6 +169,16 @@ fn init_tracing(config: &Config) {
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve { .. } => serve(config).await,
+        Command::ImportCost {
+            location,
+            source,
+            force,
+            quiet,
+        } => {
+            let store = open_store(&config).await?;
+            let target = crate::cost::command::Target::of(location);
+            crate::cost::command::import(&store, &config, target, source, force, quiet).await
+        }
         Command::CheckSlos { dir } => {
             let Some(dir) = dir.or(config.slo.dir) else {
                 anyhow::bail!("name the directory of SLO files, or set `[slo] dir`");
@@ -448,6 +474,7 @@ pub async fn seed_demo(store: &Store, config: &Config, seed: u64) -> anyhow::Res
         })
         .collect();
     store.put_sli(&rows, None).await?;
+    crate::cost::command::seed_demo(store, seed, now.0).await?;
     Ok(n + report.stored as usize)
 }
 

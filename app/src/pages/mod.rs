@@ -1,6 +1,7 @@
 //! One file per page.
 
 pub mod audit;
+pub mod costs;
 pub mod deployments;
 pub mod incidents;
 pub mod journey;

@@ -3,6 +3,7 @@
 //! `strings::X` everywhere). Metric definitions repeat `docs/metrics.md` in plain words.
 
 mod audit;
+pub mod costs;
 mod deployments;
 mod incidents;
 mod overview;

@@ -120,7 +120,8 @@ pub struct MonthToDate {
     pub to_date: f64,
     /// The last day counted (`data_through`, within the month).
     pub through: Option<String>,
-    /// Mean daily cost of the trailing days (up to 7, through `through`).
+    /// Mean daily cost of the trailing days: the 7 through `through` (a day without cost counts
+    /// as 0), or fewer when cost starts later.
     pub run_rate: Option<f64>,
     /// Days averaged for `run_rate`.
     pub run_rate_days: u32,
@@ -210,7 +211,8 @@ pub struct ServiceUnitCost {
     pub failed_changes: u64,
     pub recovered: u64,
     /// The service's cost while failed: each day's cost × the share of the day between the
-    /// failed deployment's end and its recovery (still failing: until the window's end).
+    /// failed deployment's end and its recovery (still failing: until the window's end); hours
+    /// two failures share count once.
     pub failed_change_cost: f64,
     /// Good events of its SLOs in the window; `null` without an SLO.
     pub good_events: Option<f64>,

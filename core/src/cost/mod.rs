@@ -6,6 +6,8 @@
 pub mod allocate;
 pub mod anomaly;
 pub mod forecast;
+pub mod series;
+pub mod unit;
 
 use serde::{Deserialize, Serialize};
 

@@ -8,6 +8,7 @@
 //! remediates it. Staging deployments and failed attempts surround the production ones.
 
 #[cfg(any(test, feature = "github"))]
+pub mod cost;
 pub mod github;
 mod pipelines;
 mod schedule;

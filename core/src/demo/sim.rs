@@ -30,6 +30,10 @@ impl Rng {
         }
         lo + (self.next() % ((hi - lo) as u64 + 1)) as i64
     }
+    /// Uniform in `[0, 1)`.
+    pub(super) fn f64(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
     pub(super) fn chance(&mut self, p: f64) -> bool {
         ((self.next() >> 11) as f64) < p * (1u64 << 53) as f64
     }

@@ -26,6 +26,8 @@ use std::collections::BTreeMap;
 use tiers::PerTier;
 
 mod collections;
+mod delivery;
+pub use delivery::{CiUsage, ServiceDelivery};
 pub(crate) mod derive;
 mod flaky_report;
 pub(crate) mod graph;

@@ -150,3 +150,71 @@ fn default_athena_poll() -> u64 {
 fn default_athena_timeout() -> u64 {
     600
 }
+
+impl CostConfig {
+    /// Checks every key; a problem as (key, message).
+    pub fn check(&self) -> Result<(), (String, String)> {
+        let mut names = std::collections::BTreeSet::new();
+        for (i, s) in self.sources.iter().enumerate() {
+            let key = |k: &str| format!("cost.sources[{i}].{k}");
+            let valid = !s.name.is_empty()
+                && s.name.len() <= 64
+                && s
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !valid || s.name == "demo" || s.name == "import" {
+                return Err((
+                    key("name"),
+                    format!(
+                        "`{}` is not a source name; use 1 to 64 letters, digits, `-`, `_` or `.` (not `demo` or `import`, which Nagare uses)",
+                        s.name
+                    ),
+                ));
+            }
+            if !names.insert(s.name.as_str()) {
+                return Err((key("name"), format!("`{}` names two sources; give each its own", s.name)));
+            }
+            crate::cost::layout::parse_location(&s.location).map_err(|m| (key("location"), m))?;
+        }
+        if self.anomaly_threshold.is_nan() || self.anomaly_threshold <= 0.0 {
+            return Err((
+                "cost.anomaly_threshold".into(),
+                format!("{} is not a threshold; use a positive |z| such as 3.5 (the default)", self.anomaly_threshold),
+            ));
+        }
+        for (key, list) in [("cost.team_tags", &self.team_tags), ("cost.service_tags", &self.service_tags)] {
+            if list.iter().any(|k| k.trim().is_empty()) {
+                return Err((key.into(), "an empty tag key; write keys such as \"user:team\"".into()));
+            }
+        }
+        if let Some(a) = &self.athena {
+            for (k, v) in [("workgroup", &a.workgroup), ("database", &a.database), ("table", &a.table), ("catalog", &a.catalog)] {
+                if v.trim().is_empty() {
+                    return Err((format!("cost.athena.{k}"), "empty; name it as it is in Athena".into()));
+                }
+            }
+            if !matches!(a.format.as_str(), "focus" | "cur2") {
+                return Err((
+                    "cost.athena.format".into(),
+                    format!("`{}` is not a table format; use \"focus\" (a FOCUS 1.x export) or \"cur2\" (CUR 2.0)", a.format),
+                ));
+            }
+            if let Some(o) = &a.output_location {
+                if !o.starts_with("s3://") || o.len() <= "s3://".len() {
+                    return Err((
+                        "cost.athena.output_location".into(),
+                        format!("`{o}` is not an S3 location; write s3://bucket/prefix/, or leave it out when the workgroup manages its query results"),
+                    ));
+                }
+            }
+            if a.months == 0 || a.months > 24 {
+                return Err(("cost.athena.months".into(), format!("{} is not a number of billing periods; use 1 to 24 (default 2)", a.months)));
+            }
+            if a.timeout_secs == 0 {
+                return Err(("cost.athena.timeout_secs".into(), "0 seconds: a query needs time; the default is 600".into()));
+            }
+        }
+        Ok(())
+    }
+}

@@ -46,6 +46,7 @@ impl Config {
         self.sources.git.check().map_err(|(k, m)| err(&k, m))?;
         crate::triggers::Targets::from_config(self).map_err(|(k, m)| err(&k, m))?;
         self.validate_slo(&err)?;
+        self.cost.check().map_err(|(k, m)| err(&k, m))?;
         self.validate_auth(&err)?;
         self.validate_server(&err)?;
         if !matches!(self.database.sqlite_synchronous.as_str(), "full" | "normal") {

@@ -11,6 +11,17 @@
 //! - `ingest`: a location's billing periods, compared with what is stored, read and replaced.
 //! - `runtime`, `view`: the rows held in memory and the API's answers.
 
+pub mod aggregate;
+pub mod athena;
+pub mod command;
+pub mod ingest;
+pub mod layout;
+pub mod read;
+pub mod runtime;
+pub mod s3;
+pub mod unit;
+pub mod view;
+
 pub use nagare_core::cost::DailyCost;
 
 /// One row of an export, normalised: what the aggregation needs of it.

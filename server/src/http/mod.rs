@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 pub(crate) mod body;
 mod catalog;
+mod costs;
 mod deployments;
 mod docs_page;
 mod events;
@@ -54,6 +55,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(valuestream::router())
         .merge(triggers::router())
         .merge(slos::router())
+        .merge(costs::router())
         .merge(catalog::router())
         .merge(openapi::router())
         .merge(auth::router())

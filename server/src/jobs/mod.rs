@@ -16,6 +16,7 @@
 //! the leases. A new job is a file here and one line in [`Jobs::start`].
 
 mod backfill;
+mod cost_poll;
 mod git_mirrors;
 mod portal_runs;
 mod retention;
@@ -25,6 +26,7 @@ mod slo_sync;
 mod snapshot;
 
 pub use backfill::GithubBackfill;
+pub use cost_poll::CostPoll;
 pub use git_mirrors::GitMirrors;
 pub use portal_runs::PortalRuns;
 pub use retention::Retention;
@@ -103,6 +105,9 @@ impl Jobs {
                 })),
                 Err(e) => tracing::error!(error = %e, "SLO notifications cannot start"),
             }
+        }
+        if state.config.cost.configured() {
+            jobs.push(Arc::new(CostPoll::default()));
         }
         if crate::sources::backfill::unavailable(&state.config).is_none() {
             jobs.push(Arc::new(GithubBackfill));

@@ -70,6 +70,8 @@ pub struct AppState {
     pub triggers: Arc<crate::triggers::Runtime>,
     /// The SLOs, and their SLIs' counts held in memory.
     pub slos: Arc<crate::slo::Slos>,
+    /// The stored daily cost, held in memory.
+    pub costs: Arc<crate::cost::runtime::Costs>,
 }
 
 pub struct Model {
@@ -157,6 +159,7 @@ impl AppState {
             jobs_wake: Arc::new(tokio::sync::Notify::new()),
             triggers,
             slos,
+            costs: Arc::new(crate::cost::runtime::Costs::default()),
         };
         // The services the GitHub repository rules declare, in step with the configuration
         // (before the model is read, so that it has them).

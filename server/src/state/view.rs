@@ -193,6 +193,52 @@ impl TeamView {
             .collect()
     }
 
+    /// Whether the caller reads everything (admins, local mode, unrestricted tokens).
+    pub fn reads_all(&self) -> bool {
+        matches!(self.scope.scope, nagare_core::access::Scope::All)
+    }
+
+    /// Whether the caller may read a team's data (cost allocated to the team).
+    pub fn admits_team(&self, team: &str) -> bool {
+        match &self.scope.scope {
+            nagare_core::access::Scope::All => true,
+            nagare_core::access::Scope::Only(limit) => limit.teams.iter().any(|t| t == team),
+        }
+    }
+
+    /// What each service the caller may read delivered in `[from, to)` (ms): production
+    /// deployments and failed changes.
+    pub fn delivery(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> std::collections::BTreeMap<String, nagare_core::model::ServiceDelivery> {
+        let mut d = self.model.0.org.delivery(from, to);
+        d.retain(|s, _| self.admits(s));
+        d
+    }
+
+    /// Minutes and count of the pipeline runs that finished in `[from, to)` (ms).
+    pub fn ci_usage(&self, from: i64, to: i64) -> nagare_core::model::CiUsage {
+        self.model.0.org.ci_usage(from, to)
+    }
+
+    /// The DORA report of one service the caller may read.
+    pub fn service_dora(&self, service: &str, from: i64, to: i64) -> Option<DoraReport> {
+        if !self.admits(service) {
+            return None;
+        }
+        let q = nagare_core::api::DoraParams {
+            from: Some(nagare_core::Timestamp(from)),
+            to: Some(nagare_core::Timestamp(to)),
+            service: Some(service.to_owned()),
+            ..Default::default()
+        }
+        .resolve(nagare_core::Timestamp(to))
+        .ok()?;
+        Some(self.model.0.org.dora(&q))
+    }
+
     /// Whether the caller may read `service`'s data.
     pub fn admits(&self, service: &str) -> bool {
         self.scope.admits(&self.model.0.org, service)

@@ -104,6 +104,7 @@ macro_rules! on_tx {
 
 mod auth;
 mod backfill;
+mod costs;
 mod deliveries;
 mod git;
 mod jobs;
@@ -115,6 +116,7 @@ mod upsert;
 mod writer;
 pub use auth::{audit_detail, AuditEntry, LoginAttempt, SessionRow};
 pub use backfill::BackfillRow;
+pub use costs::{PeriodMeta, PeriodRow, MAX_PROBLEMS as MAX_COST_PROBLEMS};
 pub use deliveries::{DeliveryRow, RawDelivery};
 pub use git::{MirrorRead, MirrorRow};
 pub use portal_runs::{Beat, Holding, StoredRun};

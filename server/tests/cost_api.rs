@@ -1,0 +1,20 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failure should panic
+//! Cloud cost through its API (issue 13, docs/cost.md), on SQLite and, when
+//! `NAGARE_TEST_DATABASE_URL` is set, PostgreSQL; every number checked against a value the
+//! test computes itself, from the files it wrote or read, or from the demo's rows:
+//!
+//! - `sample`: the FinOps Foundation's real FOCUS sample, per group, per day, week and month;
+//! - `restate`: an AWS Data Exports folder restated, a crash mid-way, a half-written delivery,
+//!   bad rows under and past the tolerance;
+
+#[path = "common/mod.rs"]
+#[allow(dead_code, unused_imports)]
+mod common;
+#[path = "cost_api/demo.rs"]
+mod demo;
+#[path = "cost_api/restate.rs"]
+mod restate;
+#[path = "cost_api/sample.rs"]
+mod sample;
+#[path = "cost_api/support.rs"]
+mod support;
