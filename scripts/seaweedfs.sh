@@ -71,20 +71,22 @@ EOF
     [ ${#dir} -lt 90 ] && socket_opt=("-filer.localSocket=$dir/filer.sock")
     # setsid: weed gets its own session, so a signal to the caller's process group does not
     # reach it half-way; `stop` ends it.
-    cd "$dir"
-    setsid "$weed" server -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+    (cd "$dir" && exec setsid "$weed" server -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
       -master.port="$master" -master.port.grpc="$master_grpc" -master.telemetry=false \
       -master.volumeSizeLimitMB=64 \
       -volume.port="$volume" -volume.port.grpc="$volume_grpc" -volume.max=100 -volume.preStopSeconds=0 \
+      -volume.minFreeSpace=32MiB \
       -filer -filer.port="$filer" -filer.port.grpc="$filer_grpc" "${socket_opt[@]}" \
       -s3 -s3.port="$s3" -s3.port.grpc="$s3_grpc" -s3.config="$dir/s3.json" \
       -s3.port.iceberg=0 -s3.port.lance=0 \
-      </dev/null >"$dir/weed.log" 2>&1 &
+      </dev/null >"$dir/weed.log" 2>&1) &
     echo $! >"$dir/weed.pid"
     url="http://127.0.0.1:$s3"
-    # Ready once a signed ListBuckets succeeds: the S3 gateway, its filer and the master answer.
+    # Ready once the master can place a file on a volume server (it has registered) and a
+    # signed ListBuckets succeeds (the S3 gateway and its filer answer).
     for _ in $(seq 1 300); do
-      if curl -fsS -o /dev/null --max-time 2 --aws-sigv4 "aws:amz:us-east-1:s3" \
+      if curl -fsS --max-time 2 "http://127.0.0.1:$master/dir/assign" 2>/dev/null | grep -q '"fid"' \
+         && curl -fsS -o /dev/null --max-time 2 --aws-sigv4 "aws:amz:us-east-1:s3" \
            --user "$ACCESS_KEY:$SECRET_KEY" "$url/" 2>/dev/null; then
         echo "$url"
         exit 0

@@ -25,6 +25,7 @@ cleanup() {
     sleep 0.2
   done
   scripts/pg.sh stop "$work/pg" || true
+  [ -d "$work/seaweedfs" ] && { scripts/seaweedfs.sh stop "$work/seaweedfs" || true; }
   rm -rf "$work" 2>/dev/null || { sleep 1; rm -rf "$work" || true; }
   exit $status
 }
@@ -46,8 +47,13 @@ step "PostgreSQL (throwaway cluster on loopback)"
 pg_url=$(scripts/pg.sh start "$work/pg")
 echo "$pg_url"
 
+step "SeaweedFS (S3-compatible, on loopback: the cost tests read AWS Data Exports from it)"
+s3_url=$(scripts/seaweedfs.sh start "$work/seaweedfs")
+echo "$s3_url"
+
 step "cargo test (store suite on SQLite and PostgreSQL)"
-NAGARE_TEST_DATABASE_URL="$pg_url" NAGARE_REQUIRE_POSTGRES=1 cargo test --workspace
+NAGARE_TEST_DATABASE_URL="$pg_url" NAGARE_REQUIRE_POSTGRES=1 NAGARE_TEST_S3_ENDPOINT="$s3_url" \
+  cargo test --workspace
 
 fi
 

@@ -7,14 +7,24 @@
 //! - `restate`: an AWS Data Exports folder restated, a crash mid-way, a half-written delivery,
 //!   bad rows under and past the tolerance;
 
+#[path = "cost_api/access.rs"]
+mod access;
+#[path = "cost_api/cli.rs"]
+mod cli;
 #[path = "common/mod.rs"]
 #[allow(dead_code, unused_imports)]
 mod common;
 #[path = "cost_api/demo.rs"]
 mod demo;
+#[path = "cost_api/params.rs"]
+mod params;
+#[path = "cost_api/replicas.rs"]
+mod replicas;
 #[path = "cost_api/restate.rs"]
 mod restate;
 #[path = "cost_api/sample.rs"]
 mod sample;
 #[path = "cost_api/support.rs"]
 mod support;
+#[path = "cost_api/unit.rs"]
+mod unit;

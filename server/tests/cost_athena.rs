@@ -17,6 +17,8 @@ mod daily;
 mod failures;
 #[path = "cost_athena/fake.rs"]
 mod fake;
+#[path = "cost_athena/ingest.rs"]
+mod ingest;
 #[path = "cost_athena/sql.rs"]
 mod sql;
 #[path = "cost_athena/workgroup.rs"]

@@ -18,6 +18,8 @@
 mod credentials;
 #[path = "cost_s3/export.rs"]
 mod export;
+#[path = "cost_s3/ingest.rs"]
+mod ingest;
 #[path = "cost_s3/local.rs"]
 mod local;
 #[path = "cost_s3/seaweedfs.rs"]

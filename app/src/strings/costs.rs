@@ -256,6 +256,7 @@ pub fn every(span: &str) -> String {
 }
 pub const NEVER: &str = "never";
 pub const NO_PERIODS: &str = "No billing period read yet. The first poll reads every period of the export; `nagare import-cost` reads one at once.";
+pub const IMPORTED_ONLY: &str = "No cost source is configured: these billing periods were read by `nagare import-cost`. Add `[[cost.sources]]` to the configuration to poll an export.";
 pub const NO_SOURCES: &str = "No cost source configured";
 pub const NO_SOURCES_HINT: &str = "Add a `[cost]` section with one `[[cost.sources]]` per export (a directory or `s3://bucket/prefix`, in the Data Exports layout), or `[cost.athena]`, then restart:";
 pub fn problems(n: usize) -> String {

@@ -14,8 +14,9 @@
 //! sum to the amount (up to floating-point rounding). The row counts once, in `rows` of its
 //! first day.
 //!
-//! Strings are interned, so a key is a few integers, and a row's fields are stored once
-//! however many rows repeat them.
+//! Strings are interned, so a key is a few integers hashed with the Fx hash (rustc's: fast,
+//! and the text hashed is an operator's own export), and sorting at the end compares each
+//! string's rank among the interned ones rather than the strings.
 
 use super::{CostLine, DailyCost};
 use crate::config::CostConfig;
@@ -23,6 +24,51 @@ use nagare_core::cost::allocate::{allocate, Rules};
 use nagare_core::cost::day_of_ms;
 use nagare_core::time::DAY_MS;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// The Fx hash (as in rustc): a multiply and a rotate per 8 bytes.
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+
+impl Fx {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
 /// An interned string; [`NONE`] stands for "unallocated".
 type Sym = u32;
@@ -30,7 +76,7 @@ const NONE: Sym = Sym::MAX;
 
 #[derive(Default)]
 struct Interner {
-    ids: HashMap<Box<str>, Sym>,
+    ids: FxMap<Box<str>, Sym>,
     texts: Vec<Box<str>>,
 }
 
@@ -49,6 +95,16 @@ impl Interner {
     }
     fn opt(&self, id: Sym) -> Option<String> {
         (id != NONE).then(|| self.text(id).to_owned())
+    }
+    /// Each symbol's rank in the lexical order of the texts: comparing ranks compares texts.
+    fn ranks(&self) -> Vec<u32> {
+        let mut order: Vec<usize> = (0..self.texts.len()).collect();
+        order.sort_unstable_by(|&a, &b| self.texts[a].cmp(&self.texts[b]));
+        let mut rank = vec![0u32; order.len()];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i] = u32::try_from(r).unwrap_or(u32::MAX);
+        }
+        rank
     }
 }
 
@@ -81,9 +137,9 @@ pub struct Aggregator {
     ci_accounts: HashSet<String>,
     ci_services: HashSet<String>,
     strings: Interner,
-    sums: HashMap<Key, Sums>,
+    sums: FxMap<Key, Sums>,
     /// Account id → its last non-empty name.
-    names: HashMap<Sym, Sym>,
+    names: FxMap<Sym, Sym>,
     rows: u64,
 }
 
@@ -94,8 +150,8 @@ impl Aggregator {
             ci_accounts: cfg.ci_accounts.iter().cloned().collect(),
             ci_services: cfg.ci_services.iter().cloned().collect(),
             strings: Interner::default(),
-            sums: HashMap::new(),
-            names: HashMap::new(),
+            sums: FxMap::default(),
+            names: FxMap::default(),
             rows: 0,
         }
     }
@@ -169,9 +225,19 @@ impl Aggregator {
     /// sorts before any team or service.
     pub fn finish(self) -> Vec<DailyCost> {
         let s = &self.strings;
-        let mut out: Vec<DailyCost> = self
-            .sums
-            .iter()
+        let rank = s.ranks();
+        let r = |id: Sym| rank.get(id as usize).copied().unwrap_or(0);
+        // Unallocated first: 0, then each text's rank + 1.
+        let r_opt = |id: Sym| if id == NONE { 0 } else { u64::from(r(id)) + 1 };
+        let mut keys: Vec<(&Key, &Sums)> = self.sums.iter().collect();
+        keys.sort_unstable_by_key(|(k, _)| {
+            (
+                (r(k.period), k.day, r(k.provider), r(k.account), r(k.service_name)),
+                (r(k.service_category), r(k.charge_category), r_opt(k.team), r_opt(k.service)),
+                (k.ci, r(k.currency)),
+            )
+        });
+        keys.into_iter()
             .map(|(k, v)| DailyCost {
                 day: k.day,
                 billing_period: s.text(k.period).to_owned(),
@@ -193,23 +259,7 @@ impl Aggregator {
                 list: v.list,
                 rows: v.rows,
             })
-            .collect();
-        out.sort_by(|a, b| {
-            (&a.billing_period, a.day, &a.provider, &a.account_id, &a.service_name)
-                .cmp(&(&b.billing_period, b.day, &b.provider, &b.account_id, &b.service_name))
-                .then_with(|| {
-                    (&a.service_category, &a.charge_category, &a.team, &a.service, a.ci, &a.currency)
-                        .cmp(&(
-                            &b.service_category,
-                            &b.charge_category,
-                            &b.team,
-                            &b.service,
-                            b.ci,
-                            &b.currency,
-                        ))
-                })
-        });
-        out
+            .collect()
     }
 }
 
@@ -256,5 +306,65 @@ mod tests {
         );
         assert_eq!(rows[1].effective, 12.0);
         assert_eq!((rows[0].team.clone(), rows[0].ci), (None, false));
+    }
+
+    #[test]
+    fn rows_are_sorted_by_their_texts_and_allocated_with_names() {
+        let cfg = CostConfig {
+            account_teams: [("222".to_owned(), "platform".to_owned())].into(),
+            ci_services: vec!["ci".into()],
+            ..CostConfig::default()
+        };
+        let mut a = Aggregator::new(&cfg);
+        let day = 19_984 * DAY_MS;
+        // Texts interned in an order unlike their lexical one.
+        let cases = [
+            ("2024-10", "zeta", "333", "", None),
+            ("2024-09", "EC2", "222", "ci-account", None),
+            ("2024-09", "EC2", "111", "", Some(("payments", "ci"))),
+            ("2024-09", "Athena", "111", "prod", Some(("payments", "api"))),
+            ("2024-09", "EC2", "111", "", None),
+            ("2024-09", "EC2", "222", "", None),
+        ];
+        for (period, service, account, name, tags) in cases {
+            let mut l = line(day, day + HOUR_MS, 1.0);
+            l.billing_period = period.into();
+            l.service_name = service.into();
+            l.account_id = account.into();
+            l.account_name = name.into();
+            if let Some((team, svc)) = tags {
+                l.tags.insert("user:team".into(), team.into());
+                l.tags.insert("user:service".into(), svc.into());
+            }
+            a.add(&l);
+        }
+        assert_eq!(a.rows(), 6);
+        let rows = a.finish();
+        let got: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.billing_period.as_str(),
+                    r.account_id.as_str(),
+                    r.account_name.as_str(),
+                    r.service_name.as_str(),
+                    r.team.as_deref(),
+                    r.service.as_deref(),
+                    r.ci,
+                    r.rows,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("2024-09", "111", "prod", "Athena", Some("payments"), Some("api"), false, 1),
+                ("2024-09", "111", "prod", "EC2", None, None, false, 1),
+                ("2024-09", "111", "prod", "EC2", Some("payments"), Some("ci"), true, 1),
+                // The same key twice; the account's name from its one named row.
+                ("2024-09", "222", "ci-account", "EC2", Some("platform"), None, false, 2),
+                ("2024-10", "333", "", "zeta", None, None, false, 1),
+            ]
+        );
     }
 }

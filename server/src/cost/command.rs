@@ -64,7 +64,7 @@ pub async fn import(
     }
     if matches!(target, Target::Athena | Target::Configured) {
         if let Some(a) = &cfg.athena {
-            let athena = super::athena::Athena::from_config(a, &cfg.s3, &tag_keys(cfg))
+            let athena = super::athena::Athena::from_config(a, &cfg.s3, &super::athena::tag_keys(cfg))
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             let name = source.clone().unwrap_or_else(|| a.name.clone());
@@ -87,17 +87,6 @@ pub async fn import(
         anyhow::bail!("{refused} billing period(s) were refused; what was stored before stays (see above, or the Cost sources page)");
     }
     Ok(())
-}
-
-/// The tag keys Athena groups by: the team's, then the service's.
-pub fn tag_keys(cfg: &CostConfig) -> Vec<String> {
-    let mut keys = cfg.team_tags.clone();
-    for k in &cfg.service_tags {
-        if !keys.contains(k) {
-            keys.push(k.clone());
-        }
-    }
-    keys
 }
 
 /// The progress bar: bytes of the files to read, and a line per billing period.

@@ -380,7 +380,13 @@ pub async fn run_athena(
         periods: Vec::new(),
     };
     for period in periods {
-        let rows = athena.period(period).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut rows = athena
+            .period(period)
+            .await
+            .map_err(|e| anyhow::anyhow!("billing period {period}: {e}"))?;
+        // Athena answers in any order, and sums merged in another order can differ in the last
+        // bit: a fixed order keeps the same answer the same version.
+        rows.sort_by_cached_key(|r| format!("{r:?}"));
         let read: u64 = rows.iter().map(|r| r.rows).sum();
         let mut daily = super::athena::to_daily(rows, cfg);
         for r in &mut daily {

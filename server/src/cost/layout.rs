@@ -220,10 +220,11 @@ pub async fn list(store: &dyn ObjectStore, prefix: &Path) -> Result<Listing, Str
     if found.periods.is_empty() {
         if let Some(path) = found.bare_partition {
             return Err(format!(
-                "{store} under {prefix:?}: {path} is in a BILLING_PERIOD= folder with no data/ \
+                "{}: {path} is in a BILLING_PERIOD= folder with no data/ \
                  or metadata/ folder above it; point the source at the export's folder (the \
                  one holding data/ and metadata/) so that only the files each manifest lists \
-                 are read"
+                 are read",
+                at(store, prefix)
             ));
         }
         return loose(store, prefix, found.loose);
@@ -231,8 +232,9 @@ pub async fn list(store: &dyn ObjectStore, prefix: &Path) -> Result<Listing, Str
     if found.roots.len() > 1 {
         let roots: Vec<&str> = found.roots.iter().map(String::as_str).collect();
         return Err(format!(
-            "{store} under {prefix:?}: several Data Exports are there ({}); point the source \
+            "{}: several Data Exports are there ({}); point the source \
              at one of them, so that no cost is read twice",
+            at(store, prefix),
             roots.join(", ")
         ));
     }
@@ -269,10 +271,10 @@ struct Found<'a> {
     bare_partition: Option<String>,
 }
 
+/// A billing period with a data file or a manifest: its manifests.
 #[derive(Default)]
 struct PeriodSeen<'a> {
     manifests: Vec<&'a ObjectMeta>,
-    data_files: usize,
 }
 
 impl<'a> Found<'a> {
@@ -311,8 +313,6 @@ impl<'a> Found<'a> {
         let seen = self.periods.entry(period).or_default();
         if is_manifest {
             seen.manifests.push(meta);
-        } else {
-            seen.data_files += 1;
         }
     }
 }
@@ -466,8 +466,9 @@ fn resolve<'m>(
 async fn single_file(store: &dyn ObjectStore, prefix: &Path) -> Result<Listing, String> {
     let nothing = || {
         format!(
-            "{store} under {prefix:?}: no files there; check the location (the export's \
-             folder, holding data/ and metadata/, a folder of CSV or Parquet files, or one file)"
+            "{}: no files there; check the location (the export's \
+             folder, holding data/ and metadata/, a folder of CSV or Parquet files, or one file)",
+            at(store, prefix)
         )
     };
     if prefix.as_ref().is_empty() {
@@ -478,7 +479,8 @@ async fn single_file(store: &dyn ObjectStore, prefix: &Path) -> Result<Listing, 
             loose(store, prefix, vec![&meta])
         }
         Ok(_) => Err(format!(
-            "{store}: {prefix} is not a CSV, CSV.gz or Parquet file"
+            "{}: not a CSV, CSV.gz or Parquet file",
+            at(store, prefix)
         )),
         Err(object_store::Error::NotFound { .. }) => Err(nothing()),
         Err(e) => Err(failed(store, "reading", prefix, &e)),
@@ -492,8 +494,9 @@ fn loose(
 ) -> Result<Listing, String> {
     if metas.is_empty() {
         return Err(format!(
-            "{store} under {prefix:?}: no CSV, CSV.gz or Parquet files, and no Data Exports \
-             layout (data/BILLING_PERIOD=YYYY-MM/ with manifests under metadata/)"
+            "{}: no CSV, CSV.gz or Parquet files, and no Data Exports \
+             layout (data/BILLING_PERIOD=YYYY-MM/ with manifests under metadata/)",
+            at(store, prefix)
         ));
     }
     metas.sort_by(|a, b| a.location.cmp(&b.location));
@@ -540,5 +543,14 @@ fn failed(store: &dyn ObjectStore, doing: &str, path: &Path, e: &object_store::E
         } else {
             ""
         };
-    format!("{store}: {doing} {path:?}: {text}{hint}")
+    format!("{}: {doing}: {text}{hint}", at(store, path))
+}
+
+/// A store and a path in it, for messages: `AmazonS3(bucket) at "cur/focus"`.
+fn at(store: &dyn ObjectStore, path: &Path) -> String {
+    if path.as_ref().is_empty() {
+        format!("{store}")
+    } else {
+        format!("{store} at {:?}", path.as_ref())
+    }
 }

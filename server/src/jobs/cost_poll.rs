@@ -48,7 +48,7 @@ impl CostPoll {
         }
         if let Some(a) = &cfg.athena {
             if self.due(&a.name, a.poll_secs).await {
-                let keys = crate::cost::command::tag_keys(cfg);
+                let keys = crate::cost::athena::tag_keys(cfg);
                 let periods = ingest::athena_periods(crate::store::now_millis(), a.months);
                 let line = match crate::cost::athena::Athena::from_config(a, &cfg.s3, &keys).await {
                     Ok(athena) => match ingest::run_athena(&state.store, cfg, &athena, &a.name, &periods, false, &mut quiet).await {

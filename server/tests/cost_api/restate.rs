@@ -42,7 +42,12 @@ async fn by_month(state: &AppState) -> Vec<(String, f64)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|b| (b["start"].as_str().unwrap()[..7].to_owned(), num(&b["total"])))
+        .map(|b| {
+            (
+                b["start"].as_str().unwrap()[..7].to_owned(),
+                num(&b["total"]),
+            )
+        })
         .collect()
 }
 
@@ -100,8 +105,22 @@ async fn a_restated_period_replaces_its_rows_and_leaves_the_others() {
         assert_eq!(
             outcomes(&r),
             [
-                ("2024-08".into(), Outcome::Ingested { rows: 2, skipped: 0, daily: 2 }),
-                ("2024-09".into(), Outcome::Ingested { rows: 2, skipped: 0, daily: 2 }),
+                (
+                    "2024-08".into(),
+                    Outcome::Ingested {
+                        rows: 2,
+                        skipped: 0,
+                        daily: 2
+                    }
+                ),
+                (
+                    "2024-09".into(),
+                    Outcome::Ingested {
+                        rows: 2,
+                        skipped: 0,
+                        daily: 2
+                    }
+                ),
             ],
             "{backend}"
         );
@@ -128,7 +147,14 @@ async fn a_restated_period_replaces_its_rows_and_leaves_the_others() {
             outcomes(&r),
             [
                 ("2024-08".into(), Outcome::Unchanged),
-                ("2024-09".into(), Outcome::Ingested { rows: 2, skipped: 0, daily: 2 }),
+                (
+                    "2024-09".into(),
+                    Outcome::Ingested {
+                        rows: 2,
+                        skipped: 0,
+                        daily: 2
+                    }
+                ),
             ],
             "{backend}"
         );
@@ -140,18 +166,35 @@ async fn a_restated_period_replaces_its_rows_and_leaves_the_others() {
             ],
             "{backend}: only the restated rows"
         );
-        assert_eq!(stored(&state, "2024-08").await, august, "{backend}: August untouched");
+        assert_eq!(
+            stored(&state, "2024-08").await,
+            august,
+            "{backend}: August untouched"
+        );
         let m = by_month(&state).await;
         close(month(&m, "2024-08"), (10.0 + 4.5) * 0.75, "August after");
-        close(month(&m, "2024-09"), (70.0 + 1.25) * 0.75, "September restated");
-        let r = costs_in(&state, &window("2024-09-01", "2024-10-01"), "group_by=account").await;
+        close(
+            month(&m, "2024-09"),
+            (70.0 + 1.25) * 0.75,
+            "September restated",
+        );
+        let r = costs_in(
+            &state,
+            &window("2024-09-01", "2024-10-01"),
+            "group_by=account",
+        )
+        .await;
         let accounts: Vec<&str> = r["groups"]
             .as_array()
             .unwrap()
             .iter()
             .map(|g| g["key"].as_str().unwrap())
             .collect();
-        assert_eq!(accounts, ["111", "333"], "{backend}: account 222 left with the old rows");
+        assert_eq!(
+            accounts,
+            ["111", "333"],
+            "{backend}: account 222 left with the old rows"
+        );
         assert_eq!(period_row(&state, "2024-08").await["version"], aug_version);
         let sep = period_row(&state, "2024-09").await;
         assert_ne!(sep["version"], sep_version, "{backend}: the new version");
@@ -203,7 +246,14 @@ async fn a_crash_mid_way_leaves_the_previous_version_whole() {
         let r = run(&store, &cfg, SOURCE, &export.root).await.unwrap();
         assert_eq!(
             outcomes(&r),
-            [("2024-09".into(), Outcome::Ingested { rows: 1500, skipped: 0, daily: 1500 })],
+            [(
+                "2024-09".into(),
+                Outcome::Ingested {
+                    rows: 1500,
+                    skipped: 0,
+                    daily: 1500
+                }
+            )],
             "{backend}"
         );
         let state = state_on(store.clone(), cfg.clone()).await;
@@ -219,12 +269,26 @@ async fn a_crash_mid_way_leaves_the_previous_version_whole() {
         export.deliver("2024-09", "exec-2", &big_september(3.0, true));
         let err = run(&store, &cfg, SOURCE, &export.root).await.unwrap_err();
         assert!(format!("{err:#}").contains("crash"), "{backend}: {err:#}");
-        assert_eq!(stored(&state, "2024-09").await, rows_before, "{backend}: rows kept");
+        assert_eq!(
+            stored(&state, "2024-09").await,
+            rows_before,
+            "{backend}: rows kept"
+        );
         let after = costs(&state, "group_by=account").await;
-        assert_eq!(after["groups"], before["groups"], "{backend}: every group as it was");
+        assert_eq!(
+            after["groups"], before["groups"],
+            "{backend}: every group as it was"
+        );
         close(num(&after["total"]), v1_total, "after the crash");
         let row_after = period_row(&state, "2024-09").await;
-        for k in ["state", "version", "rows", "billed", "effective", "ingested_at"] {
+        for k in [
+            "state",
+            "version",
+            "rows",
+            "billed",
+            "effective",
+            "ingested_at",
+        ] {
             assert_eq!(row_after[k], row_before[k], "{backend}: {k} of the period");
         }
 
@@ -233,13 +297,23 @@ async fn a_crash_mid_way_leaves_the_previous_version_whole() {
         let r = run(&store, &cfg, SOURCE, &export.root).await.unwrap();
         assert_eq!(
             outcomes(&r),
-            [("2024-09".into(), Outcome::Ingested { rows: 1501, skipped: 0, daily: 1501 })],
+            [(
+                "2024-09".into(),
+                Outcome::Ingested {
+                    rows: 1501,
+                    skipped: 0,
+                    daily: 1501
+                }
+            )],
             "{backend}"
         );
         let now = costs(&state, "group_by=account").await;
         close(num(&now["total"]), 3.0 * v1_total + 0.75, "version 2");
         assert_eq!(stored(&state, "2024-09").await.len(), 1501);
-        assert_ne!(period_row(&state, "2024-09").await["version"], row_before["version"]);
+        assert_ne!(
+            period_row(&state, "2024-09").await["version"],
+            row_before["version"]
+        );
     }
 }
 
@@ -275,7 +349,10 @@ async fn a_half_written_delivery_waits_for_its_manifest_and_its_files() {
         );
         assert!(stored(&state, "2024-10").await.is_empty(), "{backend}");
         let oct = period_row(&state, "2024-10").await;
-        assert_eq!((oct["state"].as_str(), oct["rows"].as_u64()), (Some("waiting"), Some(0)));
+        assert_eq!(
+            (oct["state"].as_str(), oct["rows"].as_u64()),
+            (Some("waiting"), Some(0))
+        );
         let m = by_month(&state).await;
         close(month(&m, "2024-10"), 0.0, "October while waiting");
 
@@ -292,35 +369,67 @@ async fn a_half_written_delivery_waits_for_its_manifest_and_its_files() {
             outcomes(&r),
             [
                 ("2024-09".into(), Outcome::Unchanged),
-                ("2024-10".into(), Outcome::Ingested { rows: 1, skipped: 0, daily: 1 }),
+                (
+                    "2024-10".into(),
+                    Outcome::Ingested {
+                        rows: 1,
+                        skipped: 0,
+                        daily: 1
+                    }
+                ),
                 ("2024-11".into(), Outcome::Waiting),
             ],
             "{backend}"
         );
-        assert!(stored(&state, "2024-11").await.is_empty(), "{backend}: nothing of November");
+        assert!(
+            stored(&state, "2024-11").await.is_empty(),
+            "{backend}: nothing of November"
+        );
         let m = by_month(&state).await;
         close(month(&m, "2024-10"), 30.0, "October");
-        close(month(&m, "2024-11"), 0.0, "November while a file is missing");
+        close(
+            month(&m, "2024-11"),
+            0.0,
+            "November while a file is missing",
+        );
         assert_eq!(period_row(&state, "2024-10").await["state"], "ingested");
 
         export.write_data("2024-11", 2, &nov(2, 20.0));
         let r = run(&store, &cfg, SOURCE, &export.root).await.unwrap();
         assert_eq!(
             outcomes(&r)[2],
-            ("2024-11".into(), Outcome::Ingested { rows: 2, skipped: 0, daily: 1 }),
+            (
+                "2024-11".into(),
+                Outcome::Ingested {
+                    rows: 2,
+                    skipped: 0,
+                    daily: 1
+                }
+            ),
             "{backend}"
         );
         let m = by_month(&state).await;
         close(month(&m, "2024-11"), 90.0, "November, both files");
         let nov = period_row(&state, "2024-11").await;
-        assert_eq!((nov["state"].as_str(), nov["files"].as_u64()), (Some("ingested"), Some(2)));
+        assert_eq!(
+            (nov["state"].as_str(), nov["files"].as_u64()),
+            (Some("ingested"), Some(2))
+        );
     }
 }
 
 /// Good rows, and bad ones at data rows 2 (BilledCost) and 4 (ChargePeriodStart).
 fn with_two_bad_rows(scale: f64) -> Vec<u8> {
     let mut rows: Vec<Row> = (1..=5)
-        .map(|d| Row::hour(&format!("2024-09-0{d}"), 9, "111", "Amazon EC2", scale * f64::from(d)))
+        .map(|d| {
+            Row::hour(
+                &format!("2024-09-0{d}"),
+                9,
+                "111",
+                "Amazon EC2",
+                scale * f64::from(d),
+            )
+        })
         .collect();
     rows[1].billed = "twelve".into();
     rows[3].start = "yesterday".into();
@@ -340,14 +449,28 @@ async fn bad_rows_are_skipped_up_to_the_tolerance_and_past_it_the_version_is_ref
         let r = run(&store, &cfg(5), SOURCE, &export.root).await.unwrap();
         assert_eq!(
             outcomes(&r),
-            [("2024-09".into(), Outcome::Ingested { rows: 3, skipped: 2, daily: 3 })],
+            [(
+                "2024-09".into(),
+                Outcome::Ingested {
+                    rows: 3,
+                    skipped: 2,
+                    daily: 3
+                }
+            )],
             "{backend}"
         );
         let state = state_on(store.clone(), cfg(5)).await;
         let m = by_month(&state).await;
-        close(month(&m, "2024-09"), (1.0 + 3.0 + 5.0) * 0.75, "the good rows");
+        close(
+            month(&m, "2024-09"),
+            (1.0 + 3.0 + 5.0) * 0.75,
+            "the good rows",
+        );
         let p = period_row(&state, "2024-09").await;
-        assert_eq!((p["state"].as_str(), p["skipped_rows"].as_u64()), (Some("ingested"), Some(2)));
+        assert_eq!(
+            (p["state"].as_str(), p["skipped_rows"].as_u64()),
+            (Some("ingested"), Some(2))
+        );
         let problems: Vec<(String, u64, String)> = p["problems"]
             .as_array()
             .unwrap()
@@ -368,7 +491,13 @@ async fn bad_rows_are_skipped_up_to_the_tolerance_and_past_it_the_version_is_ref
             ],
             "{backend}: {p}"
         );
-        assert!(p["problems"][0]["message"].as_str().unwrap().contains("twelve"), "{p}");
+        assert!(
+            p["problems"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("twelve"),
+            "{p}"
+        );
         let kept = stored(&state, "2024-09").await;
 
         // Exactly at the tolerance (two bad rows, two tolerated): still stored.
@@ -376,7 +505,14 @@ async fn bad_rows_are_skipped_up_to_the_tolerance_and_past_it_the_version_is_ref
         let r = run(&store2, &cfg(2), SOURCE, &export.root).await.unwrap();
         assert_eq!(
             outcomes(&r),
-            [("2024-09".into(), Outcome::Ingested { rows: 3, skipped: 2, daily: 3 })],
+            [(
+                "2024-09".into(),
+                Outcome::Ingested {
+                    rows: 3,
+                    skipped: 2,
+                    daily: 3
+                }
+            )],
             "{backend}: 2 bad rows under max_bad_rows = 2"
         );
 
@@ -387,13 +523,23 @@ async fn bad_rows_are_skipped_up_to_the_tolerance_and_past_it_the_version_is_ref
             panic!("{backend}: {r:?}");
         };
         assert_eq!(period, "2024-09");
-        assert!(error.contains(file.as_str()), "{backend}: {error:?} names the file");
-        assert_eq!(stored(&state, "2024-09").await, kept, "{backend}: the old version stays");
+        assert!(
+            error.contains(file.as_str()),
+            "{backend}: {error:?} names the file"
+        );
+        assert_eq!(
+            stored(&state, "2024-09").await,
+            kept,
+            "{backend}: the old version stays"
+        );
         let m = by_month(&state).await;
         close(month(&m, "2024-09"), 9.0 * 0.75, "after the refusal");
         let after = period_row(&state, "2024-09").await;
         assert_eq!(after["state"], "failed", "{backend}: {after}");
-        assert_eq!(after["version"], p["version"], "{backend}: the stored version is the old one");
+        assert_eq!(
+            after["version"], p["version"],
+            "{backend}: the stored version is the old one"
+        );
         assert_eq!(after["error"].as_str(), Some(error.as_str()), "{backend}");
         // The file's refusal (row 0), then its bad rows with their columns.
         let problems: Vec<(&str, u64, &str)> = after["problems"]
@@ -419,6 +565,53 @@ async fn bad_rows_are_skipped_up_to_the_tolerance_and_past_it_the_version_is_ref
         );
         // The refused version is not read again until a new one is delivered.
         let r = run(&store, &cfg(1), SOURCE, &export.root).await.unwrap();
-        assert_eq!(outcomes(&r), [("2024-09".into(), Outcome::Unchanged)], "{backend}");
+        assert_eq!(
+            outcomes(&r),
+            [("2024-09".into(), Outcome::Unchanged)],
+            "{backend}"
+        );
+    }
+}
+
+/// Loose files (a folder of CSV files, not the Data Exports layout): each billing period they
+/// hold replaces that period's rows; a bad row is skipped and reported once, not once per
+/// billing period the files happen to hold.
+#[tokio::test]
+async fn loose_files_store_each_period_and_count_a_bad_row_once() {
+    for backend in backends() {
+        let (store, _url, _db) = fresh(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let mut rows = vec![
+            Row::hour("2024-08-30", 1, "111", "Amazon EC2", 4.0),
+            Row::hour("2024-09-02", 1, "111", "Amazon EC2", 8.0),
+            Row::hour("2024-09-03", 1, "111", "Amazon EC2", 16.0),
+        ];
+        rows[2].billed = "sixteen".into();
+        std::fs::create_dir_all(dir.path().join("copied")).unwrap();
+        std::fs::write(dir.path().join("copied/costs.csv"), focus_csv(&rows)).unwrap();
+        let r = run(&store, &cfg(5), SOURCE, &dir.path().join("copied"))
+            .await
+            .unwrap();
+        let periods: Vec<String> = outcomes(&r).into_iter().map(|p| p.0).collect();
+        assert_eq!(periods, ["2024-08", "2024-09"], "{backend}");
+        let state = state_on(store.clone(), cfg(5)).await;
+        let m = by_month(&state).await;
+        close(month(&m, "2024-08"), 3.0, "August");
+        close(month(&m, "2024-09"), 6.0, "September, without the bad row");
+        let sources = ok(&state, "/api/v1/costs/sources").await;
+        let periods = sources["periods"].as_array().unwrap();
+        let skipped: u64 = periods
+            .iter()
+            .map(|p| p["skipped_rows"].as_u64().unwrap())
+            .sum();
+        let listed: usize = periods
+            .iter()
+            .map(|p| p["problems"].as_array().unwrap().len())
+            .sum();
+        assert_eq!(
+            (skipped, listed),
+            (1, 1),
+            "{backend}: one bad row in the files, shown on the periods as: {sources}"
+        );
     }
 }

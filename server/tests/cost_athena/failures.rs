@@ -56,8 +56,9 @@ async fn failed_with_athena_s_reason_and_what_to_fix() {
             ID,
             "FAILED",
             Some(
-                "Access denied when writing output to url: s3://nagare-athena-results/queries/x.csv \
-                 . Please ensure you are allowed to access the S3 bucket.",
+                "Access denied when writing output to url: \
+                 s3://nagare-athena-results/queries/x.csv . Please ensure you are allowed to \
+                 access the S3 bucket.",
             ),
             None,
         ),
@@ -143,10 +144,10 @@ async fn access_denied_names_the_permission() {
     )
     .await;
     let err = a.period("2024-05").await.unwrap_err();
-    assert!(
-        matches!(&err, AthenaError::AccessDenied { action, .. } if action == "athena:StartQueryExecution"),
-        "{err:?}"
-    );
+    let AthenaError::AccessDenied { action, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(action, "athena:StartQueryExecution");
     let text = said(&err);
     assert!(
         text.contains("allow athena:StartQueryExecution to this identity in IAM"),

@@ -19,11 +19,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+/// One scripted answer: a secret and its expiry, or the provider's error.
+type Answer = Result<(String, Option<SystemTime>), String>;
+
 /// A provider that answers from a script (the last answer repeats) and counts the calls.
 #[derive(Debug, Default)]
 struct Scripted {
     calls: AtomicUsize,
-    answers: Mutex<VecDeque<Result<(String, Option<SystemTime>), String>>>,
+    answers: Mutex<VecDeque<Answer>>,
 }
 
 impl ProvideCredentials for Scripted {
@@ -51,9 +54,7 @@ impl ProvideCredentials for Scripted {
     }
 }
 
-fn scripted(
-    answers: Vec<Result<(String, Option<SystemTime>), String>>,
-) -> (Arc<Scripted>, SharedCredentialsProvider) {
+fn scripted(answers: Vec<Answer>) -> (Arc<Scripted>, SharedCredentialsProvider) {
     let p = Arc::new(Scripted {
         calls: AtomicUsize::new(0),
         answers: Mutex::new(answers.into()),
@@ -182,7 +183,12 @@ async fn credentials_come_from_the_standard_chain() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("home")).unwrap();
         let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["chain_child", "--exact", "--ignored", "--nocapture"])
+            .args([
+                "credentials::chain_child",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+            ])
             .env_clear()
             .envs(child_env(dir.path(), case))
             .env("NAGARE_TEST_S3_ENDPOINT", seaweedfs::endpoint())

@@ -5,6 +5,7 @@
 //! A field added to a reply type without its schema, or a status the document does not list,
 //! fails here.
 
+mod costs;
 mod slos;
 
 use crate::auth::request;
@@ -622,6 +623,7 @@ async fn every_reply_matches_the_generated_schema() {
     }
 
     slos::check(&doc, &state, &mut seen).await;
+    costs::check(&doc, &state, &mut seen).await;
 
     let r = request(&state, "POST", "/auth/logout", &[], "").await;
     assert_eq!(r.status, 200, "{}", r.json);

@@ -91,8 +91,23 @@ pub struct StackedChart {
 }
 
 impl StackedChart {
+    /// The chart of a report's series, up to the last day with stored cost: the days after it
+    /// (the export's lag) would draw as a drop to zero that did not happen.
     pub fn new(r: &CostReport) -> Option<Self> {
         let series = r.series.as_ref()?;
+        let shown = match &r.data_through {
+            Some(last) => series
+                .buckets
+                .iter()
+                .take_while(|b| b.start.as_str() <= last.as_str())
+                .count()
+                .max(1),
+            None => series.buckets.len(),
+        };
+        let mut layers = layers(r);
+        for l in &mut layers {
+            l.values.truncate(shown);
+        }
         let cur = r.currency.clone().unwrap_or_default();
         let by = super::text::group_by_label(r.group_by).to_lowercase();
         let unit = if cur.is_empty() {
@@ -107,9 +122,10 @@ impl StackedChart {
             buckets: series
                 .buckets
                 .iter()
+                .take(shown)
                 .map(|b| (b.start.clone(), b.days))
                 .collect(),
-            layers: layers(r),
+            layers,
             currency: cur,
         })
     }
@@ -435,6 +451,17 @@ mod tests {
         assert!(StackedChart::new(&r).and_then(|c| c.to_svg()).is_none());
         r.series = None;
         assert!(StackedChart::new(&r).is_none());
+    }
+
+    #[test]
+    fn days_after_the_last_stored_one_are_not_drawn() {
+        let mut r = report(2, false);
+        r.data_through = Some("2024-09-02".into());
+        let chart = StackedChart::new(&r).unwrap();
+        assert_eq!(chart.buckets.len(), 2);
+        assert!(chart.layers.iter().all(|l| l.values.len() == 2));
+        let svg = chart.to_svg().unwrap_or_default();
+        assert_eq!(svg.matches("data-test=\"cost-bucket\"").count(), 2);
     }
 
     #[test]

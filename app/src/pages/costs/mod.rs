@@ -153,7 +153,7 @@ pub fn code_text(t: &str) -> impl IntoView {
         .collect_view()
 }
 
-/// An amount with the digits it needs: whole units from 100, cents from 1, and two
+/// An amount with the digits it needs: whole units from 100, cents from 0.01, and two
 /// significant digits below (cloud rows are often fractions of a cent).
 pub fn amount_text(v: f64) -> String {
     let a = v.abs();
@@ -162,7 +162,7 @@ pub fn amount_text(v: f64) -> String {
         "0".to_owned()
     } else if a >= 100.0 {
         group_thousands(&format!("{a:.0}"))
-    } else if a >= 1.0 {
+    } else if a >= 0.01 {
         group_thousands(&format!("{a:.2}"))
     } else {
         let digits = (-(a.log10().floor()) as usize + 1).min(8);
@@ -223,7 +223,11 @@ mod tests {
         assert_eq!(amount_text(123.4), "123");
         assert_eq!(amount_text(12.345), "12.35");
         assert_eq!(amount_text(1234.6), "1,235");
-        assert_eq!(amount_text(0.0123), "0.012");
+        assert_eq!(amount_text(0.0123), "0.01");
+        assert_eq!(amount_text(0.99995), "1.00");
+        assert_eq!(amount_text(0.18), "0.18");
+        assert_eq!(amount_text(0.005), "0.005");
+        assert_eq!(amount_text(0.000123), "0.00012");
         assert_eq!(amount_text(0.0000008), "0.0000008");
         assert_eq!(amount_text(-5.5), "−5.50");
         assert_eq!(money(1500.0, "USD"), "1,500 USD");

@@ -88,6 +88,9 @@ fn Loaded(r: Reply) -> impl IntoView {
         }
         .into_any()
     };
+    let imported_only = r.sources.is_empty().then(|| {
+        view! { <p class="muted" data-test="imported-only">{code_text(text::IMPORTED_ONLY)}</p> }
+    });
     let sources = (!r.sources.is_empty()).then(|| {
         let rows = r.sources.into_iter().map(source_row).collect_view();
         view! {
@@ -113,6 +116,7 @@ fn Loaded(r: Reply) -> impl IntoView {
     });
     view! {
         {sources}
+        {imported_only}
         <h2 class="section-title">{text::PERIODS_TITLE}</h2>
         {periods}
         <p class="muted small">{code_text(text::COST_DOCS)}</p>

@@ -1,6 +1,6 @@
 //! A synthetic "FOCUS 1.2 with AWS columns" export: the 57 FOCUS 1.2 columns and AWS's three
 //! `x_` columns, hourly charge periods across September 2024, about 200 services, 20
-//! accounts, `user:team` / `user:service` tags on about 80 % of rows. Written as Parquet
+//! accounts, some 32 000 resources, `user:team` / `user:service` tags on about 80 % of rows. Written as Parquet
 //! (snappy; `Tags` and `x_Discounts` as MAP columns, timestamps as microsecond timestamps in
 //! UTC; row groups of up to 1 Mi rows and 128 MiB, as Spark-written exports have) and as CSV.gz
 //! (times as `YYYY-MM-DD HH:MM:SS`, maps as JSON). Deterministic: the same rows every run.
@@ -64,6 +64,7 @@ pub(crate) struct Row {
 
 fn sample(rng: &mut Rng) -> Row {
     let service = rng.below(SERVICES);
+    let account = rng.below(ACCOUNTS);
     let billed = {
         let u = rng.unit();
         (u * u * 5.0 * 1e6).round() / 1e6
@@ -78,10 +79,13 @@ fn sample(rng: &mut Rng) -> Row {
     Row {
         hour: rng.below(HOURS),
         service,
-        account: rng.below(ACCOUNTS),
+        account,
         region: REGIONS[(service % REGIONS.len() as u64) as usize],
-        resource: rng.next() >> 16,
-        tagged: rng.below(10) < 8,
+        // A resource appears every hour, as in a real export: up to 8 per (service, account),
+        // some 32 000 in all.
+        resource: (service * ACCOUNTS + account) * 8 + rng.below(8),
+        // Tagged or not is the resource's: about 80 % of them are.
+        tagged: (service * ACCOUNTS + account) % 10 < 8,
         category,
         billed,
         effective: (billed * (0.7 + 0.3 * rng.unit()) * 1e6).round() / 1e6,
@@ -179,7 +183,7 @@ fn columns() -> Vec<(&'static str, Kind)> {
 
 /// The tags of a row: `user:team` and `user:service` when tagged, and an `env` tag always.
 fn tags(r: &Row, mut f: impl FnMut(&str, &str)) {
-    f("env", if r.account % 4 == 0 { "dev" } else { "prod" });
+    f("env", if r.account.is_multiple_of(4) { "dev" } else { "prod" });
     if r.tagged {
         f("user:team", &format!("team-{:02}", r.service % 25));
         f("user:service", &format!("svc-{:03}", r.service));

@@ -92,8 +92,8 @@ pub enum AthenaError {
     )]
     Cancelled { id: String, reason: String },
     #[error(
-        "Athena query {id} did not finish within {secs} s{stopped}; raise cost.athena.timeout_secs, \
-         or check the workgroup's queue in the Athena console"
+        "Athena query {id} did not finish within {secs} s{stopped}; raise \
+         cost.athena.timeout_secs, or check the workgroup's queue in the Athena console"
     )]
     Timeout {
         id: String,
@@ -308,7 +308,8 @@ pub(super) fn failure_hint(reason: &str, ctx: &FailureContext<'_>) -> String {
             |l| l.to_owned(),
         );
         return format!(
-            "; allow s3:PutObject, s3:GetObject, s3:ListBucket and s3:GetBucketLocation on {location}"
+            "; allow s3:PutObject, s3:GetObject, s3:ListBucket and s3:GetBucketLocation on \
+             {location}"
         );
     }
     if denied && lower.contains("s3") {

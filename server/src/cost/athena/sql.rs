@@ -174,10 +174,11 @@ pub fn query(format: Format, database: &str, table: &str, tags: &[String], perio
             }
             select.push(r#"COALESCE(SUM("line_item_unblended_cost"), 0)"#.to_owned());
             select.push(format!("COALESCE(SUM({}), 0)", cur_effective()));
-            select.push(
-                r#"COALESCE(SUM(COALESCE("pricing_public_on_demand_cost", "line_item_unblended_cost")), 0)"#
-                    .to_owned(),
-            );
+            select.push(format!(
+                "COALESCE(SUM(COALESCE({}, {})), 0)",
+                ident("pricing_public_on_demand_cost"),
+                ident("line_item_unblended_cost")
+            ));
         }
     }
     select.push("COUNT(*)".to_owned());
@@ -220,11 +221,13 @@ fn cur_effective() -> String {
     [
         "CASE \"line_item_line_item_type\"",
         " WHEN 'SavingsPlanCoveredUsage' THEN \"savings_plan_savings_plan_effective_cost\"",
-        " WHEN 'SavingsPlanRecurringFee' THEN \"savings_plan_total_commitment_to_date\" - \"savings_plan_used_commitment\"",
+        " WHEN 'SavingsPlanRecurringFee' THEN \"savings_plan_total_commitment_to_date\"",
+        " - \"savings_plan_used_commitment\"",
         " WHEN 'SavingsPlanNegation' THEN 0",
         " WHEN 'SavingsPlanUpfrontFee' THEN 0",
         " WHEN 'DiscountedUsage' THEN \"reservation_effective_cost\"",
-        " WHEN 'RIFee' THEN \"reservation_unused_amortized_upfront_fee_for_billing_period\" + \"reservation_unused_recurring_fee\"",
+        " WHEN 'RIFee' THEN \"reservation_unused_amortized_upfront_fee_for_billing_period\"",
+        " + \"reservation_unused_recurring_fee\"",
         " ELSE \"line_item_unblended_cost\" END",
     ]
     .concat()
