@@ -3,8 +3,8 @@
 
 use crate::events::{ChangeType, DeploymentStatus, EnvironmentTier};
 pub use crate::query::{
-    AuditQuery, CostQuery, DeliveryQuery, DeploymentQuery, DoraParams, IncidentQuery, PipelineRunQuery,
-    PipelineWindowParams, SloAtQuery, SloQuery, ValueStreamParams,
+    AuditQuery, CostQuery, DeliveryQuery, DeploymentQuery, DoraParams, IncidentQuery,
+    PipelineRunQuery, PipelineWindowParams, SloAtQuery, SloQuery, ValueStreamParams,
 };
 pub use cost::*;
 pub use pipelines::*;

@@ -2,6 +2,7 @@
 //   E2E_COST_URL — a server with the real FOCUS sample (server/tests/fixtures/cost/focus_sample.csv,
 //                  1000 rows, billing period 2024-09) imported; when unset, E2E_EMPTY_URL is read
 //                  as that server
+//   E2E_COST_SAMPLE — that sample file (default: the path above), read here independently
 //   E2E_DEMO_URL — a server seeded with the demo organisation and its six months of cost (one
 //                  anomaly, one untagged account)
 //   E2E_EMPTY_URL — when it is not the cost server: a server with no cost at all
@@ -93,10 +94,11 @@ function records(text: string): Record<string, string>[] {
 /** The FOCUS sample's rows, read from the file itself. */
 function sampleRows(): Record<string, string>[] {
   const candidates = [
+    process.env.E2E_COST_SAMPLE ?? '',
     path.join(__dirname, '..', '..', 'server', 'tests', 'fixtures', 'cost', 'focus_sample.csv'),
     path.join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'focus', 'focus_sample.csv'),
   ];
-  const file = candidates.find((f) => fs.existsSync(f));
+  const file = candidates.find((f) => f !== '' && fs.existsSync(f));
   if (!file) throw new Error(`the FOCUS sample is missing: looked for ${candidates.join(', ')}`);
   return records(fs.readFileSync(file, 'utf8'));
 }

@@ -5,7 +5,15 @@
 //!
 //! - `sample`: the FinOps Foundation's real FOCUS sample, per group, per day, week and month;
 //! - `restate`: an AWS Data Exports folder restated, a crash mid-way, a half-written delivery,
-//!   bad rows under and past the tolerance;
+//!   bad rows under and past the tolerance, loose files;
+//! - `demo`: the demo's one anomaly, its unallocated sandbox, its month to date and forecast;
+//! - `access`: a token limited to a team, an unrestricted one, none;
+//! - `unit`: cost per deployment, of failed changes, per CI minute and run, per good SLO event;
+//! - `params`: hostile and odd query parameters, empty windows, nothing stored;
+//! - `replicas`: a second process on the same database follows within a second;
+//! - `cli`: `nagare import-cost` as a process.
+//!
+//! `support` holds what they share: FOCUS CSV files and a Data Exports folder written by hand.
 
 #[path = "cost_api/access.rs"]
 mod access;

@@ -114,7 +114,7 @@ pub fn chart_title(by: &str, interval: &str, currency: &str) -> String {
     format!("{interval} cost by {by}, stacked ({currency})")
 }
 pub fn chart_caption(by: &str, interval: &str) -> String {
-    format!("{interval} cost by {by}: the 8 costliest, then the others together, then what no group was found for. Hover a bucket for its numbers.")
+    format!("{interval} cost by {by}: the 8 costliest, then the others together, then what no group was found for, through the last day with stored cost (a last week or month not yet whole is in the CSV only). Hover a bucket for its numbers.")
 }
 pub fn interval_word(i: CostInterval) -> &'static str {
     match i {

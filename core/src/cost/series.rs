@@ -73,7 +73,8 @@ pub fn month_to_date(daily: &BTreeMap<i32, f64>, through: Option<i32>, today: i3
     };
     let elapsed = (last + 1 - first) as u32;
     let in_month = (end - first) as u32;
-    let forecast = through.and_then(|_| super::forecast::month_end(to_date, &days, elapsed, in_month));
+    let forecast =
+        through.and_then(|_| super::forecast::month_end(to_date, &days, elapsed, in_month));
     let run_rate = (!days.is_empty()).then(|| days.iter().sum::<f64>() / days.len() as f64);
     let prev_first = month_start(first - 1);
     let prev_same = (prev_first + (last - first)).min(first - 1);
@@ -102,10 +103,22 @@ mod tests {
     #[test]
     fn buckets_by_hand() {
         // 2024-09-18 is a Wednesday: its week starts Monday the 16th.
-        assert_eq!(day_text(bucket_start(d("2024-09-18"), CostInterval::Week)), "2024-09-16");
-        assert_eq!(day_text(bucket_start(d("2024-09-16"), CostInterval::Week)), "2024-09-16");
-        assert_eq!(day_text(bucket_start(d("2024-09-22"), CostInterval::Week)), "2024-09-16");
-        assert_eq!(day_text(bucket_start(d("2024-09-18"), CostInterval::Month)), "2024-09-01");
+        assert_eq!(
+            day_text(bucket_start(d("2024-09-18"), CostInterval::Week)),
+            "2024-09-16"
+        );
+        assert_eq!(
+            day_text(bucket_start(d("2024-09-16"), CostInterval::Week)),
+            "2024-09-16"
+        );
+        assert_eq!(
+            day_text(bucket_start(d("2024-09-22"), CostInterval::Week)),
+            "2024-09-16"
+        );
+        assert_eq!(
+            day_text(bucket_start(d("2024-09-18"), CostInterval::Month)),
+            "2024-09-01"
+        );
         assert_eq!(day_text(next_month(d("2024-12-31"))), "2025-01-01");
         assert_eq!(day_text(next_month(d("2024-02-10"))), "2024-03-01");
         assert_eq!(month_text(d("1969-12-31")), "1969-12");

@@ -39,7 +39,10 @@ pub fn while_any_failed(daily: &BTreeMap<i32, f64>, spans: &[(i64, i64)]) -> f64
             _ => merged.push((s, e)),
         }
     }
-    merged.iter().map(|(s, e)| while_failed(daily, *s, *e)).sum()
+    merged
+        .iter()
+        .map(|(s, e)| while_failed(daily, *s, *e))
+        .sum()
 }
 
 #[cfg(test)]
@@ -72,9 +75,15 @@ mod tests {
         let daily = BTreeMap::from([(10, 24.0)]);
         let h = |x: i64| 10 * DAY_MS + x * HOUR_MS;
         // 02–08 and 06–12 overlap in 06–08: their union is 02–12, 10 hours.
-        assert_eq!(while_any_failed(&daily, &[(h(6), h(12)), (h(2), h(8))]), 10.0);
+        assert_eq!(
+            while_any_failed(&daily, &[(h(6), h(12)), (h(2), h(8))]),
+            10.0
+        );
         // Apart: 1 + 2 hours; an empty span adds nothing.
-        assert_eq!(while_any_failed(&daily, &[(h(1), h(2)), (h(4), h(6)), (h(7), h(7))]), 3.0);
+        assert_eq!(
+            while_any_failed(&daily, &[(h(1), h(2)), (h(4), h(6)), (h(7), h(7))]),
+            3.0
+        );
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! - untagged CloudWatch rows in each team account, allocated to the team by the account map;
 //! - one anomaly: search-api's OpenSearch domain costs five times its usual nine days ago.
 //!
-//! Amounts follow a slow growth, a weekly rhythm (compute is cheaper at weekends) and a
-//! seeded jitter, so that the anomaly stands out and nothing else does.
+//! Amounts follow a slow growth and a small, smooth wobble of their own (a few percent), so that
+//! the anomaly stands out and nothing else does: a weekly rhythm (cheaper weekends) would be
+//! judged against weekday baselines and flag every weekend (docs/metrics.md, "Anomalies").
 
 use super::sim::Rng;
 use crate::time::DAY_MS;
@@ -103,20 +104,24 @@ fn amounts(category: &str, billed: f64) -> (f64, f64, f64) {
 /// The demo's daily cost up to yesterday (UTC) of `now_ms`.
 pub fn demo_costs(seed: u64, now_ms: i64) -> Vec<DemoCost> {
     let mut rng = Rng::new(seed ^ 0xC057);
+    // Each series' wobble: its own phase, from the seed.
+    let mut phases = std::iter::repeat_with(move || rng.f64() * std::f64::consts::TAU);
+    let mut phase = || phases.next().unwrap_or(0.0);
     let today = now_ms.div_euclid(DAY_MS) as i32;
     let first = today - DAYS;
+    let wobble =
+        |day: i32, phase: f64, size: f64| 1.0 + size * (f64::from(day) * 0.61 + phase).sin();
+    let service_phases: Vec<f64> = SERVICES.iter().map(|_| phase()).collect();
+    let account_phases: Vec<f64> = ACCOUNTS.iter().map(|_| phase()).collect();
+    let (ci_phase, sandbox_phase) = (phase(), phase());
     let mut out = Vec::new();
     for day in first..today {
-        let age = f64::from(day - first);
-        let growth = 1.0 + 0.0015 * age;
-        // 1970-01-01 was a Thursday: day 2 is a Saturday.
-        let weekend = matches!((day + 4).rem_euclid(7), 0 | 6);
-        for (service, team, base, mix) in SERVICES {
+        let growth = 1.0 + 0.0002 * f64::from(day - first);
+        for (i, (service, team, base, mix)) in SERVICES.into_iter().enumerate() {
             let (account_id, account_name) = account_of(team);
+            let jitter = wobble(day, service_phases[i], 0.03);
             for (name, category, share) in mix {
-                let rhythm = if weekend && *category == "Compute" { 0.8 } else { 1.0 };
-                let jitter = 1.0 + 0.06 * (rng.f64() - 0.5);
-                let mut billed = base * share * growth * rhythm * jitter;
+                let mut billed = base * share * growth * jitter;
                 if service == "search-api"
                     && *name == "Amazon OpenSearch Service"
                     && day == today - ANOMALY_DAYS_AGO
@@ -130,7 +135,10 @@ pub fn demo_costs(seed: u64, now_ms: i64) -> Vec<DemoCost> {
                     account_name,
                     service_name: name,
                     service_category: category,
-                    tags: vec![("user:team", team.to_owned()), ("user:service", service.to_owned())],
+                    tags: vec![
+                        ("user:team", team.to_owned()),
+                        ("user:service", service.to_owned()),
+                    ],
                     billed,
                     effective,
                     list,
@@ -138,8 +146,8 @@ pub fn demo_costs(seed: u64, now_ms: i64) -> Vec<DemoCost> {
             }
         }
         // Each team account's untagged monitoring: the account map allocates it.
-        for (account_id, account_name, _) in ACCOUNTS {
-            let billed = 18.0 * growth * (1.0 + 0.04 * (rng.f64() - 0.5));
+        for (i, (account_id, account_name, _)) in ACCOUNTS.into_iter().enumerate() {
+            let billed = 18.0 * growth * wobble(day, account_phases[i], 0.02);
             out.push(DemoCost {
                 day,
                 account_id,
@@ -152,8 +160,8 @@ pub fn demo_costs(seed: u64, now_ms: i64) -> Vec<DemoCost> {
                 list: billed,
             });
         }
-        // CI runners: busier on weekdays.
-        let ci = if weekend { 40.0 } else { 150.0 } * growth * (1.0 + 0.08 * (rng.f64() - 0.5));
+        // CI runners, autoscaled on a steady queue.
+        let ci = 110.0 * growth * wobble(day, ci_phase, 0.04);
         let (billed, effective, list) = amounts("Compute", ci);
         out.push(DemoCost {
             day,
@@ -161,7 +169,10 @@ pub fn demo_costs(seed: u64, now_ms: i64) -> Vec<DemoCost> {
             account_name: "acme-ci",
             service_name: "Amazon Elastic Compute Cloud",
             service_category: "Compute",
-            tags: vec![("user:team", "platform".into()), ("user:service", "ci-runners".into())],
+            tags: vec![
+                ("user:team", "platform".into()),
+                ("user:service", "ci-runners".into()),
+            ],
             billed,
             effective,
             list,
@@ -171,7 +182,7 @@ pub fn demo_costs(seed: u64, now_ms: i64) -> Vec<DemoCost> {
             ("Amazon Elastic Compute Cloud", "Compute", 55.0),
             ("Amazon Simple Storage Service", "Storage", 12.0),
         ] {
-            let billed = base * (1.0 + 0.1 * (rng.f64() - 0.5));
+            let billed = base * wobble(day, sandbox_phase, 0.03);
             let (billed, effective, list) = amounts(category, billed);
             out.push(DemoCost {
                 day,
@@ -212,7 +223,10 @@ mod tests {
         };
         let spike = opensearch(20_000 - ANOMALY_DAYS_AGO);
         let before = opensearch(20_000 - ANOMALY_DAYS_AGO - 1);
-        assert!(spike > 4.5 * before && spike < 5.6 * before, "{spike} vs {before}");
+        assert!(
+            spike > 4.5 * before && spike < 5.6 * before,
+            "{spike} vs {before}"
+        );
         // The sandbox has no tags at all.
         assert!(rows
             .iter()

@@ -52,10 +52,21 @@ impl Org {
     }
 
     /// Pipeline run attempts that finished in `[from, to)` (ms) with a start and finish: their
-    /// minutes and count. Runs of every repository: CI's cost is not split by service.
-    pub fn ci_usage(&self, from: i64, to: i64) -> CiUsage {
+    /// minutes and count. CI's cost is not split by service, so every repository counts; with
+    /// `admit`, only the repositories with a service it admits (what a caller may read).
+    pub fn ci_usage(&self, from: i64, to: i64, admit: Option<&dyn Fn(&str) -> bool>) -> CiUsage {
+        let repos = admit.map(|admit| {
+            self.repo_services()
+                .into_iter()
+                .filter(|(_, services)| services.iter().any(|s| admit(s)))
+                .map(|(r, _)| r)
+                .collect::<std::collections::HashSet<_>>()
+        });
         let mut u = CiUsage::default();
         for e in &self.run_list {
+            if repos.as_ref().is_some_and(|r| !r.contains(&e.repo)) {
+                continue;
+            }
             if !e.finished || e.outcome == Outcome::Running {
                 continue;
             }

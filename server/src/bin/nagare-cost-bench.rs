@@ -30,7 +30,11 @@ fn args() -> Result<Args, String> {
                     .map_err(|_| format!("--rows {v}: not a whole number"))?;
             }
             "-h" | "--help" => return Err("usage: nagare-cost-bench [--rows 1000000]".into()),
-            other => return Err(format!("unknown argument {other}; usage: nagare-cost-bench [--rows N]")),
+            other => {
+                return Err(format!(
+                    "unknown argument {other}; usage: nagare-cost-bench [--rows N]"
+                ))
+            }
         }
     }
     Ok(a)

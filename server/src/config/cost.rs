@@ -159,8 +159,7 @@ impl CostConfig {
             let key = |k: &str| format!("cost.sources[{i}].{k}");
             let valid = !s.name.is_empty()
                 && s.name.len() <= 64
-                && s
-                    .name
+                && s.name
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
             if !valid || s.name == "demo" || s.name == "import" {
@@ -173,25 +172,45 @@ impl CostConfig {
                 ));
             }
             if !names.insert(s.name.as_str()) {
-                return Err((key("name"), format!("`{}` names two sources; give each its own", s.name)));
+                return Err((
+                    key("name"),
+                    format!("`{}` names two sources; give each its own", s.name),
+                ));
             }
             crate::cost::layout::parse_location(&s.location).map_err(|m| (key("location"), m))?;
         }
         if self.anomaly_threshold.is_nan() || self.anomaly_threshold <= 0.0 {
             return Err((
                 "cost.anomaly_threshold".into(),
-                format!("{} is not a threshold; use a positive |z| such as 3.5 (the default)", self.anomaly_threshold),
+                format!(
+                    "{} is not a threshold; use a positive |z| such as 3.5 (the default)",
+                    self.anomaly_threshold
+                ),
             ));
         }
-        for (key, list) in [("cost.team_tags", &self.team_tags), ("cost.service_tags", &self.service_tags)] {
+        for (key, list) in [
+            ("cost.team_tags", &self.team_tags),
+            ("cost.service_tags", &self.service_tags),
+        ] {
             if list.iter().any(|k| k.trim().is_empty()) {
-                return Err((key.into(), "an empty tag key; write keys such as \"user:team\"".into()));
+                return Err((
+                    key.into(),
+                    "an empty tag key; write keys such as \"user:team\"".into(),
+                ));
             }
         }
         if let Some(a) = &self.athena {
-            for (k, v) in [("workgroup", &a.workgroup), ("database", &a.database), ("table", &a.table), ("catalog", &a.catalog)] {
+            for (k, v) in [
+                ("workgroup", &a.workgroup),
+                ("database", &a.database),
+                ("table", &a.table),
+                ("catalog", &a.catalog),
+            ] {
                 if v.trim().is_empty() {
-                    return Err((format!("cost.athena.{k}"), "empty; name it as it is in Athena".into()));
+                    return Err((
+                        format!("cost.athena.{k}"),
+                        "empty; name it as it is in Athena".into(),
+                    ));
                 }
             }
             if !matches!(a.format.as_str(), "focus" | "cur2") {
@@ -209,10 +228,19 @@ impl CostConfig {
                 }
             }
             if a.months == 0 || a.months > 24 {
-                return Err(("cost.athena.months".into(), format!("{} is not a number of billing periods; use 1 to 24 (default 2)", a.months)));
+                return Err((
+                    "cost.athena.months".into(),
+                    format!(
+                        "{} is not a number of billing periods; use 1 to 24 (default 2)",
+                        a.months
+                    ),
+                ));
             }
             if a.timeout_secs == 0 {
-                return Err(("cost.athena.timeout_secs".into(), "0 seconds: a query needs time; the default is 600".into()));
+                return Err((
+                    "cost.athena.timeout_secs".into(),
+                    "0 seconds: a query needs time; the default is 600".into(),
+                ));
             }
         }
         Ok(())

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 mod auth;
+mod cost;
 mod database;
 mod demo;
 mod env;
@@ -17,13 +18,13 @@ mod log;
 mod metrics;
 mod retention;
 mod server;
-mod cost;
 mod slo;
 mod sources;
 mod triggers;
 mod validate;
 
 pub use auth::AuthConfig;
+pub use cost::{AthenaConfig, CostConfig, CostSourceConfig, S3Config};
 pub use database::DatabaseConfig;
 pub use demo::DemoConfig;
 pub use env::{EnvOverride, ENV_OVERRIDES};
@@ -33,7 +34,6 @@ pub use log::LogConfig;
 pub use metrics::MetricsConfig;
 pub use retention::RetentionConfig;
 pub use server::ServerConfig;
-pub use cost::{AthenaConfig, CostConfig, CostSourceConfig, S3Config};
 pub use slo::{AlertRuleConfig, PrometheusConfig, SlackConfig, SlackTeamConfig, SloConfig};
 pub use sources::{
     DeployRuleConfig, GithubSourceConfig, RepoRuleConfig, SignedSourceConfig, SourcesConfig,

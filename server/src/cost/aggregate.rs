@@ -230,10 +230,21 @@ impl Aggregator {
         // Unallocated first: 0, then each text's rank + 1.
         let r_opt = |id: Sym| if id == NONE { 0 } else { u64::from(r(id)) + 1 };
         let mut keys: Vec<(&Key, &Sums)> = self.sums.iter().collect();
-        keys.sort_unstable_by_key(|(k, _)| {
+        keys.sort_by_cached_key(|(k, _)| {
             (
-                (r(k.period), k.day, r(k.provider), r(k.account), r(k.service_name)),
-                (r(k.service_category), r(k.charge_category), r_opt(k.team), r_opt(k.service)),
+                (
+                    r(k.period),
+                    k.day,
+                    r(k.provider),
+                    r(k.account),
+                    r(k.service_name),
+                ),
+                (
+                    r(k.service_category),
+                    r(k.charge_category),
+                    r_opt(k.team),
+                    r_opt(k.service),
+                ),
                 (k.ci, r(k.currency)),
             )
         });
@@ -288,7 +299,11 @@ mod tests {
         let mut a = Aggregator::new(&CostConfig::default());
         let day = 19_984 * DAY_MS;
         // 18:00 on day 0 to 06:00 on day 2: 6 h, 24 h, 6 h of 36 h.
-        a.add(&line(day + 18 * HOUR_MS, day + 2 * DAY_MS + 6 * HOUR_MS, 36.0));
+        a.add(&line(
+            day + 18 * HOUR_MS,
+            day + 2 * DAY_MS + 6 * HOUR_MS,
+            36.0,
+        ));
         // Ends at midnight: wholly on its one day.
         a.add(&line(day, day + DAY_MS, 5.0));
         let rows = a.finish();
@@ -322,7 +337,13 @@ mod tests {
             ("2024-10", "zeta", "333", "", None),
             ("2024-09", "EC2", "222", "ci-account", None),
             ("2024-09", "EC2", "111", "", Some(("payments", "ci"))),
-            ("2024-09", "Athena", "111", "prod", Some(("payments", "api"))),
+            (
+                "2024-09",
+                "Athena",
+                "111",
+                "prod",
+                Some(("payments", "api")),
+            ),
             ("2024-09", "EC2", "111", "", None),
             ("2024-09", "EC2", "222", "", None),
         ];
@@ -358,11 +379,38 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("2024-09", "111", "prod", "Athena", Some("payments"), Some("api"), false, 1),
+                (
+                    "2024-09",
+                    "111",
+                    "prod",
+                    "Athena",
+                    Some("payments"),
+                    Some("api"),
+                    false,
+                    1
+                ),
                 ("2024-09", "111", "prod", "EC2", None, None, false, 1),
-                ("2024-09", "111", "prod", "EC2", Some("payments"), Some("ci"), true, 1),
+                (
+                    "2024-09",
+                    "111",
+                    "prod",
+                    "EC2",
+                    Some("payments"),
+                    Some("ci"),
+                    true,
+                    1
+                ),
                 // The same key twice; the account's name from its one named row.
-                ("2024-09", "222", "ci-account", "EC2", Some("platform"), None, false, 2),
+                (
+                    "2024-09",
+                    "222",
+                    "ci-account",
+                    "EC2",
+                    Some("platform"),
+                    None,
+                    false,
+                    2
+                ),
                 ("2024-10", "333", "", "zeta", None, None, false, 1),
             ]
         );

@@ -43,7 +43,10 @@ pub async fn import(
                     "no cost source is configured: name a directory, a file or s3://bucket/prefix, or configure [[cost.sources]] (docs/cost.md)"
                 );
             }
-            cfg.sources.iter().map(|s| (s.name.clone(), s.location.clone())).collect()
+            cfg.sources
+                .iter()
+                .map(|s| (s.name.clone(), s.location.clone()))
+                .collect()
         }
         Target::Athena => Vec::new(),
         Target::Location(l) => {
@@ -51,7 +54,7 @@ pub async fn import(
                 cfg.sources
                     .iter()
                     .find(|s| s.location == *l)
-                    .map_or_else(|| "import".to_owned(), |s| s.name.clone())
+                    .map_or_else(|| default_source(l), |s| s.name.clone())
             });
             vec![(name, l.clone())]
         }
@@ -64,9 +67,10 @@ pub async fn import(
     }
     if matches!(target, Target::Athena | Target::Configured) {
         if let Some(a) = &cfg.athena {
-            let athena = super::athena::Athena::from_config(a, &cfg.s3, &super::athena::tag_keys(cfg))
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let athena =
+                super::athena::Athena::from_config(a, &cfg.s3, &super::athena::tag_keys(cfg))
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
             let name = source.clone().unwrap_or_else(|| a.name.clone());
             let periods = ingest::athena_periods(crate::store::now_millis(), a.months);
             let bar = Bar::new(quiet, &name);
@@ -87,6 +91,33 @@ pub async fn import(
         anyhow::bail!("{refused} billing period(s) were refused; what was stored before stays (see above, or the Cost sources page)");
     }
     Ok(())
+}
+
+/// The source name of a location imported without `--source`: its last path segment
+/// (`focus_sample.csv`, `my-export`), so that two different files of the same month do not
+/// replace each other.
+pub fn default_source(location: &str) -> String {
+    let last = location
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    let name: String = last
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    if name.is_empty() || name == "demo" {
+        "import".into()
+    } else {
+        name
+    }
 }
 
 /// The progress bar: bytes of the files to read, and a line per billing period.
@@ -119,14 +150,19 @@ impl Bar {
             }
             Step::Period(p) => {
                 let what = match &p.outcome {
-                    Outcome::Ingested { rows, skipped, daily } => format!(
+                    Outcome::Ingested {
+                        rows,
+                        skipped,
+                        daily,
+                    } => format!(
                         "ingested: {rows} rows ({skipped} bad rows skipped) into {daily} daily rows"
                     ),
                     Outcome::Unchanged => "unchanged".into(),
                     Outcome::Waiting => "waiting: data files without a manifest yet".into(),
                     Outcome::Refused { error } => format!("refused: {error}"),
                 };
-                self.bar.println(format!("{}: {what}", p.period));
+                // Printed even without a terminal or with --quiet (the bar is then hidden).
+                self.bar.suspend(|| println!("{}: {what}", p.period));
             }
         }
     }
@@ -163,7 +199,11 @@ pub async fn seed_demo(store: &Store, seed: u64, now_ms: i64) -> anyhow::Result<
             service_category: r.service_category.into(),
             charge_category: "Usage".into(),
             currency: "USD".into(),
-            tags: r.tags.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect(),
+            tags: r
+                .tags
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
             billed: r.billed,
             effective: r.effective,
             list: r.list,
@@ -174,7 +214,10 @@ pub async fn seed_demo(store: &Store, seed: u64, now_ms: i64) -> anyhow::Result<
     let mut by_period: std::collections::BTreeMap<String, Vec<super::DailyCost>> =
         std::collections::BTreeMap::new();
     for d in agg.finish() {
-        by_period.entry(d.billing_period.clone()).or_default().push(d);
+        by_period
+            .entry(d.billing_period.clone())
+            .or_default()
+            .push(d);
     }
     let mut stored = 0;
     for (period, daily) in by_period {
@@ -188,7 +231,9 @@ pub async fn seed_demo(store: &Store, seed: u64, now_ms: i64) -> anyhow::Result<
             problems: None,
         };
         stored += daily.len();
-        store.replace_cost_period("demo", &period, &daily, &meta).await?;
+        store
+            .replace_cost_period("demo", &period, &daily, &meta)
+            .await?;
     }
     tracing::debug!(rows, stored, "seeded the demo's cost");
     Ok(stored)

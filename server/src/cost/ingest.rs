@@ -78,9 +78,16 @@ impl Report {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
     /// The files to read, and their bytes.
-    Planned { files: usize, bytes: u64 },
+    Planned {
+        files: usize,
+        bytes: u64,
+    },
     /// A file was read.
-    FileRead { name: String, bytes: u64, rows: u64 },
+    FileRead {
+        name: String,
+        bytes: u64,
+        rows: u64,
+    },
     Period(PeriodOutcome),
 }
 
@@ -153,7 +160,10 @@ pub async fn run(
         source: source.to_owned(),
         periods: Vec::new(),
     };
-    let done = |report: &mut Report, period: &str, outcome: Outcome, step: &mut (dyn FnMut(Step) + Send)| {
+    let done = |report: &mut Report,
+                period: &str,
+                outcome: Outcome,
+                step: &mut (dyn FnMut(Step) + Send)| {
         let p = PeriodOutcome {
             period: period.to_owned(),
             outcome,
@@ -187,17 +197,19 @@ pub async fn run(
                 let read = read_files(objects.as_ref(), &p.files, cfg, step).await?;
                 let outcome = match read {
                     Err(rejected) => {
-                        let error = refusal(&rejected);
                         store
                             .cost_period_failed(
                                 source,
                                 &p.period,
                                 &p.version,
-                                &error,
+                                &refusal(&rejected),
                                 problems_json(&rejected.problems).as_deref(),
                             )
                             .await?;
-                        Outcome::Refused { error }
+                        // The file's refusal, then each bad row (file, row, column).
+                        Outcome::Refused {
+                            error: rejected.to_string(),
+                        }
                     }
                     Ok(mut got) => {
                         // The partition names the period; a row saying otherwise is counted in it.
@@ -226,13 +238,19 @@ pub async fn run(
             match read_files(objects.as_ref(), &files, cfg, step).await? {
                 Err(rejected) => {
                     // Which periods the refused file held is unknown: nothing is stored.
-                    anyhow::bail!("{}; nothing was stored", refusal(&rejected));
+                    anyhow::bail!("{rejected}");
                 }
                 Ok(got) => {
                     let mut by_period: BTreeMap<String, Vec<DailyCost>> = BTreeMap::new();
                     for r in got.daily.iter().cloned() {
-                        by_period.entry(r.billing_period.clone()).or_default().push(r);
+                        by_period
+                            .entry(r.billing_period.clone())
+                            .or_default()
+                            .push(r);
                     }
+                    // The bad rows skipped are the files', not a period's: told once, with the
+                    // first period written.
+                    let mut problems = Some(got.problems.clone());
                     for (period, rows) in by_period {
                         let v = format!("{version}:{period}");
                         if !force && current(stored.get(&period), &v, &rules) {
@@ -241,6 +259,9 @@ pub async fn run(
                         }
                         let mut meta = got.meta(&v, &rules, files.len());
                         meta.rows_read = rows.iter().map(|r| r.rows as i64).sum();
+                        let skipped = problems.take().unwrap_or_default();
+                        meta.rows_skipped = skipped.len() as i64;
+                        meta.problems = problems_json(&skipped);
                         store
                             .replace_cost_period(source, &period, &rows, &meta)
                             .await?;
@@ -249,7 +270,7 @@ pub async fn run(
                             &period,
                             Outcome::Ingested {
                                 rows: meta.rows_read.max(0) as u64,
-                                skipped: got.problems.len() as u64,
+                                skipped: skipped.len() as u64,
                                 daily: rows.len(),
                             },
                             step,
@@ -406,7 +427,9 @@ pub async fn run_athena(
                 rules_key: rules.clone(),
                 problems: None,
             };
-            store.replace_cost_period(source, period, &daily, &meta).await?;
+            store
+                .replace_cost_period(source, period, &daily, &meta)
+                .await?;
             Outcome::Ingested {
                 rows: read,
                 skipped: 0,

@@ -91,7 +91,11 @@ pub fn unit_costs(held: &Held, res: &Resolved, cfg: &CostConfig, d: &Delivered) 
             }
         })
         .collect();
-    services.sort_by(|a, b| b.cost.total_cmp(&a.cost).then_with(|| a.service.cmp(&b.service)));
+    services.sort_by(|a, b| {
+        b.cost
+            .total_cmp(&a.cost)
+            .then_with(|| a.service.cmp(&b.service))
+    });
     UnitCosts {
         from: day_text(res.from),
         to: day_text(res.to),
@@ -110,13 +114,22 @@ pub fn unit_costs(held: &Held, res: &Resolved, cfg: &CostConfig, d: &Delivered) 
 }
 
 /// `GET /api/v1/costs/sources`.
-pub fn sources(cfg: &CostConfig, periods: Vec<PeriodRow>, polls: &HashMap<String, (i64, String)>) -> CostSources {
+pub fn sources(
+    cfg: &CostConfig,
+    periods: Vec<PeriodRow>,
+    polls: &HashMap<String, (i64, String)>,
+) -> CostSources {
     let mut out: Vec<CostSourceRow> = cfg
         .sources
         .iter()
         .map(|s| CostSourceRow {
             name: s.name.clone(),
-            kind: if s.location.starts_with("s3://") { "s3" } else { "local" }.into(),
+            kind: if s.location.starts_with("s3://") {
+                "s3"
+            } else {
+                "local"
+            }
+            .into(),
             location: s.location.clone(),
             poll_secs: (s.poll_secs > 0).then_some(s.poll_secs),
             last_poll_at: polls.get(&s.name).map(|p| Timestamp(p.0)),
@@ -167,7 +180,10 @@ mod tests {
     #[test]
     fn the_lowest_band() {
         use Band::*;
-        assert_eq!(lowest_band(&[Some(Elite), Some(Medium), Some(High)]), Some(Medium));
+        assert_eq!(
+            lowest_band(&[Some(Elite), Some(Medium), Some(High)]),
+            Some(Medium)
+        );
         assert_eq!(lowest_band(&[Some(Elite), None]), Some(Elite));
         assert_eq!(lowest_band(&[None, None]), None);
         assert_eq!(lowest_band(&[Some(Low), Some(Elite)]), Some(Low));

@@ -50,9 +50,7 @@ fn day_at_or_after(ms: i64) -> i32 {
 /// The window of `q` in days, or what is wrong with it (the parameter, the message).
 pub fn window(q: &CostQuery, now_ms: i64) -> Result<(i32, i32), (&'static str, String)> {
     let to = q.to.map_or(day_of_ms(now_ms) + 1, |t| day_at_or_after(t.0));
-    let from = q
-        .from
-        .map_or(to - DEFAULT_DAYS, |t| day_at_or_after(t.0));
+    let from = q.from.map_or(to - DEFAULT_DAYS, |t| day_at_or_after(t.0));
     if from >= to {
         return Err((
             "from",
@@ -62,7 +60,10 @@ pub fn window(q: &CostQuery, now_ms: i64) -> Result<(i32, i32), (&'static str, S
     if to - from > MAX_DAYS {
         return Err((
             "from",
-            format!("the window is {} days; at most {MAX_DAYS} are read at once", to - from),
+            format!(
+                "the window is {} days; at most {MAX_DAYS} are read at once",
+                to - from
+            ),
         ));
     }
     Ok((from, to))
@@ -103,7 +104,10 @@ impl Resolved {
             None => true,
             Some(want) => want.is_some() && *want == v,
         };
-        if !ok(&self.team, r.team) || !ok(&self.service, r.service) || !ok(&self.account, Some(r.account)) {
+        if !ok(&self.team, r.team)
+            || !ok(&self.service, r.service)
+            || !ok(&self.account, Some(r.account))
+        {
             return false;
         }
         self.all
@@ -147,7 +151,11 @@ impl Resolved {
 }
 
 /// Group keys by total, largest first (ties by label), with their totals.
-fn ranked(held: &Held, res: &Resolved, totals: HashMap<Option<u32>, f64>) -> Vec<(Option<u32>, f64, String)> {
+fn ranked(
+    held: &Held,
+    res: &Resolved,
+    totals: HashMap<Option<u32>, f64>,
+) -> Vec<(Option<u32>, f64, String)> {
     let mut v: Vec<(Option<u32>, f64, String)> = totals
         .into_iter()
         .map(|(k, t)| (k, t, res.label(held, k)))
@@ -157,7 +165,13 @@ fn ranked(held: &Held, res: &Resolved, totals: HashMap<Option<u32>, f64>) -> Vec
 }
 
 /// `GET /api/v1/costs`.
-pub fn report(held: &Held, q: &CostQuery, res: &Resolved, configured: bool, today: i32) -> CostReport {
+pub fn report(
+    held: &Held,
+    q: &CostQuery,
+    res: &Resolved,
+    configured: bool,
+    today: i32,
+) -> CostReport {
     let rows = held.days(res.from, res.to);
     let mut totals: HashMap<Option<u32>, f64> = HashMap::new();
     let (mut total, mut unallocated) = (0.0, 0.0);
@@ -204,7 +218,11 @@ pub fn report(held: &Held, q: &CostQuery, res: &Resolved, configured: bool, toda
     let anchor = last.unwrap_or(res.to - 1);
     let first = series::month_start(series::month_start(anchor) - 1);
     let mut daily: BTreeMap<i32, f64> = BTreeMap::new();
-    for r in held.days(first, anchor + 1).iter().filter(|r| res.admits(r)) {
+    for r in held
+        .days(first, anchor + 1)
+        .iter()
+        .filter(|r| res.admits(r))
+    {
         *daily.entry(r.day).or_default() += res.amount(r);
     }
     CostReport {
@@ -243,9 +261,8 @@ pub fn anomalies(held: &Held, res: &Resolved, threshold: f64) -> CostAnomalies {
         .filter(|r| res.admits(r))
         .collect();
     for r in &rows {
-        by_group
-            .entry(res.key(r))
-            .or_insert_with(|| vec![0.0; len])[(r.day - start) as usize] += res.amount(r);
+        by_group.entry(res.key(r)).or_insert_with(|| vec![0.0; len])[(r.day - start) as usize] +=
+            res.amount(r);
     }
     // Days after the last with any stored cost are not judged: the export has not reached
     // them yet (they would all look like drops to zero).
@@ -269,7 +286,11 @@ pub fn anomalies(held: &Held, res: &Resolved, threshold: f64) -> CostAnomalies {
             });
         }
     }
-    found.sort_by(|a, b| b.z.abs().total_cmp(&a.z.abs()).then_with(|| a.day.cmp(&b.day)));
+    found.sort_by(|a, b| {
+        b.z.abs()
+            .total_cmp(&a.z.abs())
+            .then_with(|| a.day.cmp(&b.day))
+    });
     CostAnomalies {
         from: day_text(res.from),
         to: day_text(res.to),
@@ -285,10 +306,19 @@ pub fn anomalies(held: &Held, res: &Resolved, threshold: f64) -> CostAnomalies {
 
 /// A group's cost on `day` by account and provider service, each against the median of its
 /// own 28 days before, largest change first.
-fn contributors(held: &Held, res: &Resolved, rows: &[&Row], key: Option<u32>, day: i32) -> Vec<CostContributor> {
+fn contributors(
+    held: &Held,
+    res: &Resolved,
+    rows: &[&Row],
+    key: Option<u32>,
+    day: i32,
+) -> Vec<CostContributor> {
     let base_from = day - BASELINE_DAYS as i32;
     let mut parts: HashMap<(u32, u32), (f64, BTreeMap<i32, f64>)> = HashMap::new();
-    for r in rows.iter().filter(|r| res.key(r) == key && r.day >= base_from && r.day <= day) {
+    for r in rows
+        .iter()
+        .filter(|r| res.key(r) == key && r.day >= base_from && r.day <= day)
+    {
         let e = parts.entry((r.account, r.service_name)).or_default();
         if r.day == day {
             e.0 += res.amount(r);
@@ -299,7 +329,9 @@ fn contributors(held: &Held, res: &Resolved, rows: &[&Row], key: Option<u32>, da
     let mut out: Vec<CostContributor> = parts
         .into_iter()
         .map(|((account, service_name), (cost, base))| {
-            let days: Vec<f64> = (base_from..day).map(|d| base.get(&d).copied().unwrap_or(0.0)).collect();
+            let days: Vec<f64> = (base_from..day)
+                .map(|d| base.get(&d).copied().unwrap_or(0.0))
+                .collect();
             CostContributor {
                 account_id: held.name(account).to_owned(),
                 account_name: held

@@ -39,7 +39,9 @@ impl CostPoll {
             if !self.due(&s.name, s.poll_secs).await {
                 continue;
             }
-            let line = match ingest::run(&state.store, cfg, &s.name, &s.location, false, &mut quiet).await {
+            let line = match ingest::run(&state.store, cfg, &s.name, &s.location, false, &mut quiet)
+                .await
+            {
                 Ok(r) => r.summary(),
                 Err(e) => format!("{}: {e:#}", s.name),
             };
@@ -51,7 +53,17 @@ impl CostPoll {
                 let keys = crate::cost::athena::tag_keys(cfg);
                 let periods = ingest::athena_periods(crate::store::now_millis(), a.months);
                 let line = match crate::cost::athena::Athena::from_config(a, &cfg.s3, &keys).await {
-                    Ok(athena) => match ingest::run_athena(&state.store, cfg, &athena, &a.name, &periods, false, &mut quiet).await {
+                    Ok(athena) => match ingest::run_athena(
+                        &state.store,
+                        cfg,
+                        &athena,
+                        &a.name,
+                        &periods,
+                        false,
+                        &mut quiet,
+                    )
+                    .await
+                    {
                         Ok(r) => r.summary(),
                         Err(e) => format!("{}: {e:#}", a.name),
                     },

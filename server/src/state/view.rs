@@ -218,9 +218,14 @@ impl TeamView {
         d
     }
 
-    /// Minutes and count of the pipeline runs that finished in `[from, to)` (ms).
+    /// Minutes and count of the pipeline runs that finished in `[from, to)` (ms), of the
+    /// repositories the caller may read.
     pub fn ci_usage(&self, from: i64, to: i64) -> nagare_core::model::CiUsage {
-        self.model.0.org.ci_usage(from, to)
+        if self.reads_all() {
+            return self.model.0.org.ci_usage(from, to, None);
+        }
+        let admit = |s: &str| self.admits(s);
+        self.model.0.org.ci_usage(from, to, Some(&admit))
     }
 
     /// The DORA report of one service the caller may read.

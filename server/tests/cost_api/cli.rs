@@ -172,7 +172,19 @@ async fn import_cost_refuses_a_period_past_the_tolerance_naming_rows_and_columns
         ),
         "{said}"
     );
+    // Stored: the period failed, no version, its bad rows with their columns.
     let file = export.data_path("2024-09", 1);
+    let store = Store::open(&db).await.unwrap();
+    let p = &store.cost_periods().await.unwrap()[0];
+    assert_eq!((p.state.as_str(), p.version.as_deref()), ("failed", None));
+    let problems = p.problems.clone().unwrap_or_default();
+    for part in [
+        r#""row":2,"column":"BilledCost""#,
+        r#""row":3,"column":"ChargePeriodEnd""#,
+    ] {
+        assert!(problems.contains(part), "no {part} in {problems}");
+    }
+    // Said: the same, where the command's user reads it.
     for part in [
         file.as_str(),
         "row 2 column BilledCost",
@@ -180,7 +192,4 @@ async fn import_cost_refuses_a_period_past_the_tolerance_naming_rows_and_columns
     ] {
         assert!(said.contains(part), "no {part:?} in:\n{said}");
     }
-    let store = Store::open(&db).await.unwrap();
-    let p = &store.cost_periods().await.unwrap()[0];
-    assert_eq!((p.state.as_str(), p.version.as_deref()), ("failed", None));
 }

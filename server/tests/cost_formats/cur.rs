@@ -5,8 +5,8 @@
 
 use super::support::{aggregate, csv_gz, ms, parquet, read_lines};
 use arrow_array::builder::{MapBuilder, StringBuilder};
-use arrow_array::{ArrayRef, Float64Array, StringArray, TimestampMicrosecondArray};
 use arrow_array::TimestampMillisecondArray;
+use arrow_array::{ArrayRef, Float64Array, StringArray, TimestampMicrosecondArray};
 use nagare_server::config::CostConfig;
 use nagare_server::cost::DailyCost;
 use std::collections::BTreeMap;
@@ -53,52 +53,109 @@ fn row(kind: &'static str, account: &'static str, unblended: f64) -> Cur {
     }
 }
 
-/// The rows, with what each must read as: (billed, effective, list, charge category).
-fn rows() -> Vec<(Cur, (f64, f64, f64, &'static str))> {
+/// What a row must read as: (billed, effective, list, charge category).
+type Want = (f64, f64, f64, &'static str);
+
+/// The rows, with what each must read as.
+fn rows() -> Vec<(Cur, Want)> {
     let p = "111111111111"; // tagged per row
     let ci = "222222222222"; // a CI account, mapped to the team platform
     let bare = "333333333333"; // untagged, unmapped: unallocated
     vec![
         // Net unblended (after discounts) is the billed cost; list from public on demand.
         (
-            Cur { net: Some(1.40), public: Some(2.0), tags: PAYMENTS, ..row("Usage", p, 1.50) },
+            Cur {
+                net: Some(1.40),
+                public: Some(2.0),
+                tags: PAYMENTS,
+                ..row("Usage", p, 1.50)
+            },
             (1.40, 1.40, 2.0, "Usage"),
         ),
         // A null net unblended: the unblended cost.
-        (Cur { net: None, tags: PAYMENTS, ..row("Usage", p, 0.75) }, (0.75, 0.75, 0.75, "Usage")),
         (
-            Cur { sp: [Some(1.80), None, None], tags: PAYMENTS, ..row("SavingsPlanCoveredUsage", p, 3.0) },
+            Cur {
+                net: None,
+                tags: PAYMENTS,
+                ..row("Usage", p, 0.75)
+            },
+            (0.75, 0.75, 0.75, "Usage"),
+        ),
+        (
+            Cur {
+                sp: [Some(1.80), None, None],
+                tags: PAYMENTS,
+                ..row("SavingsPlanCoveredUsage", p, 3.0)
+            },
             (3.0, 1.80, 3.0, "Usage"),
         ),
         (
-            Cur { tags: PAYMENTS, ..row("SavingsPlanNegation", p, -3.0) },
+            Cur {
+                tags: PAYMENTS,
+                ..row("SavingsPlanNegation", p, -3.0)
+            },
             (-3.0, 0.0, -3.0, "Credit"),
         ),
         // The unused commitment: 10.00 − 7.50.
         (
-            Cur { sp: [None, Some(10.0), Some(7.5)], ..row("SavingsPlanRecurringFee", p, 10.0) },
+            Cur {
+                sp: [None, Some(10.0), Some(7.5)],
+                ..row("SavingsPlanRecurringFee", p, 10.0)
+            },
             (10.0, 2.5, 10.0, "Purchase"),
         ),
-        (row("SavingsPlanUpfrontFee", p, 100.0), (100.0, 0.0, 100.0, "Purchase")),
         (
-            Cur { ri: [Some(0.60), None, None], ..row("DiscountedUsage", ci, 0.25) },
+            row("SavingsPlanUpfrontFee", p, 100.0),
+            (100.0, 0.0, 100.0, "Purchase"),
+        ),
+        (
+            Cur {
+                ri: [Some(0.60), None, None],
+                ..row("DiscountedUsage", ci, 0.25)
+            },
             (0.25, 0.60, 0.25, "Usage"),
         ),
         // Unused upfront 4.00 + unused recurring 1.50.
-        (Cur { ri: [None, Some(4.0), Some(1.5)], ..row("RIFee", ci, 50.0) }, (50.0, 5.5, 50.0, "Purchase")),
+        (
+            Cur {
+                ri: [None, Some(4.0), Some(1.5)],
+                ..row("RIFee", ci, 50.0)
+            },
+            (50.0, 5.5, 50.0, "Purchase"),
+        ),
         // A reservation's upfront fee (it names the reservation): in DiscountedUsage instead.
-        (Cur { ri_arn: Some(ARN), ..row("Fee", ci, 1200.0) }, (1200.0, 0.0, 1200.0, "Purchase")),
+        (
+            Cur {
+                ri_arn: Some(ARN),
+                ..row("Fee", ci, 1200.0)
+            },
+            (1200.0, 0.0, 1200.0, "Purchase"),
+        ),
         // Another fee (support): as billed.
         (row("Fee", p, 29.0), (29.0, 29.0, 29.0, "Purchase")),
         (row("Tax", bare, 4.25), (4.25, 4.25, 4.25, "Tax")),
         (row("Credit", bare, -5.0), (-5.0, -5.0, -5.0, "Credit")),
-        (Cur { tags: BUILD, ..row("Usage", p, 2.0) }, (2.0, 2.0, 2.0, "Usage")),
+        (
+            Cur {
+                tags: BUILD,
+                ..row("Usage", p, 2.0)
+            },
+            (2.0, 2.0, 2.0, "Usage"),
+        ),
         // A daily row from noon to noon: half on each day.
         (
-            Cur { start: "2024-09-03T12:00:00Z", end: "2024-09-04T12:00:00Z", tags: PAYMENTS, ..row("Usage", p, 8.0) },
+            Cur {
+                start: "2024-09-03T12:00:00Z",
+                end: "2024-09-04T12:00:00Z",
+                tags: PAYMENTS,
+                ..row("Usage", p, 8.0)
+            },
             (8.0, 8.0, 8.0, "Usage"),
         ),
-        (row("BundledDiscount", bare, -0.5), (-0.5, -0.5, -0.5, "Credit")),
+        (
+            row("BundledDiscount", bare, -0.5),
+            (-0.5, -0.5, -0.5, "Credit"),
+        ),
     ]
 }
 
@@ -155,7 +212,10 @@ fn cur_parquet(rows: &[Cur]) -> Vec<u8> {
     }
     // The billing period as a microsecond timestamp without a zone, the usage as milliseconds
     // in UTC: both are instants to the reader.
-    let period: Vec<i64> = rows.iter().map(|_| ms("2024-09-01T00:00:00Z") * 1000).collect();
+    let period: Vec<i64> = rows
+        .iter()
+        .map(|_| ms("2024-09-01T00:00:00Z") * 1000)
+        .collect();
     let columns: Vec<ArrayRef> = vec![
         Arc::new(TimestampMicrosecondArray::from(period)),
         ts(&|r| r.start),
@@ -174,7 +234,13 @@ fn cur_parquet(rows: &[Cur]) -> Vec<u8> {
         num(&|r| r.ri[2]),
         text(&|r| r.ri_arn),
         text(&|_| Some("USD")),
-        text(&|r| Some(if r.kind.contains("SavingsPlan") { "ComputeSavingsPlans" } else { "AmazonEC2" })),
+        text(&|r| {
+            Some(if r.kind.contains("SavingsPlan") {
+                "ComputeSavingsPlans"
+            } else {
+                "AmazonEC2"
+            })
+        }),
         text(&|_| Some("us-east-1")),
         text(&|_| None),
         Arc::new(tags.finish()),
@@ -188,7 +254,11 @@ fn cur_csv_gz(rows: &[Cur], order: &[usize]) -> Vec<u8> {
         .iter()
         .map(|r| {
             let tags: BTreeMap<&str, &str> = r.tags.iter().copied().collect();
-            let service = if r.kind.contains("SavingsPlan") { "ComputeSavingsPlans" } else { "AmazonEC2" };
+            let service = if r.kind.contains("SavingsPlan") {
+                "ComputeSavingsPlans"
+            } else {
+                "AmazonEC2"
+            };
             let all = [
                 "2024-09-01T00:00:00Z".to_owned(),
                 r.start.to_owned(),
@@ -234,7 +304,8 @@ fn cfg() -> CostConfig {
 fn by_owner(daily: &[DailyCost]) -> BTreeMap<(Option<String>, Option<String>, bool), f64> {
     let mut m = BTreeMap::new();
     for d in daily {
-        *m.entry((d.team.clone(), d.service.clone(), d.ci)).or_default() += d.effective;
+        *m.entry((d.team.clone(), d.service.clone(), d.ci))
+            .or_default() += d.effective;
     }
     m
 }
@@ -253,18 +324,34 @@ fn cur_parquet_effective_costs_by_line_item_type() {
     for ((l, w), r) in lines.iter().zip(&want).zip(&rows) {
         let got = (l.billed, l.effective, l.list, l.charge_category.as_str());
         assert_eq!(got, *w, "{}", r.kind);
-        assert_eq!((l.provider.as_str(), l.billing_period.as_str()), ("AWS", "2024-09"));
+        assert_eq!(
+            (l.provider.as_str(), l.billing_period.as_str()),
+            ("AWS", "2024-09")
+        );
     }
-    assert_eq!(lines[0].tags.get("user:team").map(String::as_str), Some("payments"));
+    assert_eq!(
+        lines[0].tags.get("user:team").map(String::as_str),
+        Some("payments")
+    );
     let build = &lines[12].tags;
-    assert_eq!(build.get("aws:createdBy").map(String::as_str), Some("IAMUser:AIDA:jo"));
+    assert_eq!(
+        build.get("aws:createdBy").map(String::as_str),
+        Some("IAMUser:AIDA:jo")
+    );
     assert!(!build.contains_key("user_team"));
     assert_eq!(lines[2].service_name, "ComputeSavingsPlans");
-    assert_eq!((lines[6].account_name.as_str(), lines[10].account_name.as_str()), ("ci", ""));
+    assert_eq!(
+        (
+            lines[6].account_name.as_str(),
+            lines[10].account_name.as_str()
+        ),
+        ("ci", "")
+    );
 
     let daily = aggregate(&lines, &cfg());
     let owners = by_owner(&daily);
-    let key = |t: Option<&str>, s: Option<&str>, ci| (t.map(str::to_owned), s.map(str::to_owned), ci);
+    let key =
+        |t: Option<&str>, s: Option<&str>, ci| (t.map(str::to_owned), s.map(str::to_owned), ci);
     // payments/checkout: 1.40 + 0.75 + 1.80 + 0 + 8.00.
     // platform (CI account, by the account map): 0.60 + 5.50 + 0.
     // build/ci-runners (CI by its service): 2.00.
@@ -272,23 +359,36 @@ fn cur_parquet_effective_costs_by_line_item_type() {
     let want: BTreeMap<_, f64> = [
         (key(None, None, false), 2.5 + 0.0 + 29.0 + 4.25 - 5.0 - 0.5),
         (key(Some("build"), Some("ci-runners"), true), 2.0),
-        (key(Some("payments"), Some("checkout"), false), 1.40 + 0.75 + 1.80 + 0.0 + 8.0),
+        (
+            key(Some("payments"), Some("checkout"), false),
+            1.40 + 0.75 + 1.80 + 0.0 + 8.0,
+        ),
         (key(Some("platform"), None, true), 0.60 + 5.5 + 0.0),
     ]
     .into();
-    assert_eq!(owners.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>());
+    assert_eq!(
+        owners.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>()
+    );
     for (k, v) in &want {
         assert!((owners[k] - v).abs() < 1e-12, "{k:?}: {} ≠ {v}", owners[k]);
     }
     // The noon-to-noon row: 4.00 on the 3rd, 4.00 on the 4th, counted once, on the 3rd.
     let day = |d: &str| nagare_core::cost::parse_day(d).unwrap();
     let on = |d: &str| -> Vec<(f64, u64)> {
-        daily.iter().filter(|r| r.day == day(d)).map(|r| (r.billed, r.rows)).collect()
+        daily
+            .iter()
+            .filter(|r| r.day == day(d))
+            .map(|r| (r.billed, r.rows))
+            .collect()
     };
     assert_eq!(on("2024-09-03"), [(4.0, 1)]);
     assert_eq!(on("2024-09-04"), [(4.0, 0)]);
     assert_eq!(daily.iter().map(|d| d.rows).sum::<u64>(), rows.len() as u64);
-    let ci_account = daily.iter().find(|d| d.account_id == "222222222222").unwrap();
+    let ci_account = daily
+        .iter()
+        .find(|d| d.account_id == "222222222222")
+        .unwrap();
     assert_eq!(ci_account.account_name, "ci");
 }
 
@@ -299,7 +399,10 @@ fn cur_csv_gz_aggregates_as_the_parquet_does() {
     let (_, pq) = read_lines("x.parquet", cur_parquet(&rows), 0).unwrap();
     let in_order: Vec<usize> = (0..NAMES.len()).collect();
     let (read, csv) = read_lines(name, cur_csv_gz(&rows, &in_order), 0).unwrap();
-    assert_eq!((read.format.as_str(), read.rows), ("cur-2.0", rows.len() as u64));
+    assert_eq!(
+        (read.format.as_str(), read.rows),
+        ("cur-2.0", rows.len() as u64)
+    );
     assert_eq!(csv, pq, "the same rows read from CSV.gz and Parquet");
     assert_eq!(aggregate(&csv, &cfg()), aggregate(&pq, &cfg()));
     // Columns in another order (reversed): read by name, the same.

@@ -156,24 +156,33 @@ fn the_sample_rows_carry_their_tags_categories_and_accounts() {
     // Row 2 of the file, read by hand.
     let l = &lines[1];
     assert_eq!(
-        (l.provider.as_str(), l.account_id.as_str(), l.account_name.as_str()),
+        (
+            l.provider.as_str(),
+            l.account_id.as_str(),
+            l.account_name.as_str()
+        ),
         ("AWS", "43883916739", "Zenith Eclipse")
     );
     assert_eq!(
         (l.service_name.as_str(), l.service_category.as_str()),
         ("Elastic Load Balancing", "Networking")
     );
-    assert_eq!((l.billed, l.effective, l.list), (0.0000160599, 0.0, 0.0000160599));
-    assert_eq!(l.tags.get("application").map(String::as_str), Some("BrightLensMatrix"));
+    assert_eq!(
+        (l.billed, l.effective, l.list),
+        (0.0000160599, 0.0, 0.0000160599)
+    );
+    assert_eq!(
+        l.tags.get("application").map(String::as_str),
+        Some("BrightLensMatrix")
+    );
     assert_eq!(l.tags.len(), 3);
     assert_eq!(l.region, "us-west-2");
     assert_eq!(l.currency, "USD");
     // 2024-09-30 22:00 to 23:00 UTC.
     assert_eq!(l.start_ms, super::support::ms("2024-09-30T22:00:00Z"));
     assert_eq!(l.end_ms - l.start_ms, 3_600_000);
-    let count = |f: &dyn Fn(&nagare_server::cost::CostLine) -> bool| {
-        lines.iter().filter(|l| f(l)).count()
-    };
+    let count =
+        |f: &dyn Fn(&nagare_server::cost::CostLine) -> bool| lines.iter().filter(|l| f(l)).count();
     assert_eq!(count(&|l| l.tags.is_empty()), 289);
     assert_eq!(count(&|l| l.charge_category == "Usage"), 997);
     assert_eq!(count(&|l| l.charge_category == "Adjustment"), 2);

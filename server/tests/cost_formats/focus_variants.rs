@@ -7,12 +7,35 @@ use arrow_array::{ArrayRef, Float64Array, StringArray, TimestampNanosecondArray}
 use nagare_server::config::CostConfig;
 use std::sync::Arc;
 
-/// Three FOCUS 1.2 rows of AWS's export: (start, billed, effective, team tag, x_ServiceCode,
+/// A FOCUS 1.2 row of AWS's export: (start, billed, effective, team tag, x_ServiceCode,
 /// x_Discounts).
-const ROWS: [(&str, f64, f64, Option<&str>, &str, Option<(&str, f64)>); 3] = [
-    ("2024-09-05T00:00:00Z", 12.5, 10.0, Some("payments"), "AmazonEC2", None),
+type Focus = (
+    &'static str,
+    f64,
+    f64,
+    Option<&'static str>,
+    &'static str,
+    Option<(&'static str, f64)>,
+);
+
+const ROWS: [Focus; 3] = [
+    (
+        "2024-09-05T00:00:00Z",
+        12.5,
+        10.0,
+        Some("payments"),
+        "AmazonEC2",
+        None,
+    ),
     ("2024-09-05T01:00:00Z", 0.75, 0.75, None, "AmazonS3", None),
-    ("2024-09-06T00:00:00Z", 3.0, 2.25, Some("search"), "AmazonRDS", Some(("SppDiscount", -0.3))),
+    (
+        "2024-09-06T00:00:00Z",
+        3.0,
+        2.25,
+        Some("search"),
+        "AmazonRDS",
+        Some(("SppDiscount", -0.3)),
+    ),
 ];
 
 const HEADER: [&str; 14] = [
@@ -72,7 +95,13 @@ fn focus_parquet() -> Vec<u8> {
         ts(&|i| ms(ROWS[i].0)),
         num(&|i| ROWS[i].2),
         text(&|_| "AWS"),
-        text(&|i| ["Amazon Elastic Compute Cloud", "Amazon Simple Storage Service", "Amazon Relational Database Service"][i]),
+        text(&|i| {
+            [
+                "Amazon Elastic Compute Cloud",
+                "Amazon Simple Storage Service",
+                "Amazon Relational Database Service",
+            ][i]
+        }),
         Arc::new(tags.finish()),
         Arc::new(discounts.finish()),
         text(&|i| ROWS[i].4),
@@ -88,7 +117,11 @@ fn focus_table() -> Vec<Vec<String>> {
             .format("%Y-%m-%d %H:%M:%S")
             .to_string()
     };
-    let services = ["Amazon Elastic Compute Cloud", "Amazon Simple Storage Service", "Amazon Relational Database Service"];
+    let services = [
+        "Amazon Elastic Compute Cloud",
+        "Amazon Simple Storage Service",
+        "Amazon Relational Database Service",
+    ];
     ROWS.iter()
         .enumerate()
         .map(|(i, r)| {
@@ -133,8 +166,14 @@ fn focus_1_2_with_aws_columns_as_parquet_and_as_csv_gz() {
     // No sub-account columns: the billing account's.
     assert_eq!(pq[0].account_id, "999999999999");
     // x_ columns are tags, under their names; a map one as its JSON text.
-    assert_eq!(pq[1].tags.get("x_ServiceCode").map(String::as_str), Some("AmazonS3"));
-    assert_eq!(pq[2].tags.get("x_Discounts").map(String::as_str), Some(r#"{"SppDiscount":-0.3}"#));
+    assert_eq!(
+        pq[1].tags.get("x_ServiceCode").map(String::as_str),
+        Some("AmazonS3")
+    );
+    assert_eq!(
+        pq[2].tags.get("x_Discounts").map(String::as_str),
+        Some(r#"{"SppDiscount":-0.3}"#)
+    );
     assert!(!pq[0].tags.contains_key("x_Discounts"));
     // A null tag value is no tag: the row is unallocated.
     assert!(!pq[1].tags.contains_key("user:team"));
@@ -148,7 +187,11 @@ fn focus_1_2_with_aws_columns_as_parquet_and_as_csv_gz() {
     // Sorted by day, then (same provider, account) service name.
     assert_eq!(
         teams,
-        [(Some("payments"), 12.5, 10.0), (None, 0.75, 0.75), (Some("search"), 3.0, 2.25)]
+        [
+            (Some("payments"), 12.5, 10.0),
+            (None, 0.75, 0.75),
+            (Some("search"), 3.0, 2.25)
+        ]
     );
 }
 
@@ -156,43 +199,108 @@ fn focus_1_2_with_aws_columns_as_parquet_and_as_csv_gz() {
 fn focus_1_0_aws_and_1_3_headers_read_their_extra_columns() {
     // FOCUS 1.0 with AWS columns: x_UsageType and x_CostCategories (a JSON object).
     let header = [
-        "ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart", "BilledCost", "EffectiveCost",
-        "ListCost", "ProviderName", "SubAccountId", "ServiceName", "Tags", "x_UsageType",
-        "x_CostCategories", "x_Operation",
+        "ChargePeriodStart",
+        "ChargePeriodEnd",
+        "BillingPeriodStart",
+        "BilledCost",
+        "EffectiveCost",
+        "ListCost",
+        "ProviderName",
+        "SubAccountId",
+        "ServiceName",
+        "Tags",
+        "x_UsageType",
+        "x_CostCategories",
+        "x_Operation",
     ];
     let row: Vec<String> = [
-        "2024-09-05T10:00:00Z", "2024-09-05T11:00:00Z", "2024-09-01T00:00:00Z", "1.5", "1.25",
-        "2", "AWS", "123", "Amazon EC2", "{\"user:team\":\"payments\"}", "USE1-BoxUsage:m5.large",
-        "{\"env\":\"prod\"}", "",
+        "2024-09-05T10:00:00Z",
+        "2024-09-05T11:00:00Z",
+        "2024-09-01T00:00:00Z",
+        "1.5",
+        "1.25",
+        "2",
+        "AWS",
+        "123",
+        "Amazon EC2",
+        "{\"user:team\":\"payments\"}",
+        "USE1-BoxUsage:m5.large",
+        "{\"env\":\"prod\"}",
+        "",
     ]
     .map(String::from)
     .to_vec();
     let (read, lines) = read_lines("a.csv", csv(&header, &[row]), 0).unwrap();
     assert_eq!(read.format, "focus-1.0");
     let tags = &lines[0].tags;
-    assert_eq!(tags.get("x_UsageType").map(String::as_str), Some("USE1-BoxUsage:m5.large"));
-    assert_eq!(tags.get("x_CostCategories").map(String::as_str), Some("{\"env\":\"prod\"}"));
+    assert_eq!(
+        tags.get("x_UsageType").map(String::as_str),
+        Some("USE1-BoxUsage:m5.large")
+    );
+    assert_eq!(
+        tags.get("x_CostCategories").map(String::as_str),
+        Some("{\"env\":\"prod\"}")
+    );
     assert_eq!(tags.get("user:team").map(String::as_str), Some("payments"));
-    assert!(!tags.contains_key("x_Operation"), "an empty x_ cell is no tag");
+    assert!(
+        !tags.contains_key("x_Operation"),
+        "an empty x_ cell is no tag"
+    );
     // An x_ column is reachable for allocation like any tag.
-    let by_usage = CostConfig { service_tags: vec!["x_UsageType".into()], ..cfg() };
+    let by_usage = CostConfig {
+        service_tags: vec!["x_UsageType".into()],
+        ..cfg()
+    };
     let daily = aggregate(&lines, &by_usage);
     assert_eq!(daily[0].service.as_deref(), Some("USE1-BoxUsage:m5.large"));
 
     // FOCUS 1.3: ServiceProviderName and HostProviderName instead of ProviderName, the split
     // cost allocation columns, ContractApplied (JSON), and a gzip'd file with a BOM.
     let header = [
-        "BilledCost", "EffectiveCost", "ListCost", "ChargePeriodStart", "ChargePeriodEnd",
-        "BillingPeriodStart", "BillingCurrency", "ServiceProviderName", "HostProviderName",
-        "ServiceName", "ServiceCategory", "SubAccountId", "SubAccountName", "ChargeCategory",
-        "ChargeClass", "AllocatedMethodId", "AllocatedResourceId", "AllocatedTags",
-        "ContractApplied", "Tags", "x_Custom",
+        "BilledCost",
+        "EffectiveCost",
+        "ListCost",
+        "ChargePeriodStart",
+        "ChargePeriodEnd",
+        "BillingPeriodStart",
+        "BillingCurrency",
+        "ServiceProviderName",
+        "HostProviderName",
+        "ServiceName",
+        "ServiceCategory",
+        "SubAccountId",
+        "SubAccountName",
+        "ChargeCategory",
+        "ChargeClass",
+        "AllocatedMethodId",
+        "AllocatedResourceId",
+        "AllocatedTags",
+        "ContractApplied",
+        "Tags",
+        "x_Custom",
     ];
     let row: Vec<String> = [
-        "4", "3", "5", "2024-10-01 00:00:00", "2024-10-02 00:00:00", "2024-10-01 00:00:00", "EUR",
-        "Datadog", "AWS", "Infrastructure Monitoring", "Management and Governance", "acc-7",
-        "observability", "Usage", "Correction", "even-split", "pod-1", "{\"team\":\"x\"}",
-        "{\"Elements\":[]}", "NULL", "42",
+        "4",
+        "3",
+        "5",
+        "2024-10-01 00:00:00",
+        "2024-10-02 00:00:00",
+        "2024-10-01 00:00:00",
+        "EUR",
+        "Datadog",
+        "AWS",
+        "Infrastructure Monitoring",
+        "Management and Governance",
+        "acc-7",
+        "observability",
+        "Usage",
+        "Correction",
+        "even-split",
+        "pod-1",
+        "{\"team\":\"x\"}",
+        "{\"Elements\":[]}",
+        "NULL",
+        "42",
     ]
     .map(String::from)
     .to_vec();
@@ -201,9 +309,15 @@ fn focus_1_0_aws_and_1_3_headers_read_their_extra_columns() {
     let (read, lines) = read_lines("b.csv.gz", gzip(&bytes), 0).unwrap();
     assert_eq!(read.format, "focus-1.3");
     let l = &lines[0];
-    assert_eq!((l.provider.as_str(), l.currency.as_str()), ("Datadog", "EUR"));
+    assert_eq!(
+        (l.provider.as_str(), l.currency.as_str()),
+        ("Datadog", "EUR")
+    );
     assert_eq!((l.billed, l.effective, l.list), (4.0, 3.0, 5.0));
-    assert_eq!((l.account_id.as_str(), l.account_name.as_str()), ("acc-7", "observability"));
+    assert_eq!(
+        (l.account_id.as_str(), l.account_name.as_str()),
+        ("acc-7", "observability")
+    );
     assert!(l.correction);
     assert_eq!(l.billing_period, "2024-10");
     assert_eq!(l.tags.get("x_Custom").map(String::as_str), Some("42"));

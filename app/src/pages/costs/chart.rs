@@ -7,7 +7,8 @@
 
 use super::{money, text};
 use crate::chart::trim_number;
-use nagare_core::api::CostReport;
+use nagare_core::api::{CostInterval, CostReport};
+use nagare_core::cost::parse_day;
 use nagare_core::text::html_escape as escape;
 use plotters::prelude::*;
 
@@ -92,10 +93,11 @@ pub struct StackedChart {
 
 impl StackedChart {
     /// The chart of a report's series, up to the last day with stored cost: the days after it
-    /// (the export's lag) would draw as a drop to zero that did not happen.
+    /// (the export's lag) would draw as a drop to zero that did not happen, and so would a
+    /// last week or month not whole in the window or in the stored days. The CSV keeps them.
     pub fn new(r: &CostReport) -> Option<Self> {
         let series = r.series.as_ref()?;
-        let shown = match &r.data_through {
+        let mut shown = match &r.data_through {
             Some(last) => series
                 .buckets
                 .iter()
@@ -104,6 +106,19 @@ impl StackedChart {
                 .max(1),
             None => series.buckets.len(),
         };
+        let through = r.data_through.as_deref().and_then(parse_day);
+        if let (Some(last), Some(through)) = (series.buckets.get(shown.wrapping_sub(1)), through) {
+            let partial = match bucket_end(&last.start, series.interval) {
+                Some(end) => {
+                    let whole = parse_day(&last.start).map_or(0, |s| end - s);
+                    i64::from(last.days) < i64::from(whole) || end > through + 1
+                }
+                None => false,
+            };
+            if partial && shown > 1 {
+                shown -= 1;
+            }
+        }
         let mut layers = layers(r);
         for l in &mut layers {
             l.values.truncate(shown);
@@ -294,6 +309,20 @@ impl StackedChart {
     }
 }
 
+/// The day after a bucket's whole period (a week's next Monday, the next month's first day).
+fn bucket_end(start: &str, interval: CostInterval) -> Option<i32> {
+    let first = parse_day(start)?;
+    match interval {
+        CostInterval::Day => Some(first + 1),
+        CostInterval::Week => Some(first + 7),
+        CostInterval::Month => {
+            let d = chrono::NaiveDate::parse_from_str(start, "%Y-%m-%d").ok()?;
+            let next = d.checked_add_months(chrono::Months::new(1))?;
+            parse_day(&next.format("%Y-%m-%d").to_string())
+        }
+    }
+}
+
 /// "Sep 4" of `2024-09-04`; "Sep 2024" of a month's first day when buckets are months.
 fn axis_date(day: &str) -> String {
     chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
@@ -348,7 +377,7 @@ pub fn CostChart(r: CostReport) -> impl leptos::IntoView {
 mod tests {
     use super::*;
     use nagare_core::api::{
-        CostBasis, CostBucket, CostGroupBy, CostGroupTotal, CostInterval, CostSeries, MonthToDate,
+        CostBasis, CostBucket, CostGroupBy, CostGroupTotal, CostSeries, MonthToDate,
     };
 
     fn report(groups: usize, with_unallocated: bool) -> CostReport {
@@ -462,6 +491,34 @@ mod tests {
         assert!(chart.layers.iter().all(|l| l.values.len() == 2));
         let svg = chart.to_svg().unwrap_or_default();
         assert_eq!(svg.matches("data-test=\"cost-bucket\"").count(), 2);
+    }
+
+    #[test]
+    fn a_last_week_not_whole_is_left_out() {
+        let mut r = report(2, false);
+        if let Some(s) = r.series.as_mut() {
+            s.interval = CostInterval::Week;
+            s.buckets[0].start = "2024-08-26".into();
+            s.buckets[0].days = 7;
+            s.buckets[1].start = "2024-09-02".into();
+            s.buckets[1].days = 7;
+            s.buckets[2].start = "2024-09-09".into();
+            s.buckets[2].days = 2;
+        }
+        r.data_through = Some("2024-09-10".into());
+        assert_eq!(StackedChart::new(&r).unwrap().buckets.len(), 2);
+        // Whole in the window, but stored only through its Wednesday: left out too.
+        if let Some(s) = r.series.as_mut() {
+            s.buckets[2].days = 7;
+        }
+        r.data_through = Some("2024-09-11".into());
+        assert_eq!(StackedChart::new(&r).unwrap().buckets.len(), 2);
+        r.data_through = Some("2024-09-15".into());
+        assert_eq!(StackedChart::new(&r).unwrap().buckets.len(), 3);
+        assert_eq!(
+            bucket_end("2024-02-01", CostInterval::Month),
+            parse_day("2024-03-01")
+        );
     }
 
     #[test]

@@ -72,7 +72,10 @@ async fn get(app: &axum::Router, uri: &str) -> Result<usize, String> {
         .await
         .map_err(|e| e.to_string())?;
     if status != StatusCode::OK {
-        return Err(format!("GET {uri}: {status}: {}", String::from_utf8_lossy(&body)));
+        return Err(format!(
+            "GET {uri}: {status}: {}",
+            String::from_utf8_lossy(&body)
+        ));
     }
     Ok(body.len())
 }
@@ -88,7 +91,9 @@ async fn timed(app: &axum::Router, uri: &str, asks: usize) -> Result<Value, Stri
     }
     ms.sort_by(f64::total_cmp);
     let at = |p: f64| (ms[((ms.len() - 1) as f64 * p).round() as usize] * 100.0).round() / 100.0;
-    Ok(json!({"uri": uri, "n": ms.len(), "p50_ms": at(0.5), "p95_ms": at(0.95), "max_ms": at(1.0), "bytes": bytes}))
+    Ok(
+        json!({"uri": uri, "n": ms.len(), "p50_ms": at(0.5), "p95_ms": at(0.95), "max_ms": at(1.0), "bytes": bytes}),
+    )
 }
 
 /// Removes the bench's directory when dropped.
@@ -115,7 +120,10 @@ pub async fn run(services: usize, days: i32, asks: usize) -> Result<Value, Strin
     let n = all.len();
     let mut by_period: BTreeMap<String, Vec<DailyCost>> = BTreeMap::new();
     for r in all {
-        by_period.entry(r.billing_period.clone()).or_default().push(r);
+        by_period
+            .entry(r.billing_period.clone())
+            .or_default()
+            .push(r);
     }
     let t = Instant::now();
     for (period, rows) in &by_period {
@@ -132,7 +140,9 @@ pub async fn run(services: usize, days: i32, asks: usize) -> Result<Value, Strin
             .map_err(|e| e.to_string())?;
     }
     let store_secs = t.elapsed().as_secs_f64();
-    let state = AppState::new(store, config).await.map_err(|e| e.to_string())?;
+    let state = AppState::new(store, config)
+        .await
+        .map_err(|e| e.to_string())?;
     let app = nagare_server::app(state);
     // The first read loads the rows into memory.
     let t = Instant::now();

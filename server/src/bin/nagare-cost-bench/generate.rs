@@ -1,9 +1,10 @@
 //! A synthetic "FOCUS 1.2 with AWS columns" export: the 57 FOCUS 1.2 columns and AWS's three
 //! `x_` columns, hourly charge periods across September 2024, about 200 services, 20
-//! accounts, some 32 000 resources, `user:team` / `user:service` tags on about 80 % of rows. Written as Parquet
-//! (snappy; `Tags` and `x_Discounts` as MAP columns, timestamps as microsecond timestamps in
-//! UTC; row groups of up to 1 Mi rows and 128 MiB, as Spark-written exports have) and as CSV.gz
-//! (times as `YYYY-MM-DD HH:MM:SS`, maps as JSON). Deterministic: the same rows every run.
+//! accounts, some 32 000 resources, `user:team` / `user:service` tags on about 80 % of rows.
+//! Written as Parquet (snappy; `Tags` and `x_Discounts` as MAP columns, timestamps as
+//! microsecond timestamps in UTC; row groups of up to 1 Mi rows and 128 MiB, as Spark-written
+//! exports have) and as CSV.gz (times as `YYYY-MM-DD HH:MM:SS`, maps as JSON). Deterministic:
+//! the same rows every run.
 
 use anyhow::Context as _;
 use arrow_array::builder::{
@@ -25,8 +26,24 @@ const HOURS: u64 = 30 * 24;
 const SERVICES: u64 = 200;
 const ACCOUNTS: u64 = 20;
 const CHUNK: usize = 65_536;
-const REGIONS: [&str; 6] = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1", "sa-east-1"];
-const CATEGORIES: [&str; 8] = ["Compute", "Storage", "Databases", "Networking", "Analytics", "Integration", "Management and Governance", "Security"];
+const REGIONS: [&str; 6] = [
+    "us-east-1",
+    "us-west-2",
+    "eu-west-1",
+    "eu-central-1",
+    "ap-northeast-1",
+    "sa-east-1",
+];
+const CATEGORIES: [&str; 8] = [
+    "Compute",
+    "Storage",
+    "Databases",
+    "Networking",
+    "Analytics",
+    "Integration",
+    "Management and Governance",
+    "Security",
+];
 
 /// SplitMix64: a small deterministic generator, so every run benchmarks the same rows.
 struct Rng(u64);
@@ -75,7 +92,11 @@ fn sample(rng: &mut Rng) -> Row {
         2 => "Purchase",
         _ => "Usage",
     };
-    let billed = if category == "Credit" { -billed } else { billed };
+    let billed = if category == "Credit" {
+        -billed
+    } else {
+        billed
+    };
     Row {
         hour: rng.below(HOURS),
         service,
@@ -118,7 +139,13 @@ fn account_id(r: &Row) -> u64 {
 fn columns() -> Vec<(&'static str, Kind)> {
     use Kind::*;
     vec![
-        ("AvailabilityZone", Text(|r, b| { let _ = write!(b, "{}a", r.region); true })),
+        (
+            "AvailabilityZone",
+            Text(|r, b| {
+                let _ = write!(b, "{}a", r.region);
+                true
+            }),
+        ),
         ("BilledCost", Num(|r| Some(r.billed))),
         ("BillingAccountId", Text(|_, b| put(b, "999999999999"))),
         ("BillingAccountName", Text(|_, b| put(b, "Example Corp"))),
@@ -130,10 +157,28 @@ fn columns() -> Vec<(&'static str, Kind)> {
         ("CapacityReservationStatus", Text(|_, _| false)),
         ("ChargeCategory", Text(|r, b| put(b, r.category))),
         ("ChargeClass", Text(|_, _| false)),
-        ("ChargeDescription", Text(|r, b| { let _ = write!(b, "$0.0{} per unit-hour of service {} in {}", r.service % 97, r.service, r.region); true })),
+        (
+            "ChargeDescription",
+            Text(|r, b| {
+                let _ = write!(
+                    b,
+                    "$0.0{} per unit-hour of service {} in {}",
+                    r.service % 97,
+                    r.service,
+                    r.region
+                );
+                true
+            }),
+        ),
         ("ChargeFrequency", Text(|_, b| put(b, "Usage-Based"))),
-        ("ChargePeriodEnd", Time(|r| SEPTEMBER + (r.hour as i64 + 1) * HOUR)),
-        ("ChargePeriodStart", Time(|r| SEPTEMBER + r.hour as i64 * HOUR)),
+        (
+            "ChargePeriodEnd",
+            Time(|r| SEPTEMBER + (r.hour as i64 + 1) * HOUR),
+        ),
+        (
+            "ChargePeriodStart",
+            Time(|r| SEPTEMBER + r.hour as i64 * HOUR),
+        ),
         ("CommitmentDiscountCategory", Text(|_, _| false)),
         ("CommitmentDiscountId", Text(|_, _| false)),
         ("CommitmentDiscountName", Text(|_, _| false)),
@@ -147,43 +192,119 @@ fn columns() -> Vec<(&'static str, Kind)> {
         ("ContractedUnitPrice", Num(|r| Some(r.billed))),
         ("EffectiveCost", Num(|r| Some(r.effective))),
         ("InvoiceId", Text(|_, _| false)),
-        ("InvoiceIssuerName", Text(|_, b| put(b, "Amazon Web Services, Inc."))),
+        (
+            "InvoiceIssuerName",
+            Text(|_, b| put(b, "Amazon Web Services, Inc.")),
+        ),
         ("ListCost", Num(|r| Some(r.billed * 1.25))),
         ("ListUnitPrice", Num(|r| Some(r.billed * 1.25))),
         ("PricingCategory", Text(|_, b| put(b, "Standard"))),
         ("PricingCurrency", Text(|_, b| put(b, "USD"))),
-        ("PricingCurrencyContractedUnitPrice", Num(|r| Some(r.billed))),
+        (
+            "PricingCurrencyContractedUnitPrice",
+            Num(|r| Some(r.billed)),
+        ),
         ("PricingCurrencyEffectiveCost", Num(|r| Some(r.effective))),
-        ("PricingCurrencyListUnitPrice", Num(|r| Some(r.billed * 1.25))),
+        (
+            "PricingCurrencyListUnitPrice",
+            Num(|r| Some(r.billed * 1.25)),
+        ),
         ("PricingQuantity", Num(|r| Some(r.quantity))),
         ("PricingUnit", Text(|_, b| put(b, "Hrs"))),
         ("ProviderName", Text(|_, b| put(b, "AWS"))),
-        ("PublisherName", Text(|_, b| put(b, "Amazon Web Services, Inc."))),
+        (
+            "PublisherName",
+            Text(|_, b| put(b, "Amazon Web Services, Inc.")),
+        ),
         ("RegionId", Text(|r, b| put(b, r.region))),
         ("RegionName", Text(|r, b| put(b, r.region))),
-        ("ResourceId", Text(|r, b| { let _ = write!(b, "arn:aws:svc{}:{}:{}:resource/r-{:012x}", r.service, r.region, account_id(r), r.resource); true })),
+        (
+            "ResourceId",
+            Text(|r, b| {
+                let _ = write!(
+                    b,
+                    "arn:aws:svc{}:{}:{}:resource/r-{:012x}",
+                    r.service,
+                    r.region,
+                    account_id(r),
+                    r.resource
+                );
+                true
+            }),
+        ),
         ("ResourceName", Text(|_, _| false)),
         ("ResourceType", Text(|_, b| put(b, "Instance"))),
-        ("ServiceCategory", Text(|r, b| put(b, CATEGORIES[(r.service % CATEGORIES.len() as u64) as usize]))),
-        ("ServiceName", Text(|r, b| { let _ = write!(b, "Amazon Service {:03}", r.service); true })),
+        (
+            "ServiceCategory",
+            Text(|r, b| {
+                put(
+                    b,
+                    CATEGORIES[(r.service % CATEGORIES.len() as u64) as usize],
+                )
+            }),
+        ),
+        (
+            "ServiceName",
+            Text(|r, b| {
+                let _ = write!(b, "Amazon Service {:03}", r.service);
+                true
+            }),
+        ),
         ("ServiceSubcategory", Text(|_, b| put(b, "Other"))),
-        ("SkuId", Text(|r, b| { let _ = write!(b, "SKU{:08}", r.service * 31); true })),
+        (
+            "SkuId",
+            Text(|r, b| {
+                let _ = write!(b, "SKU{:08}", r.service * 31);
+                true
+            }),
+        ),
         ("SkuMeter", Text(|_, b| put(b, "BoxUsage"))),
         ("SkuPriceDetails", Text(|_, _| false)),
-        ("SkuPriceId", Text(|r, b| { let _ = write!(b, "SKU{:08}.JRTCKXETXF", r.service * 31); true })),
-        ("SubAccountId", Text(|r, b| { let _ = write!(b, "{}", account_id(r)); true })),
-        ("SubAccountName", Text(|r, b| { let _ = write!(b, "account-{:02}", r.account); true })),
+        (
+            "SkuPriceId",
+            Text(|r, b| {
+                let _ = write!(b, "SKU{:08}.JRTCKXETXF", r.service * 31);
+                true
+            }),
+        ),
+        (
+            "SubAccountId",
+            Text(|r, b| {
+                let _ = write!(b, "{}", account_id(r));
+                true
+            }),
+        ),
+        (
+            "SubAccountName",
+            Text(|r, b| {
+                let _ = write!(b, "account-{:02}", r.account);
+                true
+            }),
+        ),
         ("SubAccountType", Text(|_, b| put(b, "AWS Account"))),
         ("Tags", Tags),
         ("x_Discounts", Discounts),
         ("x_Operation", Text(|_, b| put(b, "RunInstances"))),
-        ("x_ServiceCode", Text(|r, b| { let _ = write!(b, "AmazonSvc{:03}", r.service); true })),
+        (
+            "x_ServiceCode",
+            Text(|r, b| {
+                let _ = write!(b, "AmazonSvc{:03}", r.service);
+                true
+            }),
+        ),
     ]
 }
 
 /// The tags of a row: `user:team` and `user:service` when tagged, and an `env` tag always.
 fn tags(r: &Row, mut f: impl FnMut(&str, &str)) {
-    f("env", if r.account.is_multiple_of(4) { "dev" } else { "prod" });
+    f(
+        "env",
+        if r.account.is_multiple_of(4) {
+            "dev"
+        } else {
+            "prod"
+        },
+    );
     if r.tagged {
         f("user:team", &format!("team-{:02}", r.service % 25));
         f("user:service", &format!("svc-{:03}", r.service));
@@ -271,7 +392,12 @@ fn csv_rows(
                 }
                 Kind::Discounts => r
                     .discount
-                    .map(|d| put(&mut buf, &serde_json::json!({ "SppDiscount": d }).to_string()))
+                    .map(|d| {
+                        put(
+                            &mut buf,
+                            &serde_json::json!({ "SppDiscount": d }).to_string(),
+                        )
+                    })
                     .is_some(),
             };
             w.write_field(&buf)?;
@@ -290,9 +416,14 @@ pub(crate) fn write(n: usize, parquet: &Path, csv_gz: &Path) -> anyhow::Result<(
         .set_max_row_group_row_count(Some(1 << 20))
         .set_max_row_group_bytes(Some(128 << 20))
         .build();
-    let pq_file = std::fs::File::create(parquet).with_context(|| format!("creating {}", parquet.display()))?;
-    let gz_file = std::fs::File::create(csv_gz).with_context(|| format!("creating {}", csv_gz.display()))?;
-    let gz = flate2::write::GzEncoder::new(std::io::BufWriter::new(gz_file), flate2::Compression::default());
+    let pq_file = std::fs::File::create(parquet)
+        .with_context(|| format!("creating {}", parquet.display()))?;
+    let gz_file =
+        std::fs::File::create(csv_gz).with_context(|| format!("creating {}", csv_gz.display()))?;
+    let gz = flate2::write::GzEncoder::new(
+        std::io::BufWriter::new(gz_file),
+        flate2::Compression::default(),
+    );
     let mut csv = csv::Writer::from_writer(gz);
     csv.write_record(cols.iter().map(|(n, _)| *n))?;
     let mut rng = Rng(0x6e61_6761_7265);
@@ -305,7 +436,9 @@ pub(crate) fn write(n: usize, parquet: &Path, csv_gz: &Path) -> anyhow::Result<(
         let b = batch(&rows, &cols)?;
         if writer.is_none() {
             // The map columns' types come from their builders: the schema is the first batch's.
-            let file = pq_file.take().context("the Parquet file was already used")?;
+            let file = pq_file
+                .take()
+                .context("the Parquet file was already used")?;
             writer = Some(ArrowWriter::try_new(file, b.schema(), Some(props.clone()))?);
         }
         if let Some(w) = writer.as_mut() {
@@ -316,7 +449,9 @@ pub(crate) fn write(n: usize, parquet: &Path, csv_gz: &Path) -> anyhow::Result<(
     if let Some(w) = writer {
         w.close()?;
     }
-    let gz = csv.into_inner().map_err(|e| anyhow::anyhow!("finishing the CSV: {e}"))?;
+    let gz = csv
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("finishing the CSV: {e}"))?;
     gz.finish()?.flush()?;
     Ok(())
 }

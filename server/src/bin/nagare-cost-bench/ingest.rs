@@ -73,7 +73,10 @@ fn measure(rows: usize, dir: &Path) -> anyhow::Result<()> {
     for (label, path) in [("parquet", &parquet), ("csv_gz", &csv_gz)] {
         let (read_only, n, _) = best_of_3(path, false)?;
         let (full, n2, daily) = best_of_3(path, true)?;
-        anyhow::ensure!(n == rows as u64 && n2 == n, "{label}: read {n} rows of {rows}");
+        anyhow::ensure!(
+            n == rows as u64 && n2 == n,
+            "{label}: read {n} rows of {rows}"
+        );
         let rate = |d: Duration| n as f64 / d.as_secs_f64();
         eprintln!(
             "{label:>8}: {:>9.0} rows/s read + aggregate ({:.2} s), {:>9.0} rows/s read only \
@@ -113,7 +116,12 @@ fn measure(rows: usize, dir: &Path) -> anyhow::Result<()> {
 /// other (CSV's decimal text and Parquet's doubles sum in the same order, so they are equal in
 /// practice).
 fn same(a: &[DailyCost], b: &[DailyCost]) -> anyhow::Result<()> {
-    anyhow::ensure!(a.len() == b.len(), "Parquet gave {} daily rows, CSV.gz {}", a.len(), b.len());
+    anyhow::ensure!(
+        a.len() == b.len(),
+        "Parquet gave {} daily rows, CSV.gz {}",
+        a.len(),
+        b.len()
+    );
     for (x, y) in a.iter().zip(b) {
         let close = |p: f64, q: f64| (p - q).abs() <= 1e-9 * p.abs().max(q.abs()).max(1.0);
         anyhow::ensure!(

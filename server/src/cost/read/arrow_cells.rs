@@ -8,10 +8,9 @@ use super::value::{is_null_text, json_entries, parse_number, parse_time_cell};
 use super::Cells;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Date32Type, Date64Type, Decimal128Type, Decimal32Type, Decimal64Type, Float32Type,
-    Float64Type, Int16Type, Int32Type, Int64Type, TimestampMicrosecondType,
-    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt32Type,
-    UInt64Type,
+    Date32Type, Date64Type, Decimal128Type, Decimal32Type, Decimal64Type, Float32Type, Float64Type,
+    Int16Type, Int32Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType, UInt32Type, UInt64Type,
 };
 use arrow_array::{Array, BooleanArray, MapArray, PrimitiveArray, StringViewArray};
 use arrow_array::{DictionaryArray, GenericStringArray};
@@ -239,7 +238,11 @@ impl<'a> Col<'a> {
         }
     }
 
-    pub(super) fn entries(&self, i: usize, f: &mut dyn FnMut(String, String)) -> Result<(), String> {
+    pub(super) fn entries(
+        &self,
+        i: usize,
+        f: &mut dyn FnMut(String, String),
+    ) -> Result<(), String> {
         match self {
             Col::Map(m, keys, values) => {
                 if m.is_null(i) {
@@ -275,7 +278,9 @@ impl<'a> Col<'a> {
             return Ok(Value::Null);
         }
         Ok(match self {
-            Col::Num(n) => serde_json::Number::from_f64(n.get(i)).map_or(Value::Null, Value::Number),
+            Col::Num(n) => {
+                serde_json::Number::from_f64(n.get(i)).map_or(Value::Null, Value::Number)
+            }
             Col::Bool(a) => Value::Bool(a.value(i)),
             _ => {
                 let mut s = String::new();
@@ -301,7 +306,9 @@ impl<'a> Col<'a> {
             Col::Time(t) => {
                 let ms = t.get(i);
                 match chrono::DateTime::from_timestamp_millis(ms) {
-                    Some(d) => out.push_str(&d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+                    Some(d) => {
+                        out.push_str(&d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                    }
                     None => return Err(format!("{ms} ms is not an instant")),
                 }
             }

@@ -14,7 +14,10 @@ impl Cells for Record<'_> {
     fn text(&self, i: usize) -> Result<Option<&str>, String> {
         let bytes = self.0.get(i).unwrap_or_default();
         let s = std::str::from_utf8(bytes).map_err(|e| {
-            format!("not UTF-8 text (byte {}); export the file as UTF-8", e.valid_up_to())
+            format!(
+                "not UTF-8 text (byte {}); export the file as UTF-8",
+                e.valid_up_to()
+            )
         })?;
         Ok((!is_null_text(s)).then_some(s))
     }

@@ -37,8 +37,14 @@ pub(super) fn charge_category(line_item_type: &str) -> &'static str {
     match line_item_type {
         "Usage" | "DiscountedUsage" | "SavingsPlanCoveredUsage" => "Usage",
         "Tax" => "Tax",
-        "Credit" | "Refund" | "BundledDiscount" | "Discount" | "SavingsPlanNegation"
-        | "EdpDiscount" | "PrivateRateDiscount" | "DistributorDiscount" => "Credit",
+        "Credit"
+        | "Refund"
+        | "BundledDiscount"
+        | "Discount"
+        | "SavingsPlanNegation"
+        | "EdpDiscount"
+        | "PrivateRateDiscount"
+        | "DistributorDiscount" => "Credit",
         t if t.ends_with("Discount") => "Credit",
         "Fee" | "RIFee" | "SavingsPlanRecurringFee" | "SavingsPlanUpfrontFee" => "Purchase",
         _ => "Adjustment",
@@ -115,12 +121,10 @@ fn effective(c: &CurCols, cells: &impl Cells, kind: &str, billed: f64) -> Result
         }
         "SavingsPlanNegation" | "SavingsPlanUpfrontFee" if savings_plans => 0.0,
         "DiscountedUsage" if reservations => num(c.ri_effective)?.unwrap_or(billed),
-        "RIFee" if reservations => {
-            match (num(c.ri_unused_upfront)?, num(c.ri_unused_recurring)?) {
-                (None, None) => billed,
-                (upfront, recurring) => upfront.unwrap_or(0.0) + recurring.unwrap_or(0.0),
-            }
-        }
+        "RIFee" if reservations => match (num(c.ri_unused_upfront)?, num(c.ri_unused_recurring)?) {
+            (None, None) => billed,
+            (upfront, recurring) => upfront.unwrap_or(0.0) + recurring.unwrap_or(0.0),
+        },
         "Fee" if reservations => {
             let arn = match c.ri_arn {
                 Some(i) => cells.text(i).map_err(Bad::at(i))?.is_some(),

@@ -2,20 +2,21 @@
 //!
 //! - **Encoding**, by content: Parquet (magic `PAR1`), gzip (magic `1f 8b`, a CSV inside),
 //!   else CSV (UTF-8, an optional byte-order mark).
-//! - **Format**, by column names, never positions ([`schema`]): FOCUS 1.0–1.3 (AWS's "with AWS
+//! - **Format**, by column names, never positions (`schema`): FOCUS 1.0–1.3 (AWS's "with AWS
 //!   columns" variants included, every `x_` column read into the tags) or CUR 2.0.
-//! - **Rows**: [`focus`] and [`cur`] fill one reused [`CostLine`] through [`Cells`], which the
-//!   CSV reader ([`csv_file`], the `csv` crate's byte records, cells by header index) and the Parquet
-//!   reader ([`parquet`], arrow record batches of only the columns read) both provide.
+//! - **Rows**: `focus` and `cur` fill one reused [`CostLine`] through `Cells`, which the
+//!   CSV reader (`csv_file`, the `csv` crate's byte records, cells by header index) and the
+//!   Parquet reader (`parquet_file`, arrow record batches of only the columns read, their
+//!   cells read by `arrow_cells`) both provide.
 //! - **Bad rows** (a number or timestamp that does not parse in a column that matters, a charge
 //!   period that ends before it starts or lasts more than 366 days, a billing period that
 //!   cannot be told) are skipped and reported with file, row and column; past `max_bad` of
 //!   them the file is [`Rejected`] whole, and the caller stores nothing of it.
 
-mod cur;
-mod focus;
 mod arrow_cells;
 mod csv_file;
+mod cur;
+mod focus;
 mod parquet_file;
 mod schema;
 mod value;

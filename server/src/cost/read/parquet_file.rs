@@ -5,8 +5,8 @@
 use super::arrow_cells::{readable, Col, Row};
 use super::{schema, Ctx, Rejected};
 use crate::cost::CostLine;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use arrow_array::RecordBatchReader as _;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
 
 /// Rows per record batch: large enough that the per-batch work (finding each column's type)
@@ -32,7 +32,11 @@ pub(super) fn read(
     };
     let full = builder.schema().clone();
     let names: Vec<String> = full.fields().iter().map(|f| f.name().clone()).collect();
-    let keep = |i: usize| full.fields().get(i).is_some_and(|f| readable(f.data_type()));
+    let keep = |i: usize| {
+        full.fields()
+            .get(i)
+            .is_some_and(|f| readable(f.data_type()))
+    };
     let whole = match schema::detect(&names, &keep) {
         Ok(f) => f,
         Err(m) => return Err(ctx.reject(m)),
@@ -49,7 +53,11 @@ pub(super) fn read(
     // The projected batches hold the columns read, in the file's order: where each column
     // sits is found again from their names.
     let projected = reader.schema();
-    let names: Vec<String> = projected.fields().iter().map(|f| f.name().clone()).collect();
+    let names: Vec<String> = projected
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
     let format = ctx.detect(names, &keep_projected(&projected))?;
     // The version is told by columns that are not read: it is the whole file's.
     ctx.format = whole.name();
@@ -63,10 +71,23 @@ pub(super) fn read(
                 return Err(ctx.reject(why));
             }
         };
-        let cols: Vec<Col<'_>> = batch.columns().iter().map(|a| Col::new(a.as_ref())).collect();
+        let cols: Vec<Col<'_>> = batch
+            .columns()
+            .iter()
+            .map(|a| Col::new(a.as_ref()))
+            .collect();
         for r in 0..batch.num_rows() {
             row += 1;
-            ctx.row(row, &format, &Row { cols: &cols, row: r }, &mut line, each)?;
+            ctx.row(
+                row,
+                &format,
+                &Row {
+                    cols: &cols,
+                    row: r,
+                },
+                &mut line,
+                each,
+            )?;
         }
     }
     Ok(())

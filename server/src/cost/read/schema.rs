@@ -111,7 +111,10 @@ pub(super) struct CurCols {
 /// What a file is.
 #[derive(Debug, Clone)]
 pub(super) enum Format {
-    Focus { version: &'static str, cols: FocusCols },
+    Focus {
+        version: &'static str,
+        cols: FocusCols,
+    },
     Cur(CurCols),
 }
 
@@ -215,8 +218,8 @@ impl Names {
             Ok(names.iter().filter_map(|n| self.get(n)).collect())
         } else {
             Err(format!(
-                "a {format} file without the column{} {}: the export is incomplete or not {format}; \
-                 export it again with all of {}",
+                "a {format} file without the column{} {}: the export is incomplete or not \
+                 {format}; export it again with all of {}",
                 if missing.len() == 1 { "" } else { "s" },
                 missing.join(", "),
                 names.join(", ")
@@ -227,7 +230,10 @@ impl Names {
 
 /// What a file with these column names is. `keep_extra(i)` says whether the `x_` column `i`
 /// can be read as text (a Parquet reader leaves out lists and structs).
-pub(super) fn detect(names: &[String], keep_extra: &dyn Fn(usize) -> bool) -> Result<Format, String> {
+pub(super) fn detect(
+    names: &[String],
+    keep_extra: &dyn Fn(usize) -> bool,
+) -> Result<Format, String> {
     let n = Names::new(names);
     if n.any(&["BilledCost", "ChargePeriodStart", "EffectiveCost"]) {
         let req = n.required("FOCUS", FOCUS_REQUIRED)?;
@@ -301,9 +307,9 @@ pub(super) fn detect(names: &[String], keep_extra: &dyn Fn(usize) -> bool) -> Re
     let shown: Vec<&str> = names.iter().take(8).map(String::as_str).collect();
     Err(format!(
         "neither a FOCUS nor a CUR 2.0 export: a FOCUS file has the columns {} (and \
-         BillingPeriodStart, EffectiveCost, ListCost, ServiceName, SubAccountId, Tags…), a CUR 2.0 \
-         file has {}; this file's columns begin {}{}. Export FOCUS 1.0–1.3 or CUR 2.0 (Parquet, \
-         CSV or CSV.gz) with their standard column names",
+         BillingPeriodStart, EffectiveCost, ListCost, ServiceName, SubAccountId, Tags…), a \
+         CUR 2.0 file has {}; this file's columns begin {}{}. Export FOCUS 1.0–1.3 or CUR 2.0 \
+         (Parquet, CSV or CSV.gz) with their standard column names",
         FOCUS_REQUIRED.join(", "),
         CUR_REQUIRED.join(", "),
         if shown.is_empty() {
@@ -311,7 +317,11 @@ pub(super) fn detect(names: &[String], keep_extra: &dyn Fn(usize) -> bool) -> Re
         } else {
             shown.join(", ")
         },
-        if names.len() > shown.len() { ", …" } else { "" }
+        if names.len() > shown.len() {
+            ", …"
+        } else {
+            ""
+        }
     ))
 }
 
@@ -350,9 +360,9 @@ mod tests {
         let e = detect(&names("BilledCost,ChargePeriodStart"), &|_| true).err();
         assert!(e.is_some_and(|e| e.contains("without the column ChargePeriodEnd")));
         let e = detect(&names("line_item_usage_start_date,foo"), &|_| true).err();
-        assert!(e.is_some_and(|e| e.contains(
-            "without the columns line_item_usage_end_date, line_item_unblended_cost, line_item_line_item_type"
-        )));
+        let want = "without the columns line_item_usage_end_date, line_item_unblended_cost, \
+                    line_item_line_item_type";
+        assert!(e.is_some_and(|e| e.contains(want)));
         let e = detect(&names("date,amount"), &|_| true).err();
         assert!(e.is_some_and(|e| e.contains("BilledCost")
             && e.contains("line_item_unblended_cost")

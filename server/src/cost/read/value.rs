@@ -144,7 +144,8 @@ pub(super) fn parse_time(s: &str) -> Option<i64> {
 pub(super) fn parse_time_cell(s: &str) -> Result<i64, String> {
     parse_time(s).ok_or_else(|| {
         format!(
-            "{:?} is not a timestamp; expected e.g. 2024-09-18 22:00:00 or 2024-09-18T22:00:00Z (UTC unless a zone is given)",
+            "{:?} is not a timestamp; expected e.g. 2024-09-18 22:00:00 or \
+             2024-09-18T22:00:00Z (UTC unless a zone is given)",
             clip(s)
         )
     })
@@ -227,8 +228,8 @@ pub(super) fn cur_tag_key(mut key: String) -> String {
 /// A JSON object's entries as text (a FOCUS `Tags` cell, a CUR CSV `resource_tags` cell):
 /// string values as they are, other values as their JSON text.
 pub(super) fn json_entries(s: &str, f: &mut dyn FnMut(String, String)) -> Result<(), String> {
-    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(s)
-        .map_err(|e| format!("{:?} is not a JSON object ({e})", clip(s)))?;
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(s).map_err(|e| format!("{:?} is not a JSON object ({e})", clip(s)))?;
     for (k, v) in map {
         match v {
             serde_json::Value::String(s) => f(k, s),
@@ -260,11 +261,20 @@ mod tests {
         let day = 19_984 * DAY_MS;
         assert_eq!(parse_time("2024-09-18 22:00:00"), Some(day + 22 * H));
         assert_eq!(parse_time("2024-09-18T22:00:00Z"), Some(day + 22 * H));
-        assert_eq!(parse_time("2024-09-18T22:00:00.250Z"), Some(day + 22 * H + 250));
-        assert_eq!(parse_time("2024-09-18T22:00:00.1234567"), Some(day + 22 * H + 123));
+        assert_eq!(
+            parse_time("2024-09-18T22:00:00.250Z"),
+            Some(day + 22 * H + 250)
+        );
+        assert_eq!(
+            parse_time("2024-09-18T22:00:00.1234567"),
+            Some(day + 22 * H + 123)
+        );
         assert_eq!(parse_time("2024-09-18T22:00"), Some(day + 22 * H));
         assert_eq!(parse_time("2024-09-18T22:00:00+02:00"), Some(day + 20 * H));
-        assert_eq!(parse_time("2024-09-18T22:00:00-0130"), Some(day + 23 * H + 30 * 60_000));
+        assert_eq!(
+            parse_time("2024-09-18T22:00:00-0130"),
+            Some(day + 23 * H + 30 * 60_000)
+        );
         assert_eq!(parse_time("2024-09-18 22:00:00 UTC"), Some(day + 22 * H));
         assert_eq!(parse_time("2024-09-18"), Some(day));
         for bad in [
