@@ -21,7 +21,7 @@ say() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
 
 say "building (release)"
 scripts/build.sh >&2
-cargo build --release -p nagare-server --bin nagare-bench --bin nagare-load --bin nagare-backfill-bench --bin nagare-mirror-bench --bin nagare-pipelines-bench --bin nagare-slo-bench >&2
+cargo build --release -p nagare-server --bin nagare-bench --bin nagare-load --bin nagare-backfill-bench --bin nagare-mirror-bench --bin nagare-pipelines-bench --bin nagare-slo-bench --bin nagare-cost-bench >&2
 bin=./target/release/nagare
 load=./target/release/nagare-load
 seconds=${BENCH_LOAD_SECONDS:-20}
@@ -187,6 +187,12 @@ R[pipelines]=$(./target/release/nagare-pipelines-bench --scale "$scale")
 slo_count=$(python3 -c "print(max(10, int(500 * $scale)))")
 say "slos: $slo_count SLOs × 30 days of minutes, and their sync from a local Prometheus"
 R[slos]=$(./target/release/nagare-slo-bench --slos "$slo_count" --sync-slos "$slo_count")
+# Cloud cost (docs/PERFORMANCE.md, "Cloud cost"): 1M FOCUS rows read from Parquet and CSV.gz
+# (and imported end to end), and the cost API over 2 years × 200 services. Its tables are
+# printed here; the section is recorded from them by hand.
+cost_rows=$(python3 -c "print(max(10000, int(1000000 * $scale)))")
+say "cost: $cost_rows FOCUS rows from Parquet and CSV.gz; the cost API over 2 years × 200 services"
+./target/release/nagare-cost-bench --rows "$cost_rows" >"$work/cost.json"
 say "sqlite (normal): nagare import into a fresh database"
 R[import_normal]=$(NAGARE_SQLITE_SYNCHRONOUS=normal import_rate "sqlite://$work/normal.db")
 say "sqlite (normal): POST /api/v1/events in batches of 5000 into a fresh database"

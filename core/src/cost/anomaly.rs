@@ -19,31 +19,43 @@ pub const DEFAULT_THRESHOLD: f64 = 3.5;
 
 /// The median of `xs` (none for no values).
 pub fn median(xs: &[f64]) -> Option<f64> {
-    let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
+    median_in(&mut Vec::new(), xs.iter().copied())
+}
+
+/// The median of the finite `xs`, using `v` as scratch (no allocation once it is large
+/// enough): the middle by selection, not a full sort.
+fn median_in(v: &mut Vec<f64>, xs: impl Iterator<Item = f64>) -> Option<f64> {
+    v.clear();
+    v.extend(xs.filter(|x| x.is_finite()));
+    let n = v.len();
+    if n == 0 {
         return None;
     }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
+    let (_, &mut upper, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
+    if n % 2 == 1 {
+        return Some(upper);
+    }
+    // The lower middle is the largest of the values before the upper one.
+    let lower = v[..n / 2].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Some((lower + upper) / 2.0)
 }
 
 /// The robust z-score of `x` against `baseline`; none without enough days or spread.
 pub fn robust_z(x: f64, baseline: &[f64]) -> Option<f64> {
+    robust_z_in(&mut Vec::new(), x, baseline)
+}
+
+fn robust_z_in(scratch: &mut Vec<f64>, x: f64, baseline: &[f64]) -> Option<f64> {
     if baseline.len() < MIN_BASELINE_DAYS || !x.is_finite() {
         return None;
     }
-    let m = median(baseline)?;
-    let deviations: Vec<f64> = baseline.iter().map(|b| (b - m).abs()).collect();
-    let mad = median(&deviations)?;
+    let m = median_in(scratch, baseline.iter().copied())?;
+    let mad = median_in(scratch, baseline.iter().map(|b| (b - m).abs()))?;
+    let deviations = baseline.iter().map(|b| (b - m).abs());
     if mad > 0.0 {
         return Some(0.6745 * (x - m) / mad);
     }
-    let mean_ad = deviations.iter().sum::<f64>() / deviations.len() as f64;
+    let mean_ad = deviations.sum::<f64>() / baseline.len() as f64;
     (mean_ad > 0.0).then(|| (x - m) / (1.253_314 * mean_ad))
 }
 
@@ -61,14 +73,20 @@ pub struct Judged {
 /// The anomalies of a daily series (oldest first): each day whose |z| against the (up to) 28
 /// days before it is above `threshold`.
 pub fn anomalies(daily: &[f64], threshold: f64) -> Vec<Judged> {
-    (MIN_BASELINE_DAYS..daily.len())
+    anomalies_from(daily, threshold, MIN_BASELINE_DAYS)
+}
+
+/// [`anomalies`] of the days from `first` on (earlier days serve as baselines only).
+pub fn anomalies_from(daily: &[f64], threshold: f64, first: usize) -> Vec<Judged> {
+    let mut scratch = Vec::with_capacity(BASELINE_DAYS);
+    (first.max(MIN_BASELINE_DAYS)..daily.len())
         .filter_map(|d| {
             let base = &daily[d.saturating_sub(BASELINE_DAYS)..d];
-            let z = robust_z(daily[d], base)?;
+            let z = robust_z_in(&mut scratch, daily[d], base)?;
             (z.abs() > threshold).then(|| Judged {
                 day: d,
                 cost: daily[d],
-                baseline: median(base).unwrap_or(0.0),
+                baseline: median_in(&mut scratch, base.iter().copied()).unwrap_or(0.0),
                 z,
             })
         })
@@ -79,6 +97,29 @@ pub fn anomalies(daily: &[f64], threshold: f64) -> Vec<Judged> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// The median by selection equals the median of the sorted values, for odd and even counts,
+    /// repeats and negatives.
+    #[test]
+    fn the_selected_median_is_the_sorted_one() {
+        let mut x: u64 = 7;
+        for n in 1..60usize {
+            let v: Vec<f64> = (0..n)
+                .map(|_| {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    ((x >> 33) % 50) as f64 - 20.0
+                })
+                .collect();
+            let mut sorted = v.clone();
+            sorted.sort_by(f64::total_cmp);
+            let want = if n % 2 == 1 {
+                sorted[n / 2]
+            } else {
+                (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+            };
+            assert_eq!(median(&v), Some(want), "{v:?}");
+        }
+    }
 
     #[test]
     fn medians_by_hand() {

@@ -150,18 +150,9 @@ impl Resolved {
     }
 }
 
-/// Group keys by total, largest first (ties by label), with their totals.
-fn ranked(
-    held: &Held,
-    res: &Resolved,
-    totals: HashMap<Option<u32>, f64>,
-) -> Vec<(Option<u32>, f64, String)> {
-    let mut v: Vec<(Option<u32>, f64, String)> = totals
-        .into_iter()
-        .map(|(k, t)| (k, t, res.label(held, k)))
-        .collect();
-    v.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.2.cmp(&b.2)));
-    v
+/// A group key as an index: 0 for unallocated, else the interned name's index + 1.
+fn slot(key: Option<u32>) -> usize {
+    key.map_or(0, |k| k as usize + 1)
 }
 
 /// `GET /api/v1/costs`.
@@ -173,7 +164,25 @@ pub fn report(
     today: i32,
 ) -> CostReport {
     let rows = held.days(res.from, res.to);
-    let mut totals: HashMap<Option<u32>, f64> = HashMap::new();
+    // One pass: each row's group (a dense index, in order of first sight) and bucket (by its
+    // day's offset in the window), summed into the totals and the bucket × group matrix.
+    let days = (res.to - res.from) as usize;
+    let interval = q.interval;
+    let mut bucket_of = vec![0usize; days];
+    let mut starts: Vec<i32> = Vec::new();
+    if let Some(interval) = interval {
+        for (i, b) in bucket_of.iter_mut().enumerate() {
+            let start = series::bucket_start(res.from + i as i32, interval).max(res.from);
+            if starts.last() != Some(&start) {
+                starts.push(start);
+            }
+            *b = starts.len() - 1;
+        }
+    }
+    let mut dense = vec![usize::MAX; held.names.len() + 1];
+    let mut keys: Vec<Option<u32>> = Vec::new();
+    let mut totals: Vec<f64> = Vec::new();
+    let mut matrix: Vec<Vec<f64>> = vec![Vec::new(); starts.len()];
     let (mut total, mut unallocated) = (0.0, 0.0);
     for r in rows.iter().filter(|r| res.admits(r)) {
         let a = res.amount(r);
@@ -181,38 +190,69 @@ pub fn report(
         if res.unallocated(r) {
             unallocated += a;
         }
-        *totals.entry(res.key(r)).or_default() += a;
-    }
-    let groups = ranked(held, res, totals);
-    let series = q.interval.map(|interval| {
-        let index: HashMap<Option<u32>, usize> =
-            groups.iter().enumerate().map(|(i, g)| (g.0, i)).collect();
-        let mut buckets: BTreeMap<i32, CostBucket> = BTreeMap::new();
-        let mut d = res.from;
-        while d < res.to {
-            let start = series::bucket_start(d, interval).max(res.from);
-            let b = buckets.entry(start).or_insert_with(|| CostBucket {
-                start: day_text(start),
-                days: 0,
-                values: vec![0.0; groups.len()],
-                total: 0.0,
-            });
-            b.days += 1;
-            d += 1;
+        let key = res.key(r);
+        let g = &mut dense[slot(key)];
+        if *g == usize::MAX {
+            *g = keys.len();
+            keys.push(key);
+            totals.push(0.0);
         }
-        for r in rows.iter().filter(|r| res.admits(r)) {
-            let start = series::bucket_start(r.day, interval).max(res.from);
-            if let (Some(b), Some(&i)) = (buckets.get_mut(&start), index.get(&res.key(r))) {
-                let a = res.amount(r);
-                b.values[i] += a;
-                b.total += a;
+        totals[*g] += a;
+        if interval.is_some() {
+            let row = &mut matrix[bucket_of[(r.day - res.from) as usize]];
+            if row.len() <= *g {
+                row.resize(*g + 1, 0.0);
             }
+            row[*g] += a;
+        }
+    }
+    // Largest first, ties by label.
+    let labels: Vec<String> = keys.iter().map(|k| res.label(held, *k)).collect();
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by(|&a, &b| {
+        totals[b]
+            .total_cmp(&totals[a])
+            .then_with(|| labels[a].cmp(&labels[b]))
+    });
+    let series = interval.map(|interval| {
+        let mut days_in = vec![0u32; starts.len()];
+        for b in &bucket_of {
+            days_in[*b] += 1;
         }
         CostSeries {
             interval,
-            buckets: buckets.into_values().collect(),
+            buckets: starts
+                .iter()
+                .zip(&matrix)
+                .zip(&days_in)
+                .map(|((start, row), days)| {
+                    let values: Vec<f64> = order
+                        .iter()
+                        .map(|&g| row.get(g).copied().unwrap_or(0.0))
+                        .collect();
+                    CostBucket {
+                        start: day_text(*start),
+                        days: *days,
+                        total: values.iter().sum(),
+                        values,
+                    }
+                })
+                .collect(),
         }
     });
+    let groups: Vec<CostGroupTotal> = order
+        .iter()
+        .map(|&g| CostGroupTotal {
+            key: keys[g].map(|k| held.name(k).to_owned()),
+            label: labels[g].clone(),
+            total: totals[g],
+            share: if total.abs() > 0.0 {
+                totals[g] / total
+            } else {
+                0.0
+            },
+        })
+        .collect();
     // The month of the window's last day with data.
     let last = held.last_day().map(|l| l.min(res.to - 1));
     let anchor = last.unwrap_or(res.to - 1);
@@ -233,15 +273,7 @@ pub fn report(
         currency: held.currency.clone(),
         total,
         unallocated,
-        groups: groups
-            .iter()
-            .map(|(k, t, label)| CostGroupTotal {
-                key: k.map(|k| held.name(k).to_owned()),
-                label: label.clone(),
-                total: *t,
-                share: if total.abs() > 0.0 { t / total } else { 0.0 },
-            })
-            .collect(),
+        groups,
         series,
         month: series::month_to_date(&daily, last, today.min(anchor + 1)),
         data_through: held.last_day().map(day_text),
@@ -269,7 +301,8 @@ pub fn anomalies(held: &Held, res: &Resolved, threshold: f64) -> CostAnomalies {
     let judged_to = held.last_day().map_or(res.from, |l| (l + 1).min(res.to));
     let mut found = Vec::new();
     for (key, daily) in &by_group {
-        for j in anomaly::anomalies(daily, threshold) {
+        // Only the window's days are judged; the 28 before are baselines.
+        for j in anomaly::anomalies_from(daily, threshold, (res.from - start) as usize) {
             let day = start + j.day as i32;
             if day < res.from || day >= judged_to {
                 continue;

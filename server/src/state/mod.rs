@@ -182,6 +182,14 @@ impl AppState {
             // Derived from scratch: keep it for the next start.
             state.write_snapshot_later();
         }
+        // The stored cost is read into memory in the background (seconds for years of a large
+        // organisation's rows): a request meanwhile waits for that one load, not its own.
+        let (costs, store) = (state.costs.clone(), state.store.clone());
+        tokio::spawn(async move {
+            if let Err(e) = costs.current(&store).await {
+                tracing::warn!(error = %e, "the stored cost could not be read; the next request tries again");
+            }
+        });
         Ok(state)
     }
 
