@@ -106,7 +106,9 @@ mod tests {
         for n in 1..60usize {
             let v: Vec<f64> = (0..n)
                 .map(|_| {
-                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     ((x >> 33) % 50) as f64 - 20.0
                 })
                 .collect();
