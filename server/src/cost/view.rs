@@ -284,7 +284,10 @@ pub fn report(
 /// `GET /api/v1/costs/anomalies`: each group's days in the window judged against the 28 days
 /// before each.
 pub fn anomalies(held: &Held, res: &Resolved, threshold: f64) -> CostAnomalies {
-    let start = res.from - BASELINE_DAYS as i32;
+    // Baselines reach 28 days before the window, but not before the first day of any stored
+    // cost: before it the export had nothing, not zero.
+    let first = held.rows.first().map_or(res.from, |r| r.day).min(res.from);
+    let start = (res.from - BASELINE_DAYS as i32).max(first);
     let len = (res.to - start) as usize;
     let mut by_group: HashMap<Option<u32>, Vec<f64>> = HashMap::new();
     let rows: Vec<&Row> = held
