@@ -9,6 +9,7 @@ pub mod http;
 pub mod import;
 pub mod ingest;
 pub mod jobs;
+pub mod seed;
 pub mod serve;
 pub mod slo;
 pub mod sources;
