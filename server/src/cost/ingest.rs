@@ -132,6 +132,27 @@ fn current(stored: Option<&PeriodRow>, version: &str, rules: &str) -> bool {
     })
 }
 
+/// What a run starts from: the source's stored periods by billing period, the rules' digest,
+/// and an empty report.
+async fn begin(
+    store: &Store,
+    cfg: &CostConfig,
+    source: &str,
+) -> anyhow::Result<(BTreeMap<String, PeriodRow>, String, Report)> {
+    let stored = store
+        .cost_periods()
+        .await?
+        .into_iter()
+        .filter(|p| p.source == source)
+        .map(|p| (p.billing_period.clone(), p))
+        .collect();
+    let report = Report {
+        source: source.to_owned(),
+        periods: Vec::new(),
+    };
+    Ok((stored, rules_key(cfg), report))
+}
+
 /// Reads `location` (a directory or `s3://` URL) as source `source`.
 pub async fn run(
     store: &Store,
@@ -148,18 +169,7 @@ pub async fn run(
     let listing = layout::list(objects.as_ref(), &prefix)
         .await
         .map_err(anyhow::Error::msg)?;
-    let stored: BTreeMap<String, PeriodRow> = store
-        .cost_periods()
-        .await?
-        .into_iter()
-        .filter(|p| p.source == source)
-        .map(|p| (p.billing_period.clone(), p))
-        .collect();
-    let rules = rules_key(cfg);
-    let mut report = Report {
-        source: source.to_owned(),
-        periods: Vec::new(),
-    };
+    let (stored, rules, mut report) = begin(store, cfg, source).await?;
     let done = |report: &mut Report,
                 period: &str,
                 outcome: Outcome,
@@ -388,18 +398,7 @@ pub async fn run_athena(
     force: bool,
     step: &mut (dyn FnMut(Step) + Send),
 ) -> anyhow::Result<Report> {
-    let stored: BTreeMap<String, PeriodRow> = store
-        .cost_periods()
-        .await?
-        .into_iter()
-        .filter(|p| p.source == source)
-        .map(|p| (p.billing_period.clone(), p))
-        .collect();
-    let rules = rules_key(cfg);
-    let mut report = Report {
-        source: source.to_owned(),
-        periods: Vec::new(),
-    };
+    let (stored, rules, mut report) = begin(store, cfg, source).await?;
     for period in periods {
         let mut rows = athena
             .period(period)
