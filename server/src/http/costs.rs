@@ -183,8 +183,7 @@ pub(super) async fn unit_costs(
         if !services.contains(&e.def.service) {
             continue;
         }
-        let counts = state.store.sli_counts(&e.def.id, from_ms, to_ms).await?;
-        let good: f64 = counts.iter().map(|(_, c)| c.good).sum();
+        let good = state.store.sli_good_sum(&e.def.id, from_ms, to_ms).await?;
         *d.good_events.entry(e.def.service.clone()).or_default() += good;
     }
     Ok(Json(unit::unit_costs(&held, &res, &state.config.cost, &d)))

@@ -245,6 +245,14 @@ impl Store {
 
     /// One SLO's counts starting in `[from, to)`, in order: (start, counts), without the
     /// rest of each row (the start-up read of every SLO's window).
+    /// The good events of an SLO's buckets starting in `[from, to)`, summed by the database.
+    pub async fn sli_good_sum(&self, slo: &str, from: i64, to: i64) -> Result<f64> {
+        let sum: Option<f64> = on_backend!(self, p => sqlx::query_scalar(
+            "SELECT SUM(good) FROM sli_buckets WHERE slo_id = $1 AND start_ms >= $2 AND start_ms < $3"
+        ).bind(slo).bind(from).bind(to).fetch_one(p).await)?;
+        Ok(sum.unwrap_or(0.0))
+    }
+
     pub async fn sli_counts(
         &self,
         slo: &str,
